@@ -1,0 +1,11 @@
+DROP TRIGGER audit_event_no_truncate ON audit_event;
+DROP TRIGGER audit_event_append_only ON audit_event;
+DROP FUNCTION audit_event_append_only();
+DROP TABLE audit_head;
+DROP TABLE audit_event;
+DROP TABLE app_setting;
+DROP TABLE sign_in_throttle;
+DROP TABLE api_token;
+DROP TABLE web_session;
+DROP TABLE app_user;
+DROP TABLE committee;

@@ -1,0 +1,10 @@
+DROP TRIGGER audit_event_append_only_delete;
+DROP TRIGGER audit_event_append_only_update;
+DROP TABLE audit_head;
+DROP TABLE audit_event;
+DROP TABLE app_setting;
+DROP TABLE sign_in_throttle;
+DROP TABLE api_token;
+DROP TABLE web_session;
+DROP TABLE app_user;
+DROP TABLE committee;

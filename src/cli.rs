@@ -1,0 +1,236 @@
+//! The command line: serve (default), migrate, users, audit, backup.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use diesel::RunQueryDsl;
+use diesel::sql_types::Text;
+
+use crate::config::{ConfigError, DatabaseArgs, DatabaseSettings, ServeArgs, Settings};
+use crate::db::{self, DbConn, audit, users};
+use crate::domain::Invalid;
+use crate::domain::account::{Role, Username, check_new_password, display_name};
+use crate::domain::audit::Actor;
+use crate::domain::language::Lang;
+use crate::startup::{Application, StartError, prepare_database};
+use crate::web::i18n::t_invalid;
+use crate::{passwords, telemetry};
+
+/// Hesheng (和声): records and documents of community mediation.
+#[derive(Debug, Parser)]
+#[command(name = "hesheng", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the server (applies pending migrations first); the default
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit
+    Migrate(DatabaseArgs),
+    /// Manage users
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Check the audit chain
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write a consistent copy of a live SQLite database to PATH
+    Backup {
+        /// Where to write the copy (must not exist)
+        path: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    /// Create a user; the password is read from standard input
+    Add {
+        /// Sign-in name
+        name: String,
+        /// admin, mediator, grid_worker or staff
+        #[arg(long)]
+        role: String,
+        /// Committee id
+        #[arg(long, default_value_t = 1)]
+        committee: i64,
+        /// Name shown on screens and documents (default: NAME)
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (required)
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute every hash; exit 1 naming the first event that does not match
+    Verify {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+/// A command failed; `usage` errors exit with 2, others with 1.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl CliError {
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            CliError::Config(_) | CliError::Usage(_) => ExitCode::from(2),
+            CliError::Start(_) | CliError::Failed(_) => ExitCode::from(1),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for CliError {
+    fn from(e: diesel::result::Error) -> Self {
+        CliError::Failed(format!("database error: {e}"))
+    }
+}
+
+impl From<r2d2::Error> for CliError {
+    fn from(e: r2d2::Error) -> Self {
+        CliError::Failed(format!("no database connection: {e}"))
+    }
+}
+
+/// Parses the command line and runs the command.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let serving = matches!(cli.command, None | Some(Command::Serve(_)));
+    telemetry::init(if serving { "info" } else { "warn" });
+    let result = match cli.command {
+        None => serve(&cli.serve),
+        Some(Command::Serve(args)) => serve(&args),
+        Some(Command::Migrate(args)) => migrate(&args),
+        Some(Command::Users { command: UsersCommand::Add { name, role, committee, display_name, database, .. } }) => {
+            add_user(&database, &name, &role, committee, display_name.as_deref())
+        }
+        Some(Command::Audit { command: AuditCommand::Verify { database } }) => verify_audit(&database),
+        Some(Command::Backup { path, database }) => backup(&database, &path),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            error.exit_code()
+        }
+    }
+}
+
+fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
+    let settings = Settings::from_args(args)?;
+    let backend = settings.database.url.backend();
+    let base_url = settings.base_url.clone();
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings)?;
+        tracing::info!(backend = backend.as_str(), "Hesheng serving on {base_url} (port {})", app.port());
+        app.run_until_stopped().await.map_err(|e| CliError::Failed(format!("server stopped: {e}")))?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn open(args: &DatabaseArgs) -> Result<db::PooledConn, CliError> {
+    let settings = DatabaseSettings::from_args(args)?;
+    Ok(prepare_database(&settings)?.get()?)
+}
+
+fn migrate(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
+    // prepare_database applies the migrations.
+    open(args)?;
+    println!("migrations up to date");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The operator's language for messages from the domain (LANG), else English.
+fn operator_lang() -> Lang {
+    std::env::var("LANG").ok().and_then(|l| Lang::negotiate(&l)).unwrap_or(Lang::En)
+}
+
+fn refused(field: &str, invalid: &Invalid) -> CliError {
+    CliError::Usage(format!("{field}: {}", t_invalid(operator_lang(), invalid)))
+}
+
+fn add_user(
+    args: &DatabaseArgs,
+    name: &str,
+    role: &str,
+    committee: i64,
+    shown: Option<&str>,
+) -> Result<ExitCode, CliError> {
+    let username = Username::parse(name).map_err(|e| refused("NAME", &e))?;
+    let role = Role::parse(role).map_err(|e| refused("--role", &e))?;
+    let display_name = display_name(shown.unwrap_or(name)).map_err(|e| refused("--display-name", &e))?;
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .map_err(|e| CliError::Usage(format!("cannot read the password from standard input: {e}")))?;
+    let password = password.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&password);
+    check_new_password(password, username.as_str()).map_err(|e| refused("password", &e))?;
+    let password_hash = passwords::hash(password).map_err(|e| CliError::Failed(e.to_string()))?;
+    let mut conn = open(args)?;
+    let new = users::NewUser { committee_id: committee, username: username.clone(), display_name, role, password_hash };
+    let id = users::create(&mut conn, &Actor::cli(), &new).map_err(|e| match e {
+        users::CreateUserError::UsernameTaken => CliError::Usage(format!("the username {username} is taken")),
+        users::CreateUserError::NoSuchCommittee => CliError::Usage(format!("there is no committee {committee}")),
+        users::CreateUserError::Db(e) => CliError::from(e),
+    })?;
+    println!("created user {username} (id {id}, role {role}, committee {committee})");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify_audit(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
+    let mut conn = open(args)?;
+    match audit::verify(&mut conn)? {
+        Ok(count) => {
+            println!("ok {count} events");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(fault) => {
+            println!("FAILED: {fault}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn backup(args: &DatabaseArgs, path: &std::path::Path) -> Result<ExitCode, CliError> {
+    let mut conn = open(args)?;
+    let DbConn::Sqlite(sqlite) = &mut *conn else {
+        return Err(CliError::Usage(
+            "backup copies SQLite databases; for PostgreSQL use pg_dump (e.g. pg_dump -Fc -f hesheng.dump \"$DATABASE_URL\")".into(),
+        ));
+    };
+    if path.exists() {
+        return Err(CliError::Usage(format!("{} exists; choose a new file", path.display())));
+    }
+    let target = path.to_str().ok_or_else(|| CliError::Usage("the backup path is not valid UTF-8".into()))?;
+    // VACUUM INTO reads one consistent snapshot while the server keeps writing.
+    diesel::sql_query("VACUUM INTO ?").bind::<Text, _>(target).execute(sqlite)?;
+    println!("backup written to {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}

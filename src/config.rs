@@ -1,0 +1,194 @@
+//! Typed settings from environment variables and flags.
+
+use std::fmt;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use clap::Args;
+
+use crate::db::{DatabaseUrl, PoolOptions, SqliteSync, UnsupportedDatabaseUrl};
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// sqlite://PATH (default) or postgres://USER:PASSWORD@HOST/DB
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://hesheng.db", hide_env_values = true)]
+    pub database_url: String,
+    /// SQLite commit durability: normal survives a killed process, full also a power cut
+    #[arg(long, env = "HESHENG_SQLITE_SYNC", value_enum, default_value = "normal")]
+    pub sqlite_sync: SqliteSync,
+    /// Most database connections per instance
+    #[arg(long, env = "HESHENG_DB_POOL_SIZE", default_value_t = 16)]
+    pub db_pool_size: u32,
+    /// Seconds a request waits for a database connection before a 503
+    #[arg(long, env = "HESHENG_DB_ACQUIRE_TIMEOUT", default_value_t = 5)]
+    pub db_acquire_timeout: u64,
+}
+
+/// Settings of `hesheng serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Address and port to listen on
+    #[arg(long, env = "HESHENG_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Absolute URL users reach the app at (printed in QR codes); default http:// + bind address
+    #[arg(long, env = "HESHENG_BASE_URL")]
+    pub base_url: Option<String>,
+    /// Key for encrypting cookies (at least 32 characters); generated and kept in the database when unset
+    #[arg(long, env = "HESHENG_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+    /// Minutes without a request after which a browser session ends
+    #[arg(long, env = "HESHENG_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: u32,
+    /// Hours after sign-in after which a browser session ends regardless
+    #[arg(long, env = "HESHENG_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: u32,
+    /// Hours an API token stays valid
+    #[arg(long, env = "HESHENG_TOKEN_TTL_HOURS", default_value_t = 24)]
+    pub token_ttl_hours: u32,
+    /// Worker threads serving HTTP (default: one per CPU core)
+    #[arg(long, env = "HESHENG_WORKERS")]
+    pub workers: Option<usize>,
+    /// Take the client address for sign-in throttling from X-Forwarded-For (only behind a trusted proxy)
+    #[arg(long, env = "HESHENG_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+}
+
+/// A value that must not appear in logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// A setting has a value Hesheng cannot use.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// DATABASE_URL names no supported backend.
+    #[error(transparent)]
+    DatabaseUrl(#[from] UnsupportedDatabaseUrl),
+    /// HESHENG_BASE_URL is not an absolute http(s) URL.
+    #[error("HESHENG_BASE_URL must be an absolute http:// or https:// URL; got {0:?}")]
+    BaseUrl(String),
+    /// HESHENG_SECRET_KEY is too short.
+    #[error("HESHENG_SECRET_KEY must be at least 32 characters long")]
+    SecretTooShort,
+    /// A duration is zero.
+    #[error("{0} must be greater than zero")]
+    Zero(&'static str),
+}
+
+/// Database settings, checked.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// Which backend and where.
+    pub url: DatabaseUrl,
+    /// SQLite durability.
+    pub sqlite_sync: SqliteSync,
+    /// Pool sizing.
+    pub pool: PoolOptions,
+}
+
+impl DatabaseSettings {
+    /// Checks the database arguments.
+    pub fn from_args(args: &DatabaseArgs) -> Result<Self, ConfigError> {
+        if args.db_pool_size == 0 {
+            return Err(ConfigError::Zero("HESHENG_DB_POOL_SIZE"));
+        }
+        Ok(Self {
+            url: args.database_url.parse()?,
+            sqlite_sync: args.sqlite_sync,
+            pool: PoolOptions {
+                max_size: args.db_pool_size,
+                acquire_timeout: Duration::from_secs(args.db_acquire_timeout.max(1)),
+            },
+        })
+    }
+}
+
+/// Settings of a serving instance, checked.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Storage.
+    pub database: DatabaseSettings,
+    /// Listen address.
+    pub bind: String,
+    /// Absolute base URL without a trailing slash.
+    pub base_url: String,
+    /// Cookie key material, if given.
+    pub secret_key: Option<Secret>,
+    /// Idle timeout of browser sessions.
+    pub session_idle: TimeDelta,
+    /// Absolute timeout of browser sessions.
+    pub session_max: TimeDelta,
+    /// Lifetime of API tokens.
+    pub token_ttl: TimeDelta,
+    /// HTTP worker threads.
+    pub workers: Option<usize>,
+    /// Whether X-Forwarded-For names the client.
+    pub trust_proxy: bool,
+}
+
+impl Settings {
+    /// Checks the serve arguments.
+    pub fn from_args(args: &ServeArgs) -> Result<Self, ConfigError> {
+        let base_url = match &args.base_url {
+            Some(url) => {
+                let url = url.trim().trim_end_matches('/');
+                let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+                if host.is_none_or(|h| h.is_empty() || h.contains(char::is_whitespace)) {
+                    return Err(ConfigError::BaseUrl(url.to_owned()));
+                }
+                url.to_owned()
+            }
+            None => format!("http://{}", args.bind),
+        };
+        let secret_key = match &args.secret_key {
+            Some(k) if k.chars().count() < 32 => return Err(ConfigError::SecretTooShort),
+            Some(k) => Some(Secret::new(k.clone())),
+            None => None,
+        };
+        for (name, value) in [
+            ("HESHENG_SESSION_IDLE_MINUTES", args.session_idle_minutes),
+            ("HESHENG_SESSION_MAX_HOURS", args.session_max_hours),
+            ("HESHENG_TOKEN_TTL_HOURS", args.token_ttl_hours),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Zero(name));
+            }
+        }
+        Ok(Self {
+            database: DatabaseSettings::from_args(&args.database)?,
+            bind: args.bind.clone(),
+            base_url,
+            secret_key,
+            session_idle: TimeDelta::minutes(i64::from(args.session_idle_minutes)),
+            session_max: TimeDelta::hours(i64::from(args.session_max_hours)),
+            token_ttl: TimeDelta::hours(i64::from(args.token_ttl_hours)),
+            workers: args.workers,
+            trust_proxy: args.trust_proxy,
+        })
+    }
+
+    /// Whether cookies must be Secure and `__Host-` prefixed.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}

@@ -1,0 +1,213 @@
+//! The one way to write: a change and its audit events in one transaction.
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use diesel::sql_types::{BigInt, Text};
+
+use super::schema::{audit_event, audit_head};
+use super::{DbConn, Sql, write_transaction};
+use crate::domain::audit::{Actor, ChainFault, ChainVerifier, Event, GENESIS_HASH, Head};
+use crate::on_backend;
+
+/// The events a write records, appended when it commits.
+#[derive(Debug, Default)]
+pub struct AuditLog {
+    entries: Vec<Entry>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    action: &'static str,
+    entity: &'static str,
+    entity_id: String,
+    summary: serde_json::Value,
+}
+
+impl AuditLog {
+    /// Records that `action` was done to `entity` `entity_id`; `summary`
+    /// says what changed.
+    pub fn record(
+        &mut self,
+        action: &'static str,
+        entity: &'static str,
+        entity_id: impl ToString,
+        summary: serde_json::Value,
+    ) {
+        self.entries.push(Entry { action, entity, entity_id: entity_id.to_string(), summary });
+    }
+}
+
+/// Runs the write `f` and appends the events it recorded to the audit chain
+/// `chain` (the committee's id, 0 for none), all in one transaction that
+/// holds the chain's head row locked from the start — so events are chained
+/// in commit order and concurrent writers of one committee queue. A write
+/// that finds nothing to change records nothing.
+pub fn audited<T, E, F>(conn: &mut DbConn, actor: &Actor, chain: i64, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn, &mut AuditLog) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    write_transaction(conn, |conn| {
+        let head = lock_head(conn, chain)?;
+        let mut log = AuditLog::default();
+        let value = f(conn, &mut log)?;
+        if !log.entries.is_empty() {
+            append(conn, actor, head, log)?;
+        }
+        Ok(value)
+    })
+}
+
+#[derive(QueryableByName)]
+struct HeadRow {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+    #[diesel(sql_type = Text)]
+    hash: String,
+}
+
+const ENSURE_HEAD: Sql =
+    Sql("INSERT INTO audit_head (chain, seq, hash) VALUES (?, 0, ?) ON CONFLICT (chain) DO NOTHING");
+const LOCK_HEAD_PG: Sql = Sql("SELECT seq, hash FROM audit_head WHERE chain = ? FOR UPDATE");
+const READ_HEAD: Sql = Sql("SELECT seq, hash FROM audit_head WHERE chain = ?");
+
+fn lock_head(conn: &mut DbConn, chain: i64) -> QueryResult<Head> {
+    let backend = conn.backend();
+    let ensure = diesel::sql_query(ENSURE_HEAD.text(backend)).bind::<BigInt, _>(chain).bind::<Text, _>(GENESIS_HASH);
+    on_backend!(conn, c => ensure.execute(c))?;
+    let row: HeadRow = match conn {
+        // BEGIN IMMEDIATE already holds SQLite's single write lock.
+        DbConn::Sqlite(c) => diesel::sql_query(READ_HEAD.text(backend)).bind::<BigInt, _>(chain).get_result(c)?,
+        DbConn::Postgres(c) => diesel::sql_query(LOCK_HEAD_PG.text(backend)).bind::<BigInt, _>(chain).get_result(c)?,
+    };
+    Ok(Head { chain, seq: row.seq, hash: row.hash })
+}
+
+#[derive(Insertable, Queryable, Selectable)]
+#[diesel(table_name = audit_event)]
+struct EventRow {
+    chain: i64,
+    seq: i64,
+    occurred_at: NaiveDateTime,
+    actor_id: Option<i64>,
+    actor: String,
+    action: String,
+    entity: String,
+    entity_id: String,
+    summary: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<Event> for EventRow {
+    fn from(e: Event) -> Self {
+        Self {
+            chain: e.chain,
+            seq: e.seq,
+            occurred_at: e.occurred_at,
+            actor_id: e.actor_id,
+            actor: e.actor,
+            action: e.action,
+            entity: e.entity,
+            entity_id: e.entity_id,
+            summary: e.summary,
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+        }
+    }
+}
+
+impl From<EventRow> for Event {
+    fn from(r: EventRow) -> Self {
+        Self {
+            chain: r.chain,
+            seq: r.seq,
+            occurred_at: r.occurred_at,
+            actor_id: r.actor_id,
+            actor: r.actor,
+            action: r.action,
+            entity: r.entity,
+            entity_id: r.entity_id,
+            summary: r.summary,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+fn append(conn: &mut DbConn, actor: &Actor, mut head: Head, log: AuditLog) -> QueryResult<()> {
+    // Both backends keep microseconds; hashing the stored precision keeps
+    // the hash reproducible from the row.
+    let now = Utc::now().naive_utc().trunc_subsecs(6);
+    for entry in log.entries {
+        let mut event = Event {
+            chain: head.chain,
+            seq: head.seq + 1,
+            occurred_at: now,
+            actor_id: actor.id,
+            actor: actor.name.clone(),
+            action: entry.action.to_owned(),
+            entity: entry.entity.to_owned(),
+            entity_id: entry.entity_id,
+            summary: entry.summary.to_string(),
+            prev_hash: head.hash.clone(),
+            hash: String::new(),
+        };
+        event.hash = event.compute_hash();
+        head.seq = event.seq;
+        head.hash.clone_from(&event.hash);
+        diesel::insert_into(audit_event::table).values(EventRow::from(event)).execute(conn)?;
+    }
+    diesel::update(audit_head::table.find(head.chain))
+        .set((audit_head::seq.eq(head.seq), audit_head::hash.eq(&head.hash)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Recomputes every chain; `Ok(Ok(n))` when all `n` events are intact,
+/// `Ok(Err(fault))` naming the first that is not.
+pub fn verify(conn: &mut DbConn) -> QueryResult<Result<u64, ChainFault>> {
+    const PAGE: i64 = 5_000;
+    let heads: Vec<Head> = audit_head::table
+        .select((audit_head::chain, audit_head::seq, audit_head::hash))
+        .order(audit_head::chain)
+        .load::<(i64, i64, String)>(conn)?
+        .into_iter()
+        .map(|(chain, seq, hash)| Head { chain, seq, hash })
+        .collect();
+    let mut verifier = ChainVerifier::new();
+    let mut after: Option<(i64, i64)> = None;
+    loop {
+        let mut query = audit_event::table
+            .select(EventRow::as_select())
+            .order((audit_event::chain, audit_event::seq))
+            .limit(PAGE)
+            .into_boxed();
+        if let Some((chain, seq)) = after {
+            query = query
+                .filter(audit_event::chain.gt(chain).or(audit_event::chain.eq(chain).and(audit_event::seq.gt(seq))));
+        }
+        let page = query.load::<EventRow>(conn)?;
+        let done = page.len() < usize::try_from(PAGE).unwrap_or(usize::MAX);
+        for row in page {
+            after = Some((row.chain, row.seq));
+            if let Err(fault) = verifier.push(&Event::from(row), &heads) {
+                return Ok(Err(fault));
+            }
+        }
+        if done {
+            return Ok(verifier.finish(&heads));
+        }
+    }
+}
+
+/// The events recorded about one record, oldest first.
+pub fn events_for(conn: &mut DbConn, entity: &str, entity_id: &str) -> QueryResult<Vec<Event>> {
+    audit_event::table
+        .filter(audit_event::entity.eq(entity).and(audit_event::entity_id.eq(entity_id)))
+        .order((audit_event::occurred_at, audit_event::seq))
+        .select(EventRow::as_select())
+        .load::<EventRow>(conn)
+        .map(|rows| rows.into_iter().map(Event::from).collect())
+}

@@ -1,0 +1,169 @@
+//! Committees.
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::DbConn;
+use super::audit::audited;
+use super::schema::committee;
+use crate::domain::audit::Actor;
+use crate::domain::clock::{ClockTime, NightWindow};
+use crate::domain::committee::{CommitteeSettings, NumberPattern, ZoneClass};
+use crate::domain::language::Lang;
+
+/// A committee as stored (without its seal image).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = committee)]
+pub struct Committee {
+    /// Id; the default committee is 1.
+    pub id: i64,
+    /// Full name.
+    pub name: String,
+    /// Abbreviation used in case numbers.
+    pub abbreviation: String,
+    /// Case number pattern.
+    pub number_pattern: String,
+    /// GB 3096 zone class code.
+    pub zone_class: String,
+    /// Night start `HH:MM`.
+    pub night_start: String,
+    /// Night end `HH:MM`.
+    pub night_end: String,
+    /// Document language code.
+    pub language: String,
+    /// Local time offset from UTC in minutes.
+    pub utc_offset_minutes: i32,
+    /// Retention period in years.
+    pub retention_years: i32,
+    /// When created.
+    pub created_at: NaiveDateTime,
+    /// When last changed.
+    pub updated_at: NaiveDateTime,
+}
+
+impl Committee {
+    /// The stored settings as domain types. Rows are checked on the way in,
+    /// so a value that no longer parses falls back to the default.
+    pub fn settings(&self) -> CommitteeSettings {
+        let defaults = CommitteeSettings::default_committee();
+        let night = match (ClockTime::parse(&self.night_start), ClockTime::parse(&self.night_end)) {
+            (Ok(s), Ok(e)) => NightWindow::new(s, e).unwrap_or_default(),
+            _ => NightWindow::default(),
+        };
+        CommitteeSettings {
+            name: self.name.clone(),
+            abbreviation: self.abbreviation.clone(),
+            number_pattern: NumberPattern::parse(&self.number_pattern).unwrap_or_default(),
+            zone_class: ZoneClass::parse(&self.zone_class).unwrap_or(defaults.zone_class),
+            night,
+            language: Lang::parse(&self.language).unwrap_or_default(),
+            utc_offset_minutes: self.utc_offset_minutes,
+            retention_years: self.retention_years,
+        }
+    }
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = committee)]
+struct CommitteeRow<'a> {
+    name: &'a str,
+    abbreviation: &'a str,
+    number_pattern: &'a str,
+    zone_class: &'a str,
+    night_start: String,
+    night_end: String,
+    language: &'a str,
+    utc_offset_minutes: i32,
+    retention_years: i32,
+    updated_at: NaiveDateTime,
+}
+
+impl<'a> CommitteeRow<'a> {
+    fn new(s: &'a CommitteeSettings, now: NaiveDateTime) -> Self {
+        Self {
+            name: &s.name,
+            abbreviation: &s.abbreviation,
+            number_pattern: s.number_pattern.as_str(),
+            zone_class: s.zone_class.code(),
+            night_start: s.night.start.to_string(),
+            night_end: s.night.end.to_string(),
+            language: s.language.code(),
+            utc_offset_minutes: s.utc_offset_minutes,
+            retention_years: s.retention_years,
+            updated_at: now,
+        }
+    }
+}
+
+fn summary(s: &CommitteeSettings) -> serde_json::Value {
+    json!({
+        "name": s.name,
+        "abbreviation": s.abbreviation,
+        "number_pattern": s.number_pattern.as_str(),
+        "zone_class": s.zone_class.code(),
+        "night_start": s.night.start,
+        "night_end": s.night.end,
+        "language": s.language.code(),
+        "retention_years": s.retention_years,
+    })
+}
+
+/// Creates a committee; returns its id. Recorded in the system chain.
+pub fn create(conn: &mut DbConn, actor: &Actor, settings: &CommitteeSettings) -> QueryResult<i64> {
+    audited(conn, actor, 0, |conn, log| {
+        let now = Utc::now().naive_utc();
+        let id = diesel::insert_into(committee::table)
+            .values((CommitteeRow::new(settings, now), committee::created_at.eq(now)))
+            .returning(committee::id)
+            .get_result::<i64>(conn)?;
+        log.record("committee.create", "committee", id, summary(settings));
+        Ok(id)
+    })
+}
+
+/// Changes a committee's settings.
+pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, settings: &CommitteeSettings) -> QueryResult<()> {
+    audited(conn, actor, id, |conn, log| {
+        let changed = diesel::update(committee::table.find(id))
+            .set(CommitteeRow::new(settings, Utc::now().naive_utc()))
+            .execute(conn)?;
+        if changed == 0 {
+            return Err(diesel::result::Error::NotFound);
+        }
+        log.record("committee.update", "committee", id, summary(settings));
+        Ok(())
+    })
+}
+
+/// Creates the default committee (id 1) when no committee exists yet.
+/// Returns whether it was created.
+pub fn ensure_default(conn: &mut DbConn) -> QueryResult<bool> {
+    if committee::table.count().get_result::<i64>(conn)? > 0 {
+        return Ok(false);
+    }
+    audited(conn, &Actor::system(), 0, |conn, log| {
+        // Checked again under the chain lock: instances may start together.
+        if committee::table.count().get_result::<i64>(conn)? > 0 {
+            return Ok(false);
+        }
+        let settings = CommitteeSettings::default_committee();
+        let now = Utc::now().naive_utc();
+        let id = diesel::insert_into(committee::table)
+            .values((CommitteeRow::new(&settings, now), committee::created_at.eq(now)))
+            .returning(committee::id)
+            .get_result::<i64>(conn)?;
+        log.record("committee.create", "committee", id, summary(&settings));
+        Ok(true)
+    })
+}
+
+/// One committee.
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Committee> {
+    committee::table.find(id).select(Committee::as_select()).first(conn)
+}
+
+/// Every committee, by id.
+pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Committee>> {
+    committee::table.order(committee::id).select(Committee::as_select()).load(conn)
+}

@@ -1,0 +1,354 @@
+//! Storage: one diesel code base over SQLite and PostgreSQL.
+//!
+//! Backend-specific SQL lives only inside an explicit `match` on [`DbConn`].
+
+pub mod audit;
+pub mod committees;
+pub mod schema;
+pub mod settings;
+pub mod sign_in;
+mod sql;
+pub mod users;
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::R2D2Connection;
+use diesel::result::Error as DieselError;
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, QueryResult};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use sql::Sql;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever backend `DATABASE_URL` names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    /// The embedded default: one file, WAL.
+    Sqlite(SqliteConnection),
+    /// The scale-out backend shared by several app instances.
+    Postgres(PgConnection),
+}
+
+/// The two storage backends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// The name used in `/healthz` and the logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+impl DbConn {
+    /// Which backend this connection talks to.
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Sqlite(_) => Backend::Sqlite,
+            DbConn::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// A parsed `DATABASE_URL`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://PATH` or `sqlite:PATH`.
+    Sqlite(String),
+    /// `postgres://…` or `postgresql://…`, passed to libpq unchanged.
+    Postgres(String),
+}
+
+/// `DATABASE_URL` names no backend Hesheng speaks.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "DATABASE_URL must be sqlite://PATH (an SQLite file) or postgres://USER:PASSWORD@HOST/DB (PostgreSQL); got {0:?}"
+)]
+pub struct UnsupportedDatabaseUrl(pub String);
+
+impl FromStr for DatabaseUrl {
+    type Err = UnsupportedDatabaseUrl;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let url = raw.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_owned()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .filter(|p| !p.is_empty() && *p != ":memory:");
+        match path {
+            Some(path) => Ok(DatabaseUrl::Sqlite(path.to_owned())),
+            None => Err(UnsupportedDatabaseUrl(redact(url))),
+        }
+    }
+}
+
+impl DatabaseUrl {
+    /// The backend this URL selects.
+    pub fn backend(&self) -> Backend {
+        match self {
+            DatabaseUrl::Sqlite(_) => Backend::Sqlite,
+            DatabaseUrl::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// Shows the URL without its password.
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "sqlite://{path}"),
+            DatabaseUrl::Postgres(url) => f.write_str(&redact(url)),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Replaces the password of `scheme://user:password@host` with `***`.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// How SQLite syncs commits to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqliteSync {
+    /// WAL + NORMAL: every acknowledged commit survives a killed process.
+    Normal,
+    /// WAL + FULL: also survives a power cut, at one fsync per commit.
+    Full,
+}
+
+/// Opens connections for the pool and prepares each one.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: DatabaseUrl,
+    sqlite_sync: SqliteSync,
+}
+
+/// A connection could not be opened or prepared.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open the database {url}: {reason}")]
+pub struct ConnectError {
+    url: String,
+    reason: String,
+}
+
+impl Manager {
+    /// A manager for `url`.
+    pub fn new(url: DatabaseUrl, sqlite_sync: SqliteSync) -> Self {
+        Self { url, sqlite_sync }
+    }
+
+    fn error(&self, reason: impl fmt::Display) -> ConnectError {
+        // libpq's messages span several lines; the operator gets one.
+        let reason = reason.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+        ConnectError { url: self.url.to_string(), reason }
+    }
+
+    /// Opens one prepared connection.
+    pub fn open(&self) -> Result<DbConn, ConnectError> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path).map_err(|e| self.error(e))?;
+                conn.batch_execute(&sqlite_pragmas(self.sqlite_sync)).map_err(|e| self.error(e))?;
+                Ok(DbConn::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = PgConnection::establish(url).map_err(|e| self.error(e))?;
+                conn.batch_execute("SET TIME ZONE 'UTC'").map_err(|e| self.error(e))?;
+                Ok(DbConn::Postgres(conn))
+            }
+        }
+    }
+}
+
+/// Settings applied to every SQLite connection handed out by the pool.
+///
+/// `busy_timeout` comes first so that switching to WAL waits for other
+/// connections instead of failing. In WAL mode a commit is appended to the
+/// `-wal` file before SQLite returns, so with `synchronous = NORMAL` a commit
+/// that was acknowledged is in the operating system's page cache and survives
+/// the process being killed; only an OS crash or power cut can lose the last
+/// commits, which `FULL` (one fsync per commit) prevents as well.
+fn sqlite_pragmas(sync: SqliteSync) -> String {
+    let synchronous = match sync {
+        SqliteSync::Normal => "NORMAL",
+        SqliteSync::Full => "FULL",
+    };
+    format!(
+        "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+         PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;"
+    )
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConn, ConnectError> {
+        self.open()
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {
+        conn.ping().map_err(|e| self.error(e))
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// The connection pool.
+pub type Pool = r2d2::Pool<Manager>;
+
+/// A connection borrowed from the pool.
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// Pool sizing.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolOptions {
+    /// Most connections open at once.
+    pub max_size: u32,
+    /// How long a request waits for a free connection before a 503.
+    pub acquire_timeout: Duration,
+}
+
+/// Opens one connection first, so that a wrong URL or an unreachable server
+/// is reported at once with its real cause, then builds the pool.
+pub fn connect(url: &DatabaseUrl, sqlite_sync: SqliteSync, options: PoolOptions) -> Result<Pool, ConnectError> {
+    let manager = Manager::new(url.clone(), sqlite_sync);
+    let first = manager.open()?;
+    drop(first);
+    r2d2::Pool::builder()
+        .max_size(options.max_size)
+        .min_idle(Some(1))
+        .connection_timeout(options.acquire_timeout)
+        .build(manager.clone())
+        .map_err(|e| manager.error(e))
+}
+
+/// Migrations could not be applied.
+#[derive(Debug, thiserror::Error)]
+#[error("migration failed: {0}")]
+pub struct MigrationError(String);
+
+fn migration_error(e: impl fmt::Display) -> MigrationError {
+    MigrationError(e.to_string())
+}
+
+/// Applies every pending migration of the connection's backend; returns how
+/// many ran. On PostgreSQL an advisory lock keeps two starting instances from
+/// migrating at once.
+pub fn run_migrations(conn: &mut DbConn) -> Result<usize, MigrationError> {
+    match conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()).map_err(migration_error),
+        DbConn::Postgres(c) => {
+            c.batch_execute("SELECT pg_advisory_lock(7370676)").map_err(migration_error)?;
+            let applied = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+            c.batch_execute("SELECT pg_advisory_unlock(7370676)").map_err(migration_error)?;
+            applied.map_err(migration_error)
+        }
+    }
+}
+
+/// Reverts every migration (down.sql in reverse order); returns how many.
+pub fn revert_all_migrations(conn: &mut DbConn) -> Result<usize, MigrationError> {
+    match conn {
+        DbConn::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConn::Postgres(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+    }
+    .map_err(migration_error)
+}
+
+/// Runs `f` in a transaction that holds the write lock from its first
+/// statement: `BEGIN IMMEDIATE` on SQLite, so that concurrent writers queue
+/// on the busy timeout instead of failing when a read lock cannot be
+/// upgraded. On PostgreSQL writers serialise on the rows they lock.
+pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(user_error) => match <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn) {
+            Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(user_error),
+            Err(rollback_error) => Err(rollback_error.into()),
+        },
+    }
+}
+
+/// `SELECT 1`, for the health check.
+pub fn ping(conn: &mut DbConn) -> QueryResult<()> {
+    conn.ping()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_and_postgres_urls_select_their_backend() {
+        let sqlite: DatabaseUrl = "sqlite://hesheng.db".parse().expect("sqlite url");
+        assert_eq!(sqlite, DatabaseUrl::Sqlite("hesheng.db".into()));
+        let absolute: DatabaseUrl = "sqlite:///var/lib/hesheng.db".parse().expect("absolute");
+        assert_eq!(absolute, DatabaseUrl::Sqlite("/var/lib/hesheng.db".into()));
+        let pg: DatabaseUrl = "postgresql://u:p@h/db".parse().expect("pg url");
+        assert_eq!(pg.backend(), Backend::Postgres);
+    }
+
+    #[test]
+    fn other_schemes_are_refused_with_the_accepted_forms_named() {
+        for url in ["mysql://root@localhost/x", "hesheng.db", "sqlite://", "sqlite::memory:", ""] {
+            let err = url.parse::<DatabaseUrl>().expect_err(url).to_string();
+            assert!(err.contains("sqlite://PATH") && err.contains("postgres://"), "{err}");
+            assert!(!err.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn passwords_never_appear_when_a_url_is_shown() {
+        let pg: DatabaseUrl = "postgres://hs:s3cret@db.example/hs".parse().expect("pg url");
+        assert_eq!(pg.to_string(), "postgres://hs:***@db.example/hs");
+        let err = "mysql://root:s3cret@h/x".parse::<DatabaseUrl>().expect_err("refused");
+        assert!(!err.to_string().contains("s3cret"));
+    }
+}

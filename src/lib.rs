@@ -1,0 +1,16 @@
+//! Hesheng (和声): records and official documents of community mediation
+//! for noise and neighbour disputes.
+
+#![forbid(unsafe_code)]
+
+rust_i18n::i18n!("locales", fallback = "zh-CN");
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod passwords;
+pub mod random;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,227 @@
+//! Builds the application: the database, the one route table, middleware.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::cookie::Key;
+use actix_web::dev::Server;
+use actix_web::error::{PathError, QueryPayloadError, UrlencodedError};
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpRequest, HttpServer, web};
+use chrono::Utc;
+use sha2::{Digest, Sha512};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::{DatabaseSettings, Secret, Settings};
+use crate::db::{self, ConnectError, MigrationError, Pool, committees, settings as db_settings};
+use crate::domain::Invalid;
+use crate::random;
+use crate::web::context::{PAGE_BODY_LIMIT, resolve};
+use crate::web::cookies::Cookies;
+use crate::web::error::AppError;
+use crate::web::render_errors::render_errors;
+use crate::web::state::{AppState, WebConfig};
+use crate::web::{assets, committees as committee_api, health, home, language, login, openapi, tokens, users};
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be reached.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    /// A migration failed.
+    #[error(transparent)]
+    Migrate(#[from] MigrationError),
+    /// A query during start-up failed.
+    #[error("database error during start-up: {0}")]
+    Query(#[from] diesel::result::Error),
+    /// No connection was free.
+    #[error("no database connection: {0}")]
+    Pool(#[from] r2d2::Error),
+    /// The address cannot be listened on.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address.
+        address: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Connects, migrates and makes sure the default committee exists.
+pub fn prepare_database(settings: &DatabaseSettings) -> Result<Pool, StartError> {
+    let pool = db::connect(&settings.url, settings.sqlite_sync, settings.pool)?;
+    let mut conn = pool.get()?;
+    let applied = db::run_migrations(&mut conn)?;
+    if applied > 0 {
+        tracing::info!(applied, "migrations applied");
+    }
+    if committees::ensure_default(&mut conn)? {
+        tracing::info!("default committee created");
+    }
+    Ok(pool)
+}
+
+/// The cookie key: from the configured secret, or from one generated on
+/// first start and kept in the database so that every instance shares it.
+fn cookie_key(pool: &Pool, secret: Option<&Secret>) -> Result<Key, StartError> {
+    let material = match secret {
+        Some(s) => s.expose().to_owned(),
+        None => {
+            let mut conn = pool.get()?;
+            db_settings::get_or_init(&mut conn, "cookie_secret", random::token)?
+        }
+    };
+    Ok(Key::from(&Sha512::digest(material.as_bytes())))
+}
+
+/// A running server and the port it listens on.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Prepares the database and binds the listener; call
+    /// [`Application::run_until_stopped`] to serve.
+    pub fn build(settings: Settings) -> Result<Self, StartError> {
+        let pool = prepare_database(&settings.database)?;
+        let key = cookie_key(&pool, settings.secret_key.as_ref())?;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;
+        let port =
+            listener.local_addr().map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?.port();
+        let state = AppState {
+            backend: settings.database.url.backend(),
+            cookies: Cookies::new(key, settings.secure_cookies()),
+            config: Arc::new(WebConfig {
+                base_url: settings.base_url.clone(),
+                session_idle: settings.session_idle,
+                session_max: settings.session_max,
+                token_ttl: settings.token_ttl,
+                trust_proxy: settings.trust_proxy,
+            }),
+            pool,
+        };
+        let server = run(listener, state, settings.workers)
+            .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;
+        Ok(Self { port, server })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the process is stopped.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+}
+
+fn form_error(err: UrlencodedError, _: &HttpRequest) -> actix_web::Error {
+    match err {
+        UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge,
+        UrlencodedError::ContentType => AppError::UnsupportedMediaType,
+        other => {
+            tracing::debug!(cause = %other, "unreadable form");
+            AppError::BadRequest(Invalid::new("error.bad_form"))
+        }
+    }
+    .into()
+}
+
+fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    tracing::debug!(cause = %err, "unreadable query");
+    AppError::BadRequest(Invalid::new("error.bad_query")).into()
+}
+
+fn path_error(err: PathError, _: &HttpRequest) -> actix_web::Error {
+    tracing::debug!(cause = %err, "path does not name a record");
+    AppError::NotFound.into()
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// Removes expired sessions now and then, so the table stays small.
+fn spawn_session_purge(pool: Pool, config: Arc<WebConfig>) {
+    let purge = move || loop {
+        std::thread::sleep(Duration::from_secs(600));
+        let now = Utc::now().naive_utc();
+        let purged = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+            db::sign_in::purge_sessions(&mut conn, now - config.session_idle, now - config.session_max)
+                .map_err(|e| e.to_string())
+        });
+        if let Err(error) = purged {
+            tracing::warn!(%error, "session purge failed");
+        }
+    };
+    if let Err(error) = std::thread::Builder::new().name("session-purge".into()).spawn(purge) {
+        tracing::warn!(%error, "session purge not started");
+    }
+}
+
+/// The one route table.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/healthz").route(web::get().to(health::health)))
+        .service(web::resource("/assets/{name}").route(web::get().to(assets::asset)))
+        .service(web::resource("/").route(web::get().to(home::home)))
+        .service(web::resource("/login").route(web::get().to(login::login_form)).route(web::post().to(login::login)))
+        .service(web::resource("/logout").route(web::post().to(login::logout)))
+        .service(web::resource("/language").route(web::post().to(language::switch_language)))
+        .service(
+            web::scope("/api/v1")
+                .service(web::resource("/openapi.json").route(web::get().to(openapi::openapi_json)))
+                .service(
+                    web::resource("/auth/token")
+                        .route(web::post().to(tokens::issue_token))
+                        .route(web::delete().to(tokens::revoke_token)),
+                )
+                .service(web::resource("/committees").route(web::post().to(committee_api::create_committee)))
+                .service(web::resource("/committees/{id}").route(web::get().to(committee_api::get_committee)))
+                .service(
+                    web::resource("/users")
+                        .route(web::get().to(users::list_users))
+                        .route(web::post().to(users::create_user)),
+                ),
+        );
+}
+
+fn run(listener: TcpListener, state: AppState, workers: Option<usize>) -> std::io::Result<Server> {
+    spawn_session_purge(state.pool.clone(), state.config.clone());
+    let data = web::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(resolve))
+            .wrap(from_fn(render_errors))
+            .wrap(security_headers())
+            .wrap(TracingLogger::default())
+            .app_data(data.clone())
+            .app_data(web::FormConfig::default().limit(PAGE_BODY_LIMIT).error_handler(form_error))
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .configure(routes)
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?;
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    Ok(server.run())
+}

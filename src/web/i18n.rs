@@ -1,0 +1,38 @@
+//! Messages in the reader's language, from `locales/`.
+
+use crate::domain::Invalid;
+use crate::domain::language::Lang;
+
+/// The message `key` in `lang`; a missing key shows itself (and fails the
+/// locale completeness test).
+pub fn t(lang: Lang, key: &str) -> String {
+    crate::_rust_i18n_try_translate(lang.code(), key).map(|s| s.into_owned()).unwrap_or_else(|| key.to_owned())
+}
+
+/// A refusal in `lang`, its placeholders filled in.
+pub fn t_invalid(lang: Lang, invalid: &Invalid) -> String {
+    let text = t(lang, invalid.key);
+    if invalid.args.is_empty() {
+        return text;
+    }
+    let patterns: Vec<&str> = invalid.args.iter().map(|(name, _)| *name).collect();
+    let values: Vec<String> = invalid.args.iter().map(|(_, value)| value.clone()).collect();
+    rust_i18n::replace_patterns(&text, &patterns, &values)
+}
+
+/// The message `key` with `%{name}` placeholders filled in.
+pub fn t_with(lang: Lang, key: &'static str, args: &[(&'static str, String)]) -> String {
+    t_invalid(lang, &Invalid { key, args: args.to_vec() })
+}
+
+/// Every message key of `lang`, sorted (for the completeness test).
+pub fn keys(lang: Lang) -> Vec<String> {
+    let mut keys: Vec<String> = crate::_rust_i18n_backend()
+        .messages_for_locale(lang.code())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, _)| k.into_owned())
+        .collect();
+    keys.sort();
+    keys
+}

@@ -1,0 +1,41 @@
+//! The language switch.
+
+use actix_web::cookie::time::Duration;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::context::RequestContext;
+use super::cookies::CookieName;
+use super::error::{AppError, AppResult};
+use super::state::AppState;
+use crate::db::users;
+use crate::domain::language::Lang;
+
+/// The switch as posted.
+#[derive(Debug, Deserialize)]
+pub struct LanguageForm {
+    lang: String,
+    next: Option<String>,
+}
+
+/// Remembers the language in a cookie and, when signed in, in the user's
+/// settings; then returns to the page.
+pub async fn switch_language(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    form: web::Form<LanguageForm>,
+) -> AppResult<HttpResponse> {
+    let lang = Lang::parse(&form.lang).map_err(|e| AppError::field("lang", e))?;
+    if let Some(user) = ctx.user {
+        state.db(move |conn| Ok(users::set_language(conn, &user, lang)?)).await?;
+    }
+    let next = match form.next.as_deref() {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") => n.to_owned(),
+        _ => "/".to_owned(),
+    };
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, next))
+        .cookie(state.cookies.plain(CookieName::Lang, lang.code().to_owned(), Duration::days(365)))
+        .finish())
+}

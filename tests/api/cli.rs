@@ -1,0 +1,172 @@
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use hesheng::db::Backend;
+
+use crate::helpers::{PASSWORD, fresh_database};
+
+fn hesheng(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hesheng"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("LANG", "en_US.UTF-8")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run hesheng");
+    if let Some(input) = stdin {
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("output")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn an_unsupported_database_url_is_one_line_and_exit_code_2() {
+    let out = hesheng("mysql://root:secret@localhost/hs", &["migrate"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("sqlite://PATH") && err.contains("postgres://"), "{err}");
+    assert!(!err.contains("secret") && !err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn an_unreachable_database_is_one_line_and_a_failure_exit() {
+    let out = hesheng("postgres://hs:topsecret@127.0.0.1:1/hs", &["migrate"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("cannot open the database postgres://hs:***@127.0.0.1:1/hs"), "{err}");
+    assert!(!err.contains("topsecret"));
+
+    let out = hesheng("sqlite:///no/such/directory/hesheng.db", &["migrate"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr).trim().lines().count(), 1);
+}
+
+fn users_and_audit(backend: Backend) {
+    let Some((url, _db)) = fresh_database(backend) else { return };
+    let weak = hesheng(&url, &["users", "add", "admin", "--role", "admin", "--password-stdin"], Some("password1234\n"));
+    assert_eq!(weak.status.code(), Some(2));
+    assert!(text(&weak.stderr).contains("too common"), "{}", text(&weak.stderr));
+
+    let no_flag = hesheng(&url, &["users", "add", "admin", "--role", "admin"], Some(PASSWORD));
+    assert_eq!(no_flag.status.code(), Some(2));
+
+    let ok = hesheng(
+        &url,
+        &["users", "add", "admin", "--role", "admin", "--password-stdin"],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    assert!(text(&ok.stdout).contains("created user admin"));
+    let user = hesheng::db::users::find_for_sign_in(&mut conn(&url), "admin").expect("query").expect("user");
+    assert!(hesheng::passwords::verify(PASSWORD, &user.1), "the trailing newline is not part of the password");
+
+    let taken = hesheng(&url, &["users", "add", "ADMIN", "--role", "staff", "--password-stdin"], Some(PASSWORD));
+    assert_eq!(taken.status.code(), Some(2));
+
+    let verify = hesheng(&url, &["audit", "verify"], None);
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stderr));
+    assert_eq!(text(&verify.stdout).trim(), "ok 2 events");
+
+    let mut c = conn(&url);
+    {
+        use diesel::connection::SimpleConnection;
+        let drop = match backend {
+            Backend::Sqlite => "DROP TRIGGER audit_event_append_only_update;",
+            Backend::Postgres => "DROP TRIGGER audit_event_append_only ON audit_event;",
+        };
+        c.batch_execute(drop).expect("drop trigger");
+        c.batch_execute("UPDATE audit_event SET actor = 'someone' WHERE chain = 1 AND seq = 1").expect("tamper");
+    }
+    let failed = hesheng(&url, &["audit", "verify"], None);
+    assert_eq!(failed.status.code(), Some(1));
+    let out = text(&failed.stdout);
+    assert!(out.contains("event 1/1 ") && out.contains("edited"), "{out}");
+}
+
+fn conn(url: &str) -> hesheng::db::DbConn {
+    hesheng::db::Manager::new(url.parse().expect("url"), hesheng::db::SqliteSync::Normal).open().expect("connect")
+}
+
+#[test]
+fn users_add_and_audit_verify_work_on_sqlite() {
+    users_and_audit(Backend::Sqlite);
+}
+
+#[test]
+fn users_add_and_audit_verify_work_on_postgres() {
+    users_and_audit(Backend::Postgres);
+}
+
+#[test]
+fn backup_writes_a_consistent_copy_of_a_sqlite_database() {
+    let (url, db) = fresh_database(Backend::Sqlite).expect("sqlite");
+    let ok = hesheng(&url, &["users", "add", "admin", "--role", "admin", "--password-stdin"], Some(PASSWORD));
+    assert_eq!(ok.status.code(), Some(0));
+    let dir = match &db {
+        crate::helpers::TestDb::Sqlite(dir) => dir.path().to_owned(),
+        crate::helpers::TestDb::Postgres { .. } => unreachable!(),
+    };
+    let target = dir.join("copy.db");
+    let out = hesheng(&url, &["backup", target.to_str().expect("path")], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let copy_url = format!("sqlite://{}", target.display());
+    let copied = hesheng::db::users::find_for_sign_in(&mut conn(&copy_url), "admin").expect("query");
+    assert!(copied.is_some(), "the copy holds the user");
+    let verify = hesheng(&copy_url, &["audit", "verify"], None);
+    assert_eq!(text(&verify.stdout).trim(), "ok 2 events");
+
+    let again = hesheng(&url, &["backup", target.to_str().expect("path")], None);
+    assert_eq!(again.status.code(), Some(2), "an existing file is not overwritten");
+}
+
+#[test]
+fn backup_of_postgres_points_to_pg_dump() {
+    let Some((url, _db)) = fresh_database(Backend::Postgres) else { return };
+    let out = hesheng(&url, &["backup", "/tmp/never-written.db"], None);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("pg_dump"));
+}
+
+#[test]
+fn serving_creates_and_migrates_the_database_file_then_answers_health_checks() {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hesheng"))
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env("HESHENG_BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve");
+    let started = Instant::now();
+    let mut healthy = false;
+    while started.elapsed() < Duration::from_secs(30) {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::Read;
+            let _ = stream.write_all(b"GET /healthz HTTP/1.0\r\n\r\n");
+            let mut response = String::new();
+            let _ = stream.read_to_string(&mut response);
+            if response.contains("\"backend\":\"sqlite\"") {
+                healthy = true;
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(healthy, "the server answered /healthz");
+    assert!(dir.path().join("hesheng.db").exists(), "hesheng.db was created in the working directory");
+}

@@ -1,0 +1,245 @@
+//! Starts the real server on port 0 against a fresh database per test.
+
+use std::io::Write;
+use std::sync::Once;
+
+use diesel::Connection;
+use diesel::RunQueryDsl;
+use diesel::pg::PgConnection;
+use hesheng::config::{DatabaseArgs, ServeArgs, Settings};
+use hesheng::db::{self, Backend, DbConn, Manager, SqliteSync};
+use hesheng::domain::account::{Role, Username};
+use hesheng::domain::audit::Actor;
+use hesheng::startup::Application;
+use reqwest::redirect::Policy;
+use serde_json::{Value, json};
+
+/// A password that passes the policy.
+pub const PASSWORD: &str = "choir sings until nine";
+
+/// Where the test database lives; dropped with the test.
+pub enum TestDb {
+    Sqlite(tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, name } = self
+            && let Ok(mut conn) = PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut conn);
+        }
+    }
+}
+
+/// A running server and a client with a cookie jar that does not follow
+/// redirects.
+pub struct TestApp {
+    pub address: String,
+    pub backend: Backend,
+    pub database_url: String,
+    pub client: reqwest::Client,
+    pub _db: TestDb,
+}
+
+static PG_SKIP_NOTICE: Once = Once::new();
+
+/// The PostgreSQL server tests run against, or `None` (announced once on
+/// the terminal, past the test harness's capture) when it is not set.
+pub fn pg_admin_url() -> Option<String> {
+    match std::env::var("HESHENG_TEST_PG_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            PG_SKIP_NOTICE.call_once(|| {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "\n*** SKIPPED: the PostgreSQL variants of the integration tests — HESHENG_TEST_PG_URL is not set \
+                     (.ci/run sets it). ***\n"
+                );
+            });
+            None
+        }
+    }
+}
+
+/// Replaces the database name of a PostgreSQL URL.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// A fresh, empty database of `backend`; `None` when PostgreSQL is not set.
+pub fn fresh_database(backend: Backend) -> Option<(String, TestDb)> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("hesheng.db").display());
+            Some((url, TestDb::Sqlite(dir)))
+        }
+        Backend::Postgres => {
+            let admin_url = pg_admin_url()?;
+            let name = format!("hs_test_{}", hex_id());
+            let mut conn = PgConnection::establish(&admin_url).expect("HESHENG_TEST_PG_URL must be reachable");
+            diesel::sql_query(format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).expect("create database");
+            Some((with_database(&admin_url, &name), TestDb::Postgres { admin_url, name }))
+        }
+    }
+}
+
+fn hex_id() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{:x}{:04x}", nanos, std::process::id() & 0xffff)
+}
+
+/// Serve arguments as `hesheng serve` would parse them from defaults.
+pub fn serve_args(database_url: &str) -> ServeArgs {
+    ServeArgs {
+        database: DatabaseArgs {
+            database_url: database_url.to_owned(),
+            sqlite_sync: SqliteSync::Normal,
+            db_pool_size: 8,
+            db_acquire_timeout: 5,
+        },
+        bind: "127.0.0.1:0".into(),
+        base_url: None,
+        secret_key: None,
+        session_idle_minutes: 30,
+        session_max_hours: 12,
+        token_ttl_hours: 24,
+        workers: Some(2),
+        trust_proxy: false,
+    }
+}
+
+/// Starts an app with default settings.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Starts an app after `adjust` changed its settings.
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut ServeArgs)) -> Option<TestApp> {
+    let (database_url, db) = fresh_database(backend)?;
+    let mut args = serve_args(&database_url);
+    adjust(&mut args);
+    let settings = Settings::from_args(&args).expect("settings");
+    let app = Application::build(settings).expect("application starts");
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
+    Some(TestApp { address: format!("http://127.0.0.1:{port}"), backend, database_url, client, _db: db })
+}
+
+/// Extracts the CSRF token of the first form of a page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    html[start..].split('"').next().expect("token").to_owned()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A connection to the app's database, for arranging and inspecting.
+    pub fn conn(&self) -> DbConn {
+        let url = self.database_url.parse().expect("url");
+        Manager::new(url, SqliteSync::Normal).open().expect("test connection")
+    }
+
+    /// Creates a user directly; returns its id.
+    pub fn create_user(&self, name: &str, role: Role, committee_id: i64) -> i64 {
+        let new = db::users::NewUser {
+            committee_id,
+            username: Username::parse(name).expect("username"),
+            display_name: name.to_owned(),
+            role,
+            password_hash: hesheng::passwords::hash(PASSWORD).expect("hash"),
+        };
+        db::users::create(&mut self.conn(), &Actor::cli(), &new).expect("create user")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// The CSRF token of a page's form (and the cookie that goes with it).
+    pub async fn csrf(&self, page: &str) -> String {
+        let html = self.get(page).await.text().await.expect("page");
+        csrf_of(&html)
+    }
+
+    /// Posts a form with the page's CSRF token.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf("/login").await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf_token", &token));
+        self.client.post(self.url(path)).form(&form).send().await.expect("POST form")
+    }
+
+    /// Signs in through the form.
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.post_form("/login", &[("username", username), ("password", password)]).await
+    }
+
+    /// A bearer token.
+    pub async fn token(&self, username: &str) -> String {
+        let response = self
+            .client
+            .post(self.url("/api/v1/auth/token"))
+            .json(&json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("token request");
+        assert_eq!(response.status(), 200, "token for {username}");
+        let body: Value = response.json().await.expect("token json");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn api_get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).bearer_auth(token).send().await.expect("API GET")
+    }
+
+    pub async fn api_post(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.client.post(self.url(path)).bearer_auth(token).json(body).send().await.expect("API POST")
+    }
+}
+
+/// Runs each test body against SQLite, and against PostgreSQL when
+/// HESHENG_TEST_PG_URL is set.
+#[macro_export]
+macro_rules! both_backends {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($app: $crate::helpers::TestApp) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = $crate::helpers::spawn_app(hesheng::db::Backend::Sqlite).await.expect("sqlite app");
+                    run(app).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = $crate::helpers::spawn_app(hesheng::db::Backend::Postgres).await {
+                        run(app).await;
+                    }
+                }
+            }
+        )*
+    };
+}
