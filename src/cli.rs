@@ -14,8 +14,8 @@ use crate::domain::Invalid;
 use crate::domain::account::{Role, Username, check_new_password, display_name};
 use crate::domain::audit::Actor;
 use crate::domain::language::Lang;
+use crate::i18n::t_invalid;
 use crate::startup::{Application, StartError, prepare_database};
-use crate::web::i18n::t_invalid;
 use crate::{passwords, telemetry};
 
 /// Hesheng (和声): records and documents of community mediation.
@@ -34,6 +34,11 @@ enum Command {
     Serve(ServeArgs),
     /// Apply pending migrations and exit
     Migrate(DatabaseArgs),
+    /// Load the demo data: the choir case from complaint to follow-up, and three other cases
+    Demo {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Manage users
     Users {
         #[command(subcommand)]
@@ -128,6 +133,7 @@ pub fn run() -> ExitCode {
         None => serve(&cli.serve),
         Some(Command::Serve(args)) => serve(&args),
         Some(Command::Migrate(args)) => migrate(&args),
+        Some(Command::Demo { database }) => demo(&database),
         Some(Command::Users { command: UsersCommand::Add { name, role, committee, display_name, database, .. } }) => {
             add_user(&database, &name, &role, committee, display_name.as_deref())
         }
@@ -201,6 +207,21 @@ fn add_user(
         users::CreateUserError::Db(e) => CliError::from(e),
     })?;
     println!("created user {username} (id {id}, role {role}, committee {committee})");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
+    let mut conn = open(args)?;
+    match crate::demo::load(&mut conn).map_err(|e| CliError::Failed(e.to_string()))? {
+        crate::demo::Loaded::Now { choir_case, memorandum } => {
+            println!("demo loaded: the choir case is case {choir_case}, its memorandum agreement {memorandum}");
+        }
+        crate::demo::Loaded::Already => println!("demo already loaded; nothing added"),
+    }
+    println!(
+        "sign in as wang.mediator (mediator), li.grid (grid worker), zhao.staff (staff) or demo.admin (admin) with the password \"{}\"",
+        crate::demo::DEMO_PASSWORD
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -22,7 +22,10 @@ use crate::web::cookies::Cookies;
 use crate::web::error::AppError;
 use crate::web::render_errors::render_errors;
 use crate::web::state::{AppState, WebConfig};
-use crate::web::{assets, committees as committee_api, health, home, language, login, openapi, tokens, users};
+use crate::web::{
+    agreements, assets, cases, committees as committee_api, complaints, field_work, follow_ups, health, home, language,
+    login, mediation, openapi, tokens, users,
+};
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -199,7 +202,55 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::resource("/users")
                         .route(web::get().to(users::list_users))
                         .route(web::post().to(users::create_user)),
-                ),
+                )
+                .service(
+                    web::resource("/complaints")
+                        .route(web::get().to(complaints::list_complaints))
+                        .route(web::post().to(complaints::register_complaint)),
+                )
+                .service(web::resource("/complaints/{id}").route(web::get().to(complaints::get_complaint)))
+                .service(web::resource("/complaints/{id}/similar").route(web::get().to(complaints::similar_complaints)))
+                .service(
+                    web::resource("/cases")
+                        .route(web::get().to(cases::list_cases))
+                        .route(web::post().to(cases::register_case)),
+                )
+                .service(
+                    web::resource("/cases/{id}")
+                        .route(web::get().to(cases::get_case))
+                        .route(web::patch().to(cases::update_case)),
+                )
+                .service(web::resource("/cases/{id}/transitions").route(web::post().to(cases::move_case)))
+                .service(web::resource("/cases/{id}/parties").route(web::post().to(cases::add_party)))
+                .service(web::resource("/cases/{id}/complaints").route(web::post().to(complaints::attach_complaint)))
+                .service(
+                    web::resource("/cases/{id}/complaints/{complaint_id}")
+                        .route(web::delete().to(complaints::detach_complaint)),
+                )
+                .service(
+                    web::resource("/cases/{id}/investigations").route(web::post().to(field_work::record_investigation)),
+                )
+                .service(
+                    web::resource("/cases/{id}/measurements").route(web::post().to(field_work::record_measurement)),
+                )
+                .service(web::resource("/measurements/assess").route(web::post().to(field_work::assess_measurement)))
+                .service(web::resource("/cases/{id}/sessions").route(web::post().to(mediation::record_session)))
+                .service(web::resource("/cases/{id}/meetings").route(web::post().to(mediation::record_meeting)))
+                .service(web::resource("/cases/{id}/referrals").route(web::post().to(mediation::record_referral)))
+                .service(web::resource("/cases/{id}/agreements").route(web::post().to(agreements::draft_agreement)))
+                .service(
+                    web::resource("/agreements/{id}")
+                        .route(web::get().to(agreements::get_agreement))
+                        .route(web::patch().to(agreements::edit_agreement)),
+                )
+                .service(web::resource("/agreements/{id}/signatures").route(web::post().to(agreements::sign_agreement)))
+                .service(
+                    web::resource("/agreements/{id}/withdraw").route(web::post().to(agreements::withdraw_agreement)),
+                )
+                .service(
+                    web::resource("/agreements/{id}/follow-ups").route(web::post().to(follow_ups::record_follow_up)),
+                )
+                .service(web::resource("/legal-references").route(web::get().to(mediation::legal_library))),
         );
 }
 

@@ -2,12 +2,20 @@
 //!
 //! Backend-specific SQL lives only inside an explicit `match` on [`DbConn`].
 
+pub mod agreements;
 pub mod audit;
+pub mod cases;
 pub mod committees;
+pub mod complaints;
+pub mod follow_ups;
+pub mod investigations;
+pub mod mediation;
+pub mod parties;
 pub mod schema;
 pub mod settings;
 pub mod sign_in;
 mod sql;
+pub mod timeline;
 pub mod users;
 
 use std::fmt;
@@ -313,6 +321,44 @@ where
             Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(user_error),
             Err(rollback_error) => Err(rollback_error.into()),
         },
+    }
+}
+
+/// Why a write was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The record does not exist (or belongs to another committee).
+    #[error("not found")]
+    NotFound,
+    /// The record's state does not allow the change.
+    #[error("conflict: {0}")]
+    Conflict(crate::domain::Invalid, Option<serde_json::Value>),
+    /// Fields are invalid in the light of stored records.
+    #[error("invalid: {0:?}")]
+    Invalid(Vec<(String, crate::domain::Invalid)>),
+    /// The database failed.
+    #[error(transparent)]
+    Db(DieselError),
+}
+
+impl From<DieselError> for WriteError {
+    fn from(e: DieselError) -> Self {
+        match e {
+            DieselError::NotFound => WriteError::NotFound,
+            other => WriteError::Db(other),
+        }
+    }
+}
+
+impl WriteError {
+    /// A refusal of one field.
+    pub fn field(field: impl Into<String>, problem: crate::domain::Invalid) -> Self {
+        WriteError::Invalid(vec![(field.into(), problem)])
+    }
+
+    /// A conflict without extension members.
+    pub fn conflict(problem: crate::domain::Invalid) -> Self {
+        WriteError::Conflict(problem, None)
     }
 }
 

@@ -91,9 +91,339 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    party (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        sex -> Nullable<Text>,
+        ethnicity -> Nullable<Text>,
+        birth_year -> Nullable<Integer>,
+        occupation -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        phone_last4 -> Nullable<Text>,
+        address -> Nullable<Text>,
+        organisation -> Nullable<Text>,
+        id_number -> Nullable<Text>,
+        access_code -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_counter (committee_id, year) {
+        committee_id -> BigInt,
+        year -> Integer,
+        last_seq -> Integer,
+    }
+}
+
+diesel::table! {
+    mediation_case (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        number -> Text,
+        year -> Integer,
+        seq -> Integer,
+        title -> Text,
+        dispute_type -> Text,
+        source -> Text,
+        status -> Text,
+        risk_level -> Text,
+        public_session -> Bool,
+        facts -> Nullable<Text>,
+        location -> Nullable<Text>,
+        registered_at -> Timestamp,
+        termination_reason -> Nullable<Text>,
+        routes_explained -> Bool,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_party (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        party_id -> BigInt,
+        role -> Text,
+        represents -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    case_mediator (case_id, user_id) {
+        case_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    complaint (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        received_at -> Timestamp,
+        channel -> Text,
+        category -> Text,
+        location -> Text,
+        location_key -> Text,
+        description -> Text,
+        observed_pattern -> Nullable<Text>,
+        pattern_start -> Nullable<Text>,
+        pattern_end -> Nullable<Text>,
+        pattern_days -> Nullable<Text>,
+        reporter_party_id -> Nullable<BigInt>,
+        anonymous -> Bool,
+        case_id -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_transition (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        from_status -> Text,
+        to_status -> Text,
+        reason -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    referral (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        referred_to -> Text,
+        reason -> Text,
+        referred_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    investigation (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        conducted_at -> Timestamp,
+        place -> Text,
+        investigators -> Text,
+        participants -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        record -> Text,
+        findings -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    measurement (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        investigation_id -> Nullable<BigInt>,
+        measured_at -> Timestamp,
+        position -> Text,
+        height_m -> Nullable<Double>,
+        laeq_db -> Double,
+        lmax_db -> Nullable<Double>,
+        background_db -> Nullable<Double>,
+        duration_s -> Integer,
+        instrument -> Nullable<Text>,
+        instrument_class -> Nullable<Integer>,
+        calibration_before_db -> Nullable<Double>,
+        calibration_after_db -> Nullable<Double>,
+        indicative -> Bool,
+        operator -> Nullable<Text>,
+        valid -> Bool,
+        invalid_reasons -> Text,
+        corrected_db -> Nullable<Double>,
+        limit_db -> Double,
+        period -> Text,
+        exceeds_by_db -> Nullable<Double>,
+        lmax_exceeds_by_db -> Nullable<Double>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    legal_reference (id) {
+        id -> BigInt,
+        code -> Text,
+        law_zh -> Text,
+        law_en -> Text,
+        article -> Integer,
+        text_zh -> Text,
+        text_en -> Text,
+    }
+}
+
+diesel::table! {
+    mediation_session (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        held_at -> Timestamp,
+        place -> Text,
+        matter -> Nullable<Text>,
+        mediators -> Text,
+        recorder -> Text,
+        attendees -> Nullable<Text>,
+        statements -> Text,
+        findings -> Nullable<Text>,
+        risks_explained -> Nullable<Text>,
+        outcome -> Text,
+        failure_reason -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    session_reference (session_id, legal_reference_id) {
+        session_id -> BigInt,
+        legal_reference_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    community_meeting (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        held_at -> Timestamp,
+        place -> Text,
+        attendees -> Text,
+        attendance -> Integer,
+        explanations -> Text,
+        votes_for -> Integer,
+        votes_against -> Integer,
+        votes_abstain -> Integer,
+        resolution -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_reference (meeting_id, legal_reference_id) {
+        meeting_id -> BigInt,
+        legal_reference_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    agreement (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        version -> Integer,
+        supersedes_id -> Nullable<BigInt>,
+        kind -> Text,
+        subtitle -> Nullable<Text>,
+        facts -> Text,
+        disputed_matters -> Text,
+        responsibilities -> Nullable<Text>,
+        performance_manner -> Text,
+        performance_place -> Nullable<Text>,
+        performance_deadline -> Nullable<Date>,
+        status -> Text,
+        content_json -> Nullable<Text>,
+        content_hash -> Nullable<Text>,
+        effective_at -> Nullable<Timestamp>,
+        confirmation_deadline -> Nullable<Date>,
+        verification_code -> Nullable<Text>,
+        copies -> Nullable<Integer>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agreement_term (id) {
+        id -> BigInt,
+        agreement_id -> BigInt,
+        position -> Integer,
+        kind -> Text,
+        text -> Text,
+        days -> Nullable<Text>,
+        start_time -> Nullable<Text>,
+        end_time -> Nullable<Text>,
+        max_db -> Nullable<Double>,
+        measure_position -> Nullable<Text>,
+        amount_fen -> Nullable<BigInt>,
+        due -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    signature (id) {
+        id -> BigInt,
+        agreement_id -> BigInt,
+        role -> Text,
+        party_id -> Nullable<BigInt>,
+        signer_name -> Text,
+        method -> Text,
+        signed_at -> Timestamp,
+        image_png -> Nullable<Binary>,
+        image_sha256 -> Nullable<Text>,
+        recorded_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    follow_up (id) {
+        id -> BigInt,
+        agreement_id -> BigInt,
+        case_id -> BigInt,
+        visited_at -> Timestamp,
+        visitor -> Text,
+        method -> Text,
+        satisfaction -> Nullable<Integer>,
+        lawsuit -> Bool,
+        risk_signs -> Nullable<Text>,
+        measures -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        overall -> Text,
+        reported_by_party_id -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    follow_up_observation (id) {
+        id -> BigInt,
+        follow_up_id -> BigInt,
+        term_position -> Integer,
+        observed_end -> Nullable<Text>,
+        measured_db -> Nullable<Double>,
+        indicative -> Bool,
+        reported_result -> Nullable<Text>,
+        note -> Nullable<Text>,
+        result -> Text,
+    }
+}
+
 diesel::joinable!(app_user -> committee (committee_id));
 diesel::joinable!(web_session -> app_user (user_id));
 diesel::joinable!(api_token -> app_user (user_id));
+diesel::joinable!(case_party -> mediation_case (case_id));
+diesel::joinable!(case_party -> party (party_id));
+diesel::joinable!(case_mediator -> mediation_case (case_id));
+diesel::joinable!(case_mediator -> app_user (user_id));
+diesel::joinable!(complaint -> mediation_case (case_id));
+diesel::joinable!(complaint -> party (reporter_party_id));
+diesel::joinable!(agreement_term -> agreement (agreement_id));
+diesel::joinable!(signature -> agreement (agreement_id));
+diesel::joinable!(follow_up_observation -> follow_up (follow_up_id));
+diesel::joinable!(session_reference -> legal_reference (legal_reference_id));
+diesel::joinable!(meeting_reference -> legal_reference (legal_reference_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     committee,
@@ -104,4 +434,24 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_setting,
     audit_event,
     audit_head,
+    party,
+    case_counter,
+    mediation_case,
+    case_party,
+    case_mediator,
+    complaint,
+    case_transition,
+    referral,
+    investigation,
+    measurement,
+    legal_reference,
+    mediation_session,
+    session_reference,
+    community_meeting,
+    meeting_reference,
+    agreement,
+    agreement_term,
+    signature,
+    follow_up,
+    follow_up_observation,
 );

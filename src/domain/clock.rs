@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use chrono::{NaiveTime, Timelike};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, SubsecRound, Timelike};
 use serde::{Deserialize, Serialize};
 
 use super::Invalid;
@@ -104,6 +104,42 @@ impl NightWindow {
     }
 }
 
+/// Parses an RFC 3339 time with offset into UTC (stored to the microsecond).
+pub fn parse_instant(raw: &str) -> Result<NaiveDateTime, Invalid> {
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|t| t.naive_utc().trunc_subsecs(6))
+        .map_err(|_| Invalid::new("invalid.instant"))
+}
+
+/// Parses a calendar date `YYYY-MM-DD`.
+pub fn parse_date(raw: &str) -> Result<NaiveDate, Invalid> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| Invalid::new("invalid.date"))
+}
+
+fn offset(minutes: i32) -> FixedOffset {
+    FixedOffset::east_opt(minutes * 60).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC is a valid offset"))
+}
+
+/// A stored UTC time as local time of a committee `offset_minutes` east of UTC.
+pub fn local(utc: NaiveDateTime, offset_minutes: i32) -> DateTime<FixedOffset> {
+    utc.and_utc().with_timezone(&offset(offset_minutes))
+}
+
+/// A stored UTC time written as RFC 3339 in the committee's local offset.
+pub fn format_instant(utc: NaiveDateTime, offset_minutes: i32) -> String {
+    local(utc, offset_minutes).to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The local clock time of a stored UTC time.
+pub fn local_clock(utc: NaiveDateTime, offset_minutes: i32) -> ClockTime {
+    ClockTime::of(local(utc, offset_minutes).time())
+}
+
+/// The local calendar date of a stored UTC time.
+pub fn local_date(utc: NaiveDateTime, offset_minutes: i32) -> NaiveDate {
+    local(utc, offset_minutes).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +156,17 @@ mod tests {
         for bad in ["24:00", "21:60", "2100", "", "ab:cd", "21:0", "-1:00"] {
             assert!(ClockTime::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn instants_keep_their_moment_and_print_in_local_time() {
+        let utc = parse_instant("2026-06-01T21:40:00+08:00").expect("instant");
+        assert_eq!(utc.to_string(), "2026-06-01 13:40:00");
+        assert_eq!(format_instant(utc, 480), "2026-06-01T21:40:00+08:00");
+        assert_eq!(local_clock(utc, 480), t("21:40"));
+        assert_eq!(local_date(parse_instant("2026-06-01T23:30:00Z").expect("z"), 480).to_string(), "2026-06-02");
+        assert!(parse_instant("2026-06-01 21:40").is_err());
+        assert!(parse_date("2026-02-30").is_err());
     }
 
     #[test]

@@ -1,10 +1,16 @@
 //! Pure types and rules: no I/O, no actix, no diesel.
 
 pub mod account;
+pub mod agreement;
 pub mod audit;
+pub mod case;
 pub mod clock;
 pub mod committee;
+pub mod complaint;
+pub mod follow_up;
 pub mod language;
+pub mod noise;
+pub mod party;
 pub mod throttle;
 
 use std::fmt;

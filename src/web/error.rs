@@ -207,3 +207,17 @@ impl From<Vec<FieldError>> for AppError {
         AppError::Validation(errors)
     }
 }
+
+impl From<crate::db::WriteError> for AppError {
+    fn from(e: crate::db::WriteError) -> Self {
+        use crate::db::WriteError;
+        match e {
+            WriteError::NotFound => AppError::NotFound,
+            WriteError::Conflict(problem, extra) => AppError::Conflict { problem, extra },
+            WriteError::Invalid(fields) => {
+                AppError::Validation(fields.into_iter().map(|(f, e)| FieldError::new(f, e)).collect())
+            }
+            WriteError::Db(e) => AppError::from(e),
+        }
+    }
+}

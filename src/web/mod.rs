@@ -1,20 +1,30 @@
 //! The HTTP edge: handlers by area, extractors, errors and pages.
 
+pub mod access;
+pub mod agreements;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod case_view;
+pub mod cases;
 pub mod committees;
+pub mod complaints;
 pub mod context;
 pub mod cookies;
 pub mod error;
+pub mod field_work;
+pub mod fields;
+pub mod follow_ups;
 pub mod health;
 pub mod home;
-pub mod i18n;
 pub mod language;
 pub mod login;
+pub mod mediation;
 pub mod openapi;
 pub mod pages;
+pub mod pagination;
 pub mod render_errors;
 pub mod state;
 pub mod tokens;
 pub mod users;
+pub mod views;

@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{committees, health, tokens, users};
+use super::{agreements, cases, committees, complaints, field_work, follow_ups, health, mediation, tokens, users};
 
 struct BearerAuth;
 
@@ -30,6 +30,31 @@ impl Modify for BearerAuth {
         committees::get_committee,
         users::create_user,
         users::list_users,
+        complaints::register_complaint,
+        complaints::list_complaints,
+        complaints::get_complaint,
+        complaints::similar_complaints,
+        complaints::attach_complaint,
+        complaints::detach_complaint,
+        cases::register_case,
+        cases::list_cases,
+        cases::get_case,
+        cases::update_case,
+        cases::move_case,
+        cases::add_party,
+        field_work::record_investigation,
+        field_work::record_measurement,
+        field_work::assess_measurement,
+        mediation::record_session,
+        mediation::record_meeting,
+        mediation::record_referral,
+        mediation::legal_library,
+        agreements::draft_agreement,
+        agreements::get_agreement,
+        agreements::edit_agreement,
+        agreements::withdraw_agreement,
+        agreements::sign_agreement,
+        follow_ups::record_follow_up,
     ),
     modifiers(&BearerAuth)
 )]

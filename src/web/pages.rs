@@ -5,10 +5,10 @@ use askama::Template;
 
 use super::context::RequestContext;
 use super::error::{AppError, AppResult};
-use super::i18n;
 use crate::domain::Invalid;
 use crate::domain::account::Role;
 use crate::domain::language::Lang;
+use crate::i18n;
 
 /// The signed-in user as the page header shows them.
 #[derive(Debug, Clone)]

@@ -14,9 +14,9 @@ use tracing_actix_web::RequestId;
 
 use super::context::{RequestContext, is_api};
 use super::error::ErrorReport;
-use super::i18n::{t, t_invalid};
 use super::pages::{OwnBody, PageContext};
 use crate::domain::language::Lang;
+use crate::i18n::{t, t_invalid};
 
 /// The error page.
 #[derive(Template)]

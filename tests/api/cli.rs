@@ -115,7 +115,7 @@ fn backup_writes_a_consistent_copy_of_a_sqlite_database() {
     assert_eq!(ok.status.code(), Some(0));
     let dir = match &db {
         crate::helpers::TestDb::Sqlite(dir) => dir.path().to_owned(),
-        crate::helpers::TestDb::Postgres { .. } => unreachable!(),
+        _ => unreachable!("a fresh SQLite database lives in a directory"),
     };
     let target = dir.join("copy.db");
     let out = hesheng(&url, &["backup", target.to_str().expect("path")], None);

@@ -20,7 +20,12 @@ pub const PASSWORD: &str = "choir sings until nine";
 /// Where the test database lives; dropped with the test.
 pub enum TestDb {
     Sqlite(tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// Owned by another test app.
+    Shared,
 }
 
 impl Drop for TestDb {
@@ -129,6 +134,16 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 /// Starts an app after `adjust` changed its settings.
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut ServeArgs)) -> Option<TestApp> {
     let (database_url, db) = fresh_database(backend)?;
+    Some(start(backend, database_url, db, adjust))
+}
+
+/// Starts a second instance on the database of `app` (as several instances
+/// behind a load balancer share one database).
+pub fn second_instance(app: &TestApp) -> TestApp {
+    start(app.backend, app.database_url.clone(), TestDb::Shared, |_| {})
+}
+
+fn start(backend: Backend, database_url: String, db: TestDb, adjust: impl FnOnce(&mut ServeArgs)) -> TestApp {
     let mut args = serve_args(&database_url);
     adjust(&mut args);
     let settings = Settings::from_args(&args).expect("settings");
@@ -136,7 +151,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut ServeArgs
     let port = app.port();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
-    Some(TestApp { address: format!("http://127.0.0.1:{port}"), backend, database_url, client, _db: db })
+    TestApp { address: format!("http://127.0.0.1:{port}"), backend, database_url, client, _db: db }
 }
 
 /// Extracts the CSRF token of the first form of a page.
@@ -194,10 +209,15 @@ impl TestApp {
 
     /// A bearer token.
     pub async fn token(&self, username: &str) -> String {
+        self.token_with(username, PASSWORD).await
+    }
+
+    /// A bearer token for a user with another password.
+    pub async fn token_with(&self, username: &str, password: &str) -> String {
         let response = self
             .client
             .post(self.url("/api/v1/auth/token"))
-            .json(&json!({"username": username, "password": PASSWORD}))
+            .json(&json!({"username": username, "password": password}))
             .send()
             .await
             .expect("token request");
@@ -212,6 +232,34 @@ impl TestApp {
 
     pub async fn api_post(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
         self.client.post(self.url(path)).bearer_auth(token).json(body).send().await.expect("API POST")
+    }
+
+    pub async fn api_patch(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.client.patch(self.url(path)).bearer_auth(token).json(body).send().await.expect("API PATCH")
+    }
+
+    /// POSTs and expects `status`; returns the JSON body.
+    pub async fn post_ok(&self, path: &str, token: &str, body: &Value, status: u16) -> Value {
+        let response = self.api_post(path, token, body).await;
+        let got = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        assert_eq!(got, status, "POST {path}: {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    /// GETs and expects 200; returns the JSON body.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        let response = self.api_get(path, token).await;
+        let got = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        assert_eq!(got, 200, "GET {path}: {text}");
+        serde_json::from_str(&text).expect("json")
+    }
+
+    /// A user of `role` in committee 1 and a token for them.
+    pub async fn user_token(&self, name: &str, role: Role) -> String {
+        self.create_user(name, role, 1);
+        self.token(name).await
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use hesheng::domain::account::Role;
 use hesheng::domain::language::Lang;
-use hesheng::web::i18n::keys;
+use hesheng::i18n::keys;
 
 #[test]
 fn both_languages_have_the_same_messages() {

@@ -2,14 +2,21 @@
 //! PostgreSQL when HESHENG_TEST_PG_URL is set.
 
 mod helpers;
+mod records;
 
+mod agreements;
 mod audit;
 mod auth;
+mod cases;
 mod cli;
 mod committees;
+mod complaints;
+mod demo;
 mod errors;
+mod field_records;
 mod health;
 mod locales;
 mod migrations;
+mod openapi;
 mod pool;
 mod sessions;

@@ -1,4 +1,4 @@
-//! Messages in the reader's language, from `locales/`.
+//! Messages in the reader's language, from `locales/` (compiled in).
 
 use crate::domain::Invalid;
 use crate::domain::language::Lang;

@@ -1,0 +1,3 @@
+DELETE FROM session_reference;
+DELETE FROM meeting_reference;
+DELETE FROM legal_reference;

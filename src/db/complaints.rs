@@ -1,0 +1,258 @@
+//! Complaints.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::audit::audited;
+use super::parties::{self, Party};
+use super::schema::{complaint, mediation_case};
+use super::{DbConn, WriteError};
+use crate::domain::Invalid;
+use crate::domain::audit::Actor;
+use crate::domain::complaint::{Category, Channel, ObservedPattern, SIMILAR_WITHIN, location_key};
+use crate::domain::party::Particulars;
+
+/// A complaint as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = complaint)]
+pub struct Complaint {
+    /// Id.
+    pub id: i64,
+    /// Committee.
+    pub committee_id: i64,
+    /// When it was received.
+    pub received_at: NaiveDateTime,
+    /// Channel code.
+    pub channel: String,
+    /// Category code.
+    pub category: String,
+    /// Location as given.
+    pub location: String,
+    /// Location normalised for duplicate search.
+    pub location_key: String,
+    /// What happens.
+    pub description: String,
+    /// When it happens, in words.
+    pub observed_pattern: Option<String>,
+    /// Usual start `HH:MM`.
+    pub pattern_start: Option<String>,
+    /// Usual end `HH:MM`.
+    pub pattern_end: Option<String>,
+    /// Days.
+    pub pattern_days: Option<String>,
+    /// Who complained.
+    pub reporter_party_id: Option<i64>,
+    /// Whether the reporter asked to stay anonymous.
+    pub anonymous: bool,
+    /// The case it belongs to.
+    pub case_id: Option<i64>,
+    /// Who recorded it.
+    pub created_by: Option<i64>,
+    /// When recorded.
+    pub created_at: NaiveDateTime,
+}
+
+/// A complaint to record, checked.
+#[derive(Debug, Clone)]
+pub struct NewComplaint {
+    /// Committee.
+    pub committee_id: i64,
+    /// When received (UTC).
+    pub received_at: NaiveDateTime,
+    /// Channel.
+    pub channel: Channel,
+    /// Category.
+    pub category: Category,
+    /// Location.
+    pub location: String,
+    /// Description.
+    pub description: String,
+    /// When it happens.
+    pub pattern: ObservedPattern,
+    /// The reporter, if identified.
+    pub reporter: Option<Particulars>,
+    /// Anonymous reporter.
+    pub anonymous: bool,
+}
+
+/// Records a complaint (and its reporter as a party).
+pub fn create(conn: &mut DbConn, actor: &Actor, new: &NewComplaint, now: NaiveDateTime) -> QueryResult<Complaint> {
+    audited(conn, actor, new.committee_id, |conn, log| {
+        let reporter = match &new.reporter {
+            Some(p) => Some(parties::insert(conn, new.committee_id, p, now)?),
+            None => None,
+        };
+        let row = diesel::insert_into(complaint::table)
+            .values((
+                complaint::committee_id.eq(new.committee_id),
+                complaint::received_at.eq(new.received_at),
+                complaint::channel.eq(new.channel.code()),
+                complaint::category.eq(new.category.code()),
+                complaint::location.eq(&new.location),
+                complaint::location_key.eq(location_key(&new.location)),
+                complaint::description.eq(&new.description),
+                complaint::observed_pattern.eq(&new.pattern.text),
+                complaint::pattern_start.eq(new.pattern.start.map(|t| t.to_string())),
+                complaint::pattern_end.eq(new.pattern.end.map(|t| t.to_string())),
+                complaint::pattern_days.eq(&new.pattern.days),
+                complaint::reporter_party_id.eq(reporter.as_ref().map(|p| p.id)),
+                complaint::anonymous.eq(new.anonymous),
+                complaint::created_by.eq(actor.id),
+                complaint::created_at.eq(now),
+            ))
+            .returning(complaint::id)
+            .get_result::<i64>(conn)
+            .and_then(|id| complaint::table.find(id).select(Complaint::as_select()).first(conn))?;
+        if let Some(p) = &reporter {
+            log.record("party.create", "party", p.id, json!({"role": "reporter", "complaint_id": row.id}));
+        }
+        log.record(
+            "complaint.create",
+            "complaint",
+            row.id,
+            json!({"channel": row.channel, "category": row.category, "location": row.location, "anonymous": row.anonymous}),
+        );
+        Ok(row)
+    })
+}
+
+/// One complaint of a committee.
+pub fn find(conn: &mut DbConn, committee_id: i64, id: i64) -> QueryResult<Complaint> {
+    complaint::table
+        .filter(complaint::id.eq(id).and(complaint::committee_id.eq(committee_id)))
+        .select(Complaint::as_select())
+        .first(conn)
+}
+
+/// A complaint with its reporter.
+pub fn with_reporter(conn: &mut DbConn, c: Complaint) -> QueryResult<(Complaint, Option<Party>)> {
+    let reporter = match c.reporter_party_id {
+        Some(id) => Some(parties::find(conn, c.committee_id, id)?),
+        None => None,
+    };
+    Ok((c, reporter))
+}
+
+/// Which complaints a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ComplaintFilter {
+    /// Only those of this case.
+    pub case_id: Option<i64>,
+    /// Only those in no case.
+    pub unassigned: bool,
+    /// Text in the location or description.
+    pub q: Option<String>,
+    /// Keyset: only ids below this.
+    pub before_id: Option<i64>,
+    /// Most rows.
+    pub limit: i64,
+}
+
+/// Complaints of a committee, newest first.
+pub fn list(conn: &mut DbConn, committee_id: i64, f: &ComplaintFilter) -> QueryResult<Vec<Complaint>> {
+    let mut query = complaint::table
+        .filter(complaint::committee_id.eq(committee_id))
+        .select(Complaint::as_select())
+        .order(complaint::id.desc())
+        .limit(f.limit)
+        .into_boxed();
+    if let Some(case_id) = f.case_id {
+        query = query.filter(complaint::case_id.eq(case_id));
+    }
+    if f.unassigned {
+        query = query.filter(complaint::case_id.is_null());
+    }
+    if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        let pattern = format!("%{}%", escape_like(q.trim()));
+        query = query.filter(
+            complaint::location
+                .like(pattern.clone())
+                .escape('\\')
+                .or(complaint::description.like(pattern).escape('\\')),
+        );
+    }
+    if let Some(before) = f.before_id {
+        query = query.filter(complaint::id.lt(before));
+    }
+    query.load(conn)
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern.
+pub fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Likely duplicates of a complaint: same committee and category, the same
+/// location once normalised, received within 60 days either side —
+/// including complaints already in a case. Oldest first.
+pub fn similar(conn: &mut DbConn, c: &Complaint) -> QueryResult<Vec<Complaint>> {
+    complaint::table
+        .filter(complaint::committee_id.eq(c.committee_id))
+        .filter(complaint::category.eq(&c.category))
+        .filter(complaint::location_key.eq(&c.location_key))
+        .filter(complaint::received_at.between(c.received_at - SIMILAR_WITHIN, c.received_at + SIMILAR_WITHIN))
+        .filter(complaint::id.ne(c.id))
+        .order(complaint::received_at)
+        .limit(50)
+        .select(Complaint::as_select())
+        .load(conn)
+}
+
+/// Complaints of a case, oldest first.
+pub fn of_case(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<Complaint>> {
+    complaint::table
+        .filter(complaint::case_id.eq(case_id))
+        .order(complaint::received_at)
+        .select(Complaint::as_select())
+        .load(conn)
+}
+
+/// Puts complaints into a case; a complaint already in another case is a
+/// conflict. Runs inside the caller's audited write.
+pub fn attach_in(conn: &mut DbConn, committee_id: i64, case_id: i64, ids: &[i64]) -> Result<(), WriteError> {
+    for (i, id) in ids.iter().enumerate() {
+        let c = find(conn, committee_id, *id).optional()?.ok_or_else(|| {
+            WriteError::field(format!("complaint_ids[{i}]"), Invalid::new("invalid.no_such_complaint"))
+        })?;
+        match c.case_id {
+            Some(other) if other != case_id => {
+                return Err(WriteError::Conflict(
+                    Invalid::new("conflict.complaint_in_other_case").with("id", id),
+                    Some(json!({"complaint_id": id, "case_id": other})),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                diesel::update(complaint::table.find(id)).set(complaint::case_id.eq(case_id)).execute(conn)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Attaches one complaint to a case.
+pub fn attach(conn: &mut DbConn, actor: &Actor, committee_id: i64, case_id: i64, id: i64) -> Result<(), WriteError> {
+    audited(conn, actor, committee_id, |conn, log| {
+        mediation_case::table
+            .filter(mediation_case::id.eq(case_id).and(mediation_case::committee_id.eq(committee_id)))
+            .select(mediation_case::id)
+            .first::<i64>(conn)?;
+        attach_in(conn, committee_id, case_id, &[id])?;
+        log.record("complaint.attach", "complaint", id, json!({"case_id": case_id}));
+        Ok(())
+    })
+}
+
+/// Takes a complaint out of its case.
+pub fn detach(conn: &mut DbConn, actor: &Actor, committee_id: i64, case_id: i64, id: i64) -> Result<(), WriteError> {
+    audited(conn, actor, committee_id, |conn, log| {
+        let c = find(conn, committee_id, id)?;
+        if c.case_id != Some(case_id) {
+            return Err(WriteError::NotFound);
+        }
+        diesel::update(complaint::table.find(id)).set(complaint::case_id.eq(None::<i64>)).execute(conn)?;
+        log.record("complaint.detach", "complaint", id, json!({"case_id": case_id}));
+        Ok(())
+    })
+}

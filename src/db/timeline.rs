@@ -1,0 +1,173 @@
+//! A case's timeline: every record of the case in order, with who recorded it.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{app_user, signature};
+use super::{DbConn, agreements, cases, complaints, follow_ups, investigations, mediation};
+
+/// One event of the timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// When it happened.
+    pub at: NaiveDateTime,
+    /// What: `complaint`, `registered`, `transition`, `investigation`,
+    /// `measurement`, `session`, `meeting`, `agreement`, `signature`,
+    /// `effective`, `follow_up`, `referral`.
+    pub kind: &'static str,
+    /// The record's id.
+    pub record_id: i64,
+    /// A short summary in data terms (numbers, codes, places).
+    pub summary: String,
+    /// Who recorded it.
+    pub recorded_by: Option<String>,
+}
+
+fn names(conn: &mut DbConn, committee_id: i64) -> QueryResult<HashMap<i64, String>> {
+    Ok(app_user::table
+        .filter(app_user::committee_id.eq(committee_id))
+        .select((app_user::id, app_user::display_name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Every record of a case, oldest first.
+pub fn of_case(conn: &mut DbConn, case: &cases::Case) -> QueryResult<Vec<Entry>> {
+    let users = names(conn, case.committee_id)?;
+    let who = |id: Option<i64>| id.and_then(|id| users.get(&id).cloned());
+    let mut entries = Vec::new();
+    for c in complaints::of_case(conn, case.id)? {
+        entries.push(Entry {
+            at: c.received_at,
+            kind: "complaint",
+            record_id: c.id,
+            summary: format!("{} · {} · {}", c.channel, c.category, c.location),
+            recorded_by: who(c.created_by),
+        });
+    }
+    entries.push(Entry {
+        at: case.registered_at,
+        kind: "registered",
+        record_id: case.id,
+        summary: case.number.clone(),
+        recorded_by: who(case.created_by),
+    });
+    for t in cases::transitions(conn, case.id)? {
+        let summary = match t.reason {
+            Some(r) => format!("{} → {}: {r}", t.from_status, t.to_status),
+            None => format!("{} → {}", t.from_status, t.to_status),
+        };
+        entries.push(Entry {
+            at: t.created_at,
+            kind: "transition",
+            record_id: case.id,
+            summary,
+            recorded_by: who(t.created_by),
+        });
+    }
+    for i in investigations::of_case(conn, case.id)? {
+        entries.push(Entry {
+            at: i.conducted_at,
+            kind: "investigation",
+            record_id: i.id,
+            summary: i.place.clone(),
+            recorded_by: who(i.created_by),
+        });
+    }
+    for m in investigations::measurements_of_case(conn, case.id)? {
+        let summary = format!(
+            "{} dB(A) → {} / {} dB(A) ({}){}",
+            m.laeq_db,
+            m.corrected_db.map_or_else(|| "—".to_owned(), |c| c.to_string()),
+            m.limit_db,
+            m.period,
+            if m.valid { "" } else { " ·" }
+        );
+        entries.push(Entry {
+            at: m.measured_at,
+            kind: "measurement",
+            record_id: m.id,
+            summary: summary.trim_end_matches(" ·").to_owned(),
+            recorded_by: who(m.created_by),
+        });
+    }
+    for s in mediation::sessions_of_case(conn, case.id)? {
+        entries.push(Entry {
+            at: s.held_at,
+            kind: "session",
+            record_id: s.id,
+            summary: format!("{} · {}", s.place, s.outcome),
+            recorded_by: who(s.created_by),
+        });
+    }
+    for m in mediation::meetings_of_case(conn, case.id)? {
+        let summary = format!("{} · {}/{}/{}", m.place, m.votes_for, m.votes_against, m.votes_abstain);
+        entries.push(Entry {
+            at: m.held_at,
+            kind: "meeting",
+            record_id: m.id,
+            summary,
+            recorded_by: who(m.created_by),
+        });
+    }
+    for a in agreements::of_case(conn, case.id)? {
+        entries.push(Entry {
+            at: a.created_at,
+            kind: "agreement",
+            record_id: a.id,
+            summary: format!("v{} · {}", a.version, a.kind),
+            recorded_by: who(a.created_by),
+        });
+        let sigs: Vec<(i64, String, String, NaiveDateTime, Option<i64>)> = signature::table
+            .filter(signature::agreement_id.eq(a.id))
+            .select((
+                signature::id,
+                signature::role,
+                signature::signer_name,
+                signature::signed_at,
+                signature::recorded_by,
+            ))
+            .load(conn)?;
+        for (id, role, signer, at, by) in sigs {
+            entries.push(Entry {
+                at,
+                kind: "signature",
+                record_id: id,
+                summary: format!("{role} · {signer}"),
+                recorded_by: who(by),
+            });
+        }
+        if let (Some(at), Some(hash)) = (a.effective_at, &a.content_hash) {
+            entries.push(Entry {
+                at,
+                kind: "effective",
+                record_id: a.id,
+                summary: hash[..16].to_owned(),
+                recorded_by: None,
+            });
+        }
+    }
+    for f in follow_ups::of_case(conn, case.id)? {
+        entries.push(Entry {
+            at: f.visited_at,
+            kind: "follow_up",
+            record_id: f.id,
+            summary: format!("{} · {}", f.method, f.overall),
+            recorded_by: who(f.created_by),
+        });
+    }
+    for r in cases::referrals(conn, case.id)? {
+        entries.push(Entry {
+            at: r.referred_at,
+            kind: "referral",
+            record_id: r.id,
+            summary: r.referred_to.clone(),
+            recorded_by: who(r.created_by),
+        });
+    }
+    entries.sort_by_key(|e| e.at);
+    Ok(entries)
+}

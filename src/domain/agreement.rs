@@ -1,0 +1,668 @@
+//! Agreements: structured terms, vagueness warnings, the canonical content
+//! that is hashed when the agreement takes effect, and when it does.
+
+use chrono::{NaiveDate, TimeDelta};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::case::code_enum;
+use super::clock::{ClockTime, parse_date};
+use super::complaint::parse_days;
+use super::language::Lang;
+use super::noise::Position;
+use super::{Invalid, optional_text};
+use crate::i18n::{t, t_with};
+
+code_enum!(
+    /// Written agreement (协议书) or oral agreement (口头协议).
+    AgreementKind, "invalid.choice", {
+        /// 调解协议书
+        Written => "written",
+        /// 口头调解协议
+        Oral => "oral",
+    }
+);
+
+code_enum!(
+    /// Where an agreement stands.
+    AgreementStatus, "invalid.choice", {
+        /// Being drafted; may be edited.
+        Draft => "draft",
+        /// At least one signature recorded; content fixed.
+        Signing => "signing",
+        /// Every party, the mediator and the seal recorded; frozen.
+        Effective => "effective",
+        /// Performed, confirmed at follow-up.
+        Fulfilled => "fulfilled",
+        /// A follow-up found a term broken.
+        Breached => "breached",
+        /// Replaced by a later version.
+        Superseded => "superseded",
+        /// Abandoned before taking effect.
+        Withdrawn => "withdrawn",
+    }
+);
+
+impl AgreementStatus {
+    /// Whether the content is frozen (took effect at some point).
+    pub fn is_frozen(self) -> bool {
+        matches!(self, Self::Effective | Self::Fulfilled | Self::Breached | Self::Superseded)
+    }
+}
+
+code_enum!(
+    /// What a term obliges.
+    TermKind, "invalid.choice", {
+        /// Activities only between clock times.
+        TimeWindow => "time_window",
+        /// Sound level at most a number of decibels at a position.
+        VolumeLimit => "volume_limit",
+        /// Moving the activity or equipment elsewhere.
+        Relocation => "relocation",
+        /// Installing, removing or changing equipment.
+        Equipment => "equipment",
+        /// Paying an amount.
+        Payment => "payment",
+        /// Doing something by a date.
+        Deadline => "deadline",
+        /// Anything else, in words.
+        FreeText => "free_text",
+    }
+);
+
+code_enum!(
+    /// Who signs.
+    SignerRole, "invalid.choice", {
+        /// A party (签名、盖章或按指印).
+        Party => "party",
+        /// The people's mediator.
+        Mediator => "mediator",
+        /// The recorder.
+        Recorder => "recorder",
+        /// The committee's seal.
+        CommitteeSeal => "committee_seal",
+    }
+);
+
+code_enum!(
+    /// How a signature was given.
+    SignMethod, "invalid.choice", {
+        /// On the printed paper; registered here.
+        Paper => "paper",
+        /// Drawn on the screen.
+        OnScreen => "on_screen",
+        /// A fingerprint on paper.
+        Fingerprint => "fingerprint",
+        /// A seal on paper.
+        Seal => "seal",
+    }
+);
+
+/// One obligation of an agreement, with its printable text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Term {
+    /// What kind of obligation.
+    pub kind: TermKind,
+    /// The text printed in the agreement.
+    pub text: String,
+    /// Days it applies (`daily`, `weekdays`, `mon,wed`…).
+    pub days: Option<String>,
+    /// Earliest start.
+    pub start: Option<ClockTime>,
+    /// Latest end.
+    pub end: Option<ClockTime>,
+    /// Highest level in dB(A).
+    pub max_db: Option<f64>,
+    /// Where the level is measured.
+    pub position: Option<Position>,
+    /// Amount in fen (0.01 yuan).
+    pub amount_fen: Option<i64>,
+    /// Due date.
+    pub due: Option<NaiveDate>,
+}
+
+/// A term as submitted.
+#[derive(Debug, Clone, Default)]
+pub struct TermInput<'a> {
+    /// Printable text; generated from the fields when empty.
+    pub text: Option<&'a str>,
+    /// Kind code.
+    pub kind: &'a str,
+    /// Days.
+    pub days: Option<&'a str>,
+    /// Start `HH:MM`.
+    pub start: Option<&'a str>,
+    /// End `HH:MM`.
+    pub end: Option<&'a str>,
+    /// dB(A).
+    pub max_db: Option<f64>,
+    /// Measuring position code.
+    pub position: Option<&'a str>,
+    /// Amount in yuan.
+    pub amount: Option<f64>,
+    /// Due date `YYYY-MM-DD`.
+    pub due: Option<&'a str>,
+}
+
+fn present(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl Term {
+    /// Checks a submitted term; the printable text is generated in `lang`
+    /// when none is given. Errors name the term's fields.
+    pub fn parse(input: &TermInput<'_>, lang: Lang) -> Result<Self, Vec<(&'static str, Invalid)>> {
+        let mut errors = Vec::new();
+        let kind = TermKind::parse(input.kind).map_err(|e| errors.push(("kind", e))).ok();
+        let text = present(input.text)
+            .map(|t| optional_text(t, 500))
+            .transpose()
+            .map_err(|e| errors.push(("text", e)))
+            .ok()
+            .flatten()
+            .flatten();
+        let days = present(input.days).map(parse_days).transpose().map_err(|e| errors.push(("days", e))).ok().flatten();
+        let start = present(input.start)
+            .map(ClockTime::parse)
+            .transpose()
+            .map_err(|e| errors.push(("start", e)))
+            .ok()
+            .flatten();
+        let end =
+            present(input.end).map(ClockTime::parse).transpose().map_err(|e| errors.push(("end", e))).ok().flatten();
+        let position = present(input.position)
+            .map(Position::parse)
+            .transpose()
+            .map_err(|e| errors.push(("position", e)))
+            .ok()
+            .flatten();
+        let due = present(input.due).map(parse_date).transpose().map_err(|e| errors.push(("due", e))).ok().flatten();
+        let max_db = match input.max_db {
+            Some(db) if (20.0..=120.0).contains(&db) => Some((db * 10.0).round() / 10.0),
+            Some(_) => {
+                errors.push(("max_db", Invalid::new("invalid.range").with("min", 20).with("max", 120)));
+                None
+            }
+            None => None,
+        };
+        let amount_fen = match input.amount {
+            Some(yuan) if yuan.is_finite() && (0.0..=100_000_000.0).contains(&yuan) => {
+                // Whole fen; the range check keeps the cast exact.
+                #[expect(clippy::cast_possible_truncation, reason = "bounded above")]
+                let fen = (yuan * 100.0).round() as i64;
+                Some(fen)
+            }
+            Some(_) => {
+                errors.push(("amount", Invalid::new("invalid.range").with("min", 0).with("max", 100_000_000)));
+                None
+            }
+            None => None,
+        };
+        let Some(kind) = kind else { return Err(errors) };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut term = Term { kind, text: String::new(), days, start, end, max_db, position, amount_fen, due };
+        term.text = match text {
+            Some(text) => text,
+            None => term.default_text(lang).ok_or_else(|| vec![("text", Invalid::new("invalid.required"))])?,
+        };
+        Ok(term)
+    }
+
+    /// The text printed for a term given only as fields; `None` when the
+    /// fields do not say enough.
+    pub fn default_text(&self, lang: Lang) -> Option<String> {
+        let days = days_words(self.days.as_deref(), lang);
+        match self.kind {
+            TermKind::TimeWindow => match (self.start, self.end) {
+                (Some(s), Some(e)) => Some(t_with(
+                    lang,
+                    "term.default.time_window",
+                    &[("days", days), ("start", s.to_string()), ("end", e.to_string())],
+                )),
+                (None, Some(e)) => {
+                    Some(t_with(lang, "term.default.time_window_end", &[("days", days), ("end", e.to_string())]))
+                }
+                _ => None,
+            },
+            TermKind::VolumeLimit => self.max_db.map(|max| {
+                let position = self
+                    .position
+                    .map_or_else(|| t(lang, "term.default.anywhere"), |p| t(lang, &format!("position.{}", p.code())));
+                t_with(lang, "term.default.volume_limit", &[("position", position), ("max", format_db(max))])
+            }),
+            TermKind::Payment => match (self.amount_fen, self.due) {
+                (Some(fen), Some(due)) => Some(t_with(
+                    lang,
+                    "term.default.payment_due",
+                    &[("amount", format_yuan(fen)), ("due", due.to_string())],
+                )),
+                (Some(fen), None) => Some(t_with(lang, "term.default.payment", &[("amount", format_yuan(fen))])),
+                _ => None,
+            },
+            TermKind::Deadline => {
+                self.due.map(|due| t_with(lang, "term.default.deadline", &[("due", due.to_string())]))
+            }
+            TermKind::Relocation | TermKind::Equipment | TermKind::FreeText => None,
+        }
+    }
+}
+
+fn days_words(days: Option<&str>, lang: Lang) -> String {
+    match days {
+        None | Some("daily") => t(lang, "days.daily"),
+        Some("weekdays") => t(lang, "days.weekdays"),
+        Some("weekends") => t(lang, "days.weekends"),
+        Some(list) => {
+            let names: Vec<String> = list.split(',').map(|d| t(lang, &format!("days.{d}"))).collect();
+            t_with(lang, "days.list", &[("days", names.join(&t(lang, "days.separator")))])
+        }
+    }
+}
+
+/// Decibels without a needless `.0`.
+pub fn format_db(db: f64) -> String {
+    if db.fract() == 0.0 { format!("{db:.0}") } else { format!("{db:.1}") }
+}
+
+/// An amount in fen written in yuan with two decimals.
+pub fn format_yuan(fen: i64) -> String {
+    format!("{}.{:02}", fen / 100, (fen % 100).abs())
+}
+
+/// A term too vague for a court to confirm (Art 33), by message key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// Index of the term in the list, from 0.
+    pub term_index: usize,
+    /// Message key, e.g. `warning.volume_without_number`.
+    pub code: &'static str,
+}
+
+const VAGUE_WORDS: &[&str] = &[
+    "尽量",
+    "适当",
+    "注意",
+    "尽可能",
+    "酌情",
+    "适度",
+    "合理",
+    "小声",
+    "一些",
+    "一点",
+    "较低",
+    "不要太",
+    "as far as possible",
+    "try to",
+    "appropriate",
+    "reasonable",
+    "keep it down",
+    "turn down",
+    "quieter",
+    "a bit",
+];
+
+/// Whether text names a measurable target: an Arabic or full-width digit,
+/// or a Chinese numeral followed by a unit of time, sound or money.
+fn has_measure(text: &str) -> bool {
+    if text.chars().any(|c| c.is_ascii_digit() || ('０'..='９').contains(&c)) {
+        return true;
+    }
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(2).any(|w| "零一二两三四五六七八九十百千".contains(w[0]) && "点时分贝元日天号月".contains(w[1]))
+}
+
+/// Warnings for terms a court would find unclear: a volume promise with no
+/// number, a time promise with no clock time, vague wording ("尽量",
+/// "适当", "注意"…) with no measurable target, a payment with no amount and
+/// a deadline with no date.
+pub fn vagueness_warnings(terms: &[Term]) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    for (i, term) in terms.iter().enumerate() {
+        let mut warn = |code| warnings.push(Warning { term_index: i, code });
+        match term.kind {
+            TermKind::VolumeLimit if term.max_db.is_none() => warn("warning.volume_without_number"),
+            TermKind::TimeWindow if term.end.is_none() => warn("warning.time_without_clock"),
+            TermKind::Payment if term.amount_fen.is_none() => warn("warning.payment_without_amount"),
+            TermKind::Deadline if term.due.is_none() => warn("warning.deadline_without_date"),
+            _ => {}
+        }
+        let structured = term.max_db.is_some() || term.end.is_some() || term.amount_fen.is_some() || term.due.is_some();
+        let lower = term.text.to_lowercase();
+        if !structured && !has_measure(&term.text) && VAGUE_WORDS.iter().any(|w| lower.contains(w)) {
+            warn("warning.vague_wording");
+        }
+    }
+    warnings
+}
+
+/// A party as the agreement names them, fixed when it takes effect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartySnapshot {
+    /// Party id.
+    pub party_id: i64,
+    /// applicant / respondent / third_party / representative.
+    pub role: String,
+    /// Name.
+    pub name: String,
+    /// Sex code.
+    pub sex: Option<String>,
+    /// Ethnicity.
+    pub ethnicity: Option<String>,
+    /// Birth year.
+    pub birth_year: Option<i32>,
+    /// Occupation.
+    pub occupation: Option<String>,
+    /// Telephone.
+    pub phone: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+    /// Organisation.
+    pub organisation: Option<String>,
+    /// Whom a representative represents.
+    pub represents: Option<String>,
+}
+
+/// Manner, place and deadline of performance (Art 29).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Performance {
+    /// Manner.
+    pub manner: String,
+    /// Place.
+    pub place: Option<String>,
+    /// Deadline.
+    pub deadline: Option<NaiveDate>,
+}
+
+/// Everything an agreement says, in the form that is hashed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgreementContent {
+    /// The committee's name.
+    pub committee: String,
+    /// Case number.
+    pub case_number: String,
+    /// written / oral.
+    pub kind: String,
+    /// Sub-title, e.g. 调解备忘录.
+    pub subtitle: Option<String>,
+    /// Version, from 1.
+    pub version: i32,
+    /// Version it replaces.
+    pub supersedes_version: Option<i32>,
+    /// The parties.
+    pub parties: Vec<PartySnapshot>,
+    /// Main facts.
+    pub facts: String,
+    /// Matters in dispute.
+    pub disputed_matters: String,
+    /// Each side's responsibility.
+    pub responsibilities: Option<String>,
+    /// The agreed terms, in order.
+    pub terms: Vec<Term>,
+    /// Performance.
+    pub performance: Performance,
+    /// Copies: one per party plus one for the committee.
+    pub copies: i32,
+}
+
+impl AgreementContent {
+    /// Canonical JSON: object keys sorted, no whitespace, UTF-8.
+    pub fn canonical_json(&self) -> String {
+        canonical(&serde_json::to_value(self).unwrap_or(Value::Null))
+    }
+
+    /// SHA-256 (hex) of the canonical JSON.
+    pub fn hash(&self) -> String {
+        content_hash(&self.canonical_json())
+    }
+}
+
+/// SHA-256 (hex) of stored canonical JSON.
+pub fn content_hash(canonical_json: &str) -> String {
+    hex::encode(Sha256::digest(canonical_json.as_bytes()))
+}
+
+/// Writes a JSON value with object keys sorted, whatever map type serde_json
+/// was built with.
+pub fn canonical(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let body: Vec<String> =
+                entries.into_iter().map(|(k, v)| format!("{}:{}", Value::String(k.clone()), canonical(v))).collect();
+            format!("{{{}}}", body.join(","))
+        }
+        Value::Array(items) => format!("[{}]", items.iter().map(canonical).collect::<Vec<_>>().join(",")),
+        other => other.to_string(),
+    }
+}
+
+/// Copies of a written agreement: one per party and one for the committee.
+pub fn copies(parties: usize) -> i32 {
+    i32::try_from(parties).unwrap_or(i32::MAX - 1) + 1
+}
+
+/// Last day the parties may jointly apply for judicial confirmation (Art 33).
+pub fn confirmation_deadline(effective_date: NaiveDate) -> NaiveDate {
+    effective_date + TimeDelta::days(30)
+}
+
+/// A recorded signature, as far as effectiveness is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signed {
+    /// Role.
+    pub role: SignerRole,
+    /// The party, for party signatures.
+    pub party_id: Option<i64>,
+}
+
+/// Signatures still missing before a written agreement takes effect.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Missing {
+    /// Parties who have not signed.
+    pub parties: Vec<i64>,
+    /// Whether the mediator has not signed.
+    pub mediator: bool,
+    /// Whether the seal is not applied.
+    pub committee_seal: bool,
+}
+
+impl Missing {
+    /// Whether nothing is missing: the agreement takes effect (Art 29).
+    pub fn is_complete(&self) -> bool {
+        self.parties.is_empty() && !self.mediator && !self.committee_seal
+    }
+}
+
+/// Which of the required signatures — every party, the mediator and the
+/// committee seal — are not yet recorded. The recorder's signature is
+/// printed but does not affect effectiveness.
+pub fn missing_signatures(parties: &[i64], signed: &[Signed]) -> Missing {
+    let has = |role: SignerRole| signed.iter().any(|s| s.role == role);
+    Missing {
+        parties: parties
+            .iter()
+            .copied()
+            .filter(|p| !signed.iter().any(|s| s.role == SignerRole::Party && s.party_id == Some(*p)))
+            .collect(),
+        mediator: !has(SignerRole::Mediator),
+        committee_seal: !has(SignerRole::CommitteeSeal),
+    }
+}
+
+/// Largest on-screen signature image.
+pub const MAX_SIGNATURE_BYTES: usize = 200 * 1024;
+
+/// Checks that bytes are a PNG of a plausible signature size; returns its
+/// width and height.
+pub fn check_signature_png(bytes: &[u8]) -> Result<(u32, u32), Invalid> {
+    const MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if bytes.len() > MAX_SIGNATURE_BYTES {
+        return Err(Invalid::new("invalid.signature_too_large").with("max", MAX_SIGNATURE_BYTES / 1024));
+    }
+    if bytes.len() < 33 || &bytes[..8] != MAGIC || &bytes[12..16] != b"IHDR" {
+        return Err(Invalid::new("invalid.signature_not_png"));
+    }
+    let width = u32::from_be_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]);
+    let height = u32::from_be_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]);
+    if !(40..=2400).contains(&width) || !(20..=1200).contains(&height) {
+        return Err(Invalid::new("invalid.signature_dimensions"));
+    }
+    Ok((width, height))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_time_window_term_gets_printable_text_from_its_fields() {
+        let input = TermInput {
+            kind: "time_window",
+            start: Some("19:00"),
+            end: Some("21:00"),
+            days: Some("daily"),
+            ..Default::default()
+        };
+        let term = Term::parse(&input, Lang::ZhCn).expect("term");
+        assert_eq!(term.text, "每天活动于19:00开始，21:00前结束。");
+        let en = Term::parse(&input, Lang::En).expect("term");
+        assert_eq!(en.text, "Activities take place every day from 19:00 and end before 21:00.");
+    }
+
+    #[test]
+    fn a_volume_term_prints_its_limit_and_position() {
+        let input = TermInput {
+            kind: "volume_limit",
+            max_db: Some(55.0),
+            position: Some("outside_window_1m"),
+            ..Default::default()
+        };
+        let term = Term::parse(&input, Lang::ZhCn).expect("term");
+        assert!(term.text.contains("55分贝") && term.text.contains("窗外1米"), "{}", term.text);
+    }
+
+    #[test]
+    fn a_term_without_text_or_fields_to_print_is_refused() {
+        let errors =
+            Term::parse(&TermInput { kind: "free_text", ..Default::default() }, Lang::ZhCn).expect_err("refused");
+        assert_eq!(errors[0].0, "text");
+        let errors =
+            Term::parse(&TermInput { kind: "volume_limit", max_db: Some(300.0), ..Default::default() }, Lang::ZhCn)
+                .expect_err("refused");
+        assert_eq!(errors[0].0, "max_db");
+    }
+
+    fn parsed(input: TermInput<'_>) -> Term {
+        Term::parse(&input, Lang::ZhCn).expect("term")
+    }
+
+    #[test]
+    fn vague_terms_are_flagged() {
+        let terms = vec![
+            parsed(TermInput { kind: "volume_limit", text: Some("音量调小"), ..Default::default() }),
+            parsed(TermInput { kind: "time_window", text: Some("晚上早点结束"), ..Default::default() }),
+            parsed(TermInput { kind: "free_text", text: Some("尽量注意不要扰民"), ..Default::default() }),
+            parsed(TermInput {
+                kind: "free_text", text: Some("适当降低音量，不超过55分贝"), ..Default::default()
+            }),
+            parsed(TermInput { kind: "time_window", start: Some("19:00"), end: Some("21:00"), ..Default::default() }),
+            parsed(TermInput { kind: "free_text", text: Some("尽量在九点前结束"), ..Default::default() }),
+        ];
+        let w = vagueness_warnings(&terms);
+        let found: Vec<(usize, &str)> = w.iter().map(|w| (w.term_index, w.code)).collect();
+        assert_eq!(
+            found,
+            [(0, "warning.volume_without_number"), (1, "warning.time_without_clock"), (2, "warning.vague_wording")]
+        );
+    }
+
+    #[test]
+    fn the_hash_is_stable_and_covers_the_content() {
+        let content = AgreementContent {
+            committee: "敦化南路社区人民调解委员会".into(),
+            case_number: "（2026）敦南人调字第1号".into(),
+            kind: "written".into(),
+            subtitle: Some("调解备忘录".into()),
+            version: 1,
+            supersedes_version: None,
+            parties: vec![],
+            facts: "合唱".into(),
+            disputed_matters: "噪声".into(),
+            responsibilities: None,
+            terms: vec![parsed(TermInput {
+                kind: "time_window",
+                start: Some("19:00"),
+                end: Some("21:00"),
+                ..Default::default()
+            })],
+            performance: Performance { manner: "自行履行".into(), place: None, deadline: None },
+            copies: 3,
+        };
+        let json = content.canonical_json();
+        assert!(json.starts_with("{\"case_number\":"), "{json}");
+        assert!(!json.contains(' ') || json.contains("调解"), "no whitespace between tokens");
+        assert_eq!(content.hash(), content_hash(&json));
+        assert_eq!(content.hash().len(), 64);
+        let mut changed = content.clone();
+        changed.terms[0].end = ClockTime::parse("21:30").ok();
+        assert_ne!(changed.hash(), content.hash());
+    }
+
+    #[test]
+    fn an_agreement_takes_effect_with_every_party_the_mediator_and_the_seal() {
+        let mut signed = vec![Signed { role: SignerRole::Party, party_id: Some(1) }];
+        let m = missing_signatures(&[1, 2], &signed);
+        assert_eq!(m, Missing { parties: vec![2], mediator: true, committee_seal: true });
+        signed.push(Signed { role: SignerRole::Party, party_id: Some(2) });
+        signed.push(Signed { role: SignerRole::Mediator, party_id: None });
+        assert!(!missing_signatures(&[1, 2], &signed).is_complete());
+        signed.push(Signed { role: SignerRole::Recorder, party_id: None });
+        assert!(!missing_signatures(&[1, 2], &signed).is_complete(), "the recorder does not replace the seal");
+        signed.push(Signed { role: SignerRole::CommitteeSeal, party_id: None });
+        assert!(missing_signatures(&[1, 2], &signed).is_complete());
+    }
+
+    #[test]
+    fn the_confirmation_window_is_thirty_days() {
+        let d = NaiveDate::from_ymd_opt(2026, 6, 10).expect("date");
+        assert_eq!(confirmation_deadline(d).to_string(), "2026-07-10");
+        assert_eq!(copies(2), 3);
+    }
+
+    #[test]
+    fn signature_images_are_checked_by_content() {
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        png.extend_from_slice(&600u32.to_be_bytes());
+        png.extend_from_slice(&200u32.to_be_bytes());
+        png.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(check_signature_png(&png), Ok((600, 200)));
+        assert!(check_signature_png(b"GIF89a not a png at all, padded to length").is_err());
+        let mut huge = png.clone();
+        huge.resize(MAX_SIGNATURE_BYTES + 1, 0);
+        assert!(check_signature_png(&huge).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn canonical_json_does_not_depend_on_key_order(a in "[a-z]{1,6}", b in "[a-z]{1,6}", x in 0i64..1000) {
+            prop_assume!(a != b);
+            let one = serde_json::json!({ a.clone(): x, b.clone(): [x, {"z": 1, "y": 2}] });
+            let mut map = serde_json::Map::new();
+            map.insert(b.clone(), serde_json::json!([x, {"y": 2, "z": 1}]));
+            map.insert(a.clone(), serde_json::json!(x));
+            prop_assert_eq!(canonical(&one), canonical(&Value::Object(map)));
+        }
+
+        #[test]
+        fn a_number_in_the_text_is_a_measurable_target(n in 1u32..200, word in "(尽量|适当|注意)") {
+            let text = format!("{word}控制在{n}分贝以下");
+            let t = Term { kind: TermKind::FreeText, text, days: None, start: None, end: None, max_db: None, position: None, amount_fen: None, due: None };
+            prop_assert!(vagueness_warnings(&[t]).is_empty());
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! The full JSON view of a case.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::agreements::{AgreementView, agreement_view};
+use super::error::AppResult;
+use super::field_work::{InvestigationView, MeasurementView};
+use super::follow_ups::summary_view;
+use super::mediation::{MeetingView, ReferralView, SessionView};
+use super::views::{ComplaintView, Contacts, PartyView};
+use crate::db::cases::{self, Case};
+use crate::db::committees::Committee;
+use crate::db::{DbConn, agreements, complaints, follow_ups, investigations, mediation, parties, timeline};
+use crate::domain::clock::format_instant;
+use crate::domain::language::Lang;
+
+/// A case in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseSummary {
+    /// Id.
+    pub id: i64,
+    /// Case number.
+    pub number: String,
+    /// Title.
+    pub title: String,
+    /// Status.
+    pub status: String,
+    /// Risk level.
+    pub risk_level: String,
+    /// Dispute type.
+    pub dispute_type: String,
+    /// Source.
+    pub source: String,
+    /// Location.
+    pub location: Option<String>,
+    /// When registered.
+    pub registered_at: String,
+}
+
+impl CaseSummary {
+    /// The summary of a case.
+    pub fn new(c: &Case, offset: i32) -> Self {
+        Self {
+            id: c.id,
+            number: c.number.clone(),
+            title: c.title.clone(),
+            status: c.status.clone(),
+            risk_level: c.risk_level.clone(),
+            dispute_type: c.dispute_type.clone(),
+            source: c.source.clone(),
+            location: c.location.clone(),
+            registered_at: format_instant(c.registered_at, offset),
+        }
+    }
+}
+
+/// A mediator of a case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediatorView {
+    /// User id.
+    pub id: i64,
+    /// Name.
+    pub display_name: String,
+}
+
+/// One event of a case's timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineView {
+    /// When.
+    pub at: String,
+    /// What kind of record.
+    pub kind: String,
+    /// The record's id.
+    pub record_id: i64,
+    /// Summary.
+    pub summary: String,
+    /// Who recorded it.
+    pub recorded_by: Option<String>,
+}
+
+/// A case with every record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseView {
+    /// Id.
+    pub id: i64,
+    /// Case number.
+    pub number: String,
+    /// Title.
+    pub title: String,
+    /// Dispute type (statistics taxonomy).
+    pub dispute_type: String,
+    /// application, own_initiative or referral.
+    pub source: String,
+    /// Status.
+    pub status: String,
+    /// Moves the state machine allows from here.
+    pub allowed_moves: Vec<String>,
+    /// red, orange or yellow.
+    pub risk_level: String,
+    /// Whether sessions are public.
+    pub public_session: bool,
+    /// Brief facts.
+    pub facts: Option<String>,
+    /// Location.
+    pub location: Option<String>,
+    /// When registered.
+    pub registered_at: String,
+    /// Why mediation was ended.
+    pub termination_reason: Option<String>,
+    /// Whether the other routes were explained on termination.
+    pub routes_explained: bool,
+    /// Assigned mediators.
+    pub mediators: Vec<MediatorView>,
+    /// Parties.
+    pub parties: Vec<PartyView>,
+    /// Complaints.
+    pub complaints: Vec<ComplaintView>,
+    /// Investigations.
+    pub investigations: Vec<InvestigationView>,
+    /// Measurements.
+    pub measurements: Vec<MeasurementView>,
+    /// Sessions.
+    pub sessions: Vec<SessionView>,
+    /// Community meetings.
+    pub meetings: Vec<MeetingView>,
+    /// Agreements, by version.
+    pub agreements: Vec<AgreementView>,
+    /// Follow-up visits.
+    #[schema(value_type = Vec<Object>)]
+    pub follow_ups: Vec<serde_json::Value>,
+    /// Referrals.
+    pub referrals: Vec<ReferralView>,
+    /// Every record in order, newest last.
+    pub timeline: Vec<TimelineView>,
+}
+
+/// Builds the view of a case.
+pub fn case_view(
+    conn: &mut DbConn,
+    committee: &Committee,
+    case: &Case,
+    contacts: Contacts,
+    lang: Lang,
+) -> AppResult<CaseView> {
+    let offset = committee.utc_offset_minutes;
+    let mut complaint_views = Vec::new();
+    for c in complaints::of_case(conn, case.id)? {
+        let (c, reporter) = complaints::with_reporter(conn, c)?;
+        complaint_views.push(ComplaintView::new(&c, reporter.as_ref(), contacts, offset));
+    }
+    let mut session_views = Vec::new();
+    for s in mediation::sessions_of_case(conn, case.id)? {
+        let refs = mediation::session_references(conn, s.id)?;
+        session_views.push(SessionView::new(&s, refs, offset));
+    }
+    let mut meeting_views = Vec::new();
+    for m in mediation::meetings_of_case(conn, case.id)? {
+        let refs = mediation::meeting_references(conn, m.id)?;
+        meeting_views.push(MeetingView::new(&m, refs, offset));
+    }
+    let mut agreement_views = Vec::new();
+    for a in agreements::of_case(conn, case.id)? {
+        agreement_views.push(agreement_view(conn, committee, &a, lang)?);
+    }
+    Ok(CaseView {
+        id: case.id,
+        number: case.number.clone(),
+        title: case.title.clone(),
+        dispute_type: case.dispute_type.clone(),
+        source: case.source.clone(),
+        status: case.status.clone(),
+        allowed_moves: case.status().next().iter().map(|s| s.code().to_owned()).collect(),
+        risk_level: case.risk_level.clone(),
+        public_session: case.public_session,
+        facts: case.facts.clone(),
+        location: case.location.clone(),
+        registered_at: format_instant(case.registered_at, offset),
+        termination_reason: case.termination_reason.clone(),
+        routes_explained: case.routes_explained,
+        mediators: cases::mediators(conn, case.id)?
+            .into_iter()
+            .map(|u| MediatorView { id: u.id, display_name: u.display_name })
+            .collect(),
+        parties: parties::of_case(conn, case.id)?.iter().map(|(cp, p)| PartyView::new(cp, p, contacts)).collect(),
+        complaints: complaint_views,
+        investigations: investigations::of_case(conn, case.id)?
+            .iter()
+            .map(|i| InvestigationView::new(i, offset))
+            .collect(),
+        measurements: investigations::measurements_of_case(conn, case.id)?
+            .iter()
+            .map(|m| MeasurementView::new(m, offset))
+            .collect(),
+        sessions: session_views,
+        meetings: meeting_views,
+        agreements: agreement_views,
+        follow_ups: follow_ups::of_case(conn, case.id)?.iter().map(|f| summary_view(f, offset)).collect(),
+        referrals: cases::referrals(conn, case.id)?.iter().map(|r| ReferralView::new(r, offset)).collect(),
+        timeline: timeline::of_case(conn, case)?
+            .into_iter()
+            .map(|e| TimelineView {
+                at: format_instant(e.at, offset),
+                kind: e.kind.to_owned(),
+                record_id: e.record_id,
+                summary: e.summary,
+                recorded_by: e.recorded_by,
+            })
+            .collect(),
+    })
+}

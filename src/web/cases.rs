@@ -1,0 +1,390 @@
+//! Cases over the API.
+
+use actix_web::{HttpResponse, web};
+use chrono::{Datelike, Utc};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::access::{CASE_WORK, EVERYONE};
+use super::api::ApiJson;
+use super::case_view::{CaseSummary, CaseView, case_view};
+use super::complaints::{RevealParams, audit_reveal};
+use super::context::{RequestContext, SignedIn};
+use super::error::AppResult;
+use super::fields::Fields;
+use super::pagination::{Page, PageParams};
+use super::state::AppState;
+use super::views::Contacts;
+use crate::db::cases::{self, CaseChanges, CaseFilter, MoveRequest, NewCase, NewCaseParty};
+use crate::db::{committees, complaints};
+use crate::domain::account::Role;
+use crate::domain::case::{CaseSource, CaseStatus, DisputeType, PartyRole, RiskLevel};
+use crate::domain::clock::parse_instant;
+use crate::domain::party::{Particulars, ParticularsInput};
+use crate::domain::{Invalid, optional_text, required_text};
+
+/// A party as submitted.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+pub struct PartyBody {
+    /// applicant, respondent, third_party or representative.
+    #[serde(default)]
+    pub role: String,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// person (default) or organisation.
+    pub kind: Option<String>,
+    /// male or female.
+    pub sex: Option<String>,
+    /// Ethnicity.
+    pub ethnicity: Option<String>,
+    /// Year of birth.
+    pub birth_year: Option<i32>,
+    /// Occupation.
+    pub occupation: Option<String>,
+    /// Telephone.
+    pub phone: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+    /// Organisation.
+    pub organisation: Option<String>,
+    /// Identity number.
+    pub id_number: Option<String>,
+    /// Whom a representative represents.
+    pub represents: Option<String>,
+}
+
+fn parse_party(f: &mut Fields, prefix: &str, p: &PartyBody) -> Option<NewCaseParty> {
+    let role = f.check(format!("{prefix}role"), PartyRole::parse(&p.role));
+    let represents =
+        f.check(format!("{prefix}represents"), optional_text(p.represents.as_deref().unwrap_or(""), 100)).flatten();
+    let input = ParticularsInput {
+        kind: p.kind.as_deref(),
+        name: &p.name,
+        sex: p.sex.as_deref(),
+        ethnicity: p.ethnicity.as_deref(),
+        birth_year: p.birth_year,
+        occupation: p.occupation.as_deref(),
+        phone: p.phone.as_deref(),
+        address: p.address.as_deref(),
+        organisation: p.organisation.as_deref(),
+        id_number: p.id_number.as_deref(),
+    };
+    let particulars = match Particulars::parse(&input, Utc::now().year()) {
+        Ok(p) => Some(p),
+        Err(errors) => {
+            f.extend(prefix, errors);
+            None
+        }
+    };
+    Some(NewCaseParty { role: role?, particulars: particulars?, represents })
+}
+
+/// A case to register.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct NewCaseBody {
+    /// Short title.
+    #[serde(default)]
+    pub title: String,
+    /// Dispute type of the statistics taxonomy: family, neighbour, housing,
+    /// contract, business, damages, land, demolition, environment, labour,
+    /// consumer, medical, traffic, property, other.
+    #[serde(default)]
+    pub dispute_type: String,
+    /// application, own_initiative or referral.
+    #[serde(default)]
+    pub source: String,
+    /// Complaints to put in the case.
+    #[serde(default)]
+    pub complaint_ids: Vec<i64>,
+    /// Parties.
+    #[serde(default)]
+    pub parties: Vec<PartyBody>,
+    /// red, orange or yellow (default yellow).
+    pub risk_level: Option<String>,
+    /// Whether sessions are public (default no).
+    #[serde(default)]
+    pub public_session: bool,
+    /// Brief facts.
+    pub facts: Option<String>,
+    /// Location (default: the first complaint's).
+    pub location: Option<String>,
+    /// Registration time (default now).
+    pub registered_at: Option<String>,
+    /// Assigned mediators (default: the registering mediator).
+    pub mediator_ids: Option<Vec<i64>>,
+}
+
+/// Registers a case: it gets the next number of the committee's year.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])),
+    request_body = NewCaseBody,
+    responses((status = 201, body = CaseView), (status = 409, content_type = "application/problem+json"),
+        (status = 422, content_type = "application/problem+json")))]
+pub async fn register_case(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    ctx: RequestContext,
+    ApiJson(body): ApiJson<NewCaseBody>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(CASE_WORK)?.clone();
+    let mut f = Fields::new();
+    let title = f.check("title", required_text(&body.title, 200));
+    let dispute_type = f.check("dispute_type", DisputeType::parse(&body.dispute_type));
+    let source = f.check("source", CaseSource::parse(&body.source));
+    let risk_level = match &body.risk_level {
+        Some(r) => f.check("risk_level", RiskLevel::parse(r)),
+        None => Some(RiskLevel::Yellow),
+    };
+    let facts = f.check("facts", optional_text(body.facts.as_deref().unwrap_or(""), 4000)).flatten();
+    let location = f.check("location", optional_text(body.location.as_deref().unwrap_or(""), 200)).flatten();
+    let registered_at = match body.registered_at.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(raw) => f.check("registered_at", parse_instant(raw)),
+        None => Some(Utc::now().naive_utc()),
+    };
+    let parties: Vec<NewCaseParty> = body
+        .parties
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| parse_party(&mut f, &format!("parties[{i}]."), p))
+        .collect();
+    let mediator_ids = body
+        .mediator_ids
+        .clone()
+        .unwrap_or_else(|| if user.role() == Role::Mediator { vec![user.id] } else { Vec::new() });
+    let new = f.done(match (title, dispute_type, source, risk_level, registered_at) {
+        (Some(title), Some(dispute_type), Some(source), Some(risk_level), Some(registered_at)) => Some(NewCase {
+            title,
+            dispute_type,
+            source,
+            risk_level,
+            public_session: body.public_session,
+            facts,
+            location,
+            registered_at,
+            complaint_ids: body.complaint_ids.clone(),
+            parties,
+            mediator_ids,
+        }),
+        _ => None,
+    })?;
+    let view = state
+        .db(move |conn| {
+            let committee = committees::find(conn, user.committee_id)?;
+            let mut new = new;
+            if new.location.is_none()
+                && let Some(first) = new.complaint_ids.first()
+                && let Ok(c) = complaints::find(conn, committee.id, *first)
+            {
+                new.location = Some(c.location);
+            }
+            let case = cases::create(conn, &user.actor(), &committee, &new, Utc::now().naive_utc())?;
+            case_view(conn, &committee, &case, Contacts::Masked, ctx.lang)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// One case with its parties, complaints, records, agreements and timeline.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id"), RevealParams),
+    responses((status = 200, body = CaseView), (status = 404, content_type = "application/problem+json")))]
+pub async fn get_case(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    ctx: RequestContext,
+    path: web::Path<i64>,
+    query: web::Query<RevealParams>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(EVERYONE)?.clone();
+    let id = path.into_inner();
+    let contacts = query.contacts();
+    let view = state
+        .db(move |conn| {
+            let committee = committees::find(conn, user.committee_id)?;
+            let case = cases::find(conn, committee.id, id)?;
+            if contacts == Contacts::Revealed {
+                audit_reveal(conn, &user.actor(), committee.id, "case", id)?;
+            }
+            case_view(conn, &committee, &case, contacts, ctx.lang)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Filters of the case list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CaseQuery {
+    /// Only this status.
+    pub status: Option<String>,
+    /// Only this risk level.
+    pub risk_level: Option<String>,
+    /// `me`: only cases the caller mediates.
+    pub mediator: Option<String>,
+    /// Text in the title, number or location.
+    pub q: Option<String>,
+    /// Rows per page, 1–200.
+    pub limit: Option<i64>,
+    /// Cursor of the next page.
+    pub cursor: Option<String>,
+}
+
+/// Cases, newest first.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])),
+    params(CaseQuery),
+    responses((status = 200, body = Page<CaseSummary>), (status = 422, content_type = "application/problem+json")))]
+pub async fn list_cases(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    query: web::Query<CaseQuery>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(EVERYONE)?.clone();
+    let q = query.into_inner();
+    let mut f = Fields::new();
+    let status = f.optional("status", q.status.as_deref(), CaseStatus::parse);
+    let risk_level = f.optional("risk_level", q.risk_level.as_deref(), RiskLevel::parse);
+    let mediator_id = match q.mediator.as_deref() {
+        None | Some("") => None,
+        Some("me") => Some(user.id),
+        Some(_) => {
+            f.push("mediator", Invalid::new("invalid.choice").with("allowed", "me"));
+            None
+        }
+    };
+    f.finish()?;
+    let (limit, before_id) = PageParams { limit: q.limit, cursor: q.cursor }.parse()?;
+    let filter = CaseFilter { status, risk_level, mediator_id, q: q.q, before_id, limit };
+    let page = state
+        .db(move |conn| {
+            let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;
+            let items: Vec<CaseSummary> =
+                cases::list(conn, user.committee_id, &filter)?.iter().map(|c| CaseSummary::new(c, offset)).collect();
+            Ok(Page::new(items, limit, |c| c.id))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// A move of the state machine.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct TransitionBody {
+    /// Target status.
+    #[serde(default)]
+    pub to: String,
+    /// Reason (required to terminate or refer).
+    pub reason: Option<String>,
+    /// The parties were told of arbitration, administrative and judicial
+    /// routes (required to terminate, Art 26).
+    #[serde(default)]
+    pub routes_explained: bool,
+    /// Recipient (required to refer).
+    pub referred_to: Option<String>,
+}
+
+/// Moves a case along its state machine; an illegal move is 409 naming the
+/// allowed moves.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/transitions", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")), request_body = TransitionBody,
+    responses((status = 200, body = CaseView), (status = 404, content_type = "application/problem+json"),
+        (status = 409, description = "Not allowed from the current status; `allowed` lists the moves", content_type = "application/problem+json"),
+        (status = 422, content_type = "application/problem+json")))]
+pub async fn move_case(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    ctx: RequestContext,
+    path: web::Path<i64>,
+    ApiJson(body): ApiJson<TransitionBody>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(CASE_WORK)?.clone();
+    let id = path.into_inner();
+    let mut f = Fields::new();
+    let to = f.check("to", CaseStatus::parse(&body.to));
+    let reason = f.check("reason", optional_text(body.reason.as_deref().unwrap_or(""), 2000)).flatten();
+    let referred_to = f.check("referred_to", optional_text(body.referred_to.as_deref().unwrap_or(""), 200)).flatten();
+    f.finish()?;
+    let request = MoveRequest { to, reason, routes_explained: body.routes_explained, referred_to };
+    let view = state
+        .db(move |conn| {
+            let committee = committees::find(conn, user.committee_id)?;
+            let case = cases::transition(conn, &user.actor(), committee.id, id, &request, Utc::now().naive_utc())?;
+            case_view(conn, &committee, &case, Contacts::Masked, ctx.lang)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Changes to a case.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct CaseChangesBody {
+    /// Title.
+    pub title: Option<String>,
+    /// Risk level.
+    pub risk_level: Option<String>,
+    /// Public sessions.
+    pub public_session: Option<bool>,
+    /// Brief facts.
+    pub facts: Option<String>,
+    /// Assigned mediators.
+    pub mediator_ids: Option<Vec<i64>>,
+}
+
+/// Changes a case's title, risk level, public-session choice, facts or mediators.
+#[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")), request_body = CaseChangesBody,
+    responses((status = 200, body = CaseView), (status = 404, content_type = "application/problem+json"),
+        (status = 422, content_type = "application/problem+json")))]
+pub async fn update_case(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    ctx: RequestContext,
+    path: web::Path<i64>,
+    ApiJson(body): ApiJson<CaseChangesBody>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(CASE_WORK)?.clone();
+    let id = path.into_inner();
+    let mut f = Fields::new();
+    let changes = CaseChanges {
+        title: body.title.as_deref().and_then(|t| f.check("title", required_text(t, 200))),
+        risk_level: body.risk_level.as_deref().and_then(|r| f.check("risk_level", RiskLevel::parse(r))),
+        public_session: body.public_session,
+        facts: body.facts.as_deref().and_then(|t| f.check("facts", required_text(t, 4000))),
+        mediator_ids: body.mediator_ids.clone(),
+    };
+    f.finish()?;
+    let view = state
+        .db(move |conn| {
+            let committee = committees::find(conn, user.committee_id)?;
+            let case = cases::update(conn, &user.actor(), committee.id, id, &changes, Utc::now().naive_utc())?;
+            case_view(conn, &committee, &case, Contacts::Masked, ctx.lang)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Adds a party to a case.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/parties", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")), request_body = PartyBody,
+    responses((status = 201, body = CaseView), (status = 404, content_type = "application/problem+json"),
+        (status = 422, content_type = "application/problem+json")))]
+pub async fn add_party(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    ctx: RequestContext,
+    path: web::Path<i64>,
+    ApiJson(body): ApiJson<PartyBody>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(CASE_WORK)?.clone();
+    let id = path.into_inner();
+    let mut f = Fields::new();
+    let party = parse_party(&mut f, "", &body);
+    let party = f.done(party)?;
+    let view = state
+        .db(move |conn| {
+            let committee = committees::find(conn, user.committee_id)?;
+            cases::add_party(conn, &user.actor(), committee.id, id, &party, Utc::now().naive_utc())?;
+            let case = cases::find(conn, committee.id, id)?;
+            case_view(conn, &committee, &case, Contacts::Masked, ctx.lang)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}

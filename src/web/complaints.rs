@@ -1,0 +1,345 @@
+//! Complaints over the API.
+
+use actix_web::{HttpResponse, web};
+use chrono::{Datelike, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::access::{CASE_WORK, EVERYONE};
+use super::api::ApiJson;
+use super::context::SignedIn;
+use super::error::{AppError, AppResult};
+use super::fields::Fields;
+use super::pagination::{Page, PageParams};
+use super::state::AppState;
+use super::views::{ComplaintView, Contacts};
+use crate::db::audit::audited;
+use crate::db::complaints::{self, ComplaintFilter, NewComplaint};
+use crate::db::{DbConn, committees};
+use crate::domain::account::Role;
+use crate::domain::audit::Actor;
+use crate::domain::clock::{ClockTime, parse_instant};
+use crate::domain::complaint::{Category, Channel, ObservedPattern, parse_days};
+use crate::domain::party::{Particulars, ParticularsInput};
+use crate::domain::{Invalid, optional_text, required_text};
+
+/// When the disturbance happens: words, or words with clock times and days.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum PatternBody {
+    /// Just words.
+    Text(String),
+    /// Words, times and days.
+    Detailed {
+        /// In the reporter's words.
+        text: Option<String>,
+        /// Usual start `HH:MM`.
+        start: Option<String>,
+        /// Usual end `HH:MM`.
+        end: Option<String>,
+        /// `daily`, `weekdays`, `weekends` or `mon,tue,…`.
+        days: Option<String>,
+    },
+}
+
+/// Who complained.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReporterBody {
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Telephone.
+    pub phone: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+}
+
+/// A complaint to record.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct NewComplaintBody {
+    /// When received (RFC 3339); default now.
+    pub received_at: Option<String>,
+    /// phone, wechat, visit, patrol, hotline or online.
+    #[serde(default)]
+    pub channel: String,
+    /// noise, leak, nuisance, property or other.
+    #[serde(default)]
+    pub category: String,
+    /// Where.
+    #[serde(default)]
+    pub location: String,
+    /// What happens.
+    #[serde(default)]
+    pub description: String,
+    /// When it happens.
+    pub observed_pattern: Option<PatternBody>,
+    /// Who complained; may be left out when anonymous.
+    pub reporter: Option<ReporterBody>,
+    /// The reporter asks not to be named.
+    #[serde(default)]
+    pub anonymous: bool,
+}
+
+fn parse_pattern(f: &mut Fields, body: Option<&PatternBody>) -> ObservedPattern {
+    match body {
+        None => ObservedPattern::default(),
+        Some(PatternBody::Text(text)) => ObservedPattern {
+            text: f.check("observed_pattern", optional_text(text, 500)).flatten(),
+            ..Default::default()
+        },
+        Some(PatternBody::Detailed { text, start, end, days }) => ObservedPattern {
+            text: f.check("observed_pattern.text", optional_text(text.as_deref().unwrap_or(""), 500)).flatten(),
+            start: f.optional("observed_pattern.start", start.as_deref(), ClockTime::parse),
+            end: f.optional("observed_pattern.end", end.as_deref(), ClockTime::parse),
+            days: f.optional("observed_pattern.days", days.as_deref(), parse_days),
+        },
+    }
+}
+
+/// Checks a complaint body into a complaint of `committee_id`.
+pub fn parse_complaint(body: &NewComplaintBody, committee_id: i64) -> AppResult<NewComplaint> {
+    let mut f = Fields::new();
+    let received_at = match body.received_at.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(raw) => f.check("received_at", parse_instant(raw)),
+        None => Some(Utc::now().naive_utc()),
+    };
+    let channel = f.check("channel", Channel::parse(&body.channel));
+    let category = f.check("category", Category::parse(&body.category));
+    let location = f.check("location", required_text(&body.location, 200));
+    let description = f.check("description", required_text(&body.description, 2000));
+    let pattern = parse_pattern(&mut f, body.observed_pattern.as_ref());
+    let reporter = match &body.reporter {
+        Some(r) if !(body.anonymous && r.name.trim().is_empty()) => {
+            let input = ParticularsInput {
+                name: &r.name,
+                phone: r.phone.as_deref(),
+                address: r.address.as_deref(),
+                ..Default::default()
+            };
+            match Particulars::parse(&input, Utc::now().year()) {
+                Ok(p) => Some(p),
+                Err(errors) => {
+                    f.extend("reporter.", errors);
+                    None
+                }
+            }
+        }
+        Some(_) => None,
+        None if body.anonymous => None,
+        None => {
+            f.push("reporter.name", Invalid::new("invalid.required"));
+            None
+        }
+    };
+    let parsed = match (received_at, channel, category, location, description) {
+        (Some(received_at), Some(channel), Some(category), Some(location), Some(description)) => Some(NewComplaint {
+            committee_id,
+            received_at,
+            channel,
+            category,
+            location,
+            description,
+            pattern,
+            reporter,
+            anonymous: body.anonymous,
+        }),
+        _ => None,
+    };
+    f.done(parsed)
+}
+
+/// Whether the caller asked to see contact details in full.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct RevealParams {
+    /// `contacts` shows phone and identity numbers in full (audited).
+    pub reveal: Option<String>,
+}
+
+impl RevealParams {
+    /// Contact visibility; revealing is recorded in the audit chain.
+    pub fn contacts(&self) -> Contacts {
+        if self.reveal.as_deref() == Some("contacts") { Contacts::Revealed } else { Contacts::Masked }
+    }
+}
+
+/// Records that `actor` saw the contact details of a record.
+pub fn audit_reveal(
+    conn: &mut DbConn,
+    actor: &Actor,
+    committee_id: i64,
+    entity: &'static str,
+    id: i64,
+) -> AppResult<()> {
+    audited(conn, actor, committee_id, |_, log| {
+        log.record("contacts.reveal", entity, id, json!({}));
+        Ok::<_, AppError>(())
+    })
+}
+
+/// Records a complaint.
+#[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints", security(("bearer" = [])),
+    request_body = NewComplaintBody,
+    responses((status = 201, body = ComplaintView), (status = 422, content_type = "application/problem+json")))]
+pub async fn register_complaint(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    ApiJson(body): ApiJson<NewComplaintBody>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(EVERYONE)?.clone();
+    let new = parse_complaint(&body, user.committee_id)?;
+    let view = state
+        .db(move |conn| {
+            let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;
+            let created = complaints::create(conn, &user.actor(), &new, Utc::now().naive_utc())?;
+            let (c, reporter) = complaints::with_reporter(conn, created)?;
+            Ok(ComplaintView::new(&c, reporter.as_ref(), Contacts::Masked, offset))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// One complaint.
+#[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "complaints", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Complaint id"), RevealParams),
+    responses((status = 200, body = ComplaintView), (status = 404, content_type = "application/problem+json")))]
+pub async fn get_complaint(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    path: web::Path<i64>,
+    query: web::Query<RevealParams>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(EVERYONE)?.clone();
+    let id = path.into_inner();
+    let contacts = query.contacts();
+    let view = state
+        .db(move |conn| {
+            let c = complaints::find(conn, user.committee_id, id)?;
+            let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;
+            let contacts = if c.anonymous && !matches!(user.role(), Role::Admin | Role::Mediator) {
+                Contacts::Masked
+            } else {
+                contacts
+            };
+            if contacts == Contacts::Revealed {
+                audit_reveal(conn, &user.actor(), user.committee_id, "complaint", id)?;
+            }
+            let (c, reporter) = complaints::with_reporter(conn, c)?;
+            Ok(ComplaintView::new(&c, reporter.as_ref(), contacts, offset))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Filters of the complaint list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ComplaintQuery {
+    /// Only complaints of this case.
+    pub case_id: Option<i64>,
+    /// `true`: only complaints in no case.
+    pub unassigned: Option<bool>,
+    /// Text in the location or description.
+    pub q: Option<String>,
+    /// Rows per page, 1–200.
+    pub limit: Option<i64>,
+    /// Cursor of the next page.
+    pub cursor: Option<String>,
+}
+
+/// Complaints, newest first.
+#[utoipa::path(get, path = "/api/v1/complaints", tag = "complaints", security(("bearer" = [])),
+    params(ComplaintQuery),
+    responses((status = 200, body = Page<ComplaintView>)))]
+pub async fn list_complaints(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    query: web::Query<ComplaintQuery>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(EVERYONE)?.clone();
+    let q = query.into_inner();
+    let (limit, before_id) = PageParams { limit: q.limit, cursor: q.cursor }.parse()?;
+    let filter =
+        ComplaintFilter { case_id: q.case_id, unassigned: q.unassigned.unwrap_or(false), q: q.q, before_id, limit };
+    let page = state
+        .db(move |conn| {
+            let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;
+            let mut items = Vec::new();
+            for c in complaints::list(conn, user.committee_id, &filter)? {
+                let (c, reporter) = complaints::with_reporter(conn, c)?;
+                items.push(ComplaintView::new(&c, reporter.as_ref(), Contacts::Masked, offset));
+            }
+            Ok(Page::new(items, limit, |c| c.id))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Likely duplicates of a complaint: same category and location (spaces
+/// and full-width characters ignored), within 60 days, in a case or not.
+#[utoipa::path(get, path = "/api/v1/complaints/{id}/similar", tag = "complaints", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Complaint id")),
+    responses((status = 200, body = Page<ComplaintView>), (status = 404, content_type = "application/problem+json")))]
+pub async fn similar_complaints(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(EVERYONE)?.clone();
+    let id = path.into_inner();
+    let page = state
+        .db(move |conn| {
+            let c = complaints::find(conn, user.committee_id, id)?;
+            let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;
+            let mut items = Vec::new();
+            for other in complaints::similar(conn, &c)? {
+                let (other, reporter) = complaints::with_reporter(conn, other)?;
+                items.push(ComplaintView::new(&other, reporter.as_ref(), Contacts::Masked, offset));
+            }
+            Ok(Page { items, next_cursor: None })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// A complaint to put in a case.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct AttachBody {
+    /// The complaint.
+    pub complaint_id: i64,
+}
+
+/// Puts a complaint in a case.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/complaints", tag = "complaints", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")), request_body = AttachBody,
+    responses((status = 204), (status = 404, content_type = "application/problem+json"), (status = 409, content_type = "application/problem+json")))]
+pub async fn attach_complaint(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    path: web::Path<i64>,
+    ApiJson(body): ApiJson<AttachBody>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(CASE_WORK)?.clone();
+    let case_id = path.into_inner();
+    state
+        .db(move |conn| Ok(complaints::attach(conn, &user.actor(), user.committee_id, case_id, body.complaint_id)?))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Takes a complaint out of a case.
+#[utoipa::path(delete, path = "/api/v1/cases/{id}/complaints/{complaint_id}", tag = "complaints", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id"), ("complaint_id" = i64, Path, description = "Complaint id")),
+    responses((status = 204), (status = 404, content_type = "application/problem+json")))]
+pub async fn detach_complaint(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    path: web::Path<(i64, i64)>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(CASE_WORK)?.clone();
+    let (case_id, complaint_id) = path.into_inner();
+    state
+        .db(move |conn| Ok(complaints::detach(conn, &user.actor(), user.committee_id, case_id, complaint_id)?))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
