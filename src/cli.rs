@@ -49,6 +49,24 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Write one document as PDF
+    Render {
+        /// agreement (more kinds: see the README)
+        kind: String,
+        /// The record's id (the agreement's id for agreement)
+        id: i64,
+        /// Where to write the PDF
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Base URL printed in QR codes
+        #[arg(long, env = "HESHENG_BASE_URL", default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+        /// Language of the document (default: the committee's)
+        #[arg(long)]
+        lang: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Write a consistent copy of a live SQLite database to PATH
     Backup {
         /// Where to write the copy (must not exist)
@@ -139,6 +157,9 @@ pub fn run() -> ExitCode {
         }
         Some(Command::Audit { command: AuditCommand::Verify { database } }) => verify_audit(&database),
         Some(Command::Backup { path, database }) => backup(&database, &path),
+        Some(Command::Render { kind, id, output, base_url, lang, database }) => {
+            render(&database, &kind, id, &output, &base_url, lang.as_deref())
+        }
     };
     match result {
         Ok(code) => code,
@@ -237,6 +258,50 @@ fn verify_audit(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+fn render(
+    args: &DatabaseArgs,
+    kind: &str,
+    id: i64,
+    output: &std::path::Path,
+    base_url: &str,
+    lang: Option<&str>,
+) -> Result<ExitCode, CliError> {
+    let lang = lang.map(Lang::parse).transpose().map_err(|e| refused("--lang", &e))?;
+    let mut conn = open(args)?;
+    let settings = crate::print::PrintSettings { base_url: base_url.to_owned(), lang };
+    let committee_id = committee_of(&mut conn, kind, id)?;
+    let rendered = match kind {
+        "agreement" => crate::print::render_agreement(&mut conn, committee_id, id, &settings),
+        other => return Err(CliError::Usage(format!("unknown document kind {other:?}"))),
+    }
+    .map_err(|e| match e {
+        crate::print::PrintError::NotFound => CliError::Failed(format!("no {kind} {id}")),
+        other => CliError::Failed(other.to_string()),
+    })?;
+    std::fs::write(output, &rendered.bytes)
+        .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", output.display())))?;
+    println!("wrote {} ({} pages, {} bytes)", output.display(), rendered.pages, rendered.bytes.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The committee a record belongs to (the command line acts for it).
+fn committee_of(conn: &mut DbConn, kind: &str, id: i64) -> Result<i64, CliError> {
+    use crate::db::schema::{agreement, mediation_case};
+    use diesel::prelude::*;
+    let case_id = if kind == "agreement" {
+        agreement::table.find(id).select(agreement::case_id).first::<i64>(conn).optional()?
+    } else {
+        Some(id)
+    };
+    let committee = match case_id {
+        Some(case) => {
+            mediation_case::table.find(case).select(mediation_case::committee_id).first::<i64>(conn).optional()?
+        }
+        None => None,
+    };
+    committee.ok_or_else(|| CliError::Failed(format!("no {kind} {id}")))
 }
 
 fn backup(args: &DatabaseArgs, path: &std::path::Path) -> Result<ExitCode, CliError> {

@@ -167,3 +167,8 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Committee> {
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Committee>> {
     committee::table.order(committee::id).select(Committee::as_select()).load(conn)
 }
+
+/// The committee's seal image (PNG), if configured.
+pub fn seal(conn: &mut DbConn, id: i64) -> QueryResult<Option<Vec<u8>>> {
+    committee::table.find(id).select(committee::seal_png).first(conn)
+}

@@ -649,6 +649,12 @@ mod tests {
 
     proptest! {
         #[test]
+        fn the_confirmation_deadline_is_always_thirty_days_after_taking_effect(days in 0i64..40_000) {
+            let effective = NaiveDate::from_ymd_opt(2000, 1, 1).expect("date") + TimeDelta::days(days);
+            prop_assert_eq!((confirmation_deadline(effective) - effective).num_days(), 30);
+        }
+
+        #[test]
         fn canonical_json_does_not_depend_on_key_order(a in "[a-z]{1,6}", b in "[a-z]{1,6}", x in 0i64..1000) {
             prop_assume!(a != b);
             let one = serde_json::json!({ a.clone(): x, b.clone(): [x, {"z": 1, "y": 2}] });

@@ -227,6 +227,19 @@ fn clock_or(raw: Option<&str>, default: ClockTime) -> Result<ClockTime, Invalid>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_number_names_its_year_and_sequence_and_distinct_sequences_differ(
+            year in 2000i32..2100, seq in 1i64..1_000_000, other in 1i64..1_000_000
+        ) {
+            let p = NumberPattern::default();
+            let n = p.format(year, "敦南", seq);
+            prop_assert_eq!(n.clone(), format!("（{year}）敦南人调字第{seq}号"));
+            prop_assert_eq!(n == p.format(year, "敦南", other), seq == other);
+        }
+    }
 
     #[test]
     fn the_default_pattern_gives_the_official_number() {

@@ -1,0 +1,93 @@
+//! 人民调解受理登记表 — the acceptance register, with a receipt slip for each
+//! party carrying their access code to the resident portal.
+
+use super::agreement::{party_lines, seal_and_date};
+use super::fonts::FaceId;
+use super::forms::{field_table, finish, title_block, write_form};
+use super::layout::{BODY, Laid, Layout, SignatureLine};
+use super::model::AcceptanceDoc;
+use super::pdf::PdfError;
+use super::{Labels, Rendered};
+
+/// Lays out the register and the receipts.
+pub fn lay_out(doc: &AcceptanceDoc) -> Laid {
+    let l = Labels { lang: doc.header.lang };
+    let mut page = Layout::new();
+    title_block(&mut page, &l, "doc.acceptance.title", &doc.header.number);
+    let parties: Vec<String> = doc
+        .parties
+        .iter()
+        .map(|p| {
+            let (who, contact) = party_lines(&l, p);
+            if contact.is_empty() { who } else { format!("{who}\n{contact}") }
+        })
+        .collect();
+    let mut rows = vec![
+        (l.t("doc.acceptance.date"), l.date(doc.date)),
+        (l.t("doc.acceptance.source"), l.t(&format!("source.{}", doc.source))),
+        (l.t("doc.acceptance.type"), l.t(&format!("dispute_type.{}", doc.dispute_type))),
+        (l.t("doc.acceptance.matter"), doc.title.clone()),
+        (l.t("doc.acceptance.parties"), parties.join("\n")),
+        (l.t("doc.acceptance.facts"), doc.facts.clone()),
+    ];
+    if doc.complaint_households > 0 {
+        rows.push((
+            l.t("doc.acceptance.complaints"),
+            l.with("doc.acceptance.households", &[("count", doc.complaint_households.to_string())]),
+        ));
+    }
+    rows.push((l.t("doc.acceptance.mediators"), doc.mediators.join(&l.t("doc.field_separator"))));
+    field_table(&mut page, &rows);
+    page.space(10.0);
+    for p in &doc.parties {
+        page.signature(&SignatureLine {
+            label: l.with("doc.sign.party", &[("role", l.t(&format!("doc.role.{}", p.role)))]),
+            name: None,
+            note: None,
+            image: None,
+            date: None,
+        });
+    }
+    page.signature(&SignatureLine {
+        label: l.t("doc.acceptance.registrar"),
+        name: doc.registrar.clone(),
+        note: None,
+        image: None,
+        date: None,
+    });
+    seal_and_date(
+        &mut page,
+        &l,
+        &doc.header.committee,
+        doc.seal_image.as_deref(),
+        doc.seal_image.is_some(),
+        &l.date(doc.date),
+    );
+    for r in &doc.receipts {
+        page.ensure(170.0);
+        page.space(10.0);
+        page.rule(0.4);
+        page.paragraph_with(&l.t("doc.acceptance.cut_here"), FaceId::Body, 8.0, 0.0, 0.0);
+        page.centered(&l.t("doc.receipt.title"), FaceId::Heading, 14.0);
+        page.paragraph(&l.with(
+            "doc.receipt.body",
+            &[
+                ("name", r.name.clone()),
+                ("role", l.t(&format!("doc.role.{}", r.role))),
+                ("committee", doc.header.committee.clone()),
+                ("date", l.date(doc.date)),
+                ("number", doc.header.number.clone()),
+            ],
+        ));
+        page.labelled(&l.t("doc.receipt.code"), &r.access_code);
+        page.labelled(&l.t("doc.receipt.portal"), &doc.portal_url);
+        page.paragraph_with(&l.t("doc.receipt.keep"), FaceId::Body, BODY - 1.5, 0.0, 0.0);
+    }
+    finish(page, &l, &doc.header.number)
+}
+
+/// Renders the register.
+pub fn render(doc: &AcceptanceDoc) -> Result<Rendered, PdfError> {
+    let l = Labels { lang: doc.header.lang };
+    write_form(&lay_out(doc), &doc.header, &l.t("doc.acceptance.title"), format!("acceptance|{}", doc.header.number))
+}

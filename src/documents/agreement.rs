@@ -1,0 +1,187 @@
+//! 人民调解协议书 — the written agreement (printed with the sub-title
+//! 调解备忘录 when it is a memorandum), laid out as the official form:
+//! Art 29's elements, numbered terms, signature lines, the seal, and on
+//! every page the number, the content hash and a QR code to verify it.
+
+use super::fonts::FaceId;
+use super::layout::{
+    BODY, Item, Layout, MARGIN_X, PAGE_H, PAGE_W, SignatureLine, centered_small, qr_items, small, small_right,
+};
+use super::model::{AgreementDoc, PartyBlock, SignatureBlock};
+use super::pdf::{Meta, PdfError, write};
+use super::qr::encode;
+use super::{Labels, Rendered};
+
+/// A party's particulars in two lines: who they are, then how to reach them.
+pub fn party_lines(l: &Labels, p: &PartyBlock) -> (String, String) {
+    let sep = l.t("doc.field_separator");
+    let pair = |key: &str, value: String| format!("{}{}", l.t(key), l.with("doc.colon_value", &[("value", value)]));
+    let mut first = vec![format!(
+        "{}{}",
+        l.t(&format!("doc.role.{}", p.role)),
+        l.with("doc.colon_value", &[("value", p.name.clone())])
+    )];
+    if !p.organisation_party {
+        if let Some(s) = &p.sex {
+            first.push(pair("doc.field.sex", l.t(&format!("sex.{s}"))));
+        }
+        if let Some(e) = &p.ethnicity {
+            first.push(pair("doc.field.ethnicity", e.clone()));
+        }
+        if let Some(y) = p.birth_year {
+            first.push(pair("doc.field.birth_year", l.with("doc.year", &[("year", y.to_string())])));
+        }
+        if let Some(o) = &p.occupation {
+            first.push(pair("doc.field.occupation", o.clone()));
+        }
+    }
+    if let Some(r) = &p.represents {
+        first.push(pair("doc.field.represents", r.clone()));
+    }
+    let mut second = Vec::new();
+    if let Some(o) = &p.organisation {
+        second.push(pair("doc.field.organisation", o.clone()));
+    }
+    if let Some(ph) = &p.phone {
+        second.push(pair("doc.field.phone", ph.clone()));
+    }
+    if let Some(a) = &p.address {
+        second.push(pair("doc.field.address", a.clone()));
+    }
+    (first.join(&sep), second.join(&sep))
+}
+
+/// Prints the party blocks.
+pub fn parties(page: &mut Layout, l: &Labels, parties: &[PartyBlock]) {
+    for p in parties {
+        let (who, contact) = party_lines(l, p);
+        let indent = page.measure(FaceId::Body, BODY, &l.t(&format!("doc.role.{}", p.role)))
+            + page.measure(FaceId::Body, BODY, "：");
+        page.paragraph_with(&who, FaceId::Body, BODY, 0.0, indent);
+        if !contact.is_empty() {
+            page.paragraph_with(&contact, FaceId::Body, BODY, indent / BODY, indent);
+        }
+    }
+}
+
+/// The signature line of a signer.
+pub fn signature_line(l: &Labels, s: &SignatureBlock) -> SignatureLine {
+    let label = match (s.role.as_str(), &s.party_role) {
+        ("party", Some(role)) => l.with("doc.sign.party", &[("role", l.t(&format!("doc.role.{role}")))]),
+        (role, _) => l.t(&format!("doc.sign.{role}")),
+    };
+    SignatureLine {
+        label,
+        name: if s.image.is_some() { None } else { s.name.clone() },
+        note: s.method.as_ref().map(|m| l.t(&format!("doc.signed.{m}"))),
+        image: s.image.clone(),
+        date: s.date.map(|d| l.date(d)),
+    }
+}
+
+fn footer(l: &Labels, doc: &AgreementDoc, page: usize, total: usize) -> Vec<Item> {
+    let base = PAGE_H - 44.0;
+    let mut items = vec![centered_small(&l.page_of(page, total), base + 14.0)];
+    let left = match &doc.content_hash {
+        Some(hash) => l.with(
+            "doc.footer.effective",
+            &[("number", doc.header.number.clone()), ("hash", hash.chars().take(16).collect())],
+        ),
+        None => l.with("doc.footer.draft", &[("number", doc.header.number.clone())]),
+    };
+    items.push(small(&left, MARGIN_X, base));
+    if let Some(url) = &doc.verify_url
+        && let Some(qr) = encode(url)
+    {
+        let size = 46.0;
+        let x = PAGE_W - MARGIN_X - size;
+        items.extend(qr_items(&qr, x, base - size + 16.0, size));
+        items.push(small_right(&l.t("doc.footer.scan"), x - 6.0, base));
+    }
+    items
+}
+
+/// Renders the agreement.
+pub fn render(doc: &AgreementDoc) -> Result<Rendered, PdfError> {
+    let l = Labels { lang: doc.header.lang };
+    let mut page = Layout::new();
+    page.centered(&l.t("doc.agreement.title"), FaceId::Heading, 20.0);
+    if let Some(subtitle) = &doc.subtitle {
+        page.centered(&l.with("doc.subtitle", &[("subtitle", subtitle.clone())]), FaceId::Heading, 14.0);
+    }
+    page.right(&doc.header.number, FaceId::Body, BODY);
+    page.space(6.0);
+    parties(&mut page, &l, &doc.parties);
+    page.heading(&l.t("doc.agreement.facts"));
+    page.paragraph(&doc.facts);
+    page.heading(&l.t("doc.agreement.disputed"));
+    page.paragraph(&doc.disputed_matters);
+    if let Some(r) = &doc.responsibilities {
+        page.heading(&l.t("doc.agreement.responsibilities"));
+        page.paragraph(r);
+    }
+    page.heading(&l.t("doc.agreement.agreed"));
+    for (i, term) in doc.terms.iter().enumerate() {
+        let label = l.ordinal(i + 1);
+        page.labelled(&format!("    {label}"), term);
+    }
+    page.heading(&l.t("doc.agreement.performance"));
+    page.labelled(&l.t("doc.agreement.manner"), &doc.performance_manner);
+    if let Some(place) = &doc.performance_place {
+        page.labelled(&l.t("doc.agreement.place"), place);
+    }
+    if let Some(deadline) = doc.performance_deadline {
+        page.labelled(&l.t("doc.agreement.deadline"), &l.date(deadline));
+    }
+    page.space(4.0);
+    page.paragraph(&l.with("doc.agreement.copies", &[("copies", copies_words(&l, doc.copies))]));
+    page.space(10.0);
+    for s in &doc.signatures {
+        page.signature(&signature_line(&l, s));
+    }
+    seal_and_date(&mut page, &l, &doc.header.committee, doc.seal_image.as_deref(), doc.sealed, &l.date(doc.date));
+    let laid = page.finish(&|p, total| footer(&l, doc, p, total));
+    let pages = laid.pages.len();
+    let meta = Meta {
+        title: format!("{} {}", l.t("doc.agreement.title"), doc.header.number),
+        subject: doc.header.committee.clone(),
+        date: doc.header.record_time,
+        id_seed: format!(
+            "agreement|{}|{}|{}",
+            doc.header.number,
+            doc.version,
+            doc.content_hash.as_deref().unwrap_or("draft")
+        ),
+    };
+    Ok(Rendered { bytes: write(&laid, &meta)?, pages })
+}
+
+fn copies_words(l: &Labels, copies: i32) -> String {
+    match l.lang {
+        crate::domain::language::Lang::ZhCn => super::chinese_number(usize::try_from(copies).unwrap_or(0)),
+        crate::domain::language::Lang::En => copies.to_string(),
+    }
+}
+
+/// The committee line with the seal (image or its place) and the date,
+/// bottom right.
+pub fn seal_and_date(page: &mut Layout, l: &Labels, committee: &str, seal: Option<&[u8]>, sealed: bool, date: &str) {
+    let block = 96.0;
+    page.ensure(block);
+    page.space(12.0);
+    let top = page.y();
+    let right = PAGE_W - MARGIN_X;
+    let width = |text: &str| super::fonts::fonts().body.width(text, BODY);
+    let seal_label = if sealed && seal.is_none() { l.t("doc.seal.applied") } else { l.t("doc.seal.place") };
+    let lines = [committee.to_owned(), seal_label, date.to_owned()];
+    for (i, line) in lines.iter().enumerate() {
+        let y = top + 20.0 + i as f32 * 22.0;
+        page.push(Item::Text { x: right - width(line), y, face: FaceId::Body, size: BODY, text: line.clone() });
+    }
+    if let (Some(png), true) = (seal, sealed) {
+        let index = page.image(png.to_vec());
+        let size = 84.0;
+        page.push(Item::Image { index, x: right - size - 10.0, y: top, w: size, h: size });
+    }
+    page.space(block - 12.0);
+}

@@ -1,0 +1,45 @@
+//! 人民调解申请书 — the application.
+
+use super::agreement::parties;
+use super::forms::{finish, title_block, write_form};
+use super::layout::{Laid, Layout, SignatureLine};
+use super::model::ApplicationDoc;
+use super::pdf::PdfError;
+use super::{Labels, Rendered};
+
+/// Lays out the application.
+pub fn lay_out(doc: &ApplicationDoc) -> Laid {
+    let l = Labels { lang: doc.header.lang };
+    let mut page = Layout::new();
+    title_block(&mut page, &l, "doc.application.title", &doc.header.number);
+    parties(&mut page, &l, &doc.applicants);
+    parties(&mut page, &l, &doc.respondents);
+    page.heading(&l.t("doc.application.facts"));
+    page.paragraph(&doc.facts);
+    page.heading(&l.t("doc.application.requests"));
+    if doc.requests.is_empty() {
+        page.paragraph(&l.t("doc.application.no_requests"));
+    }
+    for (i, r) in doc.requests.iter().enumerate() {
+        page.labelled(&format!("    {}", l.ordinal(i + 1)), r);
+    }
+    page.space(6.0);
+    page.paragraph(&l.with("doc.application.declaration", &[("committee", doc.header.committee.clone())]));
+    page.space(10.0);
+    for name in &doc.signers {
+        page.signature(&SignatureLine {
+            label: l.with("doc.application.signature", &[("name", name.clone())]),
+            name: None,
+            note: None,
+            image: None,
+            date: Some(l.date(doc.date)),
+        });
+    }
+    finish(page, &l, &doc.header.number)
+}
+
+/// Renders the application.
+pub fn render(doc: &ApplicationDoc) -> Result<Rendered, PdfError> {
+    let l = Labels { lang: doc.header.lang };
+    write_form(&lay_out(doc), &doc.header, &l.t("doc.application.title"), format!("application|{}", doc.header.number))
+}

@@ -1,0 +1,42 @@
+//! Pieces shared by the forms: the title block, the footer, finishing.
+
+use super::fonts::FaceId;
+use super::layout::{BODY, Item, Laid, Layout, MARGIN_X, PAGE_H, centered_small, small};
+use super::model::Header;
+use super::pdf::{Meta, PdfError, write};
+use super::{Labels, Rendered};
+
+/// Title, optional sub-title and the number at the top right.
+pub fn title_block(page: &mut Layout, l: &Labels, title_key: &str, number: &str) {
+    page.centered(&l.t(title_key), FaceId::Heading, 20.0);
+    page.right(number, FaceId::Body, BODY);
+    page.space(4.0);
+}
+
+/// The footer of the forms: the number on the left, the page in the middle.
+pub fn footer(l: &Labels, number: &str, page: usize, total: usize) -> Vec<Item> {
+    let base = PAGE_H - 44.0;
+    vec![small(number, MARGIN_X, base), centered_small(&l.page_of(page, total), base + 14.0)]
+}
+
+/// Finishes a layout with the standard footer.
+pub fn finish(page: Layout, l: &Labels, number: &str) -> Laid {
+    page.finish(&|p, total| footer(l, number, p, total))
+}
+
+/// Writes a laid-out form.
+pub fn write_form(laid: &Laid, header: &Header, title: &str, id_seed: String) -> Result<Rendered, PdfError> {
+    let meta = Meta {
+        title: format!("{title} {}", header.number),
+        subject: header.committee.clone(),
+        date: header.record_time,
+        id_seed,
+    };
+    Ok(Rendered { bytes: write(laid, &meta)?, pages: laid.pages.len() })
+}
+
+/// A label/value table (registers, cover sheets).
+pub fn field_table(page: &mut Layout, rows: &[(String, String)]) {
+    let rows: Vec<Vec<String>> = rows.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();
+    page.table(&[0.24, 0.76], None, &rows, BODY);
+}

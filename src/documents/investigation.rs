@@ -1,0 +1,99 @@
+//! 人民调解调查记录 — one record per on-site investigation, with the noise
+//! measurements taken and whether each meets the measurement rules.
+
+use super::forms::{field_table, finish, title_block, write_form};
+use super::layout::{Laid, Layout, SMALL, SignatureLine};
+use super::model::InvestigationsDoc;
+use super::pdf::PdfError;
+use super::{Labels, Rendered};
+
+/// Lays out every investigation record of the case.
+pub fn lay_out(doc: &InvestigationsDoc) -> Laid {
+    let l = Labels { lang: doc.header.lang };
+    let mut page = Layout::new();
+    if doc.records.is_empty() {
+        title_block(&mut page, &l, "doc.investigation.title", &doc.header.number);
+        page.paragraph(&l.t("doc.investigation.none"));
+    }
+    for (i, r) in doc.records.iter().enumerate() {
+        if i > 0 {
+            page.new_page();
+        }
+        title_block(&mut page, &l, "doc.investigation.title", &doc.header.number);
+        let mut rows = vec![
+            (l.t("doc.investigation.matter"), doc.matter.clone()),
+            (l.t("doc.investigation.time"), r.time.clone()),
+            (l.t("doc.investigation.place"), r.place.clone()),
+            (l.t("doc.investigation.investigators"), r.investigators.clone()),
+        ];
+        if let Some(s) = &r.subject {
+            rows.push((l.t("doc.investigation.subject"), s.clone()));
+        }
+        if let Some(p) = &r.participants {
+            rows.push((l.t("doc.investigation.participants"), p.clone()));
+        }
+        field_table(&mut page, &rows);
+        page.heading(&l.t("doc.investigation.record"));
+        for (q, a) in &r.record {
+            page.labelled(&l.t("doc.investigation.q"), q);
+            page.labelled(&l.t("doc.investigation.a"), a);
+        }
+        if let Some(f) = &r.findings {
+            page.heading(&l.t("doc.investigation.findings"));
+            page.paragraph(f);
+        }
+        if !r.measurements.is_empty() {
+            page.heading(&l.t("doc.investigation.measurements"));
+            let header: Vec<String> =
+                ["time", "position", "laeq", "background", "corrected", "limit", "exceeds", "validity"]
+                    .iter()
+                    .map(|k| l.t(&format!("doc.measurement.{k}")))
+                    .collect();
+            let rows: Vec<Vec<String>> = r
+                .measurements
+                .iter()
+                .map(|m| {
+                    let validity = if m.validity.is_empty() {
+                        l.t("doc.measurement.valid")
+                    } else {
+                        m.validity.iter().map(|v| l.t(&format!("measurement_rule.{v}"))).collect::<Vec<_>>().join("；")
+                    };
+                    vec![
+                        m.time.clone(),
+                        l.t(&format!("position.{}", m.position)),
+                        m.laeq.clone(),
+                        m.background.clone(),
+                        m.corrected.clone(),
+                        m.limit.clone(),
+                        m.exceeds.clone(),
+                        validity,
+                    ]
+                })
+                .collect();
+            page.table(&[0.1, 0.17, 0.09, 0.09, 0.09, 0.12, 0.09, 0.25], Some(&header), &rows, SMALL);
+            page.paragraph_with(&l.t("doc.measurement.standard"), super::fonts::FaceId::Body, SMALL, 0.0, 0.0);
+        }
+        page.space(8.0);
+        for key in ["subject", "investigator", "recorder"] {
+            page.signature(&SignatureLine {
+                label: l.t(&format!("doc.investigation.sign_{key}")),
+                name: None,
+                note: None,
+                image: None,
+                date: None,
+            });
+        }
+    }
+    finish(page, &l, &doc.header.number)
+}
+
+/// Renders the investigation records.
+pub fn render(doc: &InvestigationsDoc) -> Result<Rendered, PdfError> {
+    let l = Labels { lang: doc.header.lang };
+    write_form(
+        &lay_out(doc),
+        &doc.header,
+        &l.t("doc.investigation.title"),
+        format!("investigation|{}|{}", doc.header.number, doc.records.len()),
+    )
+}

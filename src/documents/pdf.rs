@@ -1,0 +1,345 @@
+//! Writing laid-out pages as PDF.
+//!
+//! Each face is subset to the glyphs the document uses (with the
+//! `subsetter` crate) and handed to printpdf as a ready-made font: printpdf
+//! then writes the Type0 / Identity-H font, its widths and the ToUnicode
+//! map, so the text stays extractable. Resource names, the document id and
+//! the dates come from the record, so the same record gives the same bytes.
+//! Streams are compressed at flate level 1: the fonts are already compact,
+//! and higher levels cost more time than they save bytes.
+
+use chrono::NaiveDateTime;
+use flate2::{Compress, Compression, FlushCompress, Status};
+use lopdf::{Object, StringFormat};
+use printpdf::font::PdfFont;
+use printpdf::{
+    Color, FontId, FontMetrics, FontType, Greyscale, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfFontMetricsStub,
+    PdfPage, PdfSaveOptions, Pt, RawImage, TextItem, TextMatrix, XObject, XObjectId, XObjectTransform,
+};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use subsetter::GlyphRemapper;
+
+use super::fonts::{FaceId, FontFace, fonts};
+use super::layout::{Item, Laid, PAGE_H, PAGE_W};
+
+/// Document information written into the PDF.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    /// Title (the document's name and number).
+    pub title: String,
+    /// Subject.
+    pub subject: String,
+    /// The record's own time (creation and modification date).
+    pub date: NaiveDateTime,
+    /// Identifies the record and its version; seeds the PDF's /ID.
+    pub id_seed: String,
+}
+
+/// The PDF could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    /// Subsetting a face failed.
+    #[error("font subsetting failed: {0}")]
+    Subset(String),
+    /// An image could not be decoded.
+    #[error("image could not be read: {0}")]
+    Image(String),
+    /// Writing failed.
+    #[error("writing the PDF failed: {0}")]
+    Write(String),
+}
+
+fn font_id(face: FaceId) -> FontId {
+    FontId(match face {
+        FaceId::Body => "F1".to_owned(),
+        FaceId::Heading => "F2".to_owned(),
+    })
+}
+
+/// Six capital letters naming a subset, derived from its glyphs.
+fn subset_tag(glyphs: &[u16]) -> String {
+    let mut hasher = Sha256::new();
+    for g in glyphs {
+        hasher.update(g.to_be_bytes());
+    }
+    hasher.finalize().iter().take(6).map(|b| char::from(b'A' + b % 26)).collect()
+}
+
+/// The face reduced to the characters used, as printpdf embeds it.
+fn subset_font(face: &FontFace, chars: &BTreeSet<char>) -> Result<ParsedFont, PdfError> {
+    let glyphs: BTreeSet<u16> = chars.iter().map(|c| face.glyph(*c)).collect();
+    let mut remapper = GlyphRemapper::new();
+    remapper.remap(0);
+    for g in &glyphs {
+        remapper.remap(*g);
+    }
+    let bytes = subsetter::subset(face.data, 0, &remapper).map_err(|e| PdfError::Subset(e.to_string()))?;
+    let mut codepoint_to_glyph = BTreeMap::new();
+    let mut glyph_widths = BTreeMap::new();
+    for c in chars {
+        let old = face.glyph(*c);
+        let new = remapper.get(old).unwrap_or(0);
+        codepoint_to_glyph.insert(u32::from(*c), new);
+        glyph_widths.insert(new, face.advance(old));
+    }
+    glyph_widths.insert(0, face.advance(0));
+    let ordered: Vec<u16> = glyphs.into_iter().collect();
+    Ok(ParsedFont {
+        original_bytes: bytes,
+        font_index: 0,
+        font_name: Some(format!("{}+{}", subset_tag(&ordered), face.name)),
+        codepoint_to_glyph,
+        glyph_widths,
+        units_per_em: face.units_per_em,
+        font_metrics: FontMetrics { ascent: face.ascender, descent: face.descender },
+        font_type: FontType::TrueType,
+        pdf_font_metrics: PdfFontMetricsStub {
+            units_per_em: face.units_per_em,
+            x_min: face.bbox.0,
+            y_min: face.bbox.1,
+            x_max: face.bbox.2,
+            y_max: face.bbox.3,
+            caret_slope_rise: 1,
+            caret_slope_run: 0,
+            us_weight_class: face.weight,
+        },
+    })
+}
+
+fn date(t: NaiveDateTime, fallback: &printpdf::OffsetDateTime) -> printpdf::OffsetDateTime {
+    printpdf::OffsetDateTime::from_unix_timestamp(t.and_utc().timestamp()).unwrap_or(*fallback)
+}
+
+fn page_ops(items: &[Item], images: &[(usize, usize)]) -> Vec<Op> {
+    let mut ops = Vec::with_capacity(items.len() * 2);
+    let mut in_text = false;
+    let mut font: Option<(FaceId, f32)> = None;
+    ops.push(Op::SetFillColor { col: Color::Greyscale(Greyscale { percent: 0.0, icc_profile: None }) });
+    for item in items {
+        match item {
+            Item::Text { x, y, face, size, text } => {
+                if !in_text {
+                    ops.push(Op::StartTextSection);
+                    in_text = true;
+                }
+                if font != Some((*face, *size)) {
+                    ops.push(Op::SetFont { font: PdfFontHandle::External(font_id(*face)), size: Pt(*size) });
+                    font = Some((*face, *size));
+                }
+                ops.push(Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt(*x), Pt(PAGE_H - *y)) });
+                ops.push(Op::ShowText { items: vec![TextItem::Text(text.clone())] });
+            }
+            Item::Image { index, x, y, w, h } => {
+                if in_text {
+                    ops.push(Op::EndTextSection);
+                    in_text = false;
+                    font = None;
+                }
+                let (pw, ph) = images.get(*index).copied().unwrap_or((1, 1));
+                ops.push(Op::UseXobject {
+                    id: XObjectId(format!("Im{index}")),
+                    transform: XObjectTransform {
+                        translate_x: Some(Pt(*x)),
+                        translate_y: Some(Pt(PAGE_H - *y - *h)),
+                        scale_x: Some(*w / pw.max(1) as f32),
+                        scale_y: Some(*h / ph.max(1) as f32),
+                        dpi: Some(72.0),
+                        ..Default::default()
+                    },
+                });
+            }
+            Item::Line { .. } | Item::Rect { .. } => {}
+        }
+    }
+    if in_text {
+        ops.push(Op::EndTextSection);
+    }
+    ops
+}
+
+/// Lines and filled rectangles as raw content-stream operators: tables and
+/// QR codes are hundreds of them, cheaper written directly than through
+/// printpdf's operation objects.
+fn graphics(items: &[Item]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut width: Option<f32> = None;
+    let mut filling = false;
+    for item in items {
+        match item {
+            Item::Line { x1, y1, x2, y2, width: w } => {
+                if filling {
+                    out.extend_from_slice(b"f\n");
+                    filling = false;
+                }
+                if width != Some(*w) {
+                    number(&mut out, *w);
+                    out.extend_from_slice(b"w\n");
+                    width = Some(*w);
+                }
+                for v in [*x1, PAGE_H - y1] {
+                    number(&mut out, v);
+                }
+                out.extend_from_slice(b"m ");
+                for v in [*x2, PAGE_H - y2] {
+                    number(&mut out, v);
+                }
+                out.extend_from_slice(b"l S\n");
+            }
+            Item::Rect { x, y, w, h } => {
+                for v in [*x, PAGE_H - y - h, *w, *h] {
+                    number(&mut out, v);
+                }
+                out.extend_from_slice(b"re\n");
+                filling = true;
+            }
+            Item::Text { .. } | Item::Image { .. } => {}
+        }
+    }
+    if filling {
+        out.extend_from_slice(b"f\n");
+    }
+    if out.is_empty() {
+        return out;
+    }
+    let mut framed = b"\nq 0 g 0 G\n".to_vec();
+    framed.extend_from_slice(&out);
+    framed.extend_from_slice(b"Q\n");
+    framed
+}
+
+/// Writes a coordinate with two decimals and a trailing space, without
+/// the cost of float formatting.
+fn number(out: &mut Vec<u8>, v: f32) {
+    // Page coordinates stay far inside i32 range.
+    #[expect(clippy::cast_possible_truncation, reason = "page coordinates are small")]
+    let hundredths = (v * 100.0).round() as i32;
+    if hundredths < 0 {
+        out.push(b'-');
+    }
+    let n = hundredths.unsigned_abs();
+    out.extend_from_slice((n / 100).to_string().as_bytes());
+    let frac = n % 100;
+    if frac != 0 {
+        out.push(b'.');
+        out.push(b'0' + u8::try_from(frac / 10).unwrap_or(0));
+        if !frac.is_multiple_of(10) {
+            out.push(b'0' + u8::try_from(frac % 10).unwrap_or(0));
+        }
+    }
+    out.push(b' ');
+}
+
+thread_local! {
+    /// One compressor per thread, reset between streams: setting one up
+    /// costs more than compressing a small stream.
+    static DEFLATE: std::cell::RefCell<Compress> = std::cell::RefCell::new(Compress::new(Compression::new(1), true));
+}
+
+fn deflate(input: &[u8]) -> Result<Vec<u8>, PdfError> {
+    DEFLATE.with(|cell| {
+        let mut c = cell.borrow_mut();
+        c.reset();
+        let mut out = Vec::with_capacity(input.len() / 2 + 64);
+        loop {
+            let consumed = usize::try_from(c.total_in()).unwrap_or(0);
+            let status = c
+                .compress_vec(&input[consumed..], &mut out, FlushCompress::Finish)
+                .map_err(|e| PdfError::Write(e.to_string()))?;
+            match status {
+                Status::StreamEnd => return Ok(out),
+                Status::Ok | Status::BufError => out.reserve(out.capacity().max(4096)),
+            }
+        }
+    })
+}
+
+/// Writes the pages as a PDF.
+pub fn write(laid: &Laid, meta: &Meta) -> Result<Vec<u8>, PdfError> {
+    let fonts = fonts();
+    let mut used: BTreeMap<FaceId, BTreeSet<char>> = BTreeMap::new();
+    for page in &laid.pages {
+        for item in &page.items {
+            if let Item::Text { face, text, .. } = item {
+                used.entry(*face).or_default().extend(text.chars());
+            }
+        }
+    }
+    let mut doc = PdfDocument::new(&meta.title);
+    let info = &mut doc.metadata.info;
+    info.subject.clone_from(&meta.subject);
+    info.creator = "Hesheng".to_owned();
+    info.producer = "Hesheng".to_owned();
+    let when = date(meta.date, &info.creation_date);
+    info.creation_date = when;
+    info.modification_date = when;
+    info.metadata_date = when;
+    for (face, chars) in &used {
+        let parsed = subset_font(fonts.face(*face), chars)?;
+        doc.resources.fonts.map.insert(font_id(*face), PdfFont::new(parsed));
+    }
+    let mut sizes = Vec::with_capacity(laid.images.len());
+    for (i, png) in laid.images.iter().enumerate() {
+        let mut warnings = Vec::new();
+        let image = RawImage::decode_from_bytes(png, &mut warnings).map_err(PdfError::Image)?;
+        sizes.push((image.width, image.height));
+        doc.resources.xobjects.map.insert(XObjectId(format!("Im{i}")), XObject::Image(image));
+    }
+    let pages: Vec<PdfPage> = laid
+        .pages
+        .iter()
+        .map(|p| {
+            PdfPage::new(printpdf::Mm::from(Pt(PAGE_W)), printpdf::Mm::from(Pt(PAGE_H)), page_ops(&p.items, &sizes))
+        })
+        .collect();
+    doc.with_pages(pages);
+    let options = PdfSaveOptions { optimize: false, subset_fonts: false, secure: true, image_optimization: None };
+    let mut warnings = Vec::new();
+    let mut lo = doc.to_lopdf_document(&options, &mut warnings);
+    let id = hex::encode(&Sha256::digest(meta.id_seed.as_bytes())[..16]);
+    lo.trailer.set(
+        "ID",
+        Object::Array(vec![
+            Object::String(id.clone().into_bytes(), StringFormat::Literal),
+            Object::String(id.into_bytes(), StringFormat::Literal),
+        ]),
+    );
+    for (page, id) in lo.get_pages() {
+        let extra = graphics(&laid.pages[usize::try_from(page).unwrap_or(1).saturating_sub(1)].items);
+        if extra.is_empty() {
+            continue;
+        }
+        let contents = lo.get_dictionary(id).and_then(|d| d.get(b"Contents")).and_then(Object::as_reference).ok();
+        if let Some(Ok(Object::Stream(stream))) = contents.map(|c| lo.get_object_mut(c)) {
+            let mut content = std::mem::take(&mut stream.content);
+            content.extend_from_slice(&extra);
+            stream.set_content(content);
+        }
+    }
+    for object in lo.objects.values_mut() {
+        if let Object::Stream(stream) = object
+            && !stream.dict.has(b"Filter")
+        {
+            let compressed = deflate(&stream.content)?;
+            stream.set_content(compressed);
+            stream.dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+        }
+    }
+    let mut out = Vec::new();
+    lo.save_to(&mut out).map_err(|e| PdfError::Write(e.to_string()))?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coordinates_are_written_with_at_most_two_decimals() {
+        let mut out = Vec::new();
+        for v in [0.0, 12.5, -3.25, 595.28, 841.891, 0.004, 100.1] {
+            number(&mut out, v);
+        }
+        assert_eq!(String::from_utf8(out).expect("ascii"), "0 12.5 -3.25 595.28 841.89 0 100.1 ");
+    }
+}

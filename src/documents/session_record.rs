@@ -1,0 +1,109 @@
+//! 人民调解记录 — one record per mediation session (and per community
+//! meeting), with the text of every article cited.
+
+use super::fonts::FaceId;
+use super::forms::{field_table, finish, title_block, write_form};
+use super::layout::{Laid, Layout, SMALL, SignatureLine};
+use super::model::SessionsDoc;
+use super::pdf::PdfError;
+use super::{Labels, Rendered};
+
+/// Lays out every session record of the case.
+pub fn lay_out(doc: &SessionsDoc) -> Laid {
+    let l = Labels { lang: doc.header.lang };
+    let mut page = Layout::new();
+    if doc.records.is_empty() {
+        title_block(&mut page, &l, "doc.session.title", &doc.header.number);
+        page.paragraph(&l.t("doc.session.none"));
+    }
+    for (i, r) in doc.records.iter().enumerate() {
+        if i > 0 {
+            page.new_page();
+        }
+        let title = if r.meeting { "doc.session.meeting_title" } else { "doc.session.title" };
+        title_block(&mut page, &l, title, &doc.header.number);
+        let parties: Vec<String> =
+            doc.parties.iter().map(|p| format!("{}：{}", l.t(&format!("doc.role.{}", p.role)), p.name)).collect();
+        let mut rows = vec![
+            (l.t("doc.session.matter"), doc.matter.clone()),
+            (l.t("doc.session.time"), r.time.clone()),
+            (l.t("doc.session.place"), r.place.clone()),
+            (l.t("doc.session.mediators"), r.mediators.clone()),
+            (l.t("doc.session.recorder"), r.recorder.clone()),
+        ];
+        if !r.meeting {
+            rows.push((l.t("doc.session.parties"), parties.join(&l.t("doc.field_separator"))));
+        }
+        if let Some(a) = &r.attendees {
+            rows.push((l.t("doc.session.attendees"), a.clone()));
+        }
+        field_table(&mut page, &rows);
+        if !r.meeting {
+            page.heading(&l.t("doc.session.rights_told"));
+            page.paragraph(&l.t("doc.session.rights_text"));
+        }
+        if !r.statements.is_empty() {
+            page.heading(&l.t("doc.session.statements"));
+            for (speaker, text) in &r.statements {
+                page.labelled(&format!("{speaker}{}", l.t("doc.session.said")), text);
+            }
+        }
+        if let Some(f) = &r.findings {
+            page.heading(&l.t(if r.meeting { "doc.session.explanations" } else { "doc.session.findings" }));
+            page.paragraph(f);
+        }
+        if let Some(risk) = &r.risks {
+            page.heading(&l.t("doc.session.risks"));
+            page.paragraph(risk);
+        }
+        page.heading(&l.t(if r.meeting { "doc.session.vote" } else { "doc.session.outcome" }));
+        let outcome = if r.meeting { r.outcome.clone() } else { l.t(&format!("doc.session.outcome_{}", r.outcome)) };
+        page.paragraph(&outcome);
+        if let Some(reason) = &r.failure_reason {
+            page.labelled(&l.t("doc.session.failure_reason"), reason);
+        }
+        if !r.citations.is_empty() {
+            page.heading(&l.t("doc.session.citations"));
+            for c in &r.citations {
+                page.paragraph_with(&c.title, FaceId::Heading, SMALL + 1.0, 0.0, 0.0);
+                page.paragraph_with(&c.text, FaceId::Body, SMALL + 1.0, 2.0, 0.0);
+            }
+        }
+        page.space(8.0);
+        if !r.meeting {
+            for p in &doc.parties {
+                page.signature(&SignatureLine {
+                    label: l.with(
+                        "doc.sign.party_named",
+                        &[("role", l.t(&format!("doc.role.{}", p.role))), ("name", p.name.clone())],
+                    ),
+                    name: None,
+                    note: None,
+                    image: None,
+                    date: None,
+                });
+            }
+        }
+        for key in ["mediator", "recorder"] {
+            page.signature(&SignatureLine {
+                label: l.t(&format!("doc.sign.{key}")),
+                name: None,
+                note: None,
+                image: None,
+                date: None,
+            });
+        }
+    }
+    finish(page, &l, &doc.header.number)
+}
+
+/// Renders the session records.
+pub fn render(doc: &SessionsDoc) -> Result<Rendered, PdfError> {
+    let l = Labels { lang: doc.header.lang };
+    write_form(
+        &lay_out(doc),
+        &doc.header,
+        &l.t("doc.session.title"),
+        format!("session|{}|{}", doc.header.number, doc.records.len()),
+    )
+}

@@ -1,0 +1,182 @@
+//! Line breaking for Chinese and mixed text.
+//!
+//! A line may break between any two CJK characters and at spaces in Latin
+//! text, but (GB/T 15834 and common typesetting practice) never puts
+//! closing punctuation at the start of a line or opening punctuation at
+//! its end.
+
+/// Characters that may not start a line.
+const NO_LINE_START: &str = "，。、；：？！）」』】〉》〕〗”’%‰℃…—·.,;:?!)]}>～";
+/// Characters that may not end a line.
+const NO_LINE_END: &str = "（「『【〈《〔〖“‘([{<";
+
+fn is_cjk(c: char) -> bool {
+    matches!(u32::from(c),
+        0x2E80..=0x2FFF | 0x3000..=0x303F | 0x3040..=0x30FF | 0x3100..=0x31FF | 0x3200..=0x33FF |
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF |
+        0x20000..=0x3FFFF)
+}
+
+/// Splits text into the pieces a line may not break inside.
+fn units(text: &str) -> Vec<String> {
+    let mut units: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let flush = |word: &mut String, units: &mut Vec<String>| {
+        if !word.is_empty() {
+            units.push(std::mem::take(word));
+        }
+    };
+    for c in text.chars() {
+        if is_cjk(c) || NO_LINE_START.contains(c) || NO_LINE_END.contains(c) {
+            flush(&mut word, &mut units);
+            units.push(c.to_string());
+        } else if c == ' ' {
+            // A space ends the unit before it (and goes with it).
+            match units.last_mut() {
+                Some(last) if word.is_empty() => last.push(c),
+                _ => {
+                    word.push(c);
+                    flush(&mut word, &mut units);
+                }
+            }
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut units);
+    // Glue forbidden line starts to the unit before, forbidden line ends to
+    // the unit after.
+    let mut glued: Vec<String> = Vec::new();
+    let mut pending_open = String::new();
+    for unit in units {
+        let first = unit.chars().next().unwrap_or(' ');
+        let last = unit.chars().last().unwrap_or(' ');
+        if NO_LINE_START.contains(first)
+            && pending_open.is_empty()
+            && let Some(prev) = glued.last_mut()
+        {
+            prev.push_str(&unit);
+            continue;
+        }
+        if unit.chars().count() == 1 && NO_LINE_END.contains(last) {
+            pending_open.push_str(&unit);
+            continue;
+        }
+        glued.push(format!("{}{unit}", std::mem::take(&mut pending_open)));
+    }
+    if !pending_open.is_empty() {
+        glued.push(pending_open);
+    }
+    glued
+}
+
+/// Breaks text into lines no wider than `width`, measured by `measure`.
+/// Explicit line breaks are kept. A unit wider than a line is split by
+/// characters, letting closing punctuation hang past the edge (悬挂标点)
+/// rather than start a line.
+pub fn wrap(text: &str, width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        let mut line_width = 0.0;
+        for unit in units(paragraph) {
+            let w = measure(&unit);
+            if line_width + w <= width || line.is_empty() && w <= width {
+                line.push_str(&unit);
+                line_width += w;
+                continue;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line).trim_end().to_owned());
+                line_width = 0.0;
+            }
+            if w <= width {
+                line.push_str(unit.trim_start());
+                line_width = measure(&line);
+            } else {
+                for c in unit.chars() {
+                    let cw = measure(&c.to_string());
+                    // Closing punctuation hangs past the edge rather than start a line.
+                    if line_width + cw > width && !line.is_empty() && !NO_LINE_START.contains(c) {
+                        lines.push(std::mem::take(&mut line));
+                        line_width = 0.0;
+                    }
+                    line.push(c);
+                    line_width += cw;
+                }
+            }
+        }
+        lines.push(line.trim_end().to_owned());
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Every character one unit wide, Latin half.
+    fn measure(s: &str) -> f32 {
+        s.chars()
+            .map(|c| if is_cjk(c) || NO_LINE_START.contains(c) || NO_LINE_END.contains(c) { 1.0 } else { 0.5 })
+            .sum()
+    }
+
+    #[test]
+    fn closing_punctuation_never_starts_a_line() {
+        let lines = wrap("合唱队每天二十一时前结束活动，音量不超过五十五分贝。", 14.0, &measure);
+        // "，" does not fit after 活动 and may not start the next line: 动 moves with it.
+        assert_eq!(lines[0], "合唱队每天二十一时前结束活");
+        assert!(lines[1].starts_with("动，"), "{lines:?}");
+        for line in &lines {
+            let first = line.chars().next().expect("char");
+            assert!(!NO_LINE_START.contains(first), "{line}");
+        }
+    }
+
+    #[test]
+    fn opening_punctuation_never_ends_a_line() {
+        let lines = wrap("根据《中华人民共和国噪声污染防治法》第六十四条", 4.0, &measure);
+        for line in &lines {
+            let last = line.chars().last().expect("char");
+            assert!(!NO_LINE_END.contains(last), "{lines:?}");
+        }
+        assert_eq!(lines[0], "根据《中", "《 travels with the character after it");
+    }
+
+    #[test]
+    fn latin_words_stay_whole_and_newlines_are_kept() {
+        let lines = wrap("Activities end before 21:00 every day\n第二行", 10.0, &measure);
+        assert_eq!(lines, ["Activities end", "before 21:00 every", "day", "第二行"]);
+    }
+
+    #[test]
+    fn a_word_longer_than_the_line_is_split() {
+        let lines = wrap("https://mediation.example.cn/verify/ABCDEFGHJKLM", 8.0, &measure);
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| measure(l) <= 8.0), "{lines:?}");
+    }
+
+    proptest! {
+        #[test]
+        fn wrapping_keeps_every_character_and_respects_the_width(
+            text in "[合唱队每天，。《》（）“”a-z ]{0,80}", width in 3.0f32..30.0
+        ) {
+            let lines = wrap(&text, width, &measure);
+            let joined: String = lines.concat();
+            let without_spaces = |s: &str| s.chars().filter(|c| *c != ' ').collect::<String>();
+            prop_assert_eq!(without_spaces(&joined), without_spaces(&text));
+            for (i, line) in lines.iter().enumerate() {
+                // Only hanging closing punctuation, and opening punctuation
+                // glued to its character, may pass the edge.
+                let body = line.trim_end_matches(|c: char| NO_LINE_START.contains(c) || c == ' ');
+                prop_assert!(measure(body) <= width + 3.0, "{:?} wider than {}", line, width);
+                // Only the text's own first line may start with closing punctuation.
+                if i > 0 && let Some(first) = line.chars().next() {
+                    prop_assert!(!NO_LINE_START.contains(first), "{:?} starts {:?}", line, lines);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! 人民调解卷宗 — the case volume: cover, index (卷内目录) in the standard
+//! order with page numbers, every document of the case, and the back cover,
+//! numbered through in the top right corner.
+
+use chrono::NaiveDate;
+
+use super::fonts::FaceId;
+use super::forms::{field_table, write_form};
+use super::layout::{BODY, Item, Laid, Layout, MARGIN_TOP, MARGIN_X, PAGE_W, small_right};
+use super::model::{Header, IndexEntry};
+use super::pdf::PdfError;
+use super::{Labels, Rendered};
+
+/// The volume's cover details and its documents, already laid out, in the
+/// standard order.
+#[derive(Debug, Clone)]
+pub struct VolumeDoc {
+    /// Origin.
+    pub header: Header,
+    /// Case title.
+    pub title: String,
+    /// Mediators.
+    pub mediators: Vec<String>,
+    /// Registration date.
+    pub registered: NaiveDate,
+    /// Closing date, once closed.
+    pub closed: Option<NaiveDate>,
+    /// Status code.
+    pub status: String,
+    /// Retention period in years.
+    pub retention_years: i32,
+    /// Who files the volume.
+    pub filed_by: String,
+    /// (Document title, its pages).
+    pub documents: Vec<(String, Laid)>,
+}
+
+fn cover(l: &Labels, doc: &VolumeDoc) -> Laid {
+    let mut page = Layout::new();
+    page.space(60.0);
+    page.centered(&doc.header.committee, FaceId::Heading, 18.0);
+    page.space(30.0);
+    page.centered(&l.t("doc.volume.title"), FaceId::Heading, 30.0);
+    page.space(40.0);
+    let dash = || "—".to_owned();
+    let rows = vec![
+        (l.t("doc.volume.number"), doc.header.number.clone()),
+        (l.t("doc.volume.matter"), doc.title.clone()),
+        (l.t("doc.volume.mediators"), doc.mediators.join(&l.t("doc.field_separator"))),
+        (l.t("doc.volume.registered"), l.date(doc.registered)),
+        (l.t("doc.volume.closed"), doc.closed.map_or_else(dash, |d| l.date(d))),
+        (l.t("doc.volume.status"), l.t(&format!("status.{}", doc.status))),
+        (l.t("doc.volume.filed_by"), doc.filed_by.clone()),
+        (l.t("doc.volume.retention"), l.with("doc.volume.years", &[("years", doc.retention_years.to_string())])),
+    ];
+    field_table(&mut page, &rows);
+    page.finish(&|_, _| Vec::new())
+}
+
+fn index(l: &Labels, doc: &VolumeDoc, entries: &[IndexEntry]) -> Laid {
+    let mut page = Layout::new();
+    page.centered(&l.t("doc.volume.index"), FaceId::Heading, 18.0);
+    page.right(&doc.header.number, FaceId::Body, BODY);
+    let header = [l.t("doc.volume.no"), l.t("doc.volume.document"), l.t("doc.volume.page"), l.t("doc.volume.note")];
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let pages = if e.pages > 1 { format!("{}–{}", e.page, e.page + e.pages - 1) } else { e.page.to_string() };
+            vec![(i + 1).to_string(), e.title.clone(), pages, e.note.clone()]
+        })
+        .collect();
+    page.table(&[0.1, 0.55, 0.15, 0.2], Some(&header), &rows, BODY);
+    page.finish(&|_, _| Vec::new())
+}
+
+fn back_cover(l: &Labels, doc: &VolumeDoc, total: usize) -> Laid {
+    let mut page = Layout::new();
+    page.centered(&l.t("doc.volume.back_title"), FaceId::Heading, 18.0);
+    page.space(10.0);
+    let rows = vec![
+        (l.t("doc.volume.total_pages"), l.with("doc.volume.pages", &[("pages", total.to_string())])),
+        (l.t("doc.volume.filed_by"), doc.filed_by.clone()),
+        (l.t("doc.volume.checked_by"), String::new()),
+        (l.t("doc.volume.filed_on"), doc.closed.map_or_else(String::new, |d| l.date(d))),
+    ];
+    field_table(&mut page, &rows);
+    page.space(8.0);
+    page.paragraph(&l.t("doc.volume.back_note"));
+    page.finish(&|_, _| Vec::new())
+}
+
+/// Appends `part` to `into`, moving its image indices along.
+fn append(into: &mut Laid, part: Laid) {
+    let offset = into.images.len();
+    into.images.extend(part.images);
+    for mut page in part.pages {
+        for item in &mut page.items {
+            if let Item::Image { index, .. } = item {
+                *index += offset;
+            }
+        }
+        into.pages.push(page);
+    }
+}
+
+/// Lays out the whole volume.
+pub fn lay_out(doc: &VolumeDoc) -> Laid {
+    let l = Labels { lang: doc.header.lang };
+    let cover = cover(&l, doc);
+    let back_pages = 1;
+    // The index's own length moves every page number after it; settle it.
+    let mut index_pages = 1;
+    let mut entries = Vec::new();
+    for _ in 0..3 {
+        let mut next = 1 + index_pages + 1;
+        entries = doc
+            .documents
+            .iter()
+            .map(|(title, laid)| {
+                let e = IndexEntry { title: title.clone(), page: next, pages: laid.pages.len(), note: String::new() };
+                next += laid.pages.len();
+                e
+            })
+            .collect();
+        entries.push(IndexEntry {
+            title: l.t("doc.volume.back_title"),
+            page: next,
+            pages: back_pages,
+            note: String::new(),
+        });
+        let laid = index(&l, doc, &entries);
+        if laid.pages.len() == index_pages {
+            break;
+        }
+        index_pages = laid.pages.len();
+    }
+    let mut volume = Laid::default();
+    append(&mut volume, cover);
+    append(&mut volume, index(&l, doc, &entries));
+    for (_, laid) in &doc.documents {
+        append(&mut volume, laid.clone());
+    }
+    let total = volume.pages.len() + back_pages;
+    append(&mut volume, back_cover(&l, doc, total));
+    for (i, page) in volume.pages.iter_mut().enumerate().skip(1) {
+        page.items.push(small_right(
+            &l.with("doc.volume.page_stamp", &[("page", (i + 1).to_string())]),
+            PAGE_W - MARGIN_X,
+            MARGIN_TOP - 28.0,
+        ));
+    }
+    volume
+}
+
+/// Renders the volume.
+pub fn render(doc: &VolumeDoc) -> Result<Rendered, PdfError> {
+    let l = Labels { lang: doc.header.lang };
+    write_form(
+        &lay_out(doc),
+        &doc.header,
+        &l.t("doc.volume.title"),
+        format!("volume|{}|{}", doc.header.number, doc.documents.len()),
+    )
+}
