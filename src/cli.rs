@@ -51,9 +51,10 @@ enum Command {
     },
     /// Write one document as PDF
     Render {
-        /// agreement (more kinds: see the README)
+        /// application, acceptance, rights_notice, investigation, session_record, agreement,
+        /// oral_agreement, follow_up, confirmation_application or volume
         kind: String,
-        /// The record's id (the agreement's id for agreement)
+        /// The case's id
         id: i64,
         /// Where to write the PDF
         #[arg(short, long)]
@@ -173,10 +174,9 @@ pub fn run() -> ExitCode {
 fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
     let settings = Settings::from_args(args)?;
     let backend = settings.database.url.backend();
-    let base_url = settings.base_url.clone();
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings)?;
-        tracing::info!(backend = backend.as_str(), "Hesheng serving on {base_url} (port {})", app.port());
+        tracing::info!(backend = backend.as_str(), "Hesheng serving on {}", app.base_url());
         app.run_until_stopped().await.map_err(|e| CliError::Failed(format!("server stopped: {e}")))?;
         Ok(ExitCode::SUCCESS)
     })
@@ -263,45 +263,40 @@ fn verify_audit(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
 fn render(
     args: &DatabaseArgs,
     kind: &str,
-    id: i64,
+    case_id: i64,
     output: &std::path::Path,
     base_url: &str,
     lang: Option<&str>,
 ) -> Result<ExitCode, CliError> {
     let lang = lang.map(Lang::parse).transpose().map_err(|e| refused("--lang", &e))?;
+    let kind = crate::print::Kind::parse(kind).ok_or_else(|| {
+        let kinds: Vec<&str> = crate::print::Kind::ALL.iter().map(|k| k.code()).collect();
+        CliError::Usage(format!("unknown document kind {kind:?}; one of {}", kinds.join(", ")))
+    })?;
     let mut conn = open(args)?;
     let settings = crate::print::PrintSettings { base_url: base_url.to_owned(), lang };
-    let committee_id = committee_of(&mut conn, kind, id)?;
-    let rendered = match kind {
-        "agreement" => crate::print::render_agreement(&mut conn, committee_id, id, &settings),
-        other => return Err(CliError::Usage(format!("unknown document kind {other:?}"))),
-    }
-    .map_err(|e| match e {
-        crate::print::PrintError::NotFound => CliError::Failed(format!("no {kind} {id}")),
-        other => CliError::Failed(other.to_string()),
-    })?;
+    let committee_id = {
+        use crate::db::schema::mediation_case;
+        use diesel::prelude::*;
+        mediation_case::table
+            .find(case_id)
+            .select(mediation_case::committee_id)
+            .first::<i64>(&mut conn)
+            .optional()?
+            .ok_or_else(|| CliError::Failed(format!("there is no case {case_id}")))?
+    };
+    let rendered = crate::print::render_case_document(&mut conn, committee_id, case_id, kind, &settings, &Actor::cli())
+        .map_err(|e| match e {
+            crate::print::PrintError::NotFound => CliError::Failed(format!("there is no case {case_id}")),
+            crate::print::PrintError::NotApplicable => {
+                CliError::Failed(format!("case {case_id} has no {} (yet)", kind.code()))
+            }
+            other => CliError::Failed(other.to_string()),
+        })?;
     std::fs::write(output, &rendered.bytes)
         .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", output.display())))?;
     println!("wrote {} ({} pages, {} bytes)", output.display(), rendered.pages, rendered.bytes.len());
     Ok(ExitCode::SUCCESS)
-}
-
-/// The committee a record belongs to (the command line acts for it).
-fn committee_of(conn: &mut DbConn, kind: &str, id: i64) -> Result<i64, CliError> {
-    use crate::db::schema::{agreement, mediation_case};
-    use diesel::prelude::*;
-    let case_id = if kind == "agreement" {
-        agreement::table.find(id).select(agreement::case_id).first::<i64>(conn).optional()?
-    } else {
-        Some(id)
-    };
-    let committee = match case_id {
-        Some(case) => {
-            mediation_case::table.find(case).select(mediation_case::committee_id).first::<i64>(conn).optional()?
-        }
-        None => None,
-    };
-    committee.ok_or_else(|| CliError::Failed(format!("no {kind} {id}")))
 }
 
 fn backup(args: &DatabaseArgs, path: &std::path::Path) -> Result<ExitCode, CliError> {

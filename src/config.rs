@@ -130,7 +130,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Listen address.
     pub bind: String,
-    /// Absolute base URL without a trailing slash.
+    /// Absolute base URL without a trailing slash; empty: `http://` and the
+    /// address actually bound.
     pub base_url: String,
     /// Cookie key material, if given.
     pub secret_key: Option<Secret>,
@@ -158,7 +159,7 @@ impl Settings {
                 }
                 url.to_owned()
             }
-            None => format!("http://{}", args.bind),
+            None => String::new(),
         };
         let secret_key = match &args.secret_key {
             Some(k) if k.chars().count() < 32 => return Err(ConfigError::SecretTooShort),

@@ -228,6 +228,7 @@ fn choir(
                 },
             ],
             mediator_ids: vec![mediator.id],
+            requests: vec!["请求合唱队每晚21:00前结束活动".to_owned(), "请求降低音量，音箱不朝向住宅楼".to_owned()],
         },
         registered_at,
     )?;
@@ -547,6 +548,7 @@ fn roof_leak(conn: &mut DbConn, committee: &committees::Committee, mediator: &Us
                 },
             ],
             mediator_ids: vec![mediator.id],
+            requests: vec!["请求702室修复露台防水层".to_owned(), "请求赔偿601室天花板、墙面修复费用".to_owned()],
         },
         registered,
     )?;
@@ -687,6 +689,7 @@ fn hornet_nest(conn: &mut DbConn, committee: &committees::Committee, mediator: &
                 },
             ],
             mediator_ids: vec![mediator.id],
+            requests: vec![],
         },
         registered,
     )?;
@@ -760,6 +763,7 @@ fn renovation(conn: &mut DbConn, committee: &committees::Committee, mediator: &U
                 },
             ],
             mediator_ids: vec![mediator.id],
+            requests: vec!["请求停止夜间装修施工".to_owned()],
         },
         registered,
     )?;

@@ -23,8 +23,8 @@ use crate::web::error::AppError;
 use crate::web::render_errors::render_errors;
 use crate::web::state::{AppState, WebConfig};
 use crate::web::{
-    agreements, assets, cases, committees as committee_api, complaints, field_work, follow_ups, health, home, language,
-    login, mediation, openapi, tokens, users,
+    agreements, assets, cases, committees as committee_api, complaints, documents, field_work, follow_ups, health,
+    home, language, login, mediation, openapi, tokens, users, verify,
 };
 
 /// Why the application could not start.
@@ -82,6 +82,7 @@ fn cookie_key(pool: &Pool, secret: Option<&Secret>) -> Result<Key, StartError> {
 /// A running server and the port it listens on.
 pub struct Application {
     port: u16,
+    base_url: String,
     server: Server,
 }
 
@@ -93,13 +94,15 @@ impl Application {
         let key = cookie_key(&pool, settings.secret_key.as_ref())?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;
-        let port =
-            listener.local_addr().map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?.port();
+        let local =
+            listener.local_addr().map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;
+        let port = local.port();
+        let base_url = if settings.base_url.is_empty() { format!("http://{local}") } else { settings.base_url.clone() };
         let state = AppState {
             backend: settings.database.url.backend(),
             cookies: Cookies::new(key, settings.secure_cookies()),
             config: Arc::new(WebConfig {
-                base_url: settings.base_url.clone(),
+                base_url: base_url.clone(),
                 session_idle: settings.session_idle,
                 session_max: settings.session_max,
                 token_ttl: settings.token_ttl,
@@ -109,12 +112,17 @@ impl Application {
         };
         let server = run(listener, state, settings.workers)
             .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;
-        Ok(Self { port, server })
+        Ok(Self { port, base_url, server })
     }
 
     /// The port actually bound (useful with port 0).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The absolute URL the application is reached at.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
     }
 
     /// Serves until the process is stopped.
@@ -189,6 +197,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/logout").route(web::post().to(login::logout)))
         .service(web::resource("/language").route(web::post().to(language::switch_language)))
         .service(
+            web::resource("/verify")
+                .route(web::get().to(verify::verify_form))
+                .route(web::post().to(verify::verify_upload)),
+        )
+        .service(web::resource("/verify/lookup").route(web::get().to(verify::lookup)))
+        .service(web::resource("/verify/{code}").route(web::get().to(verify::verify_code)))
+        .service(
             web::scope("/api/v1")
                 .service(web::resource("/openapi.json").route(web::get().to(openapi::openapi_json)))
                 .service(
@@ -243,6 +258,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(agreements::get_agreement))
                         .route(web::patch().to(agreements::edit_agreement)),
                 )
+                .service(web::resource("/agreements/{id}/pdf").route(web::get().to(documents::agreement_pdf)))
+                .service(web::resource("/cases/{id}/documents/{kind}").route(web::get().to(documents::case_document)))
                 .service(web::resource("/agreements/{id}/signatures").route(web::post().to(agreements::sign_agreement)))
                 .service(
                     web::resource("/agreements/{id}/withdraw").route(web::post().to(agreements::withdraw_agreement)),

@@ -185,6 +185,11 @@ pub fn find(conn: &mut DbConn, committee_id: i64, id: i64) -> QueryResult<(Agree
     Ok((a, case))
 }
 
+/// An agreement by id, whatever its committee (public verification).
+pub fn find_any(conn: &mut DbConn, id: i64) -> QueryResult<Agreement> {
+    agreement::table.find(id).select(Agreement::as_select()).first(conn)
+}
+
 /// Agreements of a case, by version.
 pub fn of_case(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<Agreement>> {
     agreement::table

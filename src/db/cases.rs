@@ -64,9 +64,19 @@ pub struct Case {
     pub created_at: NaiveDateTime,
     /// When last changed.
     pub updated_at: NaiveDateTime,
+    /// What the applicant asks for, one per line.
+    pub requests: Option<String>,
 }
 
 impl Case {
+    /// The applicant's requests.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests
+            .as_deref()
+            .map(|r| r.lines().map(str::to_owned).filter(|l| !l.trim().is_empty()).collect())
+            .unwrap_or_default()
+    }
+
     /// The status; stored values are written from the enum only.
     pub fn status(&self) -> CaseStatus {
         CaseStatus::parse(&self.status).unwrap_or(CaseStatus::Registered)
@@ -109,6 +119,8 @@ pub struct NewCase {
     pub parties: Vec<NewCaseParty>,
     /// Assigned mediators (user ids).
     pub mediator_ids: Vec<i64>,
+    /// What the applicant asks for.
+    pub requests: Vec<String>,
 }
 
 #[derive(QueryableByName)]
@@ -181,6 +193,7 @@ pub fn create(
                 mediation_case::location.eq(&new.location),
                 mediation_case::registered_at.eq(new.registered_at),
                 mediation_case::routes_explained.eq(false),
+                mediation_case::requests.eq((!new.requests.is_empty()).then(|| new.requests.join("\n"))),
                 mediation_case::created_by.eq(actor.id),
                 mediation_case::created_at.eq(now),
                 mediation_case::updated_at.eq(now),

@@ -3,6 +3,7 @@
 //! Backend-specific SQL lives only inside an explicit `match` on [`DbConn`].
 
 pub mod agreements;
+pub mod archive;
 pub mod audit;
 pub mod cases;
 pub mod committees;

@@ -140,6 +140,7 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        requests -> Nullable<Text>,
     }
 }
 
@@ -410,6 +411,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    document_archive (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        case_id -> BigInt,
+        agreement_id -> BigInt,
+        kind -> Text,
+        lang -> Text,
+        sha256 -> Text,
+        pages -> Integer,
+        bytes -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(app_user -> committee (committee_id));
 diesel::joinable!(web_session -> app_user (user_id));
 diesel::joinable!(api_token -> app_user (user_id));
@@ -454,4 +470,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     signature,
     follow_up,
     follow_up_observation,
+    document_archive,
 );

@@ -5,7 +5,7 @@
 
 use super::fonts::FaceId;
 use super::layout::{
-    BODY, Item, Layout, MARGIN_X, PAGE_H, PAGE_W, SignatureLine, centered_small, qr_items, small, small_right,
+    BODY, Item, Laid, Layout, MARGIN_X, PAGE_H, PAGE_W, SignatureLine, centered_small, qr_items, small, small_right,
 };
 use super::model::{AgreementDoc, PartyBlock, SignatureBlock};
 use super::pdf::{Meta, PdfError, write};
@@ -104,6 +104,25 @@ fn footer(l: &Labels, doc: &AgreementDoc, page: usize, total: usize) -> Vec<Item
 /// Renders the agreement.
 pub fn render(doc: &AgreementDoc) -> Result<Rendered, PdfError> {
     let l = Labels { lang: doc.header.lang };
+    let laid = lay_out(doc);
+    let pages = laid.pages.len();
+    let meta = Meta {
+        title: format!("{} {}", l.t("doc.agreement.title"), doc.header.number),
+        subject: doc.header.committee.clone(),
+        date: doc.header.record_time,
+        id_seed: format!(
+            "agreement|{}|{}|{}",
+            doc.header.number,
+            doc.version,
+            doc.content_hash.as_deref().unwrap_or("draft")
+        ),
+    };
+    Ok(Rendered { bytes: write(&laid, &meta)?, pages })
+}
+
+/// Lays out the agreement.
+pub fn lay_out(doc: &AgreementDoc) -> Laid {
+    let l = Labels { lang: doc.header.lang };
     let mut page = Layout::new();
     page.centered(&l.t("doc.agreement.title"), FaceId::Heading, 20.0);
     if let Some(subtitle) = &doc.subtitle {
@@ -140,20 +159,7 @@ pub fn render(doc: &AgreementDoc) -> Result<Rendered, PdfError> {
         page.signature(&signature_line(&l, s));
     }
     seal_and_date(&mut page, &l, &doc.header.committee, doc.seal_image.as_deref(), doc.sealed, &l.date(doc.date));
-    let laid = page.finish(&|p, total| footer(&l, doc, p, total));
-    let pages = laid.pages.len();
-    let meta = Meta {
-        title: format!("{} {}", l.t("doc.agreement.title"), doc.header.number),
-        subject: doc.header.committee.clone(),
-        date: doc.header.record_time,
-        id_seed: format!(
-            "agreement|{}|{}|{}",
-            doc.header.number,
-            doc.version,
-            doc.content_hash.as_deref().unwrap_or("draft")
-        ),
-    };
-    Ok(Rendered { bytes: write(&laid, &meta)?, pages })
+    page.finish(&|p, total| footer(&l, doc, p, total))
 }
 
 fn copies_words(l: &Labels, copies: i32) -> String {

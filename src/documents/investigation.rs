@@ -70,7 +70,7 @@ pub fn lay_out(doc: &InvestigationsDoc) -> Laid {
                     ]
                 })
                 .collect();
-            page.table(&[0.1, 0.17, 0.09, 0.09, 0.09, 0.12, 0.09, 0.25], Some(&header), &rows, SMALL);
+            page.table(&[0.1, 0.16, 0.1, 0.09, 0.09, 0.12, 0.08, 0.26], Some(&header), &rows, SMALL);
             page.paragraph_with(&l.t("doc.measurement.standard"), super::fonts::FaceId::Body, SMALL, 0.0, 0.0);
         }
         page.space(8.0);

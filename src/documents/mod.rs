@@ -84,6 +84,17 @@ pub fn chinese_number(n: usize) -> String {
             };
             format!("{}百{tail}", DIGITS[n / 100])
         }
+        1000..=9999 => {
+            let rest = n % 1000;
+            let tail = match rest {
+                0 => String::new(),
+                1..=9 => format!("零{}", DIGITS[rest]),
+                10..=19 => format!("零一{}", chinese_number(rest)),
+                20..=99 => format!("零{}", chinese_number(rest)),
+                _ => chinese_number(rest),
+            };
+            format!("{}千{tail}", DIGITS[n / 1000])
+        }
         _ => n.to_string(),
     }
 }

@@ -37,6 +37,7 @@ pub fn lay_out(doc: &SessionsDoc) -> Laid {
         if let Some(a) = &r.attendees {
             rows.push((l.t("doc.session.attendees"), a.clone()));
         }
+        rows.retain(|(_, v)| !v.is_empty());
         field_table(&mut page, &rows);
         if !r.meeting {
             page.heading(&l.t("doc.session.rights_told"));
@@ -65,6 +66,7 @@ pub fn lay_out(doc: &SessionsDoc) -> Laid {
         if !r.citations.is_empty() {
             page.heading(&l.t("doc.session.citations"));
             for c in &r.citations {
+                page.ensure(SMALL * 6.0);
                 page.paragraph_with(&c.title, FaceId::Heading, SMALL + 1.0, 0.0, 0.0);
                 page.paragraph_with(&c.text, FaceId::Body, SMALL + 1.0, 2.0, 0.0);
             }

@@ -26,6 +26,7 @@ use crate::domain::clock::{format_instant, parse_date, parse_instant};
 use crate::domain::language::Lang;
 use crate::domain::{Invalid, optional_text, required_text};
 use crate::i18n::t;
+use crate::print::{self, PrintSettings};
 
 /// A term as submitted.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -400,6 +401,7 @@ pub async fn draft_agreement(
     ApiJson(body): ApiJson<AgreementBody>,
 ) -> AppResult<HttpResponse> {
     let user = user.require(MEDIATION)?.clone();
+    let archive_settings = PrintSettings { base_url: state.config.base_url.clone(), lang: None };
     let case_id = path.into_inner();
     let view = state
         .db(move |conn| {
@@ -414,6 +416,10 @@ pub async fn draft_agreement(
                 body.supersedes,
                 Utc::now().naive_utc(),
             )?;
+            if a.status().is_frozen() {
+                // An oral agreement takes effect when registered: archive its register.
+                print::agreement_pdf(conn, committee.id, a.id, &archive_settings, &user.actor())?;
+            }
             agreement_view(conn, &committee, &a, ctx.lang)
         })
         .await?;
@@ -543,6 +549,7 @@ pub async fn sign_agreement(
     ApiJson(body): ApiJson<SignatureBody>,
 ) -> AppResult<HttpResponse> {
     let user = user.require(SIGNING)?.clone();
+    let archive_settings = PrintSettings { base_url: state.config.base_url.clone(), lang: None };
     let id = path.into_inner();
     let mut f = Fields::new();
     let role = f.check("role", SignerRole::parse(&body.role));
@@ -584,6 +591,10 @@ pub async fn sign_agreement(
         .db(move |conn| {
             let committee = committees::find(conn, user.committee_id)?;
             let outcome = agreements::sign(conn, &user.actor(), &committee, id, &new, Utc::now().naive_utc())?;
+            if outcome.took_effect {
+                // Archive the signed document now, in the committee's language.
+                print::agreement_pdf(conn, committee.id, id, &archive_settings, &user.actor())?;
+            }
             let view = agreement_view(conn, &committee, &outcome.agreement, ctx.lang)?;
             Ok(SignResult { signature_id: outcome.signature_id, took_effect: outcome.took_effect, agreement: view })
         })

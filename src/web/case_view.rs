@@ -102,6 +102,8 @@ pub struct CaseView {
     pub public_session: bool,
     /// Brief facts.
     pub facts: Option<String>,
+    /// What the applicant asks for.
+    pub requests: Vec<String>,
     /// Location.
     pub location: Option<String>,
     /// When registered.
@@ -174,6 +176,7 @@ pub fn case_view(
         risk_level: case.risk_level.clone(),
         public_session: case.public_session,
         facts: case.facts.clone(),
+        requests: case.requests(),
         location: case.location.clone(),
         registered_at: format_instant(case.registered_at, offset),
         termination_reason: case.termination_reason.clone(),

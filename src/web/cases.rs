@@ -114,6 +114,9 @@ pub struct NewCaseBody {
     pub registered_at: Option<String>,
     /// Assigned mediators (default: the registering mediator).
     pub mediator_ids: Option<Vec<i64>>,
+    /// What the applicant asks for (printed on the application).
+    #[serde(default)]
+    pub requests: Vec<String>,
 }
 
 /// Registers a case: it gets the next number of the committee's year.
@@ -142,6 +145,13 @@ pub async fn register_case(
         Some(raw) => f.check("registered_at", parse_instant(raw)),
         None => Some(Utc::now().naive_utc()),
     };
+    let requests: Vec<String> = body
+        .requests
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| f.check(format!("requests[{i}]"), required_text(r, 500)))
+        .map(|r| r.replace('\n', " "))
+        .collect();
     let parties: Vec<NewCaseParty> = body
         .parties
         .iter()
@@ -165,6 +175,7 @@ pub async fn register_case(
             complaint_ids: body.complaint_ids.clone(),
             parties,
             mediator_ids,
+            requests,
         }),
         _ => None,
     })?;

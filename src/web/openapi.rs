@@ -4,7 +4,9 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{agreements, cases, committees, complaints, field_work, follow_ups, health, mediation, tokens, users};
+use super::{
+    agreements, cases, committees, complaints, documents, field_work, follow_ups, health, mediation, tokens, users,
+};
 
 struct BearerAuth;
 
@@ -55,6 +57,8 @@ impl Modify for BearerAuth {
         agreements::withdraw_agreement,
         agreements::sign_agreement,
         follow_ups::record_follow_up,
+        documents::case_document,
+        documents::agreement_pdf,
     ),
     modifiers(&BearerAuth)
 )]

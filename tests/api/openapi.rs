@@ -39,6 +39,8 @@ both_backends! {
             ("/api/v1/agreements/{id}/withdraw", "post"),
             ("/api/v1/agreements/{id}/follow-ups", "post"),
             ("/api/v1/legal-references", "get"),
+            ("/api/v1/cases/{id}/documents/{kind}.pdf", "get"),
+            ("/api/v1/agreements/{id}/pdf", "get"),
         ];
         for (path, method) in expected {
             assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is documented");

@@ -1,0 +1,1 @@
+ALTER TABLE mediation_case DROP COLUMN requests;

@@ -1,0 +1,3 @@
+DROP TRIGGER document_archive_append_only_delete;
+DROP TRIGGER document_archive_append_only_update;
+DROP TABLE document_archive;

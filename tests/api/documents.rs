@@ -1,0 +1,172 @@
+use hesheng::db::Backend;
+use hesheng::demo::{DEMO_PASSWORD, Loaded, load};
+use sha2::{Digest, Sha256};
+
+use crate::both_backends;
+use crate::helpers::TestApp;
+use crate::pdf_tools;
+
+const KINDS: [&str; 9] = [
+    "application",
+    "acceptance",
+    "rights_notice",
+    "investigation",
+    "session_record",
+    "agreement",
+    "follow_up",
+    "confirmation_application",
+    "volume",
+];
+
+/// Names of the choir case's complainants, which no document may print.
+const COMPLAINANTS: [&str; 3] = ["刘志强", "陈淑芬", "孙浩"];
+
+async fn demo(app: &TestApp) -> (i64, i64, String) {
+    let Loaded::Now { choir_case, memorandum } = load(&mut app.conn()).expect("demo") else { panic!("fresh") };
+    let token = app.token_with("wang.mediator", DEMO_PASSWORD).await;
+    (choir_case, memorandum, token)
+}
+
+async fn pdf(app: &TestApp, path: &str, token: &str) -> (Vec<u8>, reqwest::header::HeaderMap) {
+    let response = app.api_get(path, token).await;
+    assert_eq!(response.status(), 200, "{path}");
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let headers = response.headers().clone();
+    (response.bytes().await.expect("bytes").to_vec(), headers)
+}
+
+fn snapshot_filters() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (r"[0-9a-f]{64}", "[sha256]"),
+        (r"[0-9a-f]{16}", "[hash16]"),
+        (r"\b[34679ACDEFGHJKMNPQRTUVWXY]{12}\b", "[verification-code]"),
+        (r"\b[34679ACDEFGHJKMNPQRTUVWXY]{10}\b", "[access-code]"),
+        (r"http://127\.0\.0\.1:\d+", "http://[host]"),
+    ]
+}
+
+both_backends! {
+    async fn every_document_of_the_choir_case_reads_back_with_subset_fonts(app) {
+        if !pdf_tools::available() {
+            return;
+        }
+        let (case, _, token) = demo(&app).await;
+        let dir = pdf_tools::artifacts();
+        for kind in KINDS {
+            let (bytes, _) = pdf(&app, &format!("/api/v1/cases/{case}/documents/{kind}.pdf"), &token).await;
+            let text = pdf_tools::text(&bytes);
+            assert!(text.contains("（2026）敦南人调字第1号"), "{kind} names the case:\n{text}");
+            let fonts = pdf_tools::fonts(&bytes);
+            assert!(!fonts.is_empty(), "{kind} has fonts");
+            for (name, embedded, subset, unicode) in &fonts {
+                assert!(*embedded && *subset && *unicode, "{kind}: {name} embedded {embedded} subset {subset} unicode {unicode}");
+                assert!(name.contains('+') && name.contains("CJKsc"), "{name}");
+            }
+            for complainant in COMPLAINANTS {
+                assert!(!text.contains(complainant), "{kind} names complainant {complainant}");
+            }
+            let pages = pdf_tools::pages(&bytes);
+            assert!(pages >= 1);
+            if app.backend == Backend::Sqlite {
+                pdf_tools::png(&bytes, 1, 100, &dir, kind);
+                insta::with_settings!({filters => snapshot_filters()}, {
+                    insta::assert_snapshot!(format!("document_text_{kind}"), text);
+                });
+            }
+        }
+        let (volume, _) = pdf(&app, &format!("/api/v1/cases/{case}/documents/volume.pdf"), &token).await;
+        let text = pdf_tools::text(&volume);
+        for title in ["卷内目录", "人民调解受理登记表", "当事人权利义务告知书", "人民调解调查记录", "人民调解记录", "人民调解协议书", "人民调解回访记录", "司法确认申请书", "备考表"] {
+            assert!(text.contains(title), "the volume holds {title}");
+        }
+        assert!(pdf_tools::pages(&volume) >= 12, "cover, index and eight documents");
+    }
+
+    async fn the_effective_agreement_is_archived_and_verifiable_by_qr_code_and_by_file(app) {
+        if !pdf_tools::available() {
+            return;
+        }
+        let (_, memo, token) = demo(&app).await;
+        let (first, headers) = pdf(&app, &format!("/api/v1/agreements/{memo}/pdf"), &token).await;
+        let (second, _) = pdf(&app, &format!("/api/v1/agreements/{memo}/pdf"), &token).await;
+        assert_eq!(first, second, "served from the archive byte for byte");
+        let sha = hex::encode(Sha256::digest(&first));
+        assert_eq!(headers["x-content-sha256"].to_str().expect("header"), sha);
+        assert!(first.len() <= 80 * 1024, "{} bytes", first.len());
+        let text = pdf_tools::text(&first);
+        for expected in ["人民调解协议书", "调解备忘录", "本协议一式三份", "21:00", "55分贝", "张秀兰", "周桂芳", "138****8001"] {
+            assert!(text.contains(expected), "{expected} in\n{text}");
+        }
+        assert!(!text.contains("13800138001"), "phone numbers are masked");
+        let agreement = app.get_json(&format!("/api/v1/agreements/{memo}"), &token).await;
+        let code = agreement["verification_code"].as_str().expect("code").to_owned();
+        let hash16: String = agreement["content_hash"].as_str().expect("hash").chars().take(16).collect();
+        assert!(text.contains(&hash16), "the footer carries the content hash prefix");
+
+        let png = pdf_tools::png(&first, 1, 200, &pdf_tools::artifacts(), &format!("agreement-qr-{}", app.backend.as_str()));
+        let codes = pdf_tools::qr_codes(&png);
+        assert_eq!(codes, [format!("{}/verify/{code}", app.address)], "the QR code decodes to the verification page");
+
+        let page = app.get(&format!("/verify/{code}")).await;
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.expect("html");
+        assert!(html.contains(&sha) && html.contains("（2026）敦南人调字第1号"));
+        for private in ["张秀兰", "周桂芳", "138", "敦化南路64号院3号楼"] {
+            assert!(!html.contains(private), "the public page shows no personal data ({private})");
+        }
+        assert_eq!(app.get("/verify/NOSUCHCODE00").await.status(), 404);
+
+        let upload = |bytes: Vec<u8>| async {
+            let token = app.csrf("/verify").await;
+            let form = reqwest::multipart::Form::new()
+                .text("csrf_token", token)
+                .part("file", reqwest::multipart::Part::bytes(bytes).file_name("memo.pdf").mime_str("application/pdf").expect("mime"));
+            app.client.post(app.url("/verify")).multipart(form).send().await.expect("upload").text().await.expect("html")
+        };
+        let genuine = upload(first.clone()).await;
+        assert!(genuine.contains("该文件与存档的协议完全一致"), "{genuine}");
+        let mut altered = first.clone();
+        let last = altered.len() - 20;
+        altered[last] ^= 1;
+        let forged = upload(altered).await;
+        assert!(forged.contains("存档中没有与该文件完全一致的文书"), "{forged}");
+    }
+
+    async fn documents_are_deterministic_and_also_in_english(app) {
+        if !pdf_tools::available() {
+            return;
+        }
+        let (case, _, token) = demo(&app).await;
+        let (a, _) = pdf(&app, &format!("/api/v1/cases/{case}/documents/session_record.pdf"), &token).await;
+        let (b, _) = pdf(&app, &format!("/api/v1/cases/{case}/documents/session_record.pdf"), &token).await;
+        assert_eq!(a, b, "the same record gives the same bytes");
+        let (en, _) = pdf(&app, &format!("/api/v1/cases/{case}/documents/agreement.pdf?lang=en"), &token).await;
+        let text = pdf_tools::text(&en);
+        assert!(text.contains("People's Mediation Agreement") && text.contains("Page 1 of"), "{text}");
+        let response = app
+            .client
+            .get(app.url(&format!("/api/v1/cases/{case}/documents/rights_notice.pdf")))
+            .bearer_auth(&token)
+            .header("accept-language", "en")
+            .send()
+            .await
+            .expect("get");
+        let text = pdf_tools::text(&response.bytes().await.expect("bytes"));
+        assert!(text.contains("Notice of the Parties' Rights and Duties"), "the reader's language: {text}");
+    }
+
+    async fn unknown_kinds_and_missing_documents_are_404(app) {
+        let (case, _, token) = demo(&app).await;
+        assert_eq!(app.api_get(&format!("/api/v1/cases/{case}/documents/poem.pdf"), &token).await.status(), 404);
+        assert_eq!(app.api_get(&format!("/api/v1/cases/{case}/documents/oral_agreement.pdf"), &token).await.status(), 404);
+        assert_eq!(app.api_get("/api/v1/cases/999/documents/agreement.pdf", &token).await.status(), 404);
+        let oral = app.get_json("/api/v1/cases?q=%E9%A9%AC%E8%9C%82%E7%AA%9D", &token).await;
+        let oral_case = oral["items"][0]["id"].as_i64().expect("hornet case");
+        let r = app.api_get(&format!("/api/v1/cases/{oral_case}/documents/oral_agreement.pdf"), &token).await;
+        assert_eq!(r.status(), 200);
+        let r = app.api_get(&format!("/api/v1/cases/{oral_case}/documents/agreement.pdf"), &token).await;
+        assert_eq!(r.status(), 404, "an oral agreement has no written form");
+        let r = app.client.get(app.url(&format!("/api/v1/cases/{case}/documents/agreement.pdf"))).send().await.expect("get");
+        assert_eq!(r.status(), 401);
+    }
+}
