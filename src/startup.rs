@@ -24,7 +24,7 @@ use crate::web::render_errors::render_errors;
 use crate::web::state::{AppState, WebConfig};
 use crate::web::{
     agreements, assets, cases, committees as committee_api, complaints, documents, field_work, follow_ups, health,
-    home, language, login, mediation, openapi, tokens, users, verify,
+    language, login, mediation, openapi, tokens, ui, users, verify,
 };
 
 /// Why the application could not start.
@@ -192,7 +192,46 @@ fn spawn_session_purge(pool: Pool, config: Arc<WebConfig>) {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").route(web::get().to(health::health)))
         .service(web::resource("/assets/{name}").route(web::get().to(assets::asset)))
-        .service(web::resource("/").route(web::get().to(home::home)))
+        .service(web::resource("/").route(web::get().to(ui::dashboard::dashboard)))
+        .service(
+            web::resource("/complaints")
+                .route(web::get().to(ui::complaints::list_complaints))
+                .route(web::post().to(ui::complaints::create_complaint)),
+        )
+        .service(web::resource("/complaints/new").route(web::get().to(ui::complaints::new_complaint)))
+        .service(web::resource("/complaints/{id}").route(web::get().to(ui::complaints::show_complaint)))
+        .service(
+            web::resource("/cases")
+                .route(web::get().to(ui::cases::list_cases))
+                .route(web::post().to(ui::cases::create_case_form)),
+        )
+        .service(web::resource("/cases/new").route(web::get().to(ui::cases::new_case)))
+        .service(web::resource("/cases/{id}").route(web::get().to(ui::cases::show_case)))
+        .service(web::resource("/cases/{id}/move").route(web::post().to(ui::cases::move_case)))
+        .service(web::resource("/cases/{id}/parties").route(web::post().to(ui::cases::add_party)))
+        .service(
+            web::resource("/cases/{id}/complaints/{complaint_id}/detach")
+                .route(web::post().to(ui::cases::detach_complaint)),
+        )
+        .service(web::resource("/cases/{id}/agreements/new").route(web::get().to(ui::agreements::new_agreement)))
+        .service(web::resource("/cases/{id}/agreements").route(web::post().to(ui::agreements::create_agreement_form)))
+        .service(web::resource("/agreements/{id}").route(web::get().to(ui::agreements::show_agreement)))
+        .service(
+            web::resource("/agreements/{id}/edit")
+                .route(web::get().to(ui::agreements::edit_agreement))
+                .route(web::post().to(ui::agreements::update_agreement)),
+        )
+        .service(web::resource("/agreements/{id}/withdraw").route(web::post().to(ui::agreements::withdraw_agreement)))
+        .service(
+            web::resource("/agreements/{id}/sign")
+                .route(web::get().to(ui::agreements::show_sign))
+                .route(web::post().to(ui::agreements::sign)),
+        )
+        .service(web::resource("/agreements/{id}/follow-ups/new").route(web::get().to(ui::agreements::new_follow_up)))
+        .service(web::resource("/agreements/{id}/follow-ups").route(web::post().to(ui::agreements::create_follow_up)))
+        .service(web::resource("/cases/{id}/{kind}/new").route(web::get().to(ui::records::new_record)))
+        .service(web::resource("/cases/{id}/{kind}").route(web::post().to(ui::records::create_record)))
+        .service(web::resource("/complaints/{id}/attach").route(web::post().to(ui::complaints::attach_complaint)))
         .service(web::resource("/login").route(web::get().to(login::login_form)).route(web::post().to(login::login)))
         .service(web::resource("/logout").route(web::post().to(login::logout)))
         .service(web::resource("/language").route(web::post().to(language::switch_language)))

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cases;
 pub mod committees;
 pub mod complaints;
+pub mod dashboard;
 pub mod follow_ups;
 pub mod investigations;
 pub mod mediation;

@@ -440,6 +440,8 @@ diesel::joinable!(signature -> agreement (agreement_id));
 diesel::joinable!(follow_up_observation -> follow_up (follow_up_id));
 diesel::joinable!(session_reference -> legal_reference (legal_reference_id));
 diesel::joinable!(meeting_reference -> legal_reference (legal_reference_id));
+diesel::joinable!(agreement -> mediation_case (case_id));
+diesel::joinable!(follow_up -> agreement (agreement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     committee,

@@ -111,6 +111,22 @@ pub fn parse_instant(raw: &str) -> Result<NaiveDateTime, Invalid> {
         .map_err(|_| Invalid::new("invalid.instant"))
 }
 
+/// Parses a local date and time as a form's `datetime-local` field gives it
+/// (`2026-05-20T21:40`), in a committee `offset_minutes` east of UTC.
+pub fn parse_local(raw: &str, offset_minutes: i32) -> Result<NaiveDateTime, Invalid> {
+    let raw = raw.trim();
+    let local = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M"))
+        .map_err(|_| Invalid::new("invalid.local_time"))?;
+    Ok(local - chrono::TimeDelta::minutes(i64::from(offset_minutes)))
+}
+
+/// A stored UTC time as a `datetime-local` field value.
+pub fn to_local_input(utc: NaiveDateTime, offset_minutes: i32) -> String {
+    local(utc, offset_minutes).format("%Y-%m-%dT%H:%M").to_string()
+}
+
 /// Parses a calendar date `YYYY-MM-DD`.
 pub fn parse_date(raw: &str) -> Result<NaiveDate, Invalid> {
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| Invalid::new("invalid.date"))
@@ -166,6 +182,10 @@ mod tests {
         assert_eq!(local_clock(utc, 480), t("21:40"));
         assert_eq!(local_date(parse_instant("2026-06-01T23:30:00Z").expect("z"), 480).to_string(), "2026-06-02");
         assert!(parse_instant("2026-06-01 21:40").is_err());
+        let form = parse_local("2026-06-01T21:40", 480).expect("local");
+        assert_eq!(form, utc);
+        assert_eq!(to_local_input(form, 480), "2026-06-01T21:40");
+        assert!(parse_local("21:40", 480).is_err());
         assert!(parse_date("2026-02-30").is_err());
     }
 

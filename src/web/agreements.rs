@@ -14,8 +14,9 @@ use super::context::{RequestContext, SignedIn};
 use super::error::{AppError, AppResult};
 use super::fields::Fields;
 use super::state::AppState;
-use crate::db::agreements::{self, Agreement, Draft, NewSignature, SignatureRow};
+use crate::db::agreements::{self, Agreement, Draft, NewSignature, SignOutcome, SignatureRow};
 use crate::db::committees::{self, Committee};
+use crate::db::users::User;
 use crate::db::{DbConn, parties};
 use crate::domain::account::Role;
 use crate::domain::agreement::{
@@ -87,7 +88,7 @@ pub struct AgreementBody {
 }
 
 /// Checks a draft; `current` supplies fields the body leaves out.
-fn parse_draft(body: &AgreementBody, current: Option<&Draft>, lang: Lang) -> AppResult<Draft> {
+pub fn parse_draft(body: &AgreementBody, current: Option<&Draft>, lang: Lang) -> AppResult<Draft> {
     let mut f = Fields::new();
     let kind = match (&body.kind, current) {
         (Some(k), _) => f.check("kind", AgreementKind::parse(k)),
@@ -287,7 +288,7 @@ pub struct AgreementView {
     pub created_at: String,
 }
 
-fn draft_of(a: &Agreement, terms: Vec<Term>) -> Draft {
+pub fn draft_of(a: &Agreement, terms: Vec<Term>) -> Draft {
     Draft {
         kind: a.kind(),
         subtitle: a.subtitle.clone(),
@@ -387,6 +388,41 @@ pub fn agreement_view(conn: &mut DbConn, committee: &Committee, a: &Agreement, l
     })
 }
 
+/// Drafts an agreement; an oral one takes effect when registered and its
+/// register is archived at once.
+pub fn create_agreement(
+    conn: &mut DbConn,
+    user: &User,
+    committee: &Committee,
+    case_id: i64,
+    draft: &Draft,
+    supersedes: Option<i64>,
+    archive: &PrintSettings,
+) -> AppResult<Agreement> {
+    let a = agreements::create(conn, &user.actor(), committee, case_id, draft, supersedes, Utc::now().naive_utc())?;
+    if a.status().is_frozen() {
+        print::agreement_pdf(conn, committee.id, a.id, archive, &user.actor())?;
+    }
+    Ok(a)
+}
+
+/// Records a signature; when it is the last one needed, the signed
+/// document is archived at once, in the committee's language.
+pub fn record_signature(
+    conn: &mut DbConn,
+    user: &User,
+    committee: &Committee,
+    id: i64,
+    new: &NewSignature,
+    archive: &PrintSettings,
+) -> AppResult<SignOutcome> {
+    let outcome = agreements::sign(conn, &user.actor(), committee, id, new, Utc::now().naive_utc())?;
+    if outcome.took_effect {
+        print::agreement_pdf(conn, committee.id, id, archive, &user.actor())?;
+    }
+    Ok(outcome)
+}
+
 /// Drafts an agreement (or registers an oral one, which takes effect at
 /// once). The answer carries vagueness warnings.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/agreements", tag = "agreements", security(("bearer" = [])),
@@ -407,19 +443,7 @@ pub async fn draft_agreement(
         .db(move |conn| {
             let committee = committees::find(conn, user.committee_id)?;
             let draft = parse_draft(&body, None, committee.settings().language)?;
-            let a = agreements::create(
-                conn,
-                &user.actor(),
-                &committee,
-                case_id,
-                &draft,
-                body.supersedes,
-                Utc::now().naive_utc(),
-            )?;
-            if a.status().is_frozen() {
-                // An oral agreement takes effect when registered: archive its register.
-                print::agreement_pdf(conn, committee.id, a.id, &archive_settings, &user.actor())?;
-            }
+            let a = create_agreement(conn, &user, &committee, case_id, &draft, body.supersedes, &archive_settings)?;
             agreement_view(conn, &committee, &a, ctx.lang)
         })
         .await?;
@@ -534,23 +558,8 @@ pub struct SignResult {
     pub agreement: AgreementView,
 }
 
-/// Records a signature; the last required one makes the agreement take
-/// effect: its content is frozen and hashed, the verification code made and
-/// the 30-day confirmation deadline set.
-#[utoipa::path(post, path = "/api/v1/agreements/{id}/signatures", tag = "agreements", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Agreement id")), request_body = SignatureBody,
-    responses((status = 201, body = SignResult), (status = 404, content_type = "application/problem+json"),
-        (status = 409, content_type = "application/problem+json"), (status = 422, content_type = "application/problem+json")))]
-pub async fn sign_agreement(
-    state: web::Data<AppState>,
-    user: SignedIn,
-    ctx: RequestContext,
-    path: web::Path<i64>,
-    ApiJson(body): ApiJson<SignatureBody>,
-) -> AppResult<HttpResponse> {
-    let user = user.require(SIGNING)?.clone();
-    let archive_settings = PrintSettings { base_url: state.config.base_url.clone(), lang: None };
-    let id = path.into_inner();
+/// Checks a signature recorded by `user`; only a mediator (or admin) records the mediator's.
+pub fn parse_signature(body: &SignatureBody, user: &User) -> AppResult<NewSignature> {
     let mut f = Fields::new();
     let role = f.check("role", SignerRole::parse(&body.role));
     let method = f.check("method", SignMethod::parse(&body.method));
@@ -581,20 +590,36 @@ pub async fn sign_agreement(
         Some(n) => f.check("signer_name", required_text(n, 50)),
         None => Some(user.display_name.clone()),
     };
-    let new = f.done(match (role, method, signed_at, signer_name) {
+    f.done(match (role, method, signed_at, signer_name) {
         (Some(role), Some(method), Some(signed_at), Some(signer_name)) => {
             Some(NewSignature { role, party_id: body.party_id, method, signer_name, image_png: image, signed_at })
         }
         _ => None,
-    })?;
+    })
+}
+
+/// Records a signature; the last required one makes the agreement take
+/// effect: its content is frozen and hashed, the verification code made and
+/// the 30-day confirmation deadline set.
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/signatures", tag = "agreements", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Agreement id")), request_body = SignatureBody,
+    responses((status = 201, body = SignResult), (status = 404, content_type = "application/problem+json"),
+        (status = 409, content_type = "application/problem+json"), (status = 422, content_type = "application/problem+json")))]
+pub async fn sign_agreement(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    ctx: RequestContext,
+    path: web::Path<i64>,
+    ApiJson(body): ApiJson<SignatureBody>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(SIGNING)?.clone();
+    let archive_settings = PrintSettings { base_url: state.config.base_url.clone(), lang: None };
+    let id = path.into_inner();
+    let new = parse_signature(&body, &user)?;
     let result = state
         .db(move |conn| {
             let committee = committees::find(conn, user.committee_id)?;
-            let outcome = agreements::sign(conn, &user.actor(), &committee, id, &new, Utc::now().naive_utc())?;
-            if outcome.took_effect {
-                // Archive the signed document now, in the committee's language.
-                print::agreement_pdf(conn, committee.id, id, &archive_settings, &user.actor())?;
-            }
+            let outcome = record_signature(conn, &user, &committee, id, &new, &archive_settings)?;
             let view = agreement_view(conn, &committee, &outcome.agreement, ctx.lang)?;
             Ok(SignResult { signature_id: outcome.signature_id, took_effect: outcome.took_effect, agreement: view })
         })

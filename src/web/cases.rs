@@ -16,7 +16,11 @@ use super::fields::Fields;
 use super::pagination::{Page, PageParams};
 use super::state::AppState;
 use super::views::Contacts;
+use crate::db::DbConn;
+use crate::db::cases::Case;
 use crate::db::cases::{self, CaseChanges, CaseFilter, MoveRequest, NewCase, NewCaseParty};
+use crate::db::committees::Committee;
+use crate::db::users::User;
 use crate::db::{committees, complaints};
 use crate::domain::account::Role;
 use crate::domain::case::{CaseSource, CaseStatus, DisputeType, PartyRole, RiskLevel};
@@ -81,6 +85,13 @@ fn parse_party(f: &mut Fields, prefix: &str, p: &PartyBody) -> Option<NewCasePar
     Some(NewCaseParty { role: role?, particulars: particulars?, represents })
 }
 
+/// Checks one party to add.
+pub fn parse_one_party(body: &PartyBody) -> AppResult<NewCaseParty> {
+    let mut f = Fields::new();
+    let party = parse_party(&mut f, "", body);
+    f.done(party)
+}
+
 /// A case to register.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct NewCaseBody {
@@ -119,18 +130,8 @@ pub struct NewCaseBody {
     pub requests: Vec<String>,
 }
 
-/// Registers a case: it gets the next number of the committee's year.
-#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])),
-    request_body = NewCaseBody,
-    responses((status = 201, body = CaseView), (status = 409, content_type = "application/problem+json"),
-        (status = 422, content_type = "application/problem+json")))]
-pub async fn register_case(
-    state: web::Data<AppState>,
-    user: SignedIn,
-    ctx: RequestContext,
-    ApiJson(body): ApiJson<NewCaseBody>,
-) -> AppResult<HttpResponse> {
-    let user = user.require(CASE_WORK)?.clone();
+/// Checks a case to register by `user`.
+pub fn parse_new_case(body: &NewCaseBody, user: &User) -> AppResult<NewCase> {
     let mut f = Fields::new();
     let title = f.check("title", required_text(&body.title, 200));
     let dispute_type = f.check("dispute_type", DisputeType::parse(&body.dispute_type));
@@ -162,7 +163,7 @@ pub async fn register_case(
         .mediator_ids
         .clone()
         .unwrap_or_else(|| if user.role() == Role::Mediator { vec![user.id] } else { Vec::new() });
-    let new = f.done(match (title, dispute_type, source, risk_level, registered_at) {
+    f.done(match (title, dispute_type, source, risk_level, registered_at) {
         (Some(title), Some(dispute_type), Some(source), Some(risk_level), Some(registered_at)) => Some(NewCase {
             title,
             dispute_type,
@@ -178,18 +179,38 @@ pub async fn register_case(
             requests,
         }),
         _ => None,
-    })?;
+    })
+}
+
+/// Registers a checked case; its location defaults to its first complaint's.
+pub fn create_case(conn: &mut DbConn, user: &User, mut new: NewCase) -> AppResult<(Committee, Case)> {
+    let committee = committees::find(conn, user.committee_id)?;
+    if new.location.is_none()
+        && let Some(first) = new.complaint_ids.first()
+        && let Ok(c) = complaints::find(conn, committee.id, *first)
+    {
+        new.location = Some(c.location);
+    }
+    let case = cases::create(conn, &user.actor(), &committee, &new, Utc::now().naive_utc())?;
+    Ok((committee, case))
+}
+
+/// Registers a case: it gets the next number of the committee's year.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])),
+    request_body = NewCaseBody,
+    responses((status = 201, body = CaseView), (status = 409, content_type = "application/problem+json"),
+        (status = 422, content_type = "application/problem+json")))]
+pub async fn register_case(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    ctx: RequestContext,
+    ApiJson(body): ApiJson<NewCaseBody>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(CASE_WORK)?.clone();
+    let new = parse_new_case(&body, &user)?;
     let view = state
         .db(move |conn| {
-            let committee = committees::find(conn, user.committee_id)?;
-            let mut new = new;
-            if new.location.is_none()
-                && let Some(first) = new.complaint_ids.first()
-                && let Ok(c) = complaints::find(conn, committee.id, *first)
-            {
-                new.location = Some(c.location);
-            }
-            let case = cases::create(conn, &user.actor(), &committee, &new, Utc::now().naive_utc())?;
+            let (committee, case) = create_case(conn, &user, new)?;
             case_view(conn, &committee, &case, Contacts::Masked, ctx.lang)
         })
         .await?;
@@ -292,6 +313,16 @@ pub struct TransitionBody {
     pub referred_to: Option<String>,
 }
 
+/// Checks a move request.
+pub fn parse_move(body: &TransitionBody) -> AppResult<MoveRequest> {
+    let mut f = Fields::new();
+    let to = f.check("to", CaseStatus::parse(&body.to));
+    let reason = f.check("reason", optional_text(body.reason.as_deref().unwrap_or(""), 2000)).flatten();
+    let referred_to = f.check("referred_to", optional_text(body.referred_to.as_deref().unwrap_or(""), 200)).flatten();
+    f.finish()?;
+    Ok(MoveRequest { to, reason, routes_explained: body.routes_explained, referred_to })
+}
+
 /// Moves a case along its state machine; an illegal move is 409 naming the
 /// allowed moves.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/transitions", tag = "cases", security(("bearer" = [])),
@@ -308,12 +339,7 @@ pub async fn move_case(
 ) -> AppResult<HttpResponse> {
     let user = user.require(CASE_WORK)?.clone();
     let id = path.into_inner();
-    let mut f = Fields::new();
-    let to = f.check("to", CaseStatus::parse(&body.to));
-    let reason = f.check("reason", optional_text(body.reason.as_deref().unwrap_or(""), 2000)).flatten();
-    let referred_to = f.check("referred_to", optional_text(body.referred_to.as_deref().unwrap_or(""), 200)).flatten();
-    f.finish()?;
-    let request = MoveRequest { to, reason, routes_explained: body.routes_explained, referred_to };
+    let request = parse_move(&body)?;
     let view = state
         .db(move |conn| {
             let committee = committees::find(conn, user.committee_id)?;
@@ -386,9 +412,7 @@ pub async fn add_party(
 ) -> AppResult<HttpResponse> {
     let user = user.require(CASE_WORK)?.clone();
     let id = path.into_inner();
-    let mut f = Fields::new();
-    let party = parse_party(&mut f, "", &body);
-    let party = f.done(party)?;
+    let party = parse_one_party(&body)?;
     let view = state
         .db(move |conn| {
             let committee = committees::find(conn, user.committee_id)?;

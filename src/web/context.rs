@@ -52,12 +52,41 @@ pub struct RequestContext {
     pub credential: Option<Credential>,
     /// The CSRF token forms of this page must carry.
     pub csrf_token: String,
+    /// A message left by the previous action (key and argument).
+    pub flash: Option<Flash>,
+}
+
+/// A one-time message shown on the page after an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    /// Message key.
+    pub key: String,
+    /// Value of its `%{value}` placeholder.
+    pub value: String,
+}
+
+impl Flash {
+    /// The cookie form: `key|value`.
+    pub fn encode(&self) -> String {
+        format!("{}|{}", self.key, self.value)
+    }
+
+    fn decode(raw: &str) -> Option<Self> {
+        let (key, value) = raw.split_once('|')?;
+        (key.starts_with("flash.") && key.len() < 80).then(|| Self { key: key.to_owned(), value: value.to_owned() })
+    }
 }
 
 impl RequestContext {
     /// The context of a request the middleware did not see.
     fn fallback(req: &HttpRequest) -> Self {
-        Self { lang: accept_language(req).unwrap_or_default(), user: None, credential: None, csrf_token: String::new() }
+        Self {
+            lang: accept_language(req).unwrap_or_default(),
+            user: None,
+            credential: None,
+            csrf_token: String::new(),
+            flash: None,
+        }
     }
 }
 
@@ -118,13 +147,18 @@ pub async fn resolve(
         Ok(resolved) => resolved,
         Err(error) => return Ok(req.error_response(error)),
     };
-    let Resolved { csrf_token, new_csrf, stale_session, cookies } = resolved;
+    let Resolved { csrf_token, new_csrf, stale_session, had_flash, cookies } = resolved;
     let mut res = next.call(req).await?.map_into_boxed_body();
     if new_csrf {
         res.response_mut().add_cookie(&cookies.encrypted(CookieName::Csrf, csrf_token, None))?;
     }
     if stale_session {
         res.response_mut().add_cookie(&cookies.removal(CookieName::Session))?;
+    }
+    // A flash is shown once: forget it unless the answer leaves a new one.
+    let flash_name = CookieName::Flash.name(cookies.secure());
+    if had_flash && !res.response().cookies().any(|c| c.name() == flash_name) {
+        res.response_mut().add_cookie(&cookies.removal(CookieName::Flash))?;
     }
     Ok(res)
 }
@@ -133,6 +167,7 @@ struct Resolved {
     csrf_token: String,
     new_csrf: bool,
     stale_session: bool,
+    had_flash: bool,
     cookies: Cookies,
 }
 
@@ -182,11 +217,13 @@ async fn establish(req: &mut ServiceRequest) -> AppResult<Resolved> {
     };
     // Set before the body is read, so that a refused request still gets
     // its context (language) for the error page.
-    req.extensions_mut().insert(RequestContext { lang, user, credential, csrf_token: csrf_token.clone() });
+    let flash = if api { None } else { cookies.read(req.request(), CookieName::Flash).and_then(|f| Flash::decode(&f)) };
+    let had_flash = flash.is_some();
+    req.extensions_mut().insert(RequestContext { lang, user, credential, csrf_token: csrf_token.clone(), flash });
     if !api && !safe {
         verify_csrf(req, &csrf_token, new_csrf).await?;
     }
-    Ok(Resolved { csrf_token, new_csrf, stale_session, cookies })
+    Ok(Resolved { csrf_token, new_csrf, stale_session, had_flash, cookies })
 }
 
 async fn token_user(state: &AppState, token: String) -> AppResult<(i64, User)> {

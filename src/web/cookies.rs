@@ -51,6 +51,11 @@ impl Cookies {
         Self { key, secure }
     }
 
+    /// Whether cookies are Secure and `__Host-` prefixed.
+    pub fn secure(&self) -> bool {
+        self.secure
+    }
+
     /// The decrypted value of an encrypted cookie, if present and genuine.
     pub fn read(&self, req: &HttpRequest, name: CookieName) -> Option<String> {
         let raw = req.cookie(name.name(self.secure))?;

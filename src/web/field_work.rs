@@ -78,19 +78,8 @@ impl InvestigationView {
     }
 }
 
-/// Records an on-site investigation.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/investigations", tag = "investigations", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Case id")), request_body = NewInvestigationBody,
-    responses((status = 201, body = InvestigationView), (status = 404, content_type = "application/problem+json"),
-        (status = 409, content_type = "application/problem+json"), (status = 422, content_type = "application/problem+json")))]
-pub async fn record_investigation(
-    state: web::Data<AppState>,
-    user: SignedIn,
-    path: web::Path<i64>,
-    ApiJson(body): ApiJson<NewInvestigationBody>,
-) -> AppResult<HttpResponse> {
-    let user = user.require(FIELD_WORK)?.clone();
-    let case_id = path.into_inner();
+/// Checks an investigation to record.
+pub fn parse_investigation(body: &NewInvestigationBody) -> AppResult<NewInvestigation> {
     let mut f = Fields::new();
     let conducted_at = f.check("conducted_at", parse_instant(&body.conducted_at));
     let place = f.check("place", required_text(&body.place, 200));
@@ -107,12 +96,28 @@ pub async fn record_investigation(
             record.push(QuestionAnswer { q, a });
         }
     }
-    let new = f.done(match (conducted_at, place, investigators) {
+    f.done(match (conducted_at, place, investigators) {
         (Some(conducted_at), Some(place), Some(investigators)) => {
             Some(NewInvestigation { conducted_at, place, investigators, participants, subject, record, findings })
         }
         _ => None,
-    })?;
+    })
+}
+
+/// Records an on-site investigation.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/investigations", tag = "investigations", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")), request_body = NewInvestigationBody,
+    responses((status = 201, body = InvestigationView), (status = 404, content_type = "application/problem+json"),
+        (status = 409, content_type = "application/problem+json"), (status = 422, content_type = "application/problem+json")))]
+pub async fn record_investigation(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    path: web::Path<i64>,
+    ApiJson(body): ApiJson<NewInvestigationBody>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(FIELD_WORK)?.clone();
+    let case_id = path.into_inner();
+    let new = parse_investigation(&body)?;
     let view = state
         .db(move |conn| {
             let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;

@@ -14,6 +14,7 @@ use super::fields::Fields;
 use super::state::AppState;
 use crate::db::committees;
 use crate::db::follow_ups::{self, FollowUp, NewFollowUp};
+use crate::db::users::User;
 use crate::domain::clock::{ClockTime, format_instant, parse_instant};
 use crate::domain::follow_up::{Compliance, Observation, VisitMethod, check_satisfaction};
 use crate::domain::{Invalid, optional_text, required_text};
@@ -114,20 +115,8 @@ pub fn summary_view(f: &FollowUp, offset: i32) -> serde_json::Value {
     })
 }
 
-/// Records a follow-up visit: each term is assessed from the evidence; any
-/// breach marks the agreement and the case breached.
-#[utoipa::path(post, path = "/api/v1/agreements/{id}/follow-ups", tag = "agreements", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Agreement id")), request_body = FollowUpBody,
-    responses((status = 201, body = FollowUpView), (status = 404, content_type = "application/problem+json"),
-        (status = 409, content_type = "application/problem+json"), (status = 422, content_type = "application/problem+json")))]
-pub async fn record_follow_up(
-    state: web::Data<AppState>,
-    user: SignedIn,
-    path: web::Path<i64>,
-    ApiJson(body): ApiJson<FollowUpBody>,
-) -> AppResult<HttpResponse> {
-    let user = user.require(FIELD_WORK)?.clone();
-    let id = path.into_inner();
+/// Checks a follow-up visit recorded by `user` (the default visitor).
+pub fn parse_follow_up(body: &FollowUpBody, user: &User) -> AppResult<NewFollowUp> {
     let mut f = Fields::new();
     let visited_at = f.check("visited_at", parse_instant(&body.visited_at));
     let method = match VisitMethod::parse(&body.method) {
@@ -167,7 +156,7 @@ pub async fn record_follow_up(
         let note = f.check(format!("{prefix}note"), optional_text(o.note.as_deref().unwrap_or(""), 1000)).flatten();
         observations.push((index, Observation { observed_end, measured_db, indicative: o.indicative, reported }, note));
     }
-    let new = f.done(match (visited_at, method, visitor) {
+    f.done(match (visited_at, method, visitor) {
         (Some(visited_at), Some(method), Some(visitor)) => Some(NewFollowUp {
             visited_at,
             visitor,
@@ -182,7 +171,24 @@ pub async fn record_follow_up(
             reported_by_party_id: None,
         }),
         _ => None,
-    })?;
+    })
+}
+
+/// Records a follow-up visit: each term is assessed from the evidence; any
+/// breach marks the agreement and the case breached.
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/follow-ups", tag = "agreements", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Agreement id")), request_body = FollowUpBody,
+    responses((status = 201, body = FollowUpView), (status = 404, content_type = "application/problem+json"),
+        (status = 409, content_type = "application/problem+json"), (status = 422, content_type = "application/problem+json")))]
+pub async fn record_follow_up(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    path: web::Path<i64>,
+    ApiJson(body): ApiJson<FollowUpBody>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(FIELD_WORK)?.clone();
+    let id = path.into_inner();
+    let new = parse_follow_up(&body, &user)?;
     let view = state
         .db(move |conn| {
             let committee = committees::find(conn, user.committee_id)?;

@@ -15,6 +15,7 @@ use super::state::AppState;
 use crate::db::cases::{self, NewReferral, Referral};
 use crate::db::committees;
 use crate::db::mediation::{self, LegalReference, Meeting, NewMeeting, NewSession, Session, Statement};
+use crate::db::users::User;
 use crate::domain::clock::{format_instant, parse_instant};
 use crate::domain::{Invalid, optional_text, required_text};
 
@@ -108,19 +109,8 @@ fn text(f: &mut Fields, field: &str, raw: Option<&str>, max: usize) -> Option<St
     f.check(field, optional_text(raw.unwrap_or(""), max)).flatten()
 }
 
-/// Records a mediation session with the articles cited.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/sessions", tag = "mediation", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Case id")), request_body = NewSessionBody,
-    responses((status = 201, body = SessionView), (status = 404, content_type = "application/problem+json"),
-        (status = 409, content_type = "application/problem+json"), (status = 422, content_type = "application/problem+json")))]
-pub async fn record_session(
-    state: web::Data<AppState>,
-    user: SignedIn,
-    path: web::Path<i64>,
-    ApiJson(body): ApiJson<NewSessionBody>,
-) -> AppResult<HttpResponse> {
-    let user = user.require(MEDIATION)?.clone();
-    let case_id = path.into_inner();
+/// Checks a session to record by `user` (the default mediator and recorder).
+pub fn parse_session(body: &NewSessionBody, user: &User) -> AppResult<NewSession> {
     let mut f = Fields::new();
     let held_at = f.check("held_at", parse_instant(&body.held_at));
     let place = f.check("place", required_text(&body.place, 200));
@@ -150,7 +140,7 @@ pub async fn record_session(
             statements.push(Statement { speaker, text });
         }
     }
-    let new = f.done(match (held_at, place, outcome) {
+    f.done(match (held_at, place, outcome) {
         (Some(held_at), Some(place), Some(outcome)) => Some(NewSession {
             held_at,
             place,
@@ -166,7 +156,23 @@ pub async fn record_session(
             references: body.legal_references.iter().map(|c| c.trim().to_owned()).collect(),
         }),
         _ => None,
-    })?;
+    })
+}
+
+/// Records a mediation session with the articles cited.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/sessions", tag = "mediation", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")), request_body = NewSessionBody,
+    responses((status = 201, body = SessionView), (status = 404, content_type = "application/problem+json"),
+        (status = 409, content_type = "application/problem+json"), (status = 422, content_type = "application/problem+json")))]
+pub async fn record_session(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    path: web::Path<i64>,
+    ApiJson(body): ApiJson<NewSessionBody>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(MEDIATION)?.clone();
+    let case_id = path.into_inner();
+    let new = parse_session(&body, &user)?;
     let view = state
         .db(move |conn| {
             let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;
@@ -272,19 +278,8 @@ impl MeetingView {
     }
 }
 
-/// Records a community meeting, its explanations and its vote.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/meetings", tag = "mediation", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Case id")), request_body = NewMeetingBody,
-    responses((status = 201, body = MeetingView), (status = 404, content_type = "application/problem+json"),
-        (status = 409, content_type = "application/problem+json"), (status = 422, content_type = "application/problem+json")))]
-pub async fn record_meeting(
-    state: web::Data<AppState>,
-    user: SignedIn,
-    path: web::Path<i64>,
-    ApiJson(body): ApiJson<NewMeetingBody>,
-) -> AppResult<HttpResponse> {
-    let user = user.require(MEDIATION)?.clone();
-    let case_id = path.into_inner();
+/// Checks a community meeting to record.
+pub fn parse_meeting(body: &NewMeetingBody) -> AppResult<NewMeeting> {
     let mut f = Fields::new();
     let held_at = f.check("held_at", parse_instant(&body.held_at));
     let place = f.check("place", required_text(&body.place, 200));
@@ -307,31 +302,46 @@ pub async fn record_meeting(
     if attendance.is_some_and(|a| a < cast) {
         f.push("attendance", Invalid::new("invalid.votes_exceed_attendance"));
     }
-    let new =
-        f.done(match (held_at, place, attendees, explanations, attendance, votes_for, votes_against, votes_abstain) {
-            (
-                Some(held_at),
-                Some(place),
-                Some(attendees),
-                Some(explanations),
-                Some(attendance),
-                Some(vf),
-                Some(va),
-                Some(vb),
-            ) => Some(NewMeeting {
-                held_at,
-                place,
-                attendees,
-                attendance,
-                explanations,
-                votes_for: vf,
-                votes_against: va,
-                votes_abstain: vb,
-                resolution,
-                references: body.legal_references.iter().map(|c| c.trim().to_owned()).collect(),
-            }),
-            _ => None,
-        })?;
+    f.done(match (held_at, place, attendees, explanations, attendance, votes_for, votes_against, votes_abstain) {
+        (
+            Some(held_at),
+            Some(place),
+            Some(attendees),
+            Some(explanations),
+            Some(attendance),
+            Some(vf),
+            Some(va),
+            Some(vb),
+        ) => Some(NewMeeting {
+            held_at,
+            place,
+            attendees,
+            attendance,
+            explanations,
+            votes_for: vf,
+            votes_against: va,
+            votes_abstain: vb,
+            resolution,
+            references: body.legal_references.iter().map(|c| c.trim().to_owned()).collect(),
+        }),
+        _ => None,
+    })
+}
+
+/// Records a community meeting, its explanations and its vote.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/meetings", tag = "mediation", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Case id")), request_body = NewMeetingBody,
+    responses((status = 201, body = MeetingView), (status = 404, content_type = "application/problem+json"),
+        (status = 409, content_type = "application/problem+json"), (status = 422, content_type = "application/problem+json")))]
+pub async fn record_meeting(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    path: web::Path<i64>,
+    ApiJson(body): ApiJson<NewMeetingBody>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(MEDIATION)?.clone();
+    let case_id = path.into_inner();
+    let new = parse_meeting(&body)?;
     let view = state
         .db(move |conn| {
             let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;

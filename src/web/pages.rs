@@ -30,6 +30,21 @@ pub struct PageContext {
     pub csrf_token: String,
     /// The current path and query, to come back to after switching language.
     pub path: String,
+    /// The message of the previous action.
+    pub flash: Option<String>,
+    /// Large type (residents' choice).
+    pub large_type: bool,
+}
+
+/// A link of the main navigation.
+#[derive(Debug, Clone)]
+pub struct NavLink {
+    /// Where.
+    pub href: &'static str,
+    /// Label key.
+    pub label: &'static str,
+    /// Whether it is the current section.
+    pub current: bool,
 }
 
 impl PageContext {
@@ -40,12 +55,105 @@ impl PageContext {
             user: ctx.user.as_ref().map(|u| UserBadge { display_name: u.display_name.clone(), role: u.role() }),
             csrf_token: ctx.csrf_token.clone(),
             path: req.uri().path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+            flash: ctx.flash.as_ref().map(|f| i18n::t(ctx.lang, &f.key).replace("%{value}", &f.value)),
+            large_type: false,
         }
+    }
+
+    /// The main navigation for the signed-in user's role.
+    pub fn nav(&self) -> Vec<NavLink> {
+        let Some(user) = &self.user else { return Vec::new() };
+        let path = self.path.split('?').next().unwrap_or("/");
+        let mut links = vec![("/", "nav.home"), ("/complaints", "nav.complaints"), ("/cases", "nav.cases")];
+        if matches!(user.role, Role::Staff | Role::Admin | Role::Mediator) {
+            links.push(("/print", "nav.print"));
+        }
+        if user.role == Role::Admin {
+            links.push(("/admin", "nav.admin"));
+        }
+        links.push(("/verify", "nav.verify"));
+        links
+            .into_iter()
+            .map(|(href, label)| NavLink {
+                href,
+                label,
+                current: if href == "/" { path == "/" } else { path.starts_with(href) },
+            })
+            .collect()
     }
 
     /// The message `key` in the page's language.
     pub fn t(&self, key: &str) -> String {
         i18n::t(self.lang, key)
+    }
+
+    /// The label of a code: the message `prefix.code`.
+    pub fn label(&self, prefix: &str, code: &str) -> String {
+        i18n::t(self.lang, &format!("{prefix}.{code}"))
+    }
+
+    /// A record summary with its codes (`registered → investigating`,
+    /// `visit · kept`) put into words.
+    pub fn words(&self, summary: &str) -> String {
+        const PREFIXES: [&str; 9] = [
+            "status",
+            "channel",
+            "category",
+            "outcome",
+            "agreement_kind",
+            "signer_role",
+            "visit_method",
+            "compliance",
+            "period",
+        ];
+        let mut out = String::with_capacity(summary.len());
+        let mut word = String::new();
+        let flush = |word: &mut String, out: &mut String| {
+            if !word.is_empty() {
+                let found = PREFIXES.iter().map(|p| format!("{p}.{word}")).find_map(|key| {
+                    let text = i18n::t(self.lang, &key);
+                    (text != key).then_some(text)
+                });
+                out.push_str(found.as_deref().unwrap_or(word));
+                word.clear();
+            }
+        };
+        for c in summary.chars() {
+            if c.is_ascii_lowercase() || c == '_' {
+                word.push(c);
+            } else {
+                flush(&mut word, &mut out);
+                out.push(c);
+            }
+        }
+        flush(&mut word, &mut out);
+        out
+    }
+
+    /// An article of the legal library as a citation in the page's language.
+    pub fn citation(&self, r: &crate::db::mediation::LegalReference) -> String {
+        match self.lang {
+            Lang::ZhCn => format!("《{}》第{}条", r.law_zh, r.article),
+            Lang::En => format!("{}, Art {}", r.law_en, r.article),
+        }
+    }
+
+    /// The text of an article in the page's language.
+    pub fn article_text<'a>(&self, r: &'a crate::db::mediation::LegalReference) -> &'a str {
+        match self.lang {
+            Lang::ZhCn => &r.text_zh,
+            Lang::En => &r.text_en,
+        }
+    }
+
+    /// No error (for fields of filter forms).
+    pub fn no_error(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// An RFC 3339 local time as `2026-05-20 21:40`.
+    pub fn when(&self, rfc3339: &str) -> String {
+        rfc3339.chars().take(16).collect::<String>().replace('T', " ")
     }
 
     /// A refusal in the page's language.

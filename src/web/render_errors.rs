@@ -111,7 +111,7 @@ fn error_page(
     let context = match context {
         Some(c) => c,
         None => {
-            fallback = RequestContext { lang, user: None, credential: None, csrf_token: String::new() };
+            fallback = RequestContext { lang, user: None, credential: None, csrf_token: String::new(), flash: None };
             &fallback
         }
     };

@@ -33,7 +33,14 @@ fn files(dir: &Path, ext: &str, out: &mut Vec<std::path::PathBuf>) {
 /// namespace of the message files.
 fn literal_keys(source: &str, namespaces: &BTreeSet<String>) -> Vec<String> {
     let mut found = Vec::new();
-    for piece in source.split('"').skip(1).step_by(2) {
+    let segments: Vec<&str> = source.split('"').collect();
+    for (i, piece) in segments.iter().enumerate().skip(1).step_by(2) {
+        // Audit action names (`log.record("case.create", …)`) and label
+        // prefixes (`page.label("agreement.term_field", f)`) are not messages.
+        let before = segments[i - 1].trim_end();
+        if ["record(", "action:", "label("].iter().any(|p| before.ends_with(p)) {
+            continue;
+        }
         let Some((ns, rest)) = piece.split_once('.') else { continue };
         if namespaces.contains(ns)
             && !rest.is_empty()
@@ -43,7 +50,7 @@ fn literal_keys(source: &str, namespaces: &BTreeSet<String>) -> Vec<String> {
                 .iter()
                 .any(|ext| piece.ends_with(ext))
         {
-            found.push(piece.to_owned());
+            found.push((*piece).to_owned());
         }
     }
     found

@@ -1,0 +1,100 @@
+// Hesheng: small enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  // Ask before destructive actions (the server asks again when scripts are off).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var message = form.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+    }
+  });
+
+  // Repeating rows (agreement terms, statements): add, remove, move.
+  function renumber(list) {
+    var rows = list.querySelectorAll("[data-row]");
+    rows.forEach(function (row, index) {
+      row.querySelectorAll("[data-name]").forEach(function (input) {
+        var name = input.getAttribute("data-name").replace("#", index);
+        input.name = name;
+        input.id = name;
+      });
+      row.querySelectorAll("label[data-for]").forEach(function (label) {
+        label.htmlFor = label.getAttribute("data-for").replace("#", index);
+      });
+      var number = row.querySelector("[data-number]");
+      if (number) { number.textContent = String(index + 1); }
+    });
+  }
+  document.querySelectorAll("[data-rows]").forEach(function (list) {
+    var template = document.getElementById(list.getAttribute("data-rows"));
+    var add = document.querySelector("[data-add='" + list.id + "']");
+    if (add && template) {
+      add.hidden = false;
+      add.addEventListener("click", function () {
+        list.appendChild(template.content.cloneNode(true));
+        renumber(list);
+        var rows = list.querySelectorAll("[data-row]");
+        var first = rows[rows.length - 1].querySelector("select, input, textarea");
+        if (first) { first.focus(); }
+      });
+    }
+    list.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-action]");
+      if (!button) { return; }
+      var row = button.closest("[data-row]");
+      var action = button.getAttribute("data-action");
+      if (action === "remove") { row.remove(); }
+      if (action === "up" && row.previousElementSibling) { list.insertBefore(row, row.previousElementSibling); }
+      if (action === "down" && row.nextElementSibling) { list.insertBefore(row.nextElementSibling, row); }
+      renumber(list);
+      button.focus();
+    });
+    renumber(list);
+  });
+
+  // Signature pad: draw with finger, pen or mouse; the PNG goes into a hidden field.
+  document.querySelectorAll("canvas[data-signature]").forEach(function (canvas) {
+    var field = document.getElementById(canvas.getAttribute("data-signature"));
+    var clear = document.querySelector("[data-clear='" + canvas.id + "']");
+    var ctx = canvas.getContext("2d");
+    var drawing = false;
+    var drawn = false;
+    ctx.lineWidth = 3;
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    ctx.strokeStyle = "#111";
+    function point(event) {
+      var r = canvas.getBoundingClientRect();
+      return { x: (event.clientX - r.left) * canvas.width / r.width, y: (event.clientY - r.top) * canvas.height / r.height };
+    }
+    canvas.addEventListener("pointerdown", function (event) {
+      drawing = true;
+      canvas.setPointerCapture(event.pointerId);
+      var p = point(event);
+      ctx.beginPath();
+      ctx.moveTo(p.x, p.y);
+    });
+    canvas.addEventListener("pointermove", function (event) {
+      if (!drawing) { return; }
+      var p = point(event);
+      ctx.lineTo(p.x, p.y);
+      ctx.stroke();
+      drawn = true;
+    });
+    function finish() {
+      if (drawing && drawn && field) { field.value = canvas.toDataURL("image/png"); }
+      drawing = false;
+    }
+    canvas.addEventListener("pointerup", finish);
+    canvas.addEventListener("pointercancel", finish);
+    if (clear) {
+      clear.addEventListener("click", function () {
+        ctx.clearRect(0, 0, canvas.width, canvas.height);
+        drawn = false;
+        if (field) { field.value = ""; }
+      });
+    }
+  });
+})();

@@ -1,0 +1,499 @@
+//! Case pages: the list, registering a case, the case page with its
+//! timeline and next steps, moves of the state machine, parties.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::form::FormData;
+use super::{CaseRow, Choice, FormErrors, Pager, choices, codes, done, refused, save};
+use crate::db::cases::{self, CaseFilter};
+use crate::db::complaints::{self as complaint_db, Complaint};
+use crate::db::{committees, users};
+use crate::domain::account::Role;
+use crate::domain::case::{CaseSource, CaseStatus, DisputeType, PartyRole, RiskLevel};
+use crate::print::Kind;
+use crate::web::access::{CASE_WORK, EVERYONE, FIELD_WORK, MEDIATION};
+use crate::web::case_view::{CaseView, case_view};
+use crate::web::cases::{
+    NewCaseBody, PartyBody, TransitionBody, create_case, parse_move, parse_new_case, parse_one_party,
+};
+use crate::web::complaints::audit_reveal;
+use crate::web::context::{RequestContext, SignedIn};
+use crate::web::error::{AppError, AppResult};
+use crate::web::pages::{PageContext, render};
+use crate::web::pagination::{Page, PageParams};
+use crate::web::state::AppState;
+use crate::web::views::Contacts;
+
+/// Filters of the case list.
+#[derive(Debug, Deserialize)]
+pub struct CaseListQuery {
+    status: Option<String>,
+    risk_level: Option<String>,
+    mine: Option<String>,
+    q: Option<String>,
+    cursor: Option<String>,
+}
+
+/// The case list.
+#[derive(Template)]
+#[template(path = "ui/case_list.html")]
+struct CaseListPage {
+    page: PageContext,
+    rows: Vec<CaseRow>,
+    statuses: Vec<Choice>,
+    risks: Vec<Choice>,
+    mine: bool,
+    q: String,
+    pager: Pager,
+}
+
+/// Lists cases with filters and search.
+pub async fn list_cases(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ctx: RequestContext,
+    user: SignedIn,
+    query: web::Query<CaseListQuery>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(EVERYONE)?.clone();
+    let q = query.into_inner();
+    let blank = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+    let status = blank(&q.status).and_then(|s| CaseStatus::parse(&s).ok());
+    let risk_level = blank(&q.risk_level).and_then(|s| RiskLevel::parse(&s).ok());
+    let mine = q.mine.as_deref() == Some("true");
+    let (limit, before_id) = PageParams { limit: Some(25), cursor: q.cursor.clone() }.parse()?;
+    let filter =
+        CaseFilter { status, risk_level, mediator_id: mine.then_some(user.id), q: q.q.clone(), before_id, limit };
+    let lang = ctx.lang;
+    let rows = state
+        .db(move |conn| {
+            let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;
+            Ok(cases::list(conn, user.committee_id, &filter)?.iter().map(|c| CaseRow::new(c, offset, lang)).collect())
+        })
+        .await?;
+    let page_of = Page::new(rows, limit, |r: &CaseRow| r.id);
+    let text = q.q.unwrap_or_default();
+    let params = serde_urlencoded::to_string([
+        ("status", status.map_or("", CaseStatus::code)),
+        ("risk_level", risk_level.map_or("", RiskLevel::code)),
+        ("mine", if mine { "true" } else { "" }),
+        ("q", text.as_str()),
+    ])
+    .unwrap_or_default();
+    let pager = Pager::of(&page_of, &params, q.cursor.is_some());
+    render(&CaseListPage {
+        page: PageContext::new(&ctx, &req),
+        rows: page_of.items,
+        statuses: choices(
+            lang,
+            &codes(CaseStatus::ALL, CaseStatus::code),
+            "status",
+            status.map_or("", CaseStatus::code),
+        ),
+        risks: choices(lang, &codes(RiskLevel::ALL, RiskLevel::code), "risk", risk_level.map_or("", RiskLevel::code)),
+        mine,
+        q: text,
+        pager,
+    })
+}
+
+/// Registering a case.
+#[derive(Template)]
+#[template(path = "ui/case_form.html")]
+struct CaseFormPage {
+    page: PageContext,
+    form: FormData,
+    errors: FormErrors,
+    dispute_types: Vec<Choice>,
+    sources: Vec<Choice>,
+    risks: Vec<Choice>,
+    roles: Vec<&'static str>,
+    complaints: Vec<(i64, String, bool)>,
+    mediators: Vec<(i64, String, bool)>,
+    party_rows: Vec<usize>,
+}
+
+/// What the case form needs from the database.
+struct CaseFormData {
+    complaints: Vec<Complaint>,
+    mediators: Vec<(i64, String)>,
+}
+
+impl CaseFormPage {
+    fn new(page: PageContext, form: FormData, errors: FormErrors, data: CaseFormData) -> Self {
+        let lang = page.lang;
+        let mut party_rows = form.rows("parties");
+        if party_rows.is_empty() {
+            party_rows = vec![0, 1];
+        }
+        let complaints = data
+            .complaints
+            .iter()
+            .map(|c| {
+                let label = format!("{} · {}", c.location, super::excerpt(&c.description, 30));
+                (c.id, label, form.has("complaint_ids", &c.id.to_string()))
+            })
+            .collect();
+        let mediators = data
+            .mediators
+            .into_iter()
+            .map(|(id, name)| (id, name, form.has("mediator_ids", &id.to_string())))
+            .collect();
+        Self {
+            dispute_types: choices(
+                lang,
+                &codes(DisputeType::ALL, DisputeType::code),
+                "dispute_type",
+                form.get("dispute_type"),
+            ),
+            sources: choices(lang, &codes(CaseSource::ALL, CaseSource::code), "source", form.get("source")),
+            risks: choices(lang, &codes(RiskLevel::ALL, RiskLevel::code), "risk", form.get("risk_level")),
+            roles: codes(PartyRole::ALL, PartyRole::code),
+            page,
+            form,
+            errors,
+            complaints,
+            mediators,
+            party_rows,
+        }
+    }
+}
+
+async fn case_form_data(state: &AppState, committee_id: i64, ids: Vec<i64>) -> AppResult<CaseFormData> {
+    state
+        .db(move |conn| {
+            let mut complaints = Vec::new();
+            for id in ids {
+                if let Ok(c) = complaint_db::find(conn, committee_id, id)
+                    && c.case_id.is_none()
+                {
+                    complaints.push(c);
+                }
+            }
+            let mediators = users::list(conn, committee_id)?
+                .into_iter()
+                .filter(|u| u.active && matches!(u.role(), Role::Mediator | Role::Admin))
+                .map(|u| (u.id, u.display_name))
+                .collect();
+            Ok(CaseFormData { complaints, mediators })
+        })
+        .await
+}
+
+/// Query of the new-case form: the complaints to put in it.
+#[derive(Debug, Deserialize)]
+pub struct NewCaseQuery {
+    complaints: Option<String>,
+}
+
+fn id_list(raw: &str) -> Vec<i64> {
+    raw.split(',').filter_map(|s| s.trim().parse().ok()).take(100).collect()
+}
+
+/// Shows the form to register a case, filled from the chosen complaints.
+pub async fn new_case(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ctx: RequestContext,
+    user: SignedIn,
+    query: web::Query<NewCaseQuery>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(CASE_WORK)?.clone();
+    let ids = id_list(query.complaints.as_deref().unwrap_or(""));
+    let data = case_form_data(&state, user.committee_id, ids).await?;
+    let mut form = FormData::with([
+        ("dispute_type", "neighbour"),
+        ("source", "application"),
+        ("risk_level", "yellow"),
+        ("parties[0].role", "applicant"),
+        ("parties[1].role", "respondent"),
+    ]);
+    if let Some(first) = data.complaints.first() {
+        form.set("location", first.location.clone());
+        form.set("title", format!("{}{}", first.location, ctx_title_suffix(&ctx, &first.category)));
+        let facts: Vec<String> = data.complaints.iter().map(|c| c.description.clone()).collect();
+        form.set("facts", facts.join("\n"));
+    }
+    for c in &data.complaints {
+        form.push("complaint_ids", c.id.to_string());
+    }
+    if user.role() == Role::Mediator {
+        form.push("mediator_ids", user.id.to_string());
+    }
+    render(&CaseFormPage::new(PageContext::new(&ctx, &req), form, FormErrors::none(), data))
+}
+
+fn ctx_title_suffix(ctx: &RequestContext, category: &str) -> String {
+    crate::i18n::t(ctx.lang, &format!("case.title_suffix.{category}"))
+}
+
+/// The API body of a posted case form.
+fn case_body(form: &mut FormData) -> NewCaseBody {
+    let rows = form.rows("parties");
+    let mut parties = Vec::new();
+    for i in rows {
+        let field = |f: &str| format!("parties[{i}].{f}");
+        if ["name", "phone", "address"].iter().all(|f| form.opt(&field(f)).is_none()) {
+            continue;
+        }
+        let birth_year = form.number::<i32>(&field("birth_year"));
+        parties.push(party_body(form, &field, birth_year));
+    }
+    NewCaseBody {
+        title: form.text("title"),
+        dispute_type: form.text("dispute_type"),
+        source: form.text("source"),
+        complaint_ids: form.all("complaint_ids").iter().filter_map(|s| s.parse().ok()).collect(),
+        parties,
+        risk_level: form.opt("risk_level"),
+        public_session: form.checked("public_session"),
+        facts: form.opt("facts"),
+        location: form.opt("location"),
+        registered_at: None,
+        mediator_ids: Some(form.all("mediator_ids").iter().filter_map(|s| s.parse().ok()).collect()),
+        requests: form.get("requests").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+    }
+}
+
+fn party_body(form: &FormData, field: &dyn Fn(&str) -> String, birth_year: Option<i32>) -> PartyBody {
+    PartyBody {
+        role: form.text(&field("role")),
+        name: form.text(&field("name")),
+        kind: form.opt(&field("kind")),
+        sex: form.opt(&field("sex")),
+        ethnicity: form.opt(&field("ethnicity")),
+        birth_year,
+        occupation: form.opt(&field("occupation")),
+        phone: form.opt(&field("phone")),
+        address: form.opt(&field("address")),
+        organisation: form.opt(&field("organisation")),
+        id_number: form.opt(&field("id_number")),
+        represents: form.opt(&field("represents")),
+    }
+}
+
+/// Registers a case from the form.
+pub async fn create_case_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ctx: RequestContext,
+    user: SignedIn,
+    mut form: FormData,
+) -> AppResult<HttpResponse> {
+    let user = user.require(CASE_WORK)?.clone();
+    let body = case_body(&mut form);
+    let parsed = form.finish(parse_new_case(&body, &user));
+    let writer = user.clone();
+    let saved = save(&state, ctx.lang, parsed, move |conn, new| Ok(create_case(conn, &writer, new)?.1)).await?;
+    match saved {
+        Ok(case) => Ok(done(&state, &format!("/cases/{}", case.id), "flash.case_registered", &case.number)),
+        Err(errors) => {
+            let ids = form.all("complaint_ids").iter().filter_map(|s| s.parse().ok()).collect();
+            let data = case_form_data(&state, user.committee_id, ids).await?;
+            refused(&CaseFormPage::new(PageContext::new(&ctx, &req), form, errors, data))
+        }
+    }
+}
+
+/// A button for a move of the state machine.
+#[derive(Debug, Clone)]
+pub struct MoveButton {
+    /// Target status.
+    pub to: &'static str,
+    /// Whether it needs a reason form (terminate, refer).
+    pub form: bool,
+}
+
+/// The case page.
+#[derive(Template)]
+#[template(path = "ui/case.html")]
+struct CasePage {
+    page: PageContext,
+    case: CaseView,
+    moves: Vec<MoveButton>,
+    documents: Vec<(&'static str, &'static str)>,
+    can_mediate: bool,
+    can_field_work: bool,
+    revealed: bool,
+    closed: bool,
+    errors: FormErrors,
+    form: FormData,
+    roles: Vec<&'static str>,
+}
+
+/// Query of the case page.
+#[derive(Debug, Deserialize)]
+pub struct CasePageQuery {
+    reveal: Option<String>,
+}
+
+/// Shows a case: particulars, records, agreements, documents, timeline and
+/// a button for each move the state machine allows.
+pub async fn show_case(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ctx: RequestContext,
+    user: SignedIn,
+    path: web::Path<i64>,
+    query: web::Query<CasePageQuery>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let revealed = query.reveal.as_deref() == Some("contacts");
+    case_page(&state, &req, &ctx, &user, id, revealed, FormData::new(), FormErrors::none(), false).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn case_page(
+    state: &AppState,
+    req: &HttpRequest,
+    ctx: &RequestContext,
+    user: &SignedIn,
+    id: i64,
+    revealed: bool,
+    form: FormData,
+    errors: FormErrors,
+    refusal: bool,
+) -> AppResult<HttpResponse> {
+    let user = user.require(EVERYONE)?.clone();
+    let role = user.role();
+    // Contacts are shown in full to the committee's case workers only, and audited.
+    let revealed = revealed && CASE_WORK.contains(&role);
+    let lang = ctx.lang;
+    let case = state
+        .db(move |conn| {
+            let committee = committees::find(conn, user.committee_id)?;
+            let case = cases::find(conn, committee.id, id)?;
+            let contacts = if revealed {
+                audit_reveal(conn, &user.actor(), committee.id, "case", id)?;
+                Contacts::Revealed
+            } else {
+                Contacts::Masked
+            };
+            case_view(conn, &committee, &case, contacts, lang)
+        })
+        .await?;
+    let status = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Registered);
+    let can_mediate = MEDIATION.contains(&role);
+    let moves = if CASE_WORK.contains(&role) {
+        status
+            .next()
+            .iter()
+            .map(|s| MoveButton { to: s.code(), form: matches!(s, CaseStatus::Terminated | CaseStatus::Referred) })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let has_agreement = !case.agreements.is_empty();
+    let documents = Kind::ALL
+        .into_iter()
+        .filter(|k| match k {
+            Kind::Agreement | Kind::ConfirmationApplication | Kind::FollowUp => has_agreement,
+            Kind::OralAgreement => case.agreements.iter().any(|a| a.kind == "oral"),
+            Kind::Investigation => !case.investigations.is_empty() || !case.measurements.is_empty(),
+            Kind::SessionRecord => !case.sessions.is_empty() || !case.meetings.is_empty(),
+            _ => true,
+        })
+        .map(|k| (k.code(), k.title_key()))
+        .collect();
+    let page = CasePage {
+        page: PageContext::new(ctx, req),
+        moves,
+        documents,
+        can_mediate,
+        can_field_work: FIELD_WORK.contains(&role),
+        revealed,
+        closed: status.is_closed(),
+        errors,
+        form,
+        roles: codes(PartyRole::ALL, PartyRole::code),
+        case,
+    };
+    if refusal { refused(&page) } else { render(&page) }
+}
+
+/// Moves a case (the buttons and the termination and referral forms).
+pub async fn move_case(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ctx: RequestContext,
+    user: SignedIn,
+    path: web::Path<i64>,
+    form: FormData,
+) -> AppResult<HttpResponse> {
+    let writer = user.require(CASE_WORK)?.clone();
+    let id = path.into_inner();
+    let body = TransitionBody {
+        to: form.text("to"),
+        reason: form.opt("reason"),
+        routes_explained: form.checked("routes_explained"),
+        referred_to: form.opt("referred_to"),
+    };
+    let saved = save(&state, ctx.lang, parse_move(&body), move |conn, request| {
+        Ok(cases::transition(conn, &writer.actor(), writer.committee_id, id, &request, Utc::now().naive_utc())?)
+    })
+    .await?;
+    match saved {
+        Ok(case) => {
+            let label = crate::i18n::t(ctx.lang, &format!("status.{}", case.status));
+            Ok(done(&state, &format!("/cases/{id}"), "flash.case_moved", &label))
+        }
+        Err(errors) => case_page(&state, &req, &ctx, &user, id, false, form, errors, true).await,
+    }
+}
+
+/// Adds a party from the case page.
+pub async fn add_party(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ctx: RequestContext,
+    user: SignedIn,
+    path: web::Path<i64>,
+    mut form: FormData,
+) -> AppResult<HttpResponse> {
+    let writer = user.require(CASE_WORK)?.clone();
+    let id = path.into_inner();
+    let birth_year = form.number::<i32>("party.birth_year");
+    let body = party_body(&form, &|f: &str| format!("party.{f}"), birth_year);
+    let parsed = form.finish(parse_one_party(&body).map_err(|e| prefix_fields(e, "party.")));
+    let saved = save(&state, ctx.lang, parsed, move |conn, party| {
+        Ok(cases::add_party(conn, &writer.actor(), writer.committee_id, id, &party, Utc::now().naive_utc())?)
+    })
+    .await?;
+    match saved {
+        Ok(_) => Ok(done(&state, &format!("/cases/{id}#parties"), "flash.party_added", &body.name)),
+        Err(errors) => case_page(&state, &req, &ctx, &user, id, false, form, errors, true).await,
+    }
+}
+
+/// Names refused fields as the form names them.
+pub fn prefix_fields(error: AppError, prefix: &str) -> AppError {
+    match error {
+        AppError::Validation(fields) => AppError::Validation(
+            fields
+                .into_iter()
+                .map(|mut f| {
+                    f.field = format!("{prefix}{}", f.field);
+                    f
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Takes a complaint out of a case (after confirmation).
+pub async fn detach_complaint(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    path: web::Path<(i64, i64)>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(CASE_WORK)?.clone();
+    let (case_id, complaint_id) = path.into_inner();
+    state
+        .db(move |conn| Ok(complaint_db::detach(conn, &user.actor(), user.committee_id, case_id, complaint_id)?))
+        .await?;
+    Ok(done(&state, &format!("/cases/{case_id}"), "flash.complaint_detached", &complaint_id.to_string()))
+}

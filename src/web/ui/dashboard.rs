@@ -1,0 +1,126 @@
+//! The signed-in user's start page: what needs doing today.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{TimeDelta, Utc};
+
+use super::{CaseRow, ComplaintRow};
+use crate::db::{committees, dashboard};
+use crate::domain::account::Role;
+use crate::domain::clock::{format_instant, local_date};
+use crate::web::context::{RequestContext, SignedIn};
+use crate::web::error::AppResult;
+use crate::web::pages::{PageContext, render};
+use crate::web::state::AppState;
+
+/// A follow-up is due when an effective agreement has had no visit for this long.
+pub const FOLLOW_UP_EVERY: TimeDelta = TimeDelta::days(30);
+/// Confirmation windows closing within this many days are listed.
+pub const CONFIRMATION_WARNING_DAYS: i64 = 7;
+
+/// An agreement in one of the dashboard's lists.
+#[derive(Debug, Clone)]
+pub struct AgreementRow {
+    /// Agreement.
+    pub agreement_id: i64,
+    /// Case.
+    pub case_id: i64,
+    /// Case number.
+    pub number: String,
+    /// Case title.
+    pub title: String,
+    /// The date that matters (deadline, or last visit).
+    pub date: String,
+    /// Days left (confirmation list).
+    pub days_left: i64,
+}
+
+/// The dashboard.
+#[derive(Template)]
+#[template(path = "ui/dashboard.html")]
+struct DashboardPage {
+    page: PageContext,
+    committee_name: String,
+    role_label: String,
+    triage: Vec<ComplaintRow>,
+    my_cases: Vec<CaseRow>,
+    mine_only: bool,
+    follow_ups_due: Vec<AgreementRow>,
+    confirmations: Vec<AgreementRow>,
+    breaches: Vec<CaseRow>,
+    can_triage: bool,
+}
+
+/// Shows the dashboard.
+pub async fn dashboard(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ctx: RequestContext,
+    user: SignedIn,
+) -> AppResult<HttpResponse> {
+    let user = user.0;
+    let page = PageContext::new(&ctx, &req);
+    let lang = ctx.lang;
+    let mine_only = user.role() == Role::Mediator;
+    let can_triage = matches!(user.role(), Role::Mediator | Role::Admin | Role::GridWorker);
+    let role_label = page.t(&format!("role.{}", user.role().code()));
+    let now = Utc::now().naive_utc();
+    let data = state
+        .db(move |conn| {
+            let committee = committees::find(conn, user.committee_id)?;
+            let offset = committee.utc_offset_minutes;
+            let triage = dashboard::to_triage(conn, committee.id, 20)?
+                .into_iter()
+                .map(|(c, similar)| ComplaintRow::new(&c, similar, offset, lang))
+                .collect::<Vec<_>>();
+            let open = dashboard::open_cases(conn, committee.id, mine_only.then_some(user.id), 200)?;
+            let (breached, working): (Vec<_>, Vec<_>) = open.into_iter().partition(|c| c.status == "breached");
+            let today = local_date(now, offset);
+            let mut follow_ups_due = Vec::new();
+            let mut confirmations = Vec::new();
+            for a in dashboard::effective_agreements(conn, committee.id)? {
+                let last = a.last_follow_up.or(a.effective_at).unwrap_or(now);
+                if now - last >= FOLLOW_UP_EVERY {
+                    follow_ups_due.push(AgreementRow {
+                        agreement_id: a.agreement_id,
+                        case_id: a.case_id,
+                        number: a.number.clone(),
+                        title: a.title.clone(),
+                        date: format_instant(last, offset).chars().take(10).collect(),
+                        days_left: 0,
+                    });
+                }
+                if let Some(deadline) = a.confirmation_deadline {
+                    let left = (deadline - today).num_days();
+                    if (0..=CONFIRMATION_WARNING_DAYS).contains(&left) {
+                        confirmations.push(AgreementRow {
+                            agreement_id: a.agreement_id,
+                            case_id: a.case_id,
+                            number: a.number,
+                            title: a.title,
+                            date: deadline.to_string(),
+                            days_left: left,
+                        });
+                    }
+                }
+            }
+            let rows = |cases: Vec<crate::db::cases::Case>| {
+                cases.iter().map(|c| CaseRow::new(c, offset, lang)).collect::<Vec<_>>()
+            };
+            Ok((committee.name, triage, rows(working), follow_ups_due, confirmations, rows(breached)))
+        })
+        .await?;
+    let (committee_name, triage, my_cases, follow_ups_due, confirmations, breaches) = data;
+    render(&DashboardPage {
+        page,
+        committee_name,
+        role_label,
+        triage,
+        my_cases,
+        mine_only,
+        follow_ups_due,
+        confirmations,
+        breaches,
+        can_triage,
+    })
+}
