@@ -456,6 +456,7 @@ fn choir(
             notes: Some(notes.to_owned()),
             mark_fulfilled: false,
             reported_by_party_id: None,
+            resident_answer: None,
         })
     };
     let kept =

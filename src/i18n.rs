@@ -20,6 +20,27 @@ pub fn t_invalid(lang: Lang, invalid: &Invalid) -> String {
     rust_i18n::replace_patterns(&text, &patterns, &values)
 }
 
+/// A refusal for people: arguments that are status codes (`registered`,
+/// `investigating, terminated`) are put into words.
+pub fn t_invalid_words(lang: Lang, invalid: &Invalid) -> String {
+    let args = invalid
+        .args
+        .iter()
+        .map(|(name, value)| {
+            let words: Vec<String> = value
+                .split(", ")
+                .map(|code| {
+                    let key = format!("status.{code}");
+                    let text = t(lang, &key);
+                    if text == key { code.to_owned() } else { text }
+                })
+                .collect();
+            (*name, words.join(", "))
+        })
+        .collect();
+    t_invalid(lang, &Invalid { key: invalid.key, args })
+}
+
 /// The message `key` with `%{name}` placeholders filled in.
 pub fn t_with(lang: Lang, key: &'static str, args: &[(&'static str, String)]) -> String {
     t_invalid(lang, &Invalid { key, args: args.to_vec() })

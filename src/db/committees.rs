@@ -3,6 +3,7 @@
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;
+use sha2::Digest;
 
 use super::DbConn;
 use super::audit::audited;
@@ -171,4 +172,16 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Committee>> {
 /// The committee's seal image (PNG), if configured.
 pub fn seal(conn: &mut DbConn, id: i64) -> QueryResult<Option<Vec<u8>>> {
     committee::table.find(id).select(committee::seal_png).first(conn)
+}
+
+/// Sets (or with `None` removes) the committee's seal image.
+pub fn set_seal(conn: &mut DbConn, actor: &Actor, id: i64, png: Option<&[u8]>) -> QueryResult<()> {
+    audited(conn, actor, id, |conn, log| {
+        diesel::update(committee::table.find(id))
+            .set((committee::seal_png.eq(png), committee::updated_at.eq(Utc::now().naive_utc())))
+            .execute(conn)?;
+        let digest = png.map(|p| hex::encode(sha2::Sha256::digest(p)));
+        log.record("committee.seal", "committee", id, json!({"sha256": digest}));
+        Ok(())
+    })
 }

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::cases::Case;
 use super::complaints::{self, Complaint, ComplaintFilter};
+use super::follow_ups::FollowUp;
 use super::schema::{agreement, case_mediator, follow_up, mediation_case};
 
 /// Statuses of cases still being worked on.
@@ -104,4 +105,38 @@ pub fn to_triage(conn: &mut DbConn, committee_id: i64, limit: i64) -> QueryResul
         out.push((c, similar));
     }
     Ok(out)
+}
+
+/// A party's report that an agreement is not (fully) kept.
+#[derive(Debug, Clone)]
+pub struct ResidentReport {
+    /// The follow-up recording it.
+    pub follow_up: FollowUp,
+    /// Case.
+    pub case_id: i64,
+    /// Case number.
+    pub number: String,
+    /// Case title.
+    pub title: String,
+}
+
+/// Reports of "partly" or "not kept" since `since`, newest first.
+pub fn resident_reports(
+    conn: &mut DbConn,
+    committee_id: i64,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<ResidentReport>> {
+    let rows: Vec<(FollowUp, (i64, String, String))> = follow_up::table
+        .inner_join(mediation_case::table.on(mediation_case::id.eq(follow_up::case_id)))
+        .filter(mediation_case::committee_id.eq(committee_id))
+        .filter(follow_up::resident_answer.eq_any(["partly", "not_kept"]))
+        .filter(follow_up::visited_at.ge(since))
+        .order(follow_up::id.desc())
+        .limit(50)
+        .select((FollowUp::as_select(), (mediation_case::id, mediation_case::number, mediation_case::title)))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(follow_up, (case_id, number, title))| ResidentReport { follow_up, case_id, number, title })
+        .collect())
 }

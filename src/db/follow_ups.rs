@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::agreements::{self, Agreement};
-use super::audit::audited;
+use super::audit::{AuditLog, audited};
 use super::cases;
 use super::committees::Committee;
 use super::schema::{follow_up, follow_up_observation};
@@ -50,6 +50,8 @@ pub struct FollowUp {
     pub created_by: Option<i64>,
     /// When recorded.
     pub created_at: NaiveDateTime,
+    /// What a party answered through the resident portal.
+    pub resident_answer: Option<String>,
 }
 
 /// What was observed for one term.
@@ -101,6 +103,8 @@ pub struct NewFollowUp {
     pub mark_fulfilled: bool,
     /// The party reporting through the portal.
     pub reported_by_party_id: Option<i64>,
+    /// kept, partly or not_kept, for a party's own report.
+    pub resident_answer: Option<String>,
 }
 
 /// What the follow-up found.
@@ -125,102 +129,106 @@ pub fn record(
     new: &NewFollowUp,
     now: NaiveDateTime,
 ) -> Result<FollowUpOutcome, WriteError> {
-    audited(conn, actor, committee.id, |conn, log| {
-        let (a, case) = agreements::find(conn, committee.id, agreement_id)?;
-        if !matches!(a.status(), AgreementStatus::Effective | AgreementStatus::Breached | AgreementStatus::Fulfilled) {
-            return Err(WriteError::conflict(
-                Invalid::new("conflict.follow_up_needs_effective").with("status", a.status()),
+    audited(conn, actor, committee.id, |conn, log| record_in(conn, log, actor, committee, agreement_id, new, now))
+}
+
+/// [`record`] inside a caller's audited write.
+pub fn record_in(
+    conn: &mut DbConn,
+    log: &mut AuditLog,
+    actor: &Actor,
+    committee: &Committee,
+    agreement_id: i64,
+    new: &NewFollowUp,
+    now: NaiveDateTime,
+) -> Result<FollowUpOutcome, WriteError> {
+    let (a, case) = agreements::find(conn, committee.id, agreement_id)?;
+    if !matches!(a.status(), AgreementStatus::Effective | AgreementStatus::Breached | AgreementStatus::Fulfilled) {
+        return Err(WriteError::conflict(
+            Invalid::new("conflict.follow_up_needs_effective").with("status", a.status()),
+        ));
+    }
+    let terms = agreements::content(conn, committee, &a, &case)?.terms;
+    for (i, (index, _, _)) in new.observations.iter().enumerate() {
+        if *index >= terms.len() {
+            return Err(WriteError::field(
+                format!("observations[{i}].term_index"),
+                Invalid::new("invalid.no_such_term"),
             ));
         }
-        let terms = agreements::content(conn, committee, &a, &case)?.terms;
-        for (i, (index, _, _)) in new.observations.iter().enumerate() {
-            if *index >= terms.len() {
-                return Err(WriteError::field(
-                    format!("observations[{i}].term_index"),
-                    Invalid::new("invalid.no_such_term"),
-                ));
-            }
-        }
-        let compliance: Vec<(usize, Compliance)> = terms
-            .iter()
-            .enumerate()
-            .map(|(i, term)| {
-                let obs = new.observations.iter().find(|(index, _, _)| *index == i).map(|(_, o, _)| o);
-                (i, assess(term, obs))
-            })
-            .collect();
-        let results: Vec<Compliance> = compliance.iter().map(|(_, r)| *r).collect();
-        let finding = overall(&results);
-        let row = diesel::insert_into(follow_up::table)
+    }
+    let compliance: Vec<(usize, Compliance)> = terms
+        .iter()
+        .enumerate()
+        .map(|(i, term)| {
+            let obs = new.observations.iter().find(|(index, _, _)| *index == i).map(|(_, o, _)| o);
+            (i, assess(term, obs))
+        })
+        .collect();
+    let results: Vec<Compliance> = compliance.iter().map(|(_, r)| *r).collect();
+    let finding = overall(&results);
+    let row = diesel::insert_into(follow_up::table)
+        .values((
+            follow_up::agreement_id.eq(a.id),
+            follow_up::case_id.eq(case.id),
+            follow_up::visited_at.eq(new.visited_at),
+            follow_up::visitor.eq(&new.visitor),
+            follow_up::method.eq(new.method.code()),
+            follow_up::satisfaction.eq(new.satisfaction),
+            follow_up::lawsuit.eq(new.lawsuit),
+            follow_up::risk_signs.eq(&new.risk_signs),
+            follow_up::measures.eq(&new.measures),
+            follow_up::notes.eq(&new.notes),
+            follow_up::overall.eq(finding.code()),
+            follow_up::reported_by_party_id.eq(new.reported_by_party_id),
+            follow_up::resident_answer.eq(&new.resident_answer),
+            follow_up::created_by.eq(actor.id),
+            follow_up::created_at.eq(now),
+        ))
+        .returning(follow_up::id)
+        .get_result::<i64>(conn)
+        .and_then(|id| follow_up::table.find(id).select(FollowUp::as_select()).first(conn))?;
+    for (index, obs, note) in &new.observations {
+        diesel::insert_into(follow_up_observation::table)
             .values((
-                follow_up::agreement_id.eq(a.id),
-                follow_up::case_id.eq(case.id),
-                follow_up::visited_at.eq(new.visited_at),
-                follow_up::visitor.eq(&new.visitor),
-                follow_up::method.eq(new.method.code()),
-                follow_up::satisfaction.eq(new.satisfaction),
-                follow_up::lawsuit.eq(new.lawsuit),
-                follow_up::risk_signs.eq(&new.risk_signs),
-                follow_up::measures.eq(&new.measures),
-                follow_up::notes.eq(&new.notes),
-                follow_up::overall.eq(finding.code()),
-                follow_up::reported_by_party_id.eq(new.reported_by_party_id),
-                follow_up::created_by.eq(actor.id),
-                follow_up::created_at.eq(now),
+                follow_up_observation::follow_up_id.eq(row.id),
+                follow_up_observation::term_position.eq(i32::try_from(index + 1).unwrap_or(i32::MAX)),
+                follow_up_observation::observed_end.eq(obs.observed_end.map(|t| t.to_string())),
+                follow_up_observation::measured_db.eq(obs.measured_db),
+                follow_up_observation::indicative.eq(obs.indicative),
+                follow_up_observation::reported_result.eq(obs.reported.map(Compliance::code)),
+                follow_up_observation::note.eq(note),
+                follow_up_observation::result.eq(compliance[*index].1.code()),
             ))
-            .returning(follow_up::id)
-            .get_result::<i64>(conn)
-            .and_then(|id| follow_up::table.find(id).select(FollowUp::as_select()).first(conn))?;
-        for (index, obs, note) in &new.observations {
-            diesel::insert_into(follow_up_observation::table)
-                .values((
-                    follow_up_observation::follow_up_id.eq(row.id),
-                    follow_up_observation::term_position.eq(i32::try_from(index + 1).unwrap_or(i32::MAX)),
-                    follow_up_observation::observed_end.eq(obs.observed_end.map(|t| t.to_string())),
-                    follow_up_observation::measured_db.eq(obs.measured_db),
-                    follow_up_observation::indicative.eq(obs.indicative),
-                    follow_up_observation::reported_result.eq(obs.reported.map(Compliance::code)),
-                    follow_up_observation::note.eq(note),
-                    follow_up_observation::result.eq(compliance[*index].1.code()),
-                ))
-                .execute(conn)?;
+            .execute(conn)?;
+    }
+    log.record(
+        "follow_up.create",
+        "follow_up",
+        row.id,
+        json!({
+            "agreement_id": a.id,
+            "method": row.method,
+            "overall": row.overall,
+            "compliance": compliance.iter().map(|(i, r)| json!({"term_index": i, "result": r.code()})).collect::<Vec<_>>(),
+            "satisfaction": row.satisfaction,
+        }),
+    );
+    if finding == Compliance::Breached {
+        if a.status() == AgreementStatus::Effective || a.status() == AgreementStatus::Fulfilled {
+            agreements::set_status(conn, log, a.id, AgreementStatus::Breached, now)?;
         }
-        log.record(
-            "follow_up.create",
-            "follow_up",
-            row.id,
-            json!({
-                "agreement_id": a.id,
-                "method": row.method,
-                "overall": row.overall,
-                "compliance": compliance.iter().map(|(i, r)| json!({"term_index": i, "result": r.code()})).collect::<Vec<_>>(),
-                "satisfaction": row.satisfaction,
-            }),
-        );
-        if finding == Compliance::Breached {
-            if a.status() == AgreementStatus::Effective || a.status() == AgreementStatus::Fulfilled {
-                agreements::set_status(conn, log, a.id, AgreementStatus::Breached, now)?;
-            }
-            if case.status().next().contains(&CaseStatus::Breached) {
-                cases::set_status(
-                    conn,
-                    log,
-                    actor,
-                    &case,
-                    CaseStatus::Breached,
-                    Some("follow-up found a breach"),
-                    now,
-                )?;
-            }
-        } else if finding == Compliance::Kept && new.mark_fulfilled && a.status() == AgreementStatus::Effective {
-            agreements::set_status(conn, log, a.id, AgreementStatus::Fulfilled, now)?;
-            if case.status().next().contains(&CaseStatus::Fulfilled) {
-                cases::set_status(conn, log, actor, &case, CaseStatus::Fulfilled, None, now)?;
-            }
+        if case.status().next().contains(&CaseStatus::Breached) {
+            cases::set_status(conn, log, actor, &case, CaseStatus::Breached, Some("follow-up found a breach"), now)?;
         }
-        let agreement = agreements::find(conn, committee.id, a.id)?.0;
-        Ok(FollowUpOutcome { follow_up: row, compliance, agreement })
-    })
+    } else if finding == Compliance::Kept && new.mark_fulfilled && a.status() == AgreementStatus::Effective {
+        agreements::set_status(conn, log, a.id, AgreementStatus::Fulfilled, now)?;
+        if case.status().next().contains(&CaseStatus::Fulfilled) {
+            cases::set_status(conn, log, actor, &case, CaseStatus::Fulfilled, None, now)?;
+        }
+    }
+    let agreement = agreements::find(conn, committee.id, a.id)?.0;
+    Ok(FollowUpOutcome { follow_up: row, compliance, agreement })
 }
 
 /// Follow-ups of a case, oldest first.

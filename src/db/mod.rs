@@ -13,6 +13,8 @@ pub mod follow_ups;
 pub mod investigations;
 pub mod mediation;
 pub mod parties;
+pub mod portal;
+pub mod printing;
 pub mod schema;
 pub mod settings;
 pub mod sign_in;

@@ -394,6 +394,7 @@ diesel::table! {
         reported_by_party_id -> Nullable<BigInt>,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        resident_answer -> Nullable<Text>,
     }
 }
 
@@ -426,6 +427,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    print_request (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        case_id -> BigInt,
+        kind -> Text,
+        copies -> Integer,
+        note -> Nullable<Text>,
+        requested_by -> Nullable<BigInt>,
+        requested_at -> Timestamp,
+        job_id -> Nullable<BigInt>,
+        printed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    print_job (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        status -> Text,
+        total -> Integer,
+        done -> Integer,
+        pages -> Integer,
+        items -> Text,
+        pdf -> Nullable<Binary>,
+        error -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    document_copy (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        case_id -> BigInt,
+        kind -> Text,
+        copies -> Integer,
+        pages -> Integer,
+        sha256 -> Text,
+        job_id -> Nullable<BigInt>,
+        printed_by -> Nullable<BigInt>,
+        printed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(app_user -> committee (committee_id));
 diesel::joinable!(web_session -> app_user (user_id));
 diesel::joinable!(api_token -> app_user (user_id));
@@ -442,6 +490,8 @@ diesel::joinable!(session_reference -> legal_reference (legal_reference_id));
 diesel::joinable!(meeting_reference -> legal_reference (legal_reference_id));
 diesel::joinable!(agreement -> mediation_case (case_id));
 diesel::joinable!(follow_up -> agreement (agreement_id));
+diesel::joinable!(print_request -> mediation_case (case_id));
+diesel::joinable!(document_copy -> mediation_case (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     committee,
@@ -473,4 +523,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     follow_up,
     follow_up_observation,
     document_archive,
+    print_request,
+    print_job,
+    document_copy,
 );

@@ -145,3 +145,19 @@ pub fn set_language(conn: &mut DbConn, user: &User, lang: Lang) -> QueryResult<(
         Ok(())
     })
 }
+
+/// Lets a user of `committee_id` sign in, or stops them; their open
+/// sessions end at their next request.
+pub fn set_active(conn: &mut DbConn, actor: &Actor, committee_id: i64, id: i64, active: bool) -> QueryResult<()> {
+    audited(conn, actor, committee_id, |conn, log| {
+        let changed =
+            diesel::update(app_user::table.filter(app_user::id.eq(id).and(app_user::committee_id.eq(committee_id))))
+                .set(app_user::active.eq(active))
+                .execute(conn)?;
+        if changed == 0 {
+            return Err(DieselError::NotFound);
+        }
+        log.record("user.set_active", "user", id, json!({"active": active}));
+        Ok(())
+    })
+}

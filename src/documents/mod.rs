@@ -11,6 +11,7 @@ pub mod fonts;
 pub mod forms;
 pub mod investigation;
 pub mod layout;
+pub mod merge;
 pub mod model;
 pub mod oral_agreement;
 pub mod pdf;

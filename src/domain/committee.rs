@@ -224,6 +224,28 @@ fn clock_or(raw: Option<&str>, default: ClockTime) -> Result<ClockTime, Invalid>
     }
 }
 
+/// Largest seal image accepted.
+pub const MAX_SEAL_BYTES: usize = 2 * 1024 * 1024;
+
+/// Checks an uploaded seal image: at most 2 MB, a PNG that decodes
+/// completely (every chunk and checksum), 100 to 2000 pixels a side.
+/// Returns its width and height.
+pub fn check_seal_png(bytes: &[u8]) -> Result<(u32, u32), Invalid> {
+    if bytes.len() > MAX_SEAL_BYTES {
+        return Err(Invalid::new("invalid.seal_too_large").with("max", "2 MB"));
+    }
+    let not_png = || Invalid::new("invalid.seal_not_png");
+    let decoder = png::Decoder::new_with_limits(std::io::Cursor::new(bytes), png::Limits { bytes: 64 * 1024 * 1024 });
+    let mut reader = decoder.read_info().map_err(|_| not_png())?;
+    let (width, height) = (reader.info().width, reader.info().height);
+    if !(100..=2000).contains(&width) || !(100..=2000).contains(&height) {
+        return Err(Invalid::new("invalid.seal_dimensions"));
+    }
+    let mut buffer = vec![0; reader.output_buffer_size().ok_or_else(not_png)?];
+    reader.next_frame(&mut buffer).map_err(|_| not_png())?;
+    Ok((width, height))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,5 +305,29 @@ mod tests {
         assert_eq!(settings.night, NightWindow::default());
         assert_eq!(settings.number_pattern, NumberPattern::default());
         assert_eq!(settings.language, Lang::ZhCn);
+    }
+
+    fn png_of(width: u32, height: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(png::ColorType::Rgba);
+        let mut writer = encoder.write_header().expect("header");
+        writer.write_image_data(&vec![200; (width * height * 4) as usize]).expect("data");
+        writer.finish().expect("finish");
+        out
+    }
+
+    #[test]
+    fn a_seal_must_be_a_whole_png_of_a_sensible_size() {
+        let good = png_of(300, 300);
+        assert_eq!(check_seal_png(&good), Ok((300, 300)));
+        assert_eq!(check_seal_png(&good[..good.len() - 20]).map_err(|e| e.key), Err("invalid.seal_not_png"));
+        let mut corrupt = good.clone();
+        let middle = corrupt.len() / 2;
+        corrupt[middle] ^= 0xff;
+        assert!(check_seal_png(&corrupt).is_err(), "a damaged chunk fails its checksum");
+        assert_eq!(check_seal_png(&png_of(40, 40)).map_err(|e| e.key), Err("invalid.seal_dimensions"));
+        assert_eq!(check_seal_png(b"GIF89a not a png").map_err(|e| e.key), Err("invalid.seal_not_png"));
+        assert_eq!(check_seal_png(&vec![0; MAX_SEAL_BYTES + 1]).map_err(|e| e.key), Err("invalid.seal_too_large"));
     }
 }

@@ -76,7 +76,8 @@ impl From<Committee> for CommitteeView {
     }
 }
 
-fn settings_of(body: &NewCommitteeBody) -> AppResult<CommitteeSettings> {
+/// Checks committee settings.
+pub fn settings_of(body: &NewCommitteeBody) -> AppResult<CommitteeSettings> {
     CommitteeSettings::parse(&CommitteeInput {
         name: &body.name,
         abbreviation: &body.abbreviation,

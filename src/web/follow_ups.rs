@@ -169,6 +169,7 @@ pub fn parse_follow_up(body: &FollowUpBody, user: &User) -> AppResult<NewFollowU
             notes,
             mark_fulfilled: body.mark_fulfilled,
             reported_by_party_id: None,
+            resident_answer: None,
         }),
         _ => None,
     })

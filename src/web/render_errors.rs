@@ -57,6 +57,8 @@ pub async fn render_errors(
     let path = request.path();
     let mut response = if is_api(path) || path == "/healthz" {
         problem_json(status, &report, lang)
+    } else if status == StatusCode::UNAUTHORIZED && path.starts_with("/portal") {
+        HttpResponse::SeeOther().insert_header((header::LOCATION, "/portal/login")).finish()
     } else if status == StatusCode::UNAUTHORIZED {
         let next = request.uri().path_and_query().map_or("/", |p| p.as_str());
         let target = format!("/login?next={}", percent_encode(next));

@@ -63,18 +63,9 @@ impl From<User> for UserView {
     }
 }
 
-/// Creates a user.
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
-    request_body = NewUserBody,
-    responses((status = 201, body = UserView), (status = 403, content_type = "application/problem+json"),
-        (status = 409, description = "Username taken", content_type = "application/problem+json"),
-        (status = 422, content_type = "application/problem+json")))]
-pub async fn create_user(
-    state: web::Data<AppState>,
-    user: SignedIn,
-    ApiJson(body): ApiJson<NewUserBody>,
-) -> AppResult<HttpResponse> {
-    let admin = user.require(&[Role::Admin])?.clone();
+/// Checks and creates a user for `admin`: the password is hashed on the
+/// blocking pool; a taken name is a conflict.
+pub async fn create_checked(state: &AppState, admin: &User, body: NewUserBody) -> AppResult<User> {
     let committee_id = body.committee_id.unwrap_or(admin.committee_id);
     if committee_id != admin.committee_id && !is_root_admin(admin.role(), admin.committee_id) {
         return Err(AppError::Forbidden);
@@ -108,6 +99,22 @@ pub async fn create_user(
             Err(CreateUserError::Db(e)) => Err(e.into()),
         })
         .await?;
+    Ok(created)
+}
+
+/// Creates a user.
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
+    request_body = NewUserBody,
+    responses((status = 201, body = UserView), (status = 403, content_type = "application/problem+json"),
+        (status = 409, description = "Username taken", content_type = "application/problem+json"),
+        (status = 422, content_type = "application/problem+json")))]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    ApiJson(body): ApiJson<NewUserBody>,
+) -> AppResult<HttpResponse> {
+    let admin = user.require(&[Role::Admin])?.clone();
+    let created = create_checked(&state, &admin, body).await?;
     Ok(HttpResponse::Created().json(UserView::from(created)))
 }
 

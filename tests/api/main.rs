@@ -19,6 +19,7 @@ mod health;
 mod locales;
 mod migrations;
 mod openapi;
+mod pages;
 mod pdf_tools;
 mod pool;
 mod sessions;

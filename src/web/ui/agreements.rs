@@ -347,6 +347,12 @@ pub async fn edit_agreement(
         .db(move |conn| {
             let committee = committees::find(conn, user.committee_id)?;
             let (a, case) = agreements::find(conn, committee.id, id)?;
+            if a.status() != crate::domain::agreement::AgreementStatus::Draft {
+                return Err(AppError::Conflict {
+                    problem: crate::domain::Invalid::new("conflict.agreement_not_draft").with("status", &a.status),
+                    extra: None,
+                });
+            }
             Ok((CaseHead::of(&case), form_of(&agreement_view(conn, &committee, &a, lang)?)))
         })
         .await?;

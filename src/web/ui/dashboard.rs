@@ -35,6 +35,25 @@ pub struct AgreementRow {
     pub days_left: i64,
 }
 
+/// A party's report through the portal.
+#[derive(Debug, Clone)]
+pub struct ReportRow {
+    /// Case.
+    pub case_id: i64,
+    /// Case number.
+    pub number: String,
+    /// Case title.
+    pub title: String,
+    /// partly / not_kept.
+    pub answer: String,
+    /// Who reported.
+    pub by: String,
+    /// When, local.
+    pub at: String,
+    /// In their words.
+    pub note: String,
+}
+
 /// The dashboard.
 #[derive(Template)]
 #[template(path = "ui/dashboard.html")]
@@ -48,6 +67,7 @@ struct DashboardPage {
     follow_ups_due: Vec<AgreementRow>,
     confirmations: Vec<AgreementRow>,
     breaches: Vec<CaseRow>,
+    reports: Vec<ReportRow>,
     can_triage: bool,
 }
 
@@ -107,10 +127,22 @@ pub async fn dashboard(
             let rows = |cases: Vec<crate::db::cases::Case>| {
                 cases.iter().map(|c| CaseRow::new(c, offset, lang)).collect::<Vec<_>>()
             };
-            Ok((committee.name, triage, rows(working), follow_ups_due, confirmations, rows(breached)))
+            let reports = dashboard::resident_reports(conn, committee.id, now - TimeDelta::days(60))?
+                .into_iter()
+                .map(|r| ReportRow {
+                    case_id: r.case_id,
+                    number: r.number,
+                    title: r.title,
+                    answer: r.follow_up.resident_answer.clone().unwrap_or_default(),
+                    by: r.follow_up.visitor.clone(),
+                    at: super::short_time(r.follow_up.visited_at, offset),
+                    note: r.follow_up.notes.clone().unwrap_or_default(),
+                })
+                .collect::<Vec<_>>();
+            Ok((committee.name, triage, rows(working), follow_ups_due, confirmations, rows(breached), reports))
         })
         .await?;
-    let (committee_name, triage, my_cases, follow_ups_due, confirmations, breaches) = data;
+    let (committee_name, triage, my_cases, follow_ups_due, confirmations, breaches, reports) = data;
     render(&DashboardPage {
         page,
         committee_name,
@@ -121,6 +153,7 @@ pub async fn dashboard(
         follow_ups_due,
         confirmations,
         breaches,
+        reports,
         can_triage,
     })
 }

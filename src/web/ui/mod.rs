@@ -1,13 +1,13 @@
 //! The pages people use: forms and lists over the case records.
 
-// pub mod admin;
+pub mod admin;
 pub mod agreements;
 pub mod cases;
 pub mod complaints;
 pub mod dashboard;
 pub mod form;
-// pub mod portal;
-// pub mod print;
+pub mod portal;
+pub mod print;
 pub mod records;
 
 use actix_web::HttpResponse;
@@ -24,7 +24,7 @@ use crate::db::cases::Case;
 use crate::db::complaints::Complaint;
 use crate::domain::clock::local;
 use crate::domain::language::Lang;
-use crate::i18n::{t, t_invalid};
+use crate::i18n::{t, t_invalid_words};
 use chrono::NaiveDateTime;
 
 /// The errors of a form, by field, in the reader's language.
@@ -41,7 +41,7 @@ impl FormErrors {
 
     /// The errors of a refused submission.
     pub fn from_fields(lang: Lang, fields: &[FieldError]) -> Self {
-        Self { errors: fields.iter().map(|f| (f.field.clone(), t_invalid(lang, &f.problem))).collect() }
+        Self { errors: fields.iter().map(|f| (f.field.clone(), t_invalid_words(lang, &f.problem))).collect() }
     }
 
     /// The message for a field (first error whose name starts with it).
@@ -73,7 +73,7 @@ pub fn form_errors<T>(result: AppResult<T>, lang: Lang) -> AppResult<Result<T, F
         Err(AppError::Validation(fields)) => Ok(Err(FormErrors::from_fields(lang, &fields))),
         // A refusal of the record's state is shown above the form.
         Err(AppError::Conflict { problem, .. }) => {
-            Ok(Err(FormErrors { errors: vec![(String::from("main"), t_invalid(lang, &problem))] }))
+            Ok(Err(FormErrors { errors: vec![(String::from("main"), t_invalid_words(lang, &problem))] }))
         }
         Err(other) => Err(other),
     }

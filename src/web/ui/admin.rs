@@ -1,0 +1,254 @@
+//! Administration: the committee's users and its settings, seal included.
+
+use actix_multipart::form::MultipartForm;
+use actix_multipart::form::bytes::Bytes as FileBytes;
+use actix_multipart::form::text::Text;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::form::FormData;
+use super::{Choice, FormErrors, choices, codes, done, form_errors, refused};
+use crate::db::committees::{self, Committee};
+use crate::db::users::{self, User};
+use crate::domain::account::Role;
+use crate::domain::committee::{ZoneClass, check_seal_png};
+use crate::domain::language::Lang;
+use crate::web::committees::{NewCommitteeBody, settings_of};
+use crate::web::context::{RequestContext, SignedIn};
+use crate::web::error::{AppError, AppResult};
+use crate::web::pages::{PageContext, render};
+use crate::web::state::AppState;
+use crate::web::users::{NewUserBody, create_checked};
+
+const ADMIN: &[Role] = &[Role::Admin];
+
+/// The users page.
+#[derive(Template)]
+#[template(path = "ui/admin_users.html")]
+struct UsersPage {
+    page: PageContext,
+    users: Vec<User>,
+    me: i64,
+    form: FormData,
+    errors: FormErrors,
+    roles: Vec<Choice>,
+}
+
+async fn users_page(
+    state: &AppState,
+    req: &HttpRequest,
+    ctx: &RequestContext,
+    admin: &User,
+    form: FormData,
+    errors: FormErrors,
+) -> AppResult<HttpResponse> {
+    let committee_id = admin.committee_id;
+    let list = state.db(move |conn| Ok(users::list(conn, committee_id)?)).await?;
+    let roles = choices(ctx.lang, &codes(&Role::ALL, Role::code), "role", form.get("role"));
+    let page = UsersPage { page: PageContext::new(ctx, req), users: list, me: admin.id, form, errors, roles };
+    if page.errors.any() { refused(&page) } else { render(&page) }
+}
+
+/// Lists the committee's users, with the form to add one.
+pub async fn show_users(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ctx: RequestContext,
+    user: SignedIn,
+) -> AppResult<HttpResponse> {
+    let admin = user.require(ADMIN)?.clone();
+    let form = FormData::with([("role", "mediator")]);
+    users_page(&state, &req, &ctx, &admin, form, FormErrors::none()).await
+}
+
+/// Adds a user.
+pub async fn create_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ctx: RequestContext,
+    user: SignedIn,
+    mut form: FormData,
+) -> AppResult<HttpResponse> {
+    let admin = user.require(ADMIN)?.clone();
+    let body = NewUserBody {
+        username: form.text("username"),
+        display_name: form.opt("display_name"),
+        role: form.text("role"),
+        password: form.text("password"),
+        committee_id: None,
+    };
+    // The password is never shown again.
+    form.set("password", "");
+    match form_errors(create_checked(&state, &admin, body).await, ctx.lang)? {
+        Ok(created) => Ok(done(&state, "/admin", "flash.user_created", &created.username)),
+        Err(errors) => users_page(&state, &req, &ctx, &admin, form, errors).await,
+    }
+}
+
+/// Lets a user sign in again, or stops them (after confirmation).
+pub async fn set_active(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    path: web::Path<i64>,
+    form: FormData,
+) -> AppResult<HttpResponse> {
+    let admin = user.require(ADMIN)?.clone();
+    let id = path.into_inner();
+    if id == admin.id {
+        return Err(AppError::Forbidden);
+    }
+    let active = form.checked("active");
+    let name = state
+        .db(move |conn| {
+            users::set_active(conn, &admin.actor(), admin.committee_id, id, active)?;
+            Ok(users::find(conn, id)?.username)
+        })
+        .await?;
+    let key = if active { "flash.user_activated" } else { "flash.user_deactivated" };
+    Ok(done(&state, "/admin", key, &name))
+}
+
+/// The committee settings page.
+#[derive(Template)]
+#[template(path = "ui/admin_committee.html")]
+struct CommitteePage {
+    page: PageContext,
+    has_seal: bool,
+    form: FormData,
+    errors: FormErrors,
+    seal_error: Option<String>,
+    zones: Vec<Choice>,
+    languages: Vec<Choice>,
+}
+
+fn form_of(c: &Committee) -> FormData {
+    FormData::with([
+        ("name", c.name.clone()),
+        ("abbreviation", c.abbreviation.clone()),
+        ("number_pattern", c.number_pattern.clone()),
+        ("zone_class", c.zone_class.clone()),
+        ("night_start", c.night_start.clone()),
+        ("night_end", c.night_end.clone()),
+        ("language", c.language.clone()),
+        ("retention_years", c.retention_years.to_string()),
+    ])
+}
+
+async fn committee_page(
+    state: &AppState,
+    req: &HttpRequest,
+    ctx: &RequestContext,
+    admin: &User,
+    form: Option<FormData>,
+    errors: FormErrors,
+    seal_error: Option<String>,
+) -> AppResult<HttpResponse> {
+    let committee_id = admin.committee_id;
+    let (committee, has_seal) = state
+        .db(move |conn| Ok((committees::find(conn, committee_id)?, committees::seal(conn, committee_id)?.is_some())))
+        .await?;
+    let form = form.unwrap_or_else(|| form_of(&committee));
+    let lang = ctx.lang;
+    let zones = choices(lang, &codes(&ZoneClass::ALL, ZoneClass::code), "zone_class", form.get("zone_class"));
+    let languages = Lang::ALL
+        .iter()
+        .map(|l| Choice {
+            value: l.code().into(),
+            label: l.native_name().into(),
+            selected: form.get("language") == l.code(),
+        })
+        .collect();
+    let page = CommitteePage { page: PageContext::new(ctx, req), has_seal, form, errors, seal_error, zones, languages };
+    if page.errors.any() || page.seal_error.is_some() { refused(&page) } else { render(&page) }
+}
+
+/// Shows the committee's settings.
+pub async fn show_committee(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ctx: RequestContext,
+    user: SignedIn,
+) -> AppResult<HttpResponse> {
+    let admin = user.require(ADMIN)?.clone();
+    committee_page(&state, &req, &ctx, &admin, None, FormErrors::none(), None).await
+}
+
+/// Saves the committee's settings; its local time offset is kept.
+pub async fn save_committee(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ctx: RequestContext,
+    user: SignedIn,
+    mut form: FormData,
+) -> AppResult<HttpResponse> {
+    let admin = user.require(ADMIN)?.clone();
+    let body = NewCommitteeBody {
+        name: form.text("name"),
+        abbreviation: form.text("abbreviation"),
+        zone_class: form.text("zone_class"),
+        night_start: form.opt("night_start"),
+        night_end: form.opt("night_end"),
+        number_pattern: form.opt("number_pattern"),
+        language: form.opt("language"),
+        retention_years: form.number("retention_years"),
+    };
+    let parsed = form.finish(settings_of(&body));
+    let actor = admin.actor();
+    let id = admin.committee_id;
+    let saved = super::save(&state, ctx.lang, parsed, move |conn, mut settings| {
+        settings.utc_offset_minutes = committees::find(conn, id)?.utc_offset_minutes;
+        committees::update(conn, &actor, id, &settings)?;
+        Ok(settings.name)
+    })
+    .await?;
+    match saved {
+        Ok(name) => Ok(done(&state, "/admin/committee", "flash.committee_saved", &name)),
+        Err(errors) => committee_page(&state, &req, &ctx, &admin, Some(form), errors, None).await,
+    }
+}
+
+/// An uploaded seal.
+#[derive(Debug, MultipartForm)]
+pub struct SealForm {
+    /// The PNG.
+    #[multipart(limit = "3MB")]
+    pub seal: FileBytes,
+    /// The CSRF token (checked by the middleware).
+    pub csrf_token: Option<Text<String>>,
+}
+
+/// Stores the committee's seal image after checking its content.
+pub async fn upload_seal(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ctx: RequestContext,
+    user: SignedIn,
+    MultipartForm(form): MultipartForm<SealForm>,
+) -> AppResult<HttpResponse> {
+    let admin = user.require(ADMIN)?.clone();
+    let png = form.seal.data.to_vec();
+    if let Err(problem) = check_seal_png(&png) {
+        let message = crate::i18n::t_invalid(ctx.lang, &problem);
+        return committee_page(&state, &req, &ctx, &admin, None, FormErrors::none(), Some(message)).await;
+    }
+    let actor = admin.actor();
+    let id = admin.committee_id;
+    state.db(move |conn| Ok(committees::set_seal(conn, &actor, id, Some(&png))?)).await?;
+    Ok(done(&state, "/admin/committee", "flash.seal_saved", ""))
+}
+
+/// Removes the seal image (after confirmation).
+pub async fn remove_seal(state: web::Data<AppState>, user: SignedIn) -> AppResult<HttpResponse> {
+    let admin = user.require(ADMIN)?.clone();
+    let actor = admin.actor();
+    let id = admin.committee_id;
+    state.db(move |conn| Ok(committees::set_seal(conn, &actor, id, None)?)).await?;
+    Ok(done(&state, "/admin/committee", "flash.seal_removed", ""))
+}
+
+/// The seal image, for the settings page.
+pub async fn seal_image(state: web::Data<AppState>, user: SignedIn) -> AppResult<HttpResponse> {
+    let id = user.require(ADMIN)?.committee_id;
+    let png = state.db(move |conn| Ok(committees::seal(conn, id)?)).await?.ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok().content_type("image/png").insert_header(("Cache-Control", "private, no-store")).body(png))
+}

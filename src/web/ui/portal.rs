@@ -1,0 +1,388 @@
+//! The resident portal: a party signs in with the access code printed on
+//! their receipt and the last four digits of their phone, and sees their
+//! own cases and agreements in plain language — nothing of anyone else.
+
+use actix_web::cookie::time::Duration;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{TimeDelta, Utc};
+use futures_util::future::LocalBoxFuture;
+
+use super::done;
+use super::form::FormData;
+use crate::db::parties::Party;
+use crate::db::{agreements, committees, portal, sign_in};
+use crate::domain::audit::Actor;
+use crate::domain::clock::local_date;
+use crate::domain::throttle::{PER_ACCOUNT, PER_ADDRESS, ThrottleRule};
+use crate::i18n::t;
+use crate::print::{self, PrintSettings};
+use crate::web::auth::client_address;
+use crate::web::context::RequestContext;
+use crate::web::cookies::CookieName;
+use crate::web::documents::{DocumentQuery, pdf_response, settings};
+use crate::web::error::{AppError, AppResult};
+use crate::web::pages::{PageContext, render, render_with_status};
+use crate::web::state::{AppState, state_of};
+
+/// How long a portal sign-in lasts.
+pub const PORTAL_SESSION: TimeDelta = TimeDelta::hours(2);
+
+/// The signed-in resident, from the portal cookie (`party|issued|large`).
+#[derive(Debug, Clone)]
+pub struct Resident {
+    /// The party.
+    pub party: Party,
+    /// Large type chosen.
+    pub large_type: bool,
+    issued: i64,
+}
+
+impl Resident {
+    /// Who the resident is in the audit chain.
+    pub fn actor(&self) -> Actor {
+        Actor { id: None, name: format!("party:{}", self.party.id) }
+    }
+
+    fn cookie_value(party_id: i64, issued: i64, large: bool) -> String {
+        format!("{party_id}|{issued}|{}", u8::from(large))
+    }
+}
+
+impl FromRequest for Resident {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, AppResult<Self>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = state_of(&req)?;
+            let raw = state.cookies.read(&req, CookieName::Portal).ok_or(AppError::Unauthorized)?;
+            let mut parts = raw.split('|');
+            let party_id: i64 = parts.next().and_then(|p| p.parse().ok()).ok_or(AppError::Unauthorized)?;
+            let issued: i64 = parts.next().and_then(|p| p.parse().ok()).ok_or(AppError::Unauthorized)?;
+            let large_type = parts.next() == Some("1");
+            if Utc::now().timestamp() - issued > PORTAL_SESSION.num_seconds() {
+                return Err(AppError::Unauthorized);
+            }
+            let party = state.db(move |conn| Ok(portal::party(conn, party_id)?)).await.map_err(|e| match e {
+                AppError::NotFound => AppError::Unauthorized,
+                other => other,
+            })?;
+            Ok(Resident { party, large_type, issued })
+        })
+    }
+}
+
+fn page_for(ctx: &RequestContext, req: &HttpRequest, resident: Option<&Resident>) -> PageContext {
+    let mut page = PageContext::new(ctx, req);
+    page.large_type = resident.is_some_and(|r| r.large_type);
+    page
+}
+
+/// The portal sign-in page.
+#[derive(Template)]
+#[template(path = "portal/login.html")]
+struct LoginPage {
+    page: PageContext,
+    code: String,
+    error: Option<String>,
+}
+
+/// Shows the portal sign-in form.
+pub async fn login_form(req: HttpRequest, ctx: RequestContext) -> AppResult<HttpResponse> {
+    render(&LoginPage { page: page_for(&ctx, &req, None), code: String::new(), error: None })
+}
+
+/// An access code as typed: letters and digits, upper case.
+fn normalise_code(raw: &str) -> String {
+    raw.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_uppercase()
+}
+
+/// Signs a resident in. Wrong code and wrong digits get the same answer;
+/// failures are throttled per code and per address.
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ctx: RequestContext,
+    form: FormData,
+) -> AppResult<HttpResponse> {
+    let code = normalise_code(form.get("code"));
+    let last4: String = form.get("phone_last4").chars().filter(char::is_ascii_digit).collect();
+    let code_key = format!("portal:{code}");
+    let address_key = format!("addr:{}", client_address(&req, &state));
+    let (keys, lookup) = ((code_key.clone(), address_key.clone()), code.clone());
+    let outcome = state
+        .db(move |conn| {
+            let now = Utc::now().naive_utc();
+            let wait = |rule: ThrottleRule, s: Option<(i32, chrono::NaiveDateTime)>| {
+                s.and_then(|(failures, start)| rule.retry_after(failures, start, now))
+            };
+            let blocked = wait(PER_ACCOUNT, sign_in::failures(conn, &keys.0)?)
+                .into_iter()
+                .chain(wait(PER_ADDRESS, sign_in::failures(conn, &keys.1)?))
+                .max();
+            if let Some(wait) = blocked {
+                return Ok(Err(u64::try_from(wait.num_seconds()).unwrap_or(1).max(1)));
+            }
+            let party = portal::party_by_code(conn, &lookup)?
+                .filter(|p| last4.len() == 4 && p.phone_last4.as_deref() == Some(last4.as_str()));
+            match party {
+                Some(p) => {
+                    sign_in::clear_failures(conn, &keys.0)?;
+                    Ok(Ok(Some(p)))
+                }
+                None => {
+                    sign_in::count_failure(conn, &keys.0, now, PER_ACCOUNT.window)?;
+                    sign_in::count_failure(conn, &keys.1, now, PER_ADDRESS.window)?;
+                    Ok(Ok(None))
+                }
+            }
+        })
+        .await?;
+    let page = page_for(&ctx, &req, None);
+    match outcome {
+        Ok(Some(party)) => {
+            let value = Resident::cookie_value(party.id, Utc::now().timestamp(), false);
+            let max_age = Duration::seconds(PORTAL_SESSION.num_seconds());
+            Ok(HttpResponse::SeeOther()
+                .insert_header(("Location", "/portal"))
+                .cookie(state.cookies.encrypted(CookieName::Portal, value, Some(max_age)))
+                .finish())
+        }
+        Ok(None) => {
+            let error = Some(page.t("portal.wrong_code"));
+            render_with_status(&LoginPage { page, code, error }, StatusCode::UNAUTHORIZED)
+        }
+        Err(retry) => {
+            let error = Some(page.t("login.throttled"));
+            let mut response = render_with_status(&LoginPage { page, code, error }, StatusCode::TOO_MANY_REQUESTS)?;
+            response.headers_mut().insert(actix_web::http::header::RETRY_AFTER, retry.into());
+            Ok(response)
+        }
+    }
+}
+
+/// Signs a resident out.
+pub async fn logout(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", "/portal/login"))
+        .cookie(state.cookies.removal(CookieName::Portal))
+        .finish()
+}
+
+/// Turns large type on or off.
+pub async fn toggle_large_type(state: web::Data<AppState>, resident: Resident, form: FormData) -> HttpResponse {
+    let value = Resident::cookie_value(resident.party.id, resident.issued, !resident.large_type);
+    let back = form.opt("back").filter(|b| b.starts_with("/portal")).unwrap_or_else(|| "/portal".into());
+    let left = PORTAL_SESSION.num_seconds() - (Utc::now().timestamp() - resident.issued);
+    HttpResponse::SeeOther()
+        .insert_header(("Location", back))
+        .cookie(state.cookies.encrypted(CookieName::Portal, value, Some(Duration::seconds(left.max(60)))))
+        .finish()
+}
+
+/// A case as its party sees it.
+#[derive(Debug, Clone)]
+pub struct MyCase {
+    /// Id.
+    pub id: i64,
+    /// Number.
+    pub number: String,
+    /// Title.
+    pub title: String,
+    /// Status code.
+    pub status: String,
+    /// The party's role code.
+    pub role: String,
+}
+
+/// A complaint the party made.
+#[derive(Debug, Clone)]
+pub struct MyComplaint {
+    /// When received.
+    pub date: String,
+    /// Where.
+    pub location: String,
+    /// The status of its case, if in one.
+    pub case_status: Option<String>,
+}
+
+/// The portal's start page.
+#[derive(Template)]
+#[template(path = "portal/home.html")]
+struct HomePage {
+    page: PageContext,
+    name: String,
+    cases: Vec<MyCase>,
+    complaints: Vec<MyComplaint>,
+}
+
+/// The resident's own cases and complaints.
+pub async fn home(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ctx: RequestContext,
+    resident: Resident,
+) -> AppResult<HttpResponse> {
+    let party = resident.party.clone();
+    let (cases, complaints) = state
+        .db(move |conn| {
+            let offset = committees::find(conn, party.committee_id)?.utc_offset_minutes;
+            let cases = portal::cases_of(conn, party.id)?
+                .into_iter()
+                .map(|(cp, c)| MyCase { id: c.id, number: c.number, title: c.title, status: c.status, role: cp.role })
+                .collect();
+            let complaints = portal::complaints_of(conn, party.id)?
+                .into_iter()
+                .map(|(c, status)| MyComplaint {
+                    date: local_date(c.received_at, offset).to_string(),
+                    location: c.location,
+                    case_status: status,
+                })
+                .collect();
+            Ok((cases, complaints))
+        })
+        .await?;
+    render(&HomePage {
+        page: page_for(&ctx, &req, Some(&resident)),
+        name: resident.party.name.clone(),
+        cases,
+        complaints,
+    })
+}
+
+/// An agreement as its party sees it.
+#[derive(Debug, Clone)]
+pub struct MyAgreement {
+    /// Id.
+    pub id: i64,
+    /// written / oral.
+    pub kind: String,
+    /// Status code.
+    pub status: String,
+    /// Effective date.
+    pub effective: String,
+    /// Last day to apply for judicial confirmation.
+    pub confirmation_deadline: String,
+    /// Whether that day is still ahead.
+    pub can_confirm: bool,
+    /// The terms' texts.
+    pub terms: Vec<String>,
+    /// The party's last answer.
+    pub last_answer: Option<(String, String)>,
+}
+
+/// A case page of the portal.
+#[derive(Template)]
+#[template(path = "portal/case.html")]
+struct CasePage {
+    page: PageContext,
+    case: MyCase,
+    registered: String,
+    complaints: usize,
+    agreements: Vec<MyAgreement>,
+}
+
+/// One of the resident's cases: where it stands and the agreements they
+/// signed. Complainants are never named: a case shows only how many
+/// complaints it holds.
+pub async fn show_case(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ctx: RequestContext,
+    resident: Resident,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let case_id = path.into_inner();
+    let party_id = resident.party.id;
+    let committee_id = resident.party.committee_id;
+    let (case, registered, complaints, agreements) = state
+        .db(move |conn| {
+            let committee = committees::find(conn, committee_id)?;
+            let offset = committee.utc_offset_minutes;
+            let (cp, c) = portal::case_of(conn, party_id, case_id)?;
+            let complaints = crate::db::complaints::of_case(conn, c.id)?.len();
+            let today = local_date(Utc::now().naive_utc(), offset);
+            let mut list = Vec::new();
+            for a in portal::signed_agreements(conn, c.id)? {
+                let terms = agreements::terms(conn, a.id)?.into_iter().map(|t| t.text).collect();
+                let last_answer = portal::last_answer(conn, party_id, a.id)?
+                    .map(|(answer, at)| (answer, local_date(at, offset).to_string()));
+                list.push(MyAgreement {
+                    id: a.id,
+                    kind: a.kind.clone(),
+                    status: a.status.clone(),
+                    effective: a.effective_at.map(|t| local_date(t, offset).to_string()).unwrap_or_default(),
+                    confirmation_deadline: a.confirmation_deadline.map(|d| d.to_string()).unwrap_or_default(),
+                    can_confirm: a.confirmation_deadline.is_some_and(|d| d >= today),
+                    terms,
+                    last_answer,
+                });
+            }
+            let case = MyCase { id: c.id, number: c.number, title: c.title, status: c.status, role: cp.role };
+            Ok((case, local_date(c.registered_at, offset).to_string(), complaints, list))
+        })
+        .await?;
+    render(&CasePage { page: page_for(&ctx, &req, Some(&resident)), case, registered, complaints, agreements })
+}
+
+/// The signed agreement as PDF (the archived copy).
+pub async fn agreement_pdf(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    resident: Resident,
+    path: web::Path<i64>,
+    query: web::Query<DocumentQuery>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let settings: PrintSettings = settings(&state, &ctx, &query)?;
+    let party_id = resident.party.id;
+    let committee_id = resident.party.committee_id;
+    let actor = resident.actor();
+    let printed = state
+        .db(move |conn| {
+            let a = agreements::find_any(conn, id)?;
+            portal::case_of(conn, party_id, a.case_id)?;
+            if !a.status().is_frozen() {
+                return Err(AppError::NotFound);
+            }
+            Ok(print::agreement_pdf(conn, committee_id, a.id, &settings, &actor)?)
+        })
+        .await?;
+    let name = format!("{}.pdf", t(ctx.lang, "doc.agreement.title"));
+    Ok(pdf_response(printed.rendered, &name, printed.archived_sha256.as_deref()))
+}
+
+/// Records the resident's answer: is the agreement being kept?
+pub async fn feedback(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    resident: Resident,
+    path: web::Path<i64>,
+    mut form: FormData,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let answer = match form.get("answer") {
+        "kept" => "kept",
+        "partly" => "partly",
+        "not_kept" => "not_kept",
+        _ => return Err(AppError::field("answer", crate::domain::Invalid::new("invalid.required"))),
+    };
+    let satisfaction = form.number::<i32>("satisfaction").filter(|s| (1..=5).contains(s));
+    let note = form.opt("note").map(|n| n.chars().take(1000).collect());
+    let party = resident.party.clone();
+    let actor = resident.actor();
+    let case_id = state
+        .db(move |conn| {
+            let committee = committees::find(conn, party.committee_id)?;
+            let default_description = t(committee.settings().language, "portal.not_kept_complaint");
+            let report = portal::Answer { answer, note, satisfaction, default_description };
+            let outcome = portal::report(conn, &actor, &committee, &party, id, &report, Utc::now().naive_utc())?;
+            Ok(outcome.agreement.case_id)
+        })
+        .await?;
+    let label = t(ctx.lang, &format!("portal.answer.{answer}"));
+    Ok(done(&state, &format!("/portal/cases/{case_id}"), "flash.portal_thanks", &label))
+}
