@@ -518,7 +518,7 @@ struct SignPage {
     current: Option<Signer>,
     errors: FormErrors,
     method: String,
-    recorder_name: String,
+    my_name: String,
 }
 
 /// Query of the signature page: who signs now.
@@ -560,7 +560,7 @@ async fn sign_page(
         signers,
         current,
         method: if method.is_empty() { "on_screen".to_owned() } else { method },
-        recorder_name: user.display_name.clone(),
+        my_name: user.display_name.clone(),
         errors,
     };
     if page.errors.any() { refused(&page) } else { render(&page) }
