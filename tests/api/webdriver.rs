@@ -64,12 +64,14 @@ impl Driver {
             .expect("chromedriver starts");
         let http = reqwest::Client::new();
         let url = format!("http://127.0.0.1:{port}");
+        // Owned from here, so that it is stopped however the wait ends.
+        let driver = Driver { child, url, chromium, http };
         for _ in 0..100 {
-            if let Ok(r) = http.get(format!("{url}/status")).send().await
+            if let Ok(r) = driver.http.get(format!("{}/status", driver.url)).send().await
                 && let Ok(v) = r.json::<Value>().await
                 && v["value"]["ready"] == true
             {
-                return Driver { child, url, chromium, http };
+                return driver;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
