@@ -1,10 +1,13 @@
-//! PDF rendering: the demo memorandum (`agreement`) and the demo case file
-//! (`volume`). Run: `cargo bench --bench documents`.
+//! PDF rendering: the demo memorandum (`agreement`), the demo case file
+//! (`volume`), and a print batch of twenty memoranda, three copies each,
+//! merged into one PDF (`batch_merge_20x3`). Run: `cargo bench --bench documents`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use hesheng::db::{self, Manager, SqliteSync};
 use hesheng::documents::agreement;
-use hesheng::print::{PrintSettings, agreement_model};
+use hesheng::documents::merge::merge;
+use hesheng::domain::audit::Actor;
+use hesheng::print::{Kind, PrintSettings, agreement_model, render_case_document};
 
 fn demo_connection(dir: &std::path::Path) -> db::DbConn {
     let url = format!("sqlite://{}", dir.join("bench.db").display());
@@ -26,6 +29,18 @@ fn documents(c: &mut Criterion) {
     let first = agreement::render(&model).expect("render");
     println!("agreement: {} pages, {} bytes", first.pages, first.bytes.len());
     c.bench_function("agreement", |b| b.iter(|| agreement::render(&model).expect("render")));
+
+    let actor = Actor::cli();
+    let volume = render_case_document(&mut conn, 1, 1, Kind::Volume, &settings, &actor).expect("volume");
+    println!("volume: {} pages, {} bytes", volume.pages, volume.bytes.len());
+    c.bench_function("volume", |b| {
+        b.iter(|| render_case_document(&mut conn, 1, 1, Kind::Volume, &settings, &actor).expect("volume"))
+    });
+
+    let parts: Vec<(&[u8], usize)> = (0..20).map(|_| (first.bytes.as_slice(), 3)).collect();
+    let (merged, pages) = merge(&parts).expect("merge");
+    println!("batch: {pages} pages, {} bytes", merged.len());
+    c.bench_function("batch_merge_20x3", |b| b.iter(|| merge(&parts).expect("merge")));
 }
 
 criterion_group!(benches, documents);
