@@ -460,6 +460,23 @@ fn signers_of(conn: &mut crate::db::DbConn, a: &Agreement, committee: &Committee
     Ok(out)
 }
 
+/// An agreement with its case and its signers.
+async fn with_signers(
+    state: &AppState,
+    committee_id: i64,
+    id: i64,
+    lang: crate::domain::language::Lang,
+) -> AppResult<(CaseHead, AgreementView, Vec<Signer>)> {
+    state
+        .db(move |conn| {
+            let committee = committees::find(conn, committee_id)?;
+            let (a, case) = agreements::find(conn, committee.id, id)?;
+            let signers = signers_of(conn, &a, &committee)?;
+            Ok((CaseHead::of(&case), agreement_view(conn, &committee, &a, lang)?, signers))
+        })
+        .await
+}
+
 /// Shows an agreement: terms, warnings, signatures, documents and actions.
 pub async fn show_agreement(
     state: web::Data<AppState>,
@@ -472,14 +489,7 @@ pub async fn show_agreement(
     let role = user.role();
     let id = path.into_inner();
     let lang = ctx.lang;
-    let (case, agreement, signers) = state
-        .db(move |conn| {
-            let committee = committees::find(conn, user.committee_id)?;
-            let (a, case) = agreements::find(conn, committee.id, id)?;
-            let signers = signers_of(conn, &a, &committee)?;
-            Ok((CaseHead::of(&case), agreement_view(conn, &committee, &a, lang)?, signers))
-        })
-        .await?;
+    let (case, agreement, signers) = with_signers(&state, user.committee_id, id, lang).await?;
     let verify_url = agreement.verification_code.as_ref().map(|c| format!("/verify/{c}")).unwrap_or_default();
     render(&AgreementPage {
         page: PageContext::new(&ctx, &req),
@@ -540,14 +550,7 @@ async fn sign_page(
 ) -> AppResult<HttpResponse> {
     let lang = ctx.lang;
     let committee_id = user.committee_id;
-    let (case, agreement, signers) = state
-        .db(move |conn| {
-            let committee = committees::find(conn, committee_id)?;
-            let (a, case) = agreements::find(conn, committee.id, id)?;
-            let signers = signers_of(conn, &a, &committee)?;
-            Ok((CaseHead::of(&case), agreement_view(conn, &committee, &a, lang)?, signers))
-        })
-        .await?;
+    let (case, agreement, signers) = with_signers(state, committee_id, id, lang).await?;
     // The one asked for, else the first who has not signed.
     let current = match signer {
         Some(key) => signers.iter().find(|s| s.key == key && !s.signed).cloned(),
