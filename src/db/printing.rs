@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::DbConn;
 use super::audit::audited;
+use super::parties;
 use super::schema::{agreement, app_user, document_copy, mediation_case, print_job, print_request};
 use crate::domain::audit::Actor;
 
@@ -95,11 +96,14 @@ pub struct QueueEntry {
     pub kind: String,
     /// Copies.
     pub copies: i32,
+    /// For whom.
+    pub recipient: Option<String>,
 }
 
 /// The queue: open requests, oldest first, then effective agreements of
-/// which no copy has been printed (one copy per party and one to keep).
-pub fn queue(conn: &mut DbConn, committee_id: i64) -> QueryResult<Vec<QueueEntry>> {
+/// which no copy has been printed: one copy for each party who signs it
+/// and one, `kept`, for the committee's file.
+pub fn queue(conn: &mut DbConn, committee_id: i64, kept: &str) -> QueryResult<Vec<QueueEntry>> {
     let requests: Vec<(PrintRequest, (String, String))> = print_request::table
         .inner_join(mediation_case::table)
         .filter(print_request::committee_id.eq(committee_id))
@@ -116,6 +120,7 @@ pub fn queue(conn: &mut DbConn, committee_id: i64) -> QueryResult<Vec<QueueEntry
             title,
             kind: r.kind.clone(),
             copies: r.copies,
+            recipient: r.note.clone(),
             request: Some(r),
         })
         .collect();
@@ -136,6 +141,12 @@ pub fn queue(conn: &mut DbConn, committee_id: i64) -> QueryResult<Vec<QueueEntry
             .get_result::<i64>(conn)?;
         let queued = out.iter().any(|e| e.case_id == case_id && e.kind == kind);
         if printed == 0 && !queued {
+            let mut names: Vec<String> = parties::of_case(conn, case_id)?
+                .into_iter()
+                .filter(|(cp, _)| cp.role().signs_agreements())
+                .map(|(_, p)| p.name)
+                .collect();
+            names.push(kept.to_owned());
             out.push(QueueEntry {
                 request: None,
                 case_id,
@@ -143,6 +154,7 @@ pub fn queue(conn: &mut DbConn, committee_id: i64) -> QueryResult<Vec<QueueEntry
                 title,
                 kind: kind.to_owned(),
                 copies: copies.unwrap_or(3),
+                recipient: Some(names.join("、")),
             });
         }
     }
@@ -160,6 +172,9 @@ pub struct JobItem {
     pub copies: i32,
     /// The request it fulfils.
     pub request_id: Option<i64>,
+    /// For whom.
+    #[serde(default)]
+    pub recipient: Option<String>,
 }
 
 /// A batch print job without its PDF.
@@ -243,6 +258,8 @@ pub struct NewCopy {
     pub pages: i32,
     /// SHA-256 of one copy's PDF.
     pub sha256: String,
+    /// For whom.
+    pub recipient: Option<String>,
 }
 
 /// What a finished job made.
@@ -287,6 +304,7 @@ pub fn finish_job(
                     document_copy::copies.eq(c.copies),
                     document_copy::pages.eq(c.pages),
                     document_copy::sha256.eq(&c.sha256),
+                    document_copy::recipient.eq(&c.recipient),
                     document_copy::job_id.eq(job_id),
                     document_copy::printed_by.eq(actor.id),
                     document_copy::printed_at.eq(now),
@@ -297,7 +315,7 @@ pub fn finish_job(
                 "print.copy",
                 "document_copy",
                 id,
-                json!({"case_id": c.case_id, "kind": c.kind, "copies": c.copies, "sha256": c.sha256}),
+                json!({"case_id": c.case_id, "kind": c.kind, "copies": c.copies, "sha256": c.sha256, "recipient": c.recipient}),
             );
         }
         diesel::update(print_request::table.filter(print_request::id.eq_any(request_ids)))
@@ -359,6 +377,8 @@ pub struct CopyLine {
     pub pages: i32,
     /// SHA-256 of one copy.
     pub sha256: String,
+    /// For whom.
+    pub recipient: Option<String>,
     /// Job.
     pub job_id: Option<i64>,
     /// Who printed.
@@ -388,6 +408,7 @@ pub fn register(
             document_copy::copies,
             document_copy::pages,
             document_copy::sha256,
+            document_copy::recipient,
             document_copy::job_id,
             app_user::display_name.nullable(),
             document_copy::printed_at,

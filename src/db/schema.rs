@@ -468,6 +468,7 @@ diesel::table! {
         copies -> Integer,
         pages -> Integer,
         sha256 -> Text,
+        recipient -> Nullable<Text>,
         job_id -> Nullable<BigInt>,
         printed_by -> Nullable<BigInt>,
         printed_at -> Timestamp,

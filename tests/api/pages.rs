@@ -495,6 +495,8 @@ both_backends! {
         assert_eq!(copies, 4, "one register line per document");
         let (_, register) = staff.page("/print/register").await;
         assert!(register.contains("（2026）敦南人调字第1号") && register.contains("（2026）敦南人调字第4号"));
+        assert!(register.contains("张秀兰、周桂芳、存档"), "an agreement's copies go to each party and the file");
+        assert!(register.contains("给申请人"), "a requested copy says for whom");
         let (_, queue) = staff.page("/print").await;
         assert!(queue.contains("没有等待打印的文书"), "printed documents leave the queue");
     }

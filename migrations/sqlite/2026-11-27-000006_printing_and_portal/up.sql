@@ -29,7 +29,8 @@ CREATE TABLE print_job (
     finished_at TIMESTAMP
 );
 
--- The copy register: every printed copy of a document, append-only.
+-- The copy register: every printed document, how many copies and for whom;
+-- append-only.
 CREATE TABLE document_copy (
     id INTEGER PRIMARY KEY,
     committee_id INTEGER NOT NULL REFERENCES committee (id),
@@ -38,6 +39,7 @@ CREATE TABLE document_copy (
     copies INTEGER NOT NULL,
     pages INTEGER NOT NULL,
     sha256 TEXT NOT NULL,
+    recipient TEXT,
     job_id INTEGER REFERENCES print_job (id),
     printed_by INTEGER REFERENCES app_user (id),
     printed_at TIMESTAMP NOT NULL

@@ -43,8 +43,8 @@ pub struct QueueRow {
     pub document: &'static str,
     /// Copies.
     pub copies: i32,
-    /// Note.
-    pub note: String,
+    /// For whom.
+    pub recipient: String,
     /// Whether it was asked for (else suggested).
     pub requested: bool,
 }
@@ -68,9 +68,10 @@ async fn queue_page(
     error: Option<String>,
 ) -> AppResult<HttpResponse> {
     let committee_id = user.committee_id;
+    let kept = crate::i18n::t(ctx.lang, "print.for_the_file");
     let (entries, open) = state
         .db(move |conn| {
-            Ok((printing::queue(conn, committee_id)?, dashboard::open_cases(conn, committee_id, None, 200)?))
+            Ok((printing::queue(conn, committee_id, &kept)?, dashboard::open_cases(conn, committee_id, None, 200)?))
         })
         .await?;
     let rows = entries
@@ -85,7 +86,7 @@ async fn queue_page(
                 title: e.title,
                 document: kind.title_key(),
                 copies: e.copies,
-                note: e.request.as_ref().and_then(|r| r.note.clone()).unwrap_or_default(),
+                recipient: e.recipient.clone().unwrap_or_default(),
                 requested: e.request.is_some(),
             })
         })
@@ -146,7 +147,7 @@ fn item_of(value: &str) -> Option<JobItem> {
     let kind = Kind::parse(parts.next()?)?.code().to_owned();
     let copies: i32 = parts.next()?.parse().ok().filter(|c| (1..=50).contains(c))?;
     let request_id = parts.next().and_then(|r| r.parse().ok());
-    Some(JobItem { case_id, kind, copies, request_id })
+    Some(JobItem { case_id, kind, copies, request_id, recipient: None })
 }
 
 /// Starts a batch of the chosen queue entries and shows its progress.
@@ -158,13 +159,24 @@ pub async fn start_batch(
     form: FormData,
 ) -> AppResult<HttpResponse> {
     let user = user.require(PRINTING)?.clone();
-    let items: Vec<JobItem> = form.all("item").iter().filter_map(|v| item_of(v)).take(MAX_BATCH).collect();
+    let mut items: Vec<JobItem> = form.all("item").iter().filter_map(|v| item_of(v)).take(MAX_BATCH).collect();
     if items.is_empty() {
         let message = crate::i18n::t(ctx.lang, "print.choose_something");
         return queue_page(&state, &req, &ctx, &user, Some(message)).await;
     }
     let actor = user.actor();
     let committee_id = user.committee_id;
+    // For whom each copy is, as the queue says.
+    let kept = crate::i18n::t(ctx.lang, "print.for_the_file");
+    let queue = state.db(move |conn| Ok(printing::queue(conn, committee_id, &kept)?)).await?;
+    for item in &mut items {
+        item.recipient = queue
+            .iter()
+            .find(|e| {
+                e.case_id == item.case_id && e.kind == item.kind && e.request.as_ref().map(|r| r.id) == item.request_id
+            })
+            .and_then(|e| e.recipient.clone());
+    }
     let job_items = items.clone();
     let job_id = state
         .db(move |conn| Ok(printing::start_job(conn, &actor, committee_id, &job_items, Utc::now().naive_utc())?))
@@ -194,6 +206,7 @@ fn spawn_job(pool: Pool, user: User, job_id: i64, items: Vec<JobItem>, settings:
                     copies: item.copies,
                     pages: i32::try_from(rendered.pages).unwrap_or(i32::MAX),
                     sha256: hex::encode(Sha256::digest(&rendered.bytes)),
+                    recipient: item.recipient.clone(),
                 });
                 parts.push((rendered.bytes, usize::try_from(item.copies).unwrap_or(1)));
                 let done = i32::try_from(n + 1).unwrap_or(i32::MAX);
