@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod passwords;
 pub mod print;
 pub mod random;
+pub mod reports;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

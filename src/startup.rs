@@ -24,7 +24,7 @@ use crate::web::render_errors::render_errors;
 use crate::web::state::{AppState, WebConfig};
 use crate::web::{
     agreements, assets, cases, committees as committee_api, complaints, documents, field_work, follow_ups, health,
-    language, login, mediation, openapi, tokens, ui, users, verify,
+    language, login, mediation, openapi, reports, tokens, ui, users, verify,
 };
 
 /// Why the application could not start.
@@ -209,6 +209,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/cases/{id}").route(web::get().to(ui::cases::show_case)))
         .service(web::resource("/cases/{id}/move").route(web::post().to(ui::cases::move_case)))
         .service(web::resource("/cases/{id}/parties").route(web::post().to(ui::cases::add_party)))
+        .service(web::resource("/cases/{id}/flags").route(web::post().to(ui::cases::set_flags)))
         .service(
             web::resource("/cases/{id}/complaints/{complaint_id}/detach")
                 .route(web::post().to(ui::cases::detach_complaint)),
@@ -253,6 +254,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/admin/committee/seal").route(web::post().to(ui::admin::upload_seal)))
         .service(web::resource("/admin/committee/seal/remove").route(web::post().to(ui::admin::remove_seal)))
         .service(web::resource("/admin/committee/seal.png").route(web::get().to(ui::admin::seal_image)))
+        .service(web::resource("/reports").route(web::get().to(ui::reports::show_reports)))
         .service(web::resource("/print").route(web::get().to(ui::print::show_queue)))
         .service(web::resource("/print/requests").route(web::post().to(ui::print::request_print)))
         .service(web::resource("/print/batch").route(web::post().to(ui::print::start_batch)))
@@ -334,7 +336,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     web::resource("/agreements/{id}/follow-ups").route(web::post().to(follow_ups::record_follow_up)),
                 )
-                .service(web::resource("/legal-references").route(web::get().to(mediation::legal_library))),
+                .service(web::resource("/legal-references").route(web::get().to(mediation::legal_library)))
+                .service(web::resource("/reports/summary").route(web::get().to(reports::summary)))
+                .service(web::resource("/reports/summary.csv").route(web::get().to(reports::summary_csv)))
+                .service(web::resource("/reports/summary.pdf").route(web::get().to(reports::summary_pdf))),
         );
 }
 

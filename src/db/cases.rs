@@ -66,6 +66,10 @@ pub struct Case {
     pub updated_at: NaiveDateTime,
     /// What the applicant asks for, one per line.
     pub requests: Option<String>,
+    /// Mediation prevented the dispute turning criminal (防止民转刑).
+    pub prevented_criminal: bool,
+    /// Mediation prevented a mass petition (防止群体性上访).
+    pub prevented_petition: bool,
 }
 
 impl Case {
@@ -502,6 +506,10 @@ pub struct CaseChanges {
     pub facts: Option<String>,
     /// New mediator list.
     pub mediator_ids: Option<Vec<i64>>,
+    /// Prevented the dispute turning criminal.
+    pub prevented_criminal: Option<bool>,
+    /// Prevented a mass petition.
+    pub prevented_petition: Option<bool>,
 }
 
 /// Updates a case's particulars (not its status or number).
@@ -534,6 +542,16 @@ pub fn update(
         if let Some(facts) = &changes.facts {
             diesel::update(mediation_case::table.find(case.id)).set(mediation_case::facts.eq(facts)).execute(conn)?;
         }
+        if let Some(flag) = changes.prevented_criminal {
+            diesel::update(mediation_case::table.find(case.id))
+                .set(mediation_case::prevented_criminal.eq(flag))
+                .execute(conn)?;
+        }
+        if let Some(flag) = changes.prevented_petition {
+            diesel::update(mediation_case::table.find(case.id))
+                .set(mediation_case::prevented_petition.eq(flag))
+                .execute(conn)?;
+        }
         if let Some(ids) = &changes.mediator_ids {
             check_mediators(conn, committee_id, ids)?;
             diesel::delete(case_mediator::table.filter(case_mediator::case_id.eq(case.id))).execute(conn)?;
@@ -554,6 +572,8 @@ pub fn update(
                 "public_session": changes.public_session,
                 "facts": changes.facts,
                 "mediator_ids": changes.mediator_ids,
+                "prevented_criminal": changes.prevented_criminal,
+                "prevented_petition": changes.prevented_petition,
             }),
         );
         Ok(find(conn, committee_id, case_id)?)

@@ -141,6 +141,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         requests -> Nullable<Text>,
+        prevented_criminal -> Bool,
+        prevented_petition -> Bool,
     }
 }
 
@@ -492,6 +494,7 @@ diesel::joinable!(meeting_reference -> legal_reference (legal_reference_id));
 diesel::joinable!(agreement -> mediation_case (case_id));
 diesel::joinable!(follow_up -> agreement (agreement_id));
 diesel::joinable!(print_request -> mediation_case (case_id));
+diesel::joinable!(referral -> mediation_case (case_id));
 diesel::joinable!(document_copy -> mediation_case (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(

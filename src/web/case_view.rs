@@ -112,6 +112,10 @@ pub struct CaseView {
     pub termination_reason: Option<String>,
     /// Whether the other routes were explained on termination.
     pub routes_explained: bool,
+    /// Mediation prevented the dispute turning criminal (防止民转刑).
+    pub prevented_criminal: bool,
+    /// Mediation prevented a mass petition (防止群体性上访).
+    pub prevented_petition: bool,
     /// Assigned mediators.
     pub mediators: Vec<MediatorView>,
     /// Parties.
@@ -181,6 +185,8 @@ pub fn case_view(
         registered_at: format_instant(case.registered_at, offset),
         termination_reason: case.termination_reason.clone(),
         routes_explained: case.routes_explained,
+        prevented_criminal: case.prevented_criminal,
+        prevented_petition: case.prevented_petition,
         mediators: cases::mediators(conn, case.id)?
             .into_iter()
             .map(|u| MediatorView { id: u.id, display_name: u.display_name })

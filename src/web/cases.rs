@@ -363,6 +363,10 @@ pub struct CaseChangesBody {
     pub facts: Option<String>,
     /// Assigned mediators.
     pub mediator_ids: Option<Vec<i64>>,
+    /// Mediation prevented the dispute turning criminal (防止民转刑).
+    pub prevented_criminal: Option<bool>,
+    /// Mediation prevented a mass petition (防止群体性上访).
+    pub prevented_petition: Option<bool>,
 }
 
 /// Changes a case's title, risk level, public-session choice, facts or mediators.
@@ -386,6 +390,8 @@ pub async fn update_case(
         public_session: body.public_session,
         facts: body.facts.as_deref().and_then(|t| f.check("facts", required_text(t, 4000))),
         mediator_ids: body.mediator_ids.clone(),
+        prevented_criminal: body.prevented_criminal,
+        prevented_petition: body.prevented_petition,
     };
     f.finish()?;
     let view = state

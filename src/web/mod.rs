@@ -24,6 +24,7 @@ pub mod openapi;
 pub mod pages;
 pub mod pagination;
 pub mod render_errors;
+pub mod reports;
 pub mod state;
 pub mod tokens;
 pub mod ui;

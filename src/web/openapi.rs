@@ -5,7 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    agreements, cases, committees, complaints, documents, field_work, follow_ups, health, mediation, tokens, users,
+    agreements, cases, committees, complaints, documents, field_work, follow_ups, health, mediation, reports, tokens,
+    users,
 };
 
 struct BearerAuth;
@@ -59,6 +60,9 @@ impl Modify for BearerAuth {
         follow_ups::record_follow_up,
         documents::case_document,
         documents::agreement_pdf,
+        reports::summary,
+        reports::summary_csv,
+        reports::summary_pdf,
     ),
     modifiers(&BearerAuth)
 )]

@@ -68,6 +68,7 @@ impl PageContext {
         if matches!(user.role, Role::Staff | Role::Admin | Role::Mediator) {
             links.push(("/print", "nav.print"));
         }
+        links.push(("/reports", "nav.reports"));
         if user.role == Role::Admin {
             links.push(("/admin", "nav.admin"));
         }

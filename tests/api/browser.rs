@@ -186,6 +186,14 @@ async fn the_choir_story_in_a_real_browser() {
         .to_owned();
     assert_eq!(code.len(), 10, "the respondent's access code is on the case page");
     desk.screenshot(&dir, "10-mediator-case-page").await;
+    desk.goto(&app.url("/reports?from=2026-01-01")).await;
+    desk.wait_text("投诉时间分布").await;
+    assert_eq!(desk.count("svg.chart").await, 6, "the report's charts are drawn");
+    desk.screenshot(&dir, "10b-mediator-reports").await;
+    desk.execute("document.querySelector('#noise-h').scrollIntoView();", serde_json::json!([])).await;
+    desk.screenshot(&dir, "10c-mediator-reports-noise").await;
+    desk.execute("document.querySelector('.chart-card').scrollIntoView();", serde_json::json!([])).await;
+    desk.screenshot(&dir, "10d-mediator-reports-chart").await;
     desk.close().await;
 
     // 3. Staff print the memorandum.

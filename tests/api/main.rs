@@ -23,5 +23,6 @@ mod openapi;
 mod pages;
 mod pdf_tools;
 mod pool;
+mod reports;
 mod sessions;
 mod webdriver;

@@ -41,6 +41,9 @@ both_backends! {
             ("/api/v1/legal-references", "get"),
             ("/api/v1/cases/{id}/documents/{kind}.pdf", "get"),
             ("/api/v1/agreements/{id}/pdf", "get"),
+            ("/api/v1/reports/summary", "get"),
+            ("/api/v1/reports/summary.csv", "get"),
+            ("/api/v1/reports/summary.pdf", "get"),
         ];
         for (path, method) in expected {
             assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is documented");

@@ -106,6 +106,7 @@ both_backends! {
             ("/admin", &[ADMIN], "添加用户"),
             ("/admin/committee", &[ADMIN], "调解委员会印章"),
             ("/verify", EVERYONE, "按核验码查询"),
+            ("/reports", EVERYONE, "主要指标"),
         ];
         let anonymous = Visitor::new(&app);
         for (path, allowed, marker) in pages {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::form::FormData;
 use super::{CaseRow, Choice, FormErrors, Pager, choices, codes, done, refused, save};
-use crate::db::cases::{self, CaseFilter};
+use crate::db::cases::{self, CaseChanges, CaseFilter};
 use crate::db::complaints::{self as complaint_db, Complaint};
 use crate::db::{committees, users};
 use crate::domain::account::Role;
@@ -468,6 +468,29 @@ pub async fn add_party(
         Ok(_) => Ok(done(&state, &format!("/cases/{id}#parties"), "flash.party_added", &body.name)),
         Err(errors) => case_page(&state, &req, &ctx, &user, id, false, form, errors, true).await,
     }
+}
+
+/// Records the prevention counts of a case (the statistics' 防止民转刑 and
+/// 防止群体性上访).
+pub async fn set_flags(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    path: web::Path<i64>,
+    form: FormData,
+) -> AppResult<HttpResponse> {
+    let user = user.require(CASE_WORK)?.clone();
+    let id = path.into_inner();
+    let changes = CaseChanges {
+        prevented_criminal: Some(form.checked("prevented_criminal")),
+        prevented_petition: Some(form.checked("prevented_petition")),
+        ..CaseChanges::default()
+    };
+    let case = state
+        .db(move |conn| {
+            Ok(cases::update(conn, &user.actor(), user.committee_id, id, &changes, Utc::now().naive_utc())?)
+        })
+        .await?;
+    Ok(done(&state, &format!("/cases/{id}#flags"), "flash.flags_saved", &case.number))
 }
 
 /// Names refused fields as the form names them.

@@ -3,12 +3,14 @@
 pub mod admin;
 pub mod agreements;
 pub mod cases;
+pub mod charts;
 pub mod complaints;
 pub mod dashboard;
 pub mod form;
 pub mod portal;
 pub mod print;
 pub mod records;
+pub mod reports;
 
 use actix_web::HttpResponse;
 use actix_web::cookie::time::Duration;
