@@ -38,6 +38,12 @@ enum Command {
     Demo {
         #[command(flatten)]
         database: DatabaseArgs,
+        /// Also generate this many synthetic cases (for measuring at scale)
+        #[arg(long)]
+        scale: Option<usize>,
+        /// Seed of the synthetic cases
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
     },
     /// Manage users
     Users {
@@ -152,7 +158,7 @@ pub fn run() -> ExitCode {
         None => serve(&cli.serve),
         Some(Command::Serve(args)) => serve(&args),
         Some(Command::Migrate(args)) => migrate(&args),
-        Some(Command::Demo { database }) => demo(&database),
+        Some(Command::Demo { database, scale, seed }) => demo(&database, scale, seed),
         Some(Command::Users { command: UsersCommand::Add { name, role, committee, display_name, database, .. } }) => {
             add_user(&database, &name, &role, committee, display_name.as_deref())
         }
@@ -231,13 +237,33 @@ fn add_user(
     Ok(ExitCode::SUCCESS)
 }
 
-fn demo(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
+fn demo(args: &DatabaseArgs, scale: Option<usize>, seed: u64) -> Result<ExitCode, CliError> {
     let mut conn = open(args)?;
     match crate::demo::load(&mut conn).map_err(|e| CliError::Failed(e.to_string()))? {
         crate::demo::Loaded::Now { choir_case, memorandum } => {
             println!("demo loaded: the choir case is case {choir_case}, its memorandum agreement {memorandum}");
         }
         crate::demo::Loaded::Already => println!("demo already loaded; nothing added"),
+    }
+    if let Some(n) = scale.filter(|n| *n > 0) {
+        let committee = crate::db::committees::find(&mut conn, 1).map_err(CliError::from)?;
+        let started = std::time::Instant::now();
+        let mut last = std::time::Instant::now();
+        let mut report = |done: usize| {
+            if last.elapsed().as_secs() >= 5 || done == n {
+                eprintln!("{done} / {n} synthetic cases ({:.0} s)", started.elapsed().as_secs_f64());
+                last = std::time::Instant::now();
+            }
+        };
+        let made = crate::scale::generate(&mut conn, &committee, n, seed, chrono::Utc::now().naive_utc(), &mut report)
+            .map_err(|e| CliError::Failed(format!("{e:?}")))?;
+        println!(
+            "generated {} cases, {} complaints and {} agreements (seed {seed}) in {:.1} s",
+            made.cases,
+            made.complaints,
+            made.agreements,
+            started.elapsed().as_secs_f64()
+        );
     }
     println!(
         "sign in as wang.mediator (mediator), li.grid (grid worker), zhao.staff (staff) or demo.admin (admin) with the password \"{}\"",

@@ -16,6 +16,7 @@ pub mod passwords;
 pub mod print;
 pub mod random;
 pub mod reports;
+pub mod scale;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

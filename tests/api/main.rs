@@ -24,5 +24,6 @@ mod pages;
 mod pdf_tools;
 mod pool;
 mod reports;
+mod scale;
 mod sessions;
 mod webdriver;

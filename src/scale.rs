@@ -1,0 +1,542 @@
+//! Synthetic cases for measuring at scale (`hesheng demo --scale N`):
+//! reproducible from a seed, about five complaints a case, with parties,
+//! sessions, effective agreements (content frozen and hashed like real
+//! ones), signatures and follow-ups, written in batched transactions — each
+//! batch one event of the audit chain.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
+use diesel::prelude::*;
+use serde_json::json;
+
+use crate::db::audit::audited;
+use crate::db::committees::Committee;
+use crate::db::schema::{
+    agreement, agreement_term, app_user, case_counter, case_mediator, case_party, complaint, follow_up, mediation_case,
+    mediation_session, party, signature,
+};
+use crate::db::{DbConn, WriteError};
+use crate::domain::agreement::{
+    AgreementContent, PartySnapshot, Performance, Term, TermInput, confirmation_deadline, copies,
+};
+use crate::domain::audit::Actor;
+use crate::domain::clock::local_date;
+use crate::domain::complaint::location_key;
+use crate::domain::language::Lang;
+use crate::random::UNAMBIGUOUS;
+
+/// Cases per transaction.
+pub const BATCH: usize = 500;
+
+/// A small, fast, reproducible generator (SplitMix64).
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn bits(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.bits() % n }
+    }
+
+    /// One of `items`, by weight.
+    pub fn weighted<'a, T>(&mut self, items: &'a [(T, u32)]) -> &'a T {
+        let total: u64 = items.iter().map(|(_, w)| u64::from(*w)).sum();
+        let mut pick = self.below(total);
+        for (item, w) in items {
+            if pick < u64::from(*w) {
+                return item;
+            }
+            pick -= u64::from(*w);
+        }
+        &items[items.len() - 1].0
+    }
+
+    /// One of `items`.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[usize::try_from(self.below(items.len() as u64)).unwrap_or(0)]
+    }
+}
+
+/// A distinct code of `len` unambiguous characters for every `n`: a
+/// bijective scramble of the counter, so synthetic codes never collide.
+pub fn code_of(n: u64, len: u32, salt: u64) -> String {
+    let base = UNAMBIGUOUS.len() as u64;
+    let space = base.pow(len);
+    // A multiplier prime to 25 permutes the code space.
+    let mut x = (n.wrapping_mul(7_777_777) + salt) % space;
+    let mut out = vec![b'3'; len as usize];
+    for slot in out.iter_mut().rev() {
+        *slot = UNAMBIGUOUS[(x % base) as usize];
+        x /= base;
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马",
+    "罗",
+];
+const GIVEN: &[&str] = &[
+    "秀兰", "建国", "桂芳", "志强", "淑芬", "浩", "丽", "伟", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟",
+    "涛", "明", "超",
+];
+const ROADS: &[&str] =
+    &["敦化南路", "和平里北街", "安定路", "双井街", "石佛营东里", "团结湖路", "望京西路", "劲松南路"];
+const NOISE: &[&str] = &[
+    "楼下合唱队用音箱唱到十点多",
+    "广场舞音响太响，晚上九点半还不停",
+    "楼上深夜跳绳、拖动家具",
+    "饭店排风机夜里一直响",
+    "装修电钻周末早上七点就开始",
+    "邻居家狗夜里一直叫",
+];
+
+/// What was generated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generated {
+    /// Cases.
+    pub cases: usize,
+    /// Complaints.
+    pub complaints: usize,
+    /// Agreements.
+    pub agreements: usize,
+}
+
+struct Terms {
+    templates: Vec<Vec<Term>>,
+}
+
+impl Terms {
+    fn new(lang: Lang) -> Self {
+        let parse =
+            |inputs: &[TermInput<'_>]| inputs.iter().filter_map(|i| Term::parse(i, lang).ok()).collect::<Vec<_>>();
+        Self {
+            templates: vec![
+                parse(&[
+                    TermInput {
+                        kind: "time_window",
+                        days: Some("daily"),
+                        start: Some("19:00"),
+                        end: Some("21:00"),
+                        ..Default::default()
+                    },
+                    TermInput {
+                        kind: "volume_limit",
+                        max_db: Some(55.0),
+                        position: Some("outside_window_1m"),
+                        ..Default::default()
+                    },
+                ]),
+                parse(&[
+                    TermInput {
+                        kind: "time_window",
+                        days: Some("weekdays"),
+                        start: Some("08:00"),
+                        end: Some("18:00"),
+                        ..Default::default()
+                    },
+                    TermInput { kind: "payment", amount: Some(800.0), due: Some("2026-12-31"), ..Default::default() },
+                ]),
+                parse(&[TermInput {
+                    kind: "free_text",
+                    text: Some("被申请人于七日内在排风机加装消声设备。"),
+                    ..Default::default()
+                }]),
+            ],
+        }
+    }
+}
+
+/// The case statuses generated, by weight.
+const STATUSES: &[(&str, u32)] = &[
+    ("archived", 35),
+    ("fulfilled", 20),
+    ("agreed", 12),
+    ("terminated", 8),
+    ("mediating", 10),
+    ("investigating", 6),
+    ("registered", 4),
+    ("breached", 3),
+    ("referred", 2),
+];
+
+/// Generates `n` cases in `committee` (after its existing ones), over the
+/// two years before `until`.
+pub fn generate(
+    conn: &mut DbConn,
+    committee: &Committee,
+    n: usize,
+    seed: u64,
+    until: NaiveDateTime,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Generated, WriteError> {
+    let mut rng = Rng::new(seed);
+    let settings = committee.settings();
+    let terms = Terms::new(settings.language);
+    let mediators: Vec<(i64, String)> = app_user::table
+        .filter(app_user::committee_id.eq(committee.id))
+        .filter(app_user::role.eq_any(["mediator", "admin"]))
+        .select((app_user::id, app_user::display_name))
+        .load(conn)?;
+    if mediators.is_empty() {
+        return Err(WriteError::conflict(crate::domain::Invalid::new("conflict.no_mediator")));
+    }
+    let mut counters: BTreeMap<i32, i32> = case_counter::table
+        .filter(case_counter::committee_id.eq(committee.id))
+        .select((case_counter::year, case_counter::last_seq))
+        .load::<(i32, i32)>(conn)?
+        .into_iter()
+        .collect();
+    let start = until - TimeDelta::days(730);
+    let span = (until - start).num_seconds();
+    let party_base: u64 = party::table.count().get_result::<i64>(conn)?.try_into().unwrap_or(0);
+    let agreement_base: u64 = agreement::table.count().get_result::<i64>(conn)?.try_into().unwrap_or(0);
+    let mut made = Generated { cases: 0, complaints: 0, agreements: 0 };
+    let actor = Actor::cli();
+    let mut i = 0;
+    while i < n {
+        let batch = BATCH.min(n - i);
+        let before = made;
+        audited(conn, &actor, committee.id, |conn, log| {
+            for k in i..i + batch {
+                let offset = span * i64::try_from(k).unwrap_or(0) / i64::try_from(n).unwrap_or(1);
+                let registered = start + TimeDelta::seconds(offset + i64::try_from(rng.below(3600)).unwrap_or(0));
+                let year = local_date(registered, committee.utc_offset_minutes).year();
+                let seq = counters.entry(year).or_insert(0);
+                *seq += 1;
+                let seq = *seq;
+                one_case(
+                    conn,
+                    committee,
+                    &terms,
+                    &mediators,
+                    &mut rng,
+                    registered,
+                    year,
+                    seq,
+                    (party_base, agreement_base),
+                    &mut made,
+                )?;
+            }
+            for (year, last) in &counters {
+                let updated = diesel::update(
+                    case_counter::table
+                        .filter(case_counter::committee_id.eq(committee.id).and(case_counter::year.eq(year))),
+                )
+                .set(case_counter::last_seq.eq(last))
+                .execute(conn)?;
+                if updated == 0 {
+                    diesel::insert_into(case_counter::table)
+                        .values((
+                            case_counter::committee_id.eq(committee.id),
+                            case_counter::year.eq(year),
+                            case_counter::last_seq.eq(last),
+                        ))
+                        .execute(conn)?;
+                }
+            }
+            log.record(
+                "demo.scale",
+                "committee",
+                committee.id,
+                json!({"seed": seed, "cases": made.cases - before.cases, "complaints": made.complaints - before.complaints,
+                       "agreements": made.agreements - before.agreements}),
+            );
+            Ok::<_, WriteError>(())
+        })?;
+        i += batch;
+        progress(i);
+    }
+    Ok(made)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn one_case(
+    conn: &mut DbConn,
+    committee: &Committee,
+    terms: &Terms,
+    mediators: &[(i64, String)],
+    rng: &mut Rng,
+    registered: NaiveDateTime,
+    year: i32,
+    seq: i32,
+    (party_base, agreement_base): (u64, u64),
+    made: &mut Generated,
+) -> QueryResult<i64> {
+    let settings = committee.settings();
+    let road = rng.pick(ROADS);
+    let building = 1 + rng.below(40);
+    let place = format!("{road}{building}号院");
+    let what = rng.pick(NOISE);
+    let status = *rng.weighted(STATUSES);
+    let dispute = *rng.weighted(&[
+        ("neighbour", 55),
+        ("property", 15),
+        ("environment", 12),
+        ("family", 6),
+        ("damages", 5),
+        ("housing", 4),
+        ("consumer", 3),
+    ]);
+    let source = *rng.weighted(&[("application", 60), ("own_initiative", 30), ("referral", 10)]);
+    let risk = *rng.weighted(&[("yellow", 80), ("orange", 15), ("red", 5)]);
+    let number = settings.number_pattern.format(year, &committee.abbreviation, i64::from(seq));
+    let case_id = diesel::insert_into(mediation_case::table)
+        .values((
+            mediation_case::committee_id.eq(committee.id),
+            mediation_case::number.eq(&number),
+            mediation_case::year.eq(year),
+            mediation_case::seq.eq(seq),
+            mediation_case::title
+                .eq(format!("{place}{}", &what[..what.char_indices().nth(8).map_or(what.len(), |(b, _)| b)])),
+            mediation_case::dispute_type.eq(dispute),
+            mediation_case::source.eq(source),
+            mediation_case::status.eq(status),
+            mediation_case::risk_level.eq(risk),
+            mediation_case::public_session.eq(false),
+            mediation_case::facts.eq(*what),
+            mediation_case::location.eq(&place),
+            mediation_case::registered_at.eq(registered),
+            mediation_case::routes_explained.eq(status == "terminated"),
+            mediation_case::termination_reason.eq((status == "terminated").then_some("一方拒绝继续调解")),
+            mediation_case::prevented_criminal.eq(rng.below(100) < 2),
+            mediation_case::prevented_petition.eq(rng.below(100) < 1),
+            mediation_case::created_at.eq(registered),
+            mediation_case::updated_at.eq(registered),
+        ))
+        .returning(mediation_case::id)
+        .get_result::<i64>(conn)?;
+    made.cases += 1;
+
+    let mut snapshots = Vec::with_capacity(2);
+    for role in ["applicant", "respondent"] {
+        let name = format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN));
+        let phone = format!("13{:09}", rng.below(1_000_000_000));
+        let address = format!("{place}{}号楼{}", 1 + rng.below(12), 101 + rng.below(20) * 100 + rng.below(4));
+        let party_id = diesel::insert_into(party::table)
+            .values((
+                party::committee_id.eq(committee.id),
+                party::kind.eq("person"),
+                party::name.eq(&name),
+                party::phone.eq(&phone),
+                party::phone_last4.eq(&phone[phone.len() - 4..]),
+                party::address.eq(&address),
+                party::access_code.eq(code_of(
+                    party_base + u64::try_from(made.cases * 2 + snapshots.len()).unwrap_or(0),
+                    10,
+                    5,
+                )),
+                party::created_at.eq(registered),
+            ))
+            .returning(party::id)
+            .get_result::<i64>(conn)?;
+        diesel::insert_into(case_party::table)
+            .values((case_party::case_id.eq(case_id), case_party::party_id.eq(party_id), case_party::role.eq(role)))
+            .execute(conn)?;
+        snapshots.push(PartySnapshot {
+            party_id,
+            role: role.to_owned(),
+            name,
+            sex: None,
+            ethnicity: None,
+            birth_year: None,
+            occupation: None,
+            phone: Some(phone),
+            address: Some(address),
+            organisation: None,
+            represents: None,
+        });
+    }
+    let (mediator_id, mediator_name) = rng.pick(mediators).clone();
+    diesel::insert_into(case_mediator::table)
+        .values((case_mediator::case_id.eq(case_id), case_mediator::user_id.eq(mediator_id)))
+        .execute(conn)?;
+
+    let complaints = 3 + rng.below(5);
+    let key = location_key(&place);
+    for c in 0..complaints {
+        let received = registered - TimeDelta::hours(i64::try_from(1 + rng.below(24 * 14)).unwrap_or(1));
+        let anonymous = rng.below(100) < 40;
+        let channel = *rng.weighted(&[
+            ("phone", 30),
+            ("hotline", 25),
+            ("wechat", 20),
+            ("visit", 15),
+            ("online", 7),
+            ("patrol", 3),
+        ]);
+        diesel::insert_into(complaint::table)
+            .values((
+                complaint::committee_id.eq(committee.id),
+                complaint::received_at.eq(received),
+                complaint::channel.eq(channel),
+                complaint::category.eq("noise"),
+                complaint::location.eq(&place),
+                complaint::location_key.eq(&key),
+                complaint::description.eq(*what),
+                complaint::reporter_party_id.eq((!anonymous && c == 0).then_some(snapshots[0].party_id)),
+                complaint::anonymous.eq(anonymous),
+                complaint::case_id.eq(case_id),
+                complaint::created_at.eq(received),
+            ))
+            .execute(conn)?;
+        made.complaints += 1;
+    }
+
+    if !matches!(status, "registered" | "investigating") {
+        let held = registered + TimeDelta::days(i64::try_from(2 + rng.below(10)).unwrap_or(2));
+        let outcome = if status == "terminated" {
+            "failed"
+        } else if status == "mediating" {
+            "continued"
+        } else {
+            "agreed"
+        };
+        diesel::insert_into(mediation_session::table)
+            .values((
+                mediation_session::case_id.eq(case_id),
+                mediation_session::held_at.eq(held),
+                mediation_session::place.eq("社区人民调解室"),
+                mediation_session::mediators.eq(&mediator_name),
+                mediation_session::recorder.eq(&mediator_name),
+                mediation_session::statements.eq("[]"),
+                mediation_session::outcome.eq(outcome),
+                mediation_session::failure_reason.eq((outcome == "failed").then_some("一方拒绝继续调解")),
+                mediation_session::created_at.eq(held),
+            ))
+            .execute(conn)?;
+        let agreed = matches!(status, "agreed" | "fulfilled" | "breached" | "referred")
+            || (status == "archived" && rng.below(10) < 8);
+        if agreed {
+            let effective = held + TimeDelta::hours(1);
+            let term_set = rng.pick(&terms.templates).clone();
+            let content = AgreementContent {
+                committee: committee.name.clone(),
+                case_number: number.clone(),
+                kind: "written".to_owned(),
+                subtitle: None,
+                version: 1,
+                supersedes_version: None,
+                parties: snapshots.clone(),
+                facts: (*what).to_owned(),
+                disputed_matters: "活动时间和音量".to_owned(),
+                responsibilities: None,
+                terms: term_set.clone(),
+                performance: Performance {
+                    manner: "当事人自觉履行".to_owned(),
+                    place: Some(place.clone()),
+                    deadline: None,
+                },
+                copies: copies(snapshots.len()),
+            };
+            let json = content.canonical_json();
+            let agreement_status = match status {
+                "fulfilled" | "archived" => "fulfilled",
+                "breached" | "referred" => "breached",
+                _ => "effective",
+            };
+            let day: NaiveDate = local_date(effective, committee.utc_offset_minutes);
+            let agreement_id = diesel::insert_into(agreement::table)
+                .values((
+                    agreement::case_id.eq(case_id),
+                    agreement::version.eq(1),
+                    agreement::kind.eq("written"),
+                    agreement::facts.eq(*what),
+                    agreement::disputed_matters.eq("活动时间和音量"),
+                    agreement::performance_manner.eq("当事人自觉履行"),
+                    agreement::performance_place.eq(&place),
+                    agreement::status.eq("signing"),
+                    agreement::created_by.eq(mediator_id),
+                    agreement::created_at.eq(held),
+                    agreement::updated_at.eq(effective),
+                ))
+                .returning(agreement::id)
+                .get_result::<i64>(conn)?;
+            made.agreements += 1;
+            for (position, t) in term_set.iter().enumerate() {
+                diesel::insert_into(agreement_term::table)
+                    .values((
+                        agreement_term::agreement_id.eq(agreement_id),
+                        agreement_term::position.eq(i32::try_from(position + 1).unwrap_or(1)),
+                        agreement_term::kind.eq(t.kind.code()),
+                        agreement_term::text.eq(&t.text),
+                        agreement_term::days.eq(&t.days),
+                        agreement_term::start_time.eq(t.start.map(|c| c.to_string())),
+                        agreement_term::end_time.eq(t.end.map(|c| c.to_string())),
+                        agreement_term::max_db.eq(t.max_db),
+                        agreement_term::measure_position.eq(t.position.map(|p| p.code())),
+                        agreement_term::amount_fen.eq(t.amount_fen),
+                        agreement_term::due.eq(t.due),
+                    ))
+                    .execute(conn)?;
+            }
+            let mut signers: Vec<(&str, Option<i64>, String)> =
+                snapshots.iter().map(|p| ("party", Some(p.party_id), p.name.clone())).collect();
+            signers.push(("mediator", None, mediator_name.clone()));
+            signers.push(("committee_seal", None, committee.name.clone()));
+            for (role, party_id, name) in signers {
+                diesel::insert_into(signature::table)
+                    .values((
+                        signature::agreement_id.eq(agreement_id),
+                        signature::role.eq(role),
+                        signature::party_id.eq(party_id),
+                        signature::signer_name.eq(name),
+                        signature::method.eq(if role == "committee_seal" { "seal" } else { "paper" }),
+                        signature::signed_at.eq(effective),
+                        signature::recorded_by.eq(mediator_id),
+                        signature::created_at.eq(effective),
+                    ))
+                    .execute(conn)?;
+            }
+            // Takes effect as signing does: content frozen, hashed, coded.
+            diesel::update(agreement::table.find(agreement_id))
+                .set((
+                    agreement::status.eq(agreement_status),
+                    agreement::content_hash.eq(content.hash()),
+                    agreement::content_json.eq(&json),
+                    agreement::effective_at.eq(effective),
+                    agreement::confirmation_deadline.eq(confirmation_deadline(day)),
+                    agreement::verification_code.eq(code_of(
+                        agreement_base + u64::try_from(made.agreements).unwrap_or(0),
+                        12,
+                        11,
+                    )),
+                    agreement::copies.eq(content.copies),
+                ))
+                .execute(conn)?;
+            if agreement_status != "effective" || rng.below(2) == 0 {
+                let visited = effective + TimeDelta::days(i64::try_from(7 + rng.below(30)).unwrap_or(7));
+                let overall = if agreement_status == "breached" { "breached" } else { "kept" };
+                diesel::insert_into(follow_up::table)
+                    .values((
+                        follow_up::agreement_id.eq(agreement_id),
+                        follow_up::case_id.eq(case_id),
+                        follow_up::visited_at.eq(visited),
+                        follow_up::visitor.eq(&mediator_name),
+                        follow_up::method.eq("visit"),
+                        follow_up::satisfaction.eq(i32::try_from(3 + rng.below(3)).unwrap_or(4)),
+                        follow_up::lawsuit.eq(false),
+                        follow_up::overall.eq(overall),
+                        follow_up::created_at.eq(visited),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+    }
+    Ok(case_id)
+}
