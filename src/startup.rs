@@ -345,6 +345,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 fn run(listener: TcpListener, state: AppState, workers: Option<usize>) -> std::io::Result<Server> {
     spawn_session_purge(state.pool.clone(), state.config.clone());
+    // Database work runs on each worker's blocking threads; more threads than
+    // pooled connections would only wait for a connection, each holding its
+    // own stack and allocator cache.
+    let worker_count = workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let pool_size = usize::try_from(state.pool.max_size()).unwrap_or(1);
+    let blocking = pool_size.div_ceil(worker_count).max(2);
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()
@@ -360,8 +366,6 @@ fn run(listener: TcpListener, state: AppState, workers: Option<usize>) -> std::i
             .default_service(web::to(not_found))
     })
     .listen(listener)?;
-    if let Some(n) = workers {
-        server = server.workers(n);
-    }
+    server = server.workers(worker_count).worker_max_blocking_threads(blocking);
     Ok(server.run())
 }

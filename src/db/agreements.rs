@@ -217,6 +217,18 @@ pub fn signatures(conn: &mut DbConn, agreement_id: i64) -> QueryResult<Vec<Signa
         .load(conn)
 }
 
+/// The signatures of several agreements, in order.
+pub fn signatures_of(conn: &mut DbConn, agreement_ids: &[i64]) -> QueryResult<Vec<SignatureRow>> {
+    if agreement_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    signature::table
+        .filter(signature::agreement_id.eq_any(agreement_ids))
+        .order(signature::id)
+        .select(SignatureRow::as_select())
+        .load(conn)
+}
+
 /// The drawn image of a signature.
 pub fn signature_image(conn: &mut DbConn, signature_id: i64) -> QueryResult<Option<Vec<u8>>> {
     signature::table.find(signature_id).select(signature::image_png).first(conn)

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer};
+use diesel::sql_types::{BigInt, Integer, Text};
 use serde_json::json;
 
 use super::audit::{AuditLog, audited};
@@ -273,25 +273,75 @@ pub fn list(conn: &mut DbConn, committee_id: i64, f: &CaseFilter) -> QueryResult
         query = query.filter(mediation_case::risk_level.eq(risk.code()));
     }
     if let Some(user) = f.mediator_id {
-        query = query.filter(
-            mediation_case::id
-                .eq_any(case_mediator::table.filter(case_mediator::user_id.eq(user)).select(case_mediator::case_id)),
-        );
+        // EXISTS, not IN: the newest cases are checked one by one and the
+        // walk stops after a page.
+        query = query.filter(diesel::dsl::exists(
+            case_mediator::table
+                .filter(case_mediator::case_id.eq(mediation_case::id))
+                .filter(case_mediator::user_id.eq(user)),
+        ));
     }
-    if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        let pattern = format!("%{}%", complaints::escape_like(q.trim()));
-        query = query.filter(
-            mediation_case::title
-                .like(pattern.clone())
-                .escape('\\')
-                .or(mediation_case::number.like(pattern.clone()).escape('\\'))
-                .or(mediation_case::location.like(pattern).escape('\\')),
-        );
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        // A whole case number answers with that case alone, found through
+        // its unique index (a title quoting the number does not list its
+        // case too); anything else is searched for in titles, numbers and
+        // places, newest first, stopping after a page.
+        let exact: Option<i64> = mediation_case::table
+            .filter(mediation_case::committee_id.eq(committee_id).and(mediation_case::number.eq(q)))
+            .select(mediation_case::id)
+            .first(conn)
+            .optional()?;
+        if let Some(id) = exact {
+            query = query.filter(mediation_case::id.eq(id));
+        } else if let Some(ids) = few_matches(conn, q)? {
+            query = query.filter(mediation_case::id.eq_any(ids));
+        } else {
+            let pattern = format!("%{}%", complaints::escape_like(q));
+            query = query.filter(
+                mediation_case::title
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(mediation_case::number.like(pattern.clone()).escape('\\'))
+                    .or(mediation_case::location.like(pattern).escape('\\')),
+            );
+        }
     }
     if let Some(before) = f.before_id {
         query = query.filter(mediation_case::id.lt(before));
     }
     query.load(conn)
+}
+
+/// At most this many matches are taken from SQLite's trigram index; a text
+/// that more cases hold is searched for by walking the newest cases, which
+/// finds a page of them sooner.
+const FEW: i64 = 1000;
+
+#[derive(QueryableByName)]
+struct Match {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// On SQLite, the cases (of every committee) whose title, number or place
+/// holds `q`, when `q` is three or more characters long and fewer than
+/// [`FEW`] cases hold it; `None` otherwise. PostgreSQL's planner picks its
+/// trigram indexes by itself.
+fn few_matches(conn: &mut DbConn, q: &str) -> QueryResult<Option<Vec<i64>>> {
+    let DbConn::Sqlite(c) = conn else { return Ok(None) };
+    if q.chars().count() < 3 {
+        return Ok(None);
+    }
+    // One FTS5 phrase of trigrams: the text as a substring of one column.
+    let phrase = format!("\"{}\"", q.replace('"', "\"\""));
+    let found: Vec<Match> = diesel::sql_query("SELECT rowid AS id FROM case_search WHERE case_search MATCH ? LIMIT ?")
+        .bind::<Text, _>(phrase)
+        .bind::<BigInt, _>(FEW)
+        .load(c)?;
+    if i64::try_from(found.len()).unwrap_or(FEW) >= FEW {
+        return Ok(None);
+    }
+    Ok(Some(found.into_iter().map(|m| m.id).collect()))
 }
 
 /// The mediators assigned to a case.

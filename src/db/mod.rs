@@ -304,6 +304,9 @@ pub fn revert_all_migrations(conn: &mut DbConn) -> Result<usize, MigrationError>
     .map_err(migration_error)
 }
 
+/// The turn of this process's SQLite writers.
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `f` in a transaction that holds the write lock from its first
 /// statement: `BEGIN IMMEDIATE` on SQLite, so that concurrent writers queue
 /// on the busy timeout instead of failing when a read lock cannot be
@@ -313,10 +316,21 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<DieselError>,
 {
-    match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
-    }
+    // SQLite has one writer at a time. Writers of this process queue here,
+    // woken in turn as each commits, instead of in SQLite's busy handler,
+    // which polls with sleeps of up to 100 ms; other processes sharing the
+    // file still wait in the busy handler.
+    let _writer = match conn {
+        DbConn::Sqlite(c) => {
+            let turn = SQLITE_WRITER.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            Some(turn)
+        }
+        DbConn::Postgres(c) => {
+            AnsiTransactionManager::begin_transaction(c)?;
+            None
+        }
+    };
     match f(conn) {
         Ok(value) => {
             <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)?;

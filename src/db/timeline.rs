@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{app_user, signature};
+use super::schema::app_user;
 use super::{DbConn, agreements, cases, complaints, follow_ups, investigations, mediation};
 
 /// One event of the timeline.
@@ -34,12 +34,70 @@ fn names(conn: &mut DbConn, committee_id: i64) -> QueryResult<HashMap<i64, Strin
         .collect())
 }
 
+/// Every record of a case, loaded once for its timeline and its views.
+#[derive(Debug, Clone)]
+pub struct Records {
+    /// Complaints.
+    pub complaints: Vec<complaints::Complaint>,
+    /// Status changes.
+    pub transitions: Vec<cases::Transition>,
+    /// On-site investigations.
+    pub investigations: Vec<investigations::Investigation>,
+    /// Noise measurements.
+    pub measurements: Vec<investigations::Measurement>,
+    /// Mediation sessions.
+    pub sessions: Vec<mediation::Session>,
+    /// Mediation meetings.
+    pub meetings: Vec<mediation::Meeting>,
+    /// Agreements, each with its signatures.
+    pub agreements: Vec<(agreements::Agreement, Vec<agreements::SignatureRow>)>,
+    /// Follow-up visits.
+    pub follow_ups: Vec<follow_ups::FollowUp>,
+    /// Referrals.
+    pub referrals: Vec<cases::Referral>,
+}
+
+impl Records {
+    /// Loads the records of case `case_id`.
+    pub fn load(conn: &mut DbConn, case_id: i64) -> QueryResult<Self> {
+        let agreements = agreements::of_case(conn, case_id)?;
+        let ids: Vec<i64> = agreements.iter().map(|a| a.id).collect();
+        let mut sigs = agreements::signatures_of(conn, &ids)?;
+        let agreements = agreements
+            .into_iter()
+            .map(|a| {
+                let (mine, rest): (Vec<_>, Vec<_>) =
+                    std::mem::take(&mut sigs).into_iter().partition(|s| s.agreement_id == a.id);
+                sigs = rest;
+                (a, mine)
+            })
+            .collect();
+        Ok(Self {
+            complaints: complaints::of_case(conn, case_id)?,
+            transitions: cases::transitions(conn, case_id)?,
+            investigations: investigations::of_case(conn, case_id)?,
+            measurements: investigations::measurements_of_case(conn, case_id)?,
+            sessions: mediation::sessions_of_case(conn, case_id)?,
+            meetings: mediation::meetings_of_case(conn, case_id)?,
+            agreements,
+            follow_ups: follow_ups::of_case(conn, case_id)?,
+            referrals: cases::referrals(conn, case_id)?,
+        })
+    }
+}
+
 /// Every record of a case, oldest first.
 pub fn of_case(conn: &mut DbConn, case: &cases::Case) -> QueryResult<Vec<Entry>> {
+    let records = Records::load(conn, case.id)?;
+    of_records(conn, case, &records)
+}
+
+/// The timeline of records already loaded.
+pub fn of_records(conn: &mut DbConn, case: &cases::Case, records: &Records) -> QueryResult<Vec<Entry>> {
     let users = names(conn, case.committee_id)?;
     let who = |id: Option<i64>| id.and_then(|id| users.get(&id).cloned());
     let mut entries = Vec::new();
-    for c in complaints::of_case(conn, case.id)? {
+    for c in &records.complaints {
         entries.push(Entry {
             at: c.received_at,
             kind: "complaint",
@@ -55,8 +113,8 @@ pub fn of_case(conn: &mut DbConn, case: &cases::Case) -> QueryResult<Vec<Entry>>
         summary: case.number.clone(),
         recorded_by: who(case.created_by),
     });
-    for t in cases::transitions(conn, case.id)? {
-        let summary = match t.reason {
+    for t in &records.transitions {
+        let summary = match &t.reason {
             Some(r) => format!("{} → {}: {r}", t.from_status, t.to_status),
             None => format!("{} → {}", t.from_status, t.to_status),
         };
@@ -68,7 +126,7 @@ pub fn of_case(conn: &mut DbConn, case: &cases::Case) -> QueryResult<Vec<Entry>>
             recorded_by: who(t.created_by),
         });
     }
-    for i in investigations::of_case(conn, case.id)? {
+    for i in &records.investigations {
         entries.push(Entry {
             at: i.conducted_at,
             kind: "investigation",
@@ -77,7 +135,7 @@ pub fn of_case(conn: &mut DbConn, case: &cases::Case) -> QueryResult<Vec<Entry>>
             recorded_by: who(i.created_by),
         });
     }
-    for m in investigations::measurements_of_case(conn, case.id)? {
+    for m in &records.measurements {
         let summary = format!(
             "{} dB(A) → {} / {} dB(A) ({}){}",
             m.laeq_db,
@@ -94,7 +152,7 @@ pub fn of_case(conn: &mut DbConn, case: &cases::Case) -> QueryResult<Vec<Entry>>
             recorded_by: who(m.created_by),
         });
     }
-    for s in mediation::sessions_of_case(conn, case.id)? {
+    for s in &records.sessions {
         entries.push(Entry {
             at: s.held_at,
             kind: "session",
@@ -103,7 +161,7 @@ pub fn of_case(conn: &mut DbConn, case: &cases::Case) -> QueryResult<Vec<Entry>>
             recorded_by: who(s.created_by),
         });
     }
-    for m in mediation::meetings_of_case(conn, case.id)? {
+    for m in &records.meetings {
         let summary = format!("{} · {}/{}/{}", m.place, m.votes_for, m.votes_against, m.votes_abstain);
         entries.push(Entry {
             at: m.held_at,
@@ -113,7 +171,7 @@ pub fn of_case(conn: &mut DbConn, case: &cases::Case) -> QueryResult<Vec<Entry>>
             recorded_by: who(m.created_by),
         });
     }
-    for a in agreements::of_case(conn, case.id)? {
+    for (a, sigs) in &records.agreements {
         entries.push(Entry {
             at: a.created_at,
             kind: "agreement",
@@ -121,23 +179,13 @@ pub fn of_case(conn: &mut DbConn, case: &cases::Case) -> QueryResult<Vec<Entry>>
             summary: format!("v{} · {}", a.version, a.kind),
             recorded_by: who(a.created_by),
         });
-        let sigs: Vec<(i64, String, String, NaiveDateTime, Option<i64>)> = signature::table
-            .filter(signature::agreement_id.eq(a.id))
-            .select((
-                signature::id,
-                signature::role,
-                signature::signer_name,
-                signature::signed_at,
-                signature::recorded_by,
-            ))
-            .load(conn)?;
-        for (id, role, signer, at, by) in sigs {
+        for sig in sigs {
             entries.push(Entry {
-                at,
+                at: sig.signed_at,
                 kind: "signature",
-                record_id: id,
-                summary: format!("{role} · {signer}"),
-                recorded_by: who(by),
+                record_id: sig.id,
+                summary: format!("{} · {}", sig.role, sig.signer_name),
+                recorded_by: who(sig.recorded_by),
             });
         }
         if let (Some(at), Some(hash)) = (a.effective_at, &a.content_hash) {
@@ -150,7 +198,7 @@ pub fn of_case(conn: &mut DbConn, case: &cases::Case) -> QueryResult<Vec<Entry>>
             });
         }
     }
-    for f in follow_ups::of_case(conn, case.id)? {
+    for f in &records.follow_ups {
         entries.push(Entry {
             at: f.visited_at,
             kind: "follow_up",
@@ -159,7 +207,7 @@ pub fn of_case(conn: &mut DbConn, case: &cases::Case) -> QueryResult<Vec<Entry>>
             recorded_by: who(f.created_by),
         });
     }
-    for r in cases::referrals(conn, case.id)? {
+    for r in &records.referrals {
         entries.push(Entry {
             at: r.referred_at,
             kind: "referral",

@@ -318,15 +318,30 @@ fn signature_view(s: &SignatureRow, offset: i32) -> SignatureView {
 
 /// Builds the full view of an agreement.
 pub fn agreement_view(conn: &mut DbConn, committee: &Committee, a: &Agreement, lang: Lang) -> AppResult<AgreementView> {
+    let sigs = agreements::signatures(conn, a.id)?;
+    let case_parties = if a.kind() == AgreementKind::Written && !a.status().is_frozen() {
+        parties::of_case(conn, a.case_id)?
+    } else {
+        Vec::new()
+    };
+    agreement_view_of(conn, committee, a, &sigs, &case_parties, lang)
+}
+
+/// The view of an agreement whose signatures and case parties (needed only
+/// while a written agreement awaits signatures) are already loaded.
+pub fn agreement_view_of(
+    conn: &mut DbConn,
+    committee: &Committee,
+    a: &Agreement,
+    sigs: &[SignatureRow],
+    case_parties: &[(parties::CaseParty, parties::Party)],
+    lang: Lang,
+) -> AppResult<AgreementView> {
     let offset = committee.utc_offset_minutes;
     let terms: Vec<Term> = agreements::terms(conn, a.id)?.iter().map(|t| t.to_term()).collect();
-    let sigs = agreements::signatures(conn, a.id)?;
     let missing = if a.kind() == AgreementKind::Written && !a.status().is_frozen() {
-        let required: Vec<i64> = parties::of_case(conn, a.case_id)?
-            .into_iter()
-            .filter(|(cp, _)| cp.role().signs_agreements())
-            .map(|(cp, _)| cp.party_id)
-            .collect();
+        let required: Vec<i64> =
+            case_parties.iter().filter(|(cp, _)| cp.role().signs_agreements()).map(|(cp, _)| cp.party_id).collect();
         let signed: Vec<Signed> = sigs
             .iter()
             .filter_map(|s| SignerRole::parse(&s.role).ok().map(|role| Signed { role, party_id: s.party_id }))

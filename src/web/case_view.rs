@@ -3,7 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::agreements::{AgreementView, agreement_view};
+use super::agreements::{AgreementView, agreement_view_of};
 use super::error::AppResult;
 use super::field_work::{InvestigationView, MeasurementView};
 use super::follow_ups::summary_view;
@@ -11,7 +11,7 @@ use super::mediation::{MeetingView, ReferralView, SessionView};
 use super::views::{ComplaintView, Contacts, PartyView};
 use crate::db::cases::{self, Case};
 use crate::db::committees::Committee;
-use crate::db::{DbConn, agreements, complaints, follow_ups, investigations, mediation, parties, timeline};
+use crate::db::{DbConn, mediation, parties, timeline};
 use crate::domain::clock::format_instant;
 use crate::domain::language::Lang;
 
@@ -150,25 +150,34 @@ pub fn case_view(
     lang: Lang,
 ) -> AppResult<CaseView> {
     let offset = committee.utc_offset_minutes;
-    let mut complaint_views = Vec::new();
-    for c in complaints::of_case(conn, case.id)? {
-        let (c, reporter) = complaints::with_reporter(conn, c)?;
-        complaint_views.push(ComplaintView::new(&c, reporter.as_ref(), contacts, offset));
-    }
+    let records = timeline::Records::load(conn, case.id)?;
+    let case_parties = parties::of_case(conn, case.id)?;
+    let reporter_ids: Vec<i64> = records.complaints.iter().filter_map(|c| c.reporter_party_id).collect();
+    let reporters: std::collections::HashMap<i64, parties::Party> = parties::by_ids(conn, &reporter_ids)?
+        .into_iter()
+        .filter(|p| p.committee_id == case.committee_id)
+        .map(|p| (p.id, p))
+        .collect();
+    let complaint_views = records
+        .complaints
+        .iter()
+        .map(|c| ComplaintView::new(c, c.reporter_party_id.and_then(|id| reporters.get(&id)), contacts, offset))
+        .collect();
     let mut session_views = Vec::new();
-    for s in mediation::sessions_of_case(conn, case.id)? {
+    for s in &records.sessions {
         let refs = mediation::session_references(conn, s.id)?;
-        session_views.push(SessionView::new(&s, refs, offset));
+        session_views.push(SessionView::new(s, refs, offset));
     }
     let mut meeting_views = Vec::new();
-    for m in mediation::meetings_of_case(conn, case.id)? {
+    for m in &records.meetings {
         let refs = mediation::meeting_references(conn, m.id)?;
-        meeting_views.push(MeetingView::new(&m, refs, offset));
+        meeting_views.push(MeetingView::new(m, refs, offset));
     }
     let mut agreement_views = Vec::new();
-    for a in agreements::of_case(conn, case.id)? {
-        agreement_views.push(agreement_view(conn, committee, &a, lang)?);
+    for (a, sigs) in &records.agreements {
+        agreement_views.push(agreement_view_of(conn, committee, a, sigs, &case_parties, lang)?);
     }
+    let timeline = timeline::of_records(conn, case, &records)?;
     Ok(CaseView {
         id: case.id,
         number: case.number.clone(),
@@ -191,22 +200,16 @@ pub fn case_view(
             .into_iter()
             .map(|u| MediatorView { id: u.id, display_name: u.display_name })
             .collect(),
-        parties: parties::of_case(conn, case.id)?.iter().map(|(cp, p)| PartyView::new(cp, p, contacts)).collect(),
+        parties: case_parties.iter().map(|(cp, p)| PartyView::new(cp, p, contacts)).collect(),
         complaints: complaint_views,
-        investigations: investigations::of_case(conn, case.id)?
-            .iter()
-            .map(|i| InvestigationView::new(i, offset))
-            .collect(),
-        measurements: investigations::measurements_of_case(conn, case.id)?
-            .iter()
-            .map(|m| MeasurementView::new(m, offset))
-            .collect(),
+        investigations: records.investigations.iter().map(|i| InvestigationView::new(i, offset)).collect(),
+        measurements: records.measurements.iter().map(|m| MeasurementView::new(m, offset)).collect(),
         sessions: session_views,
         meetings: meeting_views,
         agreements: agreement_views,
-        follow_ups: follow_ups::of_case(conn, case.id)?.iter().map(|f| summary_view(f, offset)).collect(),
-        referrals: cases::referrals(conn, case.id)?.iter().map(|r| ReferralView::new(r, offset)).collect(),
-        timeline: timeline::of_case(conn, case)?
+        follow_ups: records.follow_ups.iter().map(|f| summary_view(f, offset)).collect(),
+        referrals: records.referrals.iter().map(|r| ReferralView::new(r, offset)).collect(),
+        timeline: timeline
             .into_iter()
             .map(|e| TimelineView {
                 at: format_instant(e.at, offset),

@@ -7,6 +7,12 @@ use crate::both_backends;
 use crate::helpers::{TestApp, second_instance};
 use crate::records::{case_body, complaint};
 
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
 async fn move_to(app: &TestApp, token: &str, id: i64, body: Value) -> reqwest::Response {
     app.api_post(&format!("/api/v1/cases/{id}/transitions"), token, &body).await
 }
@@ -114,6 +120,74 @@ both_backends! {
             "conducted_at": "2026-05-20T21:30:00+08:00", "place": "x", "investigators": "y"
         })).await;
         assert_eq!(r.status(), 409, "an archived case takes no more records");
+    }
+
+    async fn text_search_finds_what_titles_numbers_and_places_hold(app) {
+        let token = app.user_token("wang.mediator", Role::Mediator).await;
+        let search = |q: &str| format!("/api/v1/cases?q={}", url_encode(q));
+        let mut choir = case_body(&[]);
+        choir["title"] = json!("楼下合唱队音箱扰民");
+        choir["location"] = json!("和平里北街18号院");
+        let choir = app.post_ok("/api/v1/cases", &token, &choir, 201).await;
+        let mut leak = case_body(&[]);
+        leak["title"] = json!("4号楼漏水纠纷 \"A\" 100%");
+        leak["location"] = json!("和平里北街4号楼");
+        let leak = app.post_ok("/api/v1/cases", &token, &leak, 201).await;
+        let ids = |v: &Value| v["items"].as_array().expect("items").iter().map(|c| c["id"].clone()).collect::<Vec<_>>();
+
+        assert_eq!(ids(&app.get_json(&search("合唱队"), &token).await), [choir["id"].clone()], "three characters of a title");
+        assert_eq!(ids(&app.get_json(&search("北街18号"), &token).await), [choir["id"].clone()], "part of a place");
+        assert_eq!(ids(&app.get_json(&search("和平里北街"), &token).await), [leak["id"].clone(), choir["id"].clone()], "newest first");
+        assert_eq!(ids(&app.get_json(&search("漏水"), &token).await), [leak["id"].clone()], "two characters");
+        assert_eq!(ids(&app.get_json(&search("\"A\" 100%"), &token).await), [leak["id"].clone()], "quotes and % are text");
+        assert!(ids(&app.get_json(&search("100%\"A"), &token).await).is_empty());
+        assert!(ids(&app.get_json(&search("物业费"), &token).await).is_empty());
+
+        let id = choir["id"].as_i64().expect("id");
+        let r = app.api_patch(&format!("/api/v1/cases/{id}"), &token, &json!({"title": "广场舞音响扰民"})).await;
+        assert_eq!(r.status(), 200);
+        assert!(ids(&app.get_json(&search("合唱队"), &token).await).is_empty(), "the old title is gone from the index");
+        assert_eq!(ids(&app.get_json(&search("广场舞音响"), &token).await), [choir["id"].clone()]);
+    }
+
+    async fn a_text_many_cases_hold_pages_newest_first(app) {
+        let token = app.user_token("wang.mediator", Role::Mediator).await;
+        {
+            let mut conn = app.conn();
+            let committee = hesheng::db::committees::find(&mut conn, 1).expect("committee");
+            let until = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("date");
+            hesheng::scale::generate(&mut conn, &committee, 1_300, 5, until, &mut |_| ()).expect("generate");
+        }
+        // Every case number holds "人调字" (so more than a thousand cases do);
+        // few cases are at one place.
+        let mut seen = Vec::new();
+        let mut path = format!("/api/v1/cases?limit=200&q={}", url_encode("人调字"));
+        loop {
+            let page = app.get_json(&path, &token).await;
+            for c in page["items"].as_array().expect("items") {
+                assert!(c["number"].as_str().expect("number").contains("人调字"));
+                seen.push(c["id"].as_i64().expect("id"));
+            }
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/cases?limit=200&q={}&cursor={cursor}", url_encode("人调字")),
+                None => break,
+            }
+        }
+        let expected: i64 = {
+            use diesel::prelude::*;
+            use hesheng::db::schema::mediation_case;
+            mediation_case::table
+                .filter(mediation_case::number.like("%人调字%"))
+                .count()
+                .get_result(&mut app.conn())
+                .expect("count")
+        };
+        assert!(expected > 1_000, "{expected}");
+        assert_eq!(i64::try_from(seen.len()).expect("n"), expected, "every case, once");
+        assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first");
+        let place = app.get_json("/api/v1/cases?limit=200&q=%E5%92%8C%E5%B9%B3%E9%87%8C%E5%8C%97%E8%A1%9718%E5%8F%B7%E9%99%A2", &token).await;
+        let found = place["items"].as_array().expect("items");
+        assert!(!found.is_empty() && found.iter().all(|c| c["location"].as_str().is_some_and(|l| l.contains("和平里北街18号院"))));
     }
 
     async fn cases_are_updated_listed_and_searched(app) {

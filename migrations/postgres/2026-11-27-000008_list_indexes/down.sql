@@ -1,0 +1,2 @@
+DROP INDEX case_mediator_user;
+DROP INDEX mediation_case_committee;
