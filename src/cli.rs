@@ -189,7 +189,11 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
 }
 
 fn open(args: &DatabaseArgs) -> Result<db::PooledConn, CliError> {
-    let settings = DatabaseSettings::from_args(args)?;
+    let mut settings = DatabaseSettings::from_args(args)?;
+    // A command needs one connection. A larger pool would open more in the
+    // background, and one still connecting when the command exits races
+    // with the TLS library's clean-up at exit.
+    settings.pool.max_size = 1;
     Ok(prepare_database(&settings)?.get()?)
 }
 

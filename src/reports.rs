@@ -225,6 +225,14 @@ pub fn csv(reports: &[Report], lang: Lang) -> String {
         row.extend(reports.iter().map(|r| r.complaints_by_hour()[h].to_string()));
         line(row);
     }
+    // Each committee's hotspots, its count in its own column.
+    for (column, r) in reports.iter().enumerate() {
+        for (rank, (place, n)) in r.hotspots.iter().enumerate() {
+            let mut row = vec![t(lang, "report.hotspots"), format!("{}", rank + 1), place.clone()];
+            row.extend((0..reports.len()).map(|c| if c == column { n.to_string() } else { String::new() }));
+            line(row);
+        }
+    }
     out
 }
 

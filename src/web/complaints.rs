@@ -305,8 +305,9 @@ pub async fn similar_complaints(
 /// A complaint to put in a case.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct AttachBody {
-    /// The complaint.
-    pub complaint_id: i64,
+    /// The complaint (required; optional here so that a caller without the
+    /// role is refused before the body is judged).
+    pub complaint_id: Option<i64>,
 }
 
 /// Puts a complaint in a case.
@@ -321,8 +322,10 @@ pub async fn attach_complaint(
 ) -> AppResult<HttpResponse> {
     let user = user.require(CASE_WORK)?.clone();
     let case_id = path.into_inner();
+    let complaint_id =
+        body.complaint_id.ok_or_else(|| AppError::field("complaint_id", Invalid::new("invalid.required")))?;
     state
-        .db(move |conn| Ok(complaints::attach(conn, &user.actor(), user.committee_id, case_id, body.complaint_id)?))
+        .db(move |conn| Ok(complaints::attach(conn, &user.actor(), user.committee_id, case_id, complaint_id)?))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,6 +4,7 @@
 mod helpers;
 mod records;
 
+mod access;
 mod agreements;
 mod audit;
 mod auth;
@@ -14,9 +15,11 @@ mod committees;
 mod complaints;
 mod demo;
 mod documents;
+mod durability;
 mod errors;
 mod field_records;
 mod health;
+mod hostile;
 mod locales;
 mod migrations;
 mod openapi;

@@ -645,7 +645,7 @@ fn signature_png() -> String {
 }
 
 /// A red round seal.
-fn seal_png() -> Vec<u8> {
+pub fn seal_png() -> Vec<u8> {
     let mut img = image::RgbaImage::new(200, 200);
     for (x, y, p) in img.enumerate_pixels_mut() {
         let d = ((f64::from(x) - 100.0).powi(2) + (f64::from(y) - 100.0).powi(2)).sqrt();

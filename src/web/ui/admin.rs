@@ -210,9 +210,10 @@ pub async fn save_committee(
 /// An uploaded seal.
 #[derive(Debug, MultipartForm)]
 pub struct SealForm {
-    /// The PNG.
+    /// The PNG (optional here, so that a caller without the role is refused
+    /// before the upload is judged; a missing file is refused as not a PNG).
     #[multipart(limit = "3MB")]
-    pub seal: FileBytes,
+    pub seal: Option<FileBytes>,
     /// The CSRF token (checked by the middleware).
     pub csrf_token: Option<Text<String>>,
 }
@@ -226,7 +227,7 @@ pub async fn upload_seal(
     MultipartForm(form): MultipartForm<SealForm>,
 ) -> AppResult<HttpResponse> {
     let admin = user.require(ADMIN)?.clone();
-    let png = form.seal.data.to_vec();
+    let png = form.seal.map(|f| f.data.to_vec()).unwrap_or_default();
     if let Err(problem) = check_seal_png(&png) {
         let message = crate::i18n::t_invalid(ctx.lang, &problem);
         return committee_page(&state, &req, &ctx, &admin, None, FormErrors::none(), Some(message)).await;
