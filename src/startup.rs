@@ -24,7 +24,7 @@ use crate::web::render_errors::render_errors;
 use crate::web::state::{AppState, WebConfig};
 use crate::web::{
     agreements, assets, cases, committees as committee_api, complaints, documents, field_work, follow_ups, health,
-    language, login, mediation, openapi, reports, tokens, ui, users, verify,
+    language, login, mediation, openapi, privacy, reports, tokens, ui, users, verify,
 };
 
 /// Why the application could not start.
@@ -339,7 +339,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/legal-references").route(web::get().to(mediation::legal_library)))
                 .service(web::resource("/reports/summary").route(web::get().to(reports::summary)))
                 .service(web::resource("/reports/summary.csv").route(web::get().to(reports::summary_csv)))
-                .service(web::resource("/reports/summary.pdf").route(web::get().to(reports::summary_pdf))),
+                .service(web::resource("/reports/summary.pdf").route(web::get().to(reports::summary_pdf)))
+                .service(web::resource("/parties/{id}/export").route(web::get().to(privacy::export_party))),
         );
 }
 

@@ -15,6 +15,7 @@ pub mod mediation;
 pub mod parties;
 pub mod portal;
 pub mod printing;
+pub mod privacy;
 pub mod reports;
 pub mod schema;
 pub mod settings;

@@ -23,6 +23,7 @@ pub mod mediation;
 pub mod openapi;
 pub mod pages;
 pub mod pagination;
+pub mod privacy;
 pub mod render_errors;
 pub mod reports;
 pub mod state;

@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    agreements, cases, committees, complaints, documents, field_work, follow_ups, health, mediation, reports, tokens,
-    users,
+    agreements, cases, committees, complaints, documents, field_work, follow_ups, health, mediation, privacy, reports,
+    tokens, users,
 };
 
 struct BearerAuth;
@@ -63,6 +63,7 @@ impl Modify for BearerAuth {
         reports::summary,
         reports::summary_csv,
         reports::summary_pdf,
+        privacy::export_party,
     ),
     modifiers(&BearerAuth)
 )]

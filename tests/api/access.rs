@@ -165,10 +165,11 @@ struct Fixture {
     job: i64,
     user: i64,
     committee: i64,
+    party: i64,
 }
 
 fn matrix(f: &Fixture) -> Vec<Entry> {
-    let Fixture { case, complaint, agreement, code, job, user, committee } = f;
+    let Fixture { case, complaint, agreement, code, job, user, committee, party } = f;
     let e = |method: &'static str, template: &'static str, path: String, rule: Rule, scoped: bool| Entry {
         method,
         template,
@@ -341,6 +342,7 @@ fn matrix(f: &Fixture) -> Vec<Entry> {
         e("GET", "/api/v1/reports/summary", "/api/v1/reports/summary".into(), Users(EVERYONE), false),
         e("GET", "/api/v1/reports/summary.csv", "/api/v1/reports/summary.csv".into(), Users(EVERYONE), false),
         e("GET", "/api/v1/reports/summary.pdf", "/api/v1/reports/summary.pdf".into(), Users(EVERYONE), false),
+        e("GET", "/api/v1/parties/{id}/export", format!("/api/v1/parties/{party}/export"), Users(ADMINS), true),
     ];
     for (kind, roles) in
         [("investigations", FIELD_WORK), ("measurements", FIELD_WORK), ("sessions", CASE_WORK), ("meetings", CASE_WORK)]
@@ -487,6 +489,11 @@ both_backends! {
             job,
             user: throwaway,
             committee: 1,
+            party: case_party::table
+                .filter(case_party::case_id.eq(case))
+                .select(case_party::party_id)
+                .first(&mut conn)
+                .expect("a party of the case"),
         };
         let matrix = matrix(&fixture);
 

@@ -26,6 +26,7 @@ mod openapi;
 mod pages;
 mod pdf_tools;
 mod pool;
+mod privacy;
 mod reports;
 mod scale;
 mod sessions;

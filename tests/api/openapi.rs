@@ -44,6 +44,7 @@ both_backends! {
             ("/api/v1/reports/summary", "get"),
             ("/api/v1/reports/summary.csv", "get"),
             ("/api/v1/reports/summary.pdf", "get"),
+            ("/api/v1/parties/{id}/export", "get"),
         ];
         for (path, method) in expected {
             assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is documented");
