@@ -156,6 +156,21 @@ fn form_error(err: UrlencodedError, _: &HttpRequest) -> actix_web::Error {
     .into()
 }
 
+fn multipart_error(err: actix_multipart::MultipartError, _: &HttpRequest) -> actix_web::Error {
+    match err {
+        // A file over its field's limit (images: 2 MB) or the form's.
+        actix_multipart::MultipartError::Payload(actix_web::error::PayloadError::Overflow) => AppError::PayloadTooLarge,
+        actix_multipart::MultipartError::ContentTypeMissing
+        | actix_multipart::MultipartError::ContentTypeParse
+        | actix_multipart::MultipartError::ContentTypeIncompatible => AppError::UnsupportedMediaType,
+        other => {
+            tracing::debug!(cause = %other, "unreadable upload");
+            AppError::BadRequest(Invalid::new("error.bad_form"))
+        }
+    }
+    .into()
+}
+
 fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
     tracing::debug!(cause = %err, "unreadable query");
     AppError::BadRequest(Invalid::new("error.bad_query")).into()
@@ -361,6 +376,7 @@ fn run(listener: TcpListener, state: AppState, workers: Option<usize>) -> std::i
             .wrap(TracingLogger::default())
             .app_data(data.clone())
             .app_data(web::FormConfig::default().limit(PAGE_BODY_LIMIT).error_handler(form_error))
+            .app_data(actix_multipart::form::MultipartFormConfig::default().error_handler(multipart_error))
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .configure(routes)

@@ -556,6 +556,8 @@ both_backends! {
                 .part("seal", reqwest::multipart::Part::bytes(bytes).file_name("seal.png").mime_str("image/png").expect("mime"));
             admin.client.post(app.url("/admin/committee/seal")).multipart(form).send()
         };
+        let too_big = upload(vec![0x89; 2 * 1024 * 1024 + 1]).await.expect("upload");
+        assert_eq!(too_big.status(), 413, "images are at most 2 MB");
         let refused = upload(b"\x89PNG\r\n\x1a\nnot really".to_vec()).await.expect("upload");
         assert_eq!(refused.status(), 422);
         assert!(refused.text().await.expect("body").contains("完整的PNG"));

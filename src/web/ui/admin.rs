@@ -212,7 +212,7 @@ pub async fn save_committee(
 pub struct SealForm {
     /// The PNG (optional here, so that a caller without the role is refused
     /// before the upload is judged; a missing file is refused as not a PNG).
-    #[multipart(limit = "3MB")]
+    #[multipart(limit = "2MB")]
     pub seal: Option<FileBytes>,
     /// The CSRF token (checked by the middleware).
     pub csrf_token: Option<Text<String>>,
