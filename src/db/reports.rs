@@ -6,12 +6,12 @@
 //! that took effect, whenever it did. Follow-ups, referrals, complaints and
 //! measurements are counted by their own dates.
 
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDateTime, Timelike};
 use diesel::dsl::{count_star, exists};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamp};
 
-use super::schema::{agreement, complaint, follow_up, mediation_case, referral};
+use super::schema::{agreement, complaint, mediation_case};
 use super::{Backend, DbConn, Sql};
 use crate::on_backend;
 
@@ -94,9 +94,25 @@ const AMOUNT: Sql = Sql("SELECT CAST(SUM(t.amount_fen) AS BIGINT) AS total FROM 
      WHERE c.committee_id = ? AND c.registered_at >= ? AND c.registered_at < ? \
      AND a.status IN ('effective', 'fulfilled', 'breached') AND t.kind = 'payment'");
 
+// Visits and referrals are found by their dates first, then their cases'
+// committee checked: the unary `+` keeps the planner from walking every case
+// of the committee instead.
 const BREACHES: Sql = Sql("SELECT COUNT(DISTINCT f.agreement_id) AS n FROM follow_up f \
      JOIN mediation_case c ON c.id = f.case_id \
-     WHERE c.committee_id = ? AND f.visited_at >= ? AND f.visited_at < ? AND f.overall = 'breached'");
+     WHERE +c.committee_id = ? AND f.visited_at >= ? AND f.visited_at < ? AND f.overall = 'breached'");
+const VISITS: Sql = Sql("SELECT f.overall AS finding, COUNT(*) AS n FROM follow_up f \
+     JOIN mediation_case c ON c.id = f.case_id \
+     WHERE +c.committee_id = ? AND f.visited_at >= ? AND f.visited_at < ? GROUP BY f.overall");
+const REFERRALS: Sql = Sql("SELECT COUNT(*) AS n FROM referral r JOIN mediation_case c ON c.id = r.case_id \
+     WHERE +c.committee_id = ? AND r.referred_at >= ? AND r.referred_at < ?");
+
+#[derive(QueryableByName)]
+struct Finding {
+    #[diesel(sql_type = Text)]
+    finding: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
 
 fn days_to_agreement(backend: Backend) -> Sql {
     // The inner query is the cohort's days from registration to the first
@@ -160,14 +176,12 @@ pub fn summary(conn: &mut DbConn, committee_id: i64, p: &Period) -> QueryResult<
         .bind::<Timestamp, _>(p.until);
     let amount_fen = on_backend!(conn, c => amount.get_result::<Amount>(c))?.total.unwrap_or(0);
 
-    let visits: Vec<(String, i64)> = follow_up::table
-        .inner_join(mediation_case::table.on(mediation_case::id.eq(follow_up::case_id)))
-        .filter(mediation_case::committee_id.eq(committee_id))
-        .filter(follow_up::visited_at.ge(p.from).and(follow_up::visited_at.lt(p.until)))
-        .group_by(follow_up::overall)
-        .select((follow_up::overall, count_star()))
-        .load(conn)?;
-    let visits_of = |finding: &str| visits.iter().find(|(f, _)| f == finding).map_or(0, |(_, n)| *n);
+    let visits = diesel::sql_query(VISITS.text(backend))
+        .bind::<BigInt, _>(committee_id)
+        .bind::<Timestamp, _>(p.from)
+        .bind::<Timestamp, _>(p.until);
+    let visits: Vec<Finding> = on_backend!(conn, c => visits.load(c))?;
+    let visits_of = |finding: &str| visits.iter().find(|v| v.finding == finding).map_or(0, |v| v.n);
     let follow_ups_kept = visits_of("kept");
     let follow_ups_assessed = follow_ups_kept + visits_of("breached");
     let breaches = diesel::sql_query(BREACHES.text(backend))
@@ -175,12 +189,11 @@ pub fn summary(conn: &mut DbConn, committee_id: i64, p: &Period) -> QueryResult<
         .bind::<Timestamp, _>(p.from)
         .bind::<Timestamp, _>(p.until);
     let breaches = on_backend!(conn, c => breaches.get_result::<Counted>(c))?.n;
-    let referrals = referral::table
-        .inner_join(mediation_case::table)
-        .filter(mediation_case::committee_id.eq(committee_id))
-        .filter(referral::referred_at.ge(p.from).and(referral::referred_at.lt(p.until)))
-        .count()
-        .get_result(conn)?;
+    let referrals = diesel::sql_query(REFERRALS.text(backend))
+        .bind::<BigInt, _>(committee_id)
+        .bind::<Timestamp, _>(p.from)
+        .bind::<Timestamp, _>(p.until);
+    let referrals = on_backend!(conn, c => referrals.get_result::<Counted>(c))?.n;
 
     let median_days_to_agreement = if succeeded == 0 {
         None
@@ -215,6 +228,14 @@ pub fn summary(conn: &mut DbConn, committee_id: i64, p: &Period) -> QueryResult<
 }
 
 #[derive(QueryableByName)]
+struct Slot {
+    #[diesel(sql_type = Text)]
+    slot: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
 struct WeekdayHour {
     #[diesel(sql_type = Integer)]
     dow: i32,
@@ -227,6 +248,29 @@ struct WeekdayHour {
 /// Complaints received, by local weekday (0 = Sunday) and hour.
 pub fn complaints_by_weekday_hour(conn: &mut DbConn, committee_id: i64, p: &Period) -> QueryResult<[[i64; 24]; 7]> {
     let rows: Vec<WeekdayHour> = match conn {
+        // Counting by ten-minute slot of UTC reads the index alone and is
+        // exact for any offset that is a whole number of ten minutes (all of
+        // China's); the slots are then moved to local time here.
+        DbConn::Sqlite(c) if p.offset_minutes % 10 == 0 => {
+            let slots: Vec<Slot> = diesel::sql_query(
+                "SELECT substr(received_at, 1, 15) AS slot, COUNT(*) AS n FROM complaint \
+                 WHERE committee_id = ? AND received_at >= ? AND received_at < ? GROUP BY slot",
+            )
+            .bind::<BigInt, _>(committee_id)
+            .bind::<Timestamp, _>(p.from)
+            .bind::<Timestamp, _>(p.until)
+            .load(c)?;
+            let shift = chrono::TimeDelta::minutes(i64::from(p.offset_minutes));
+            slots
+                .into_iter()
+                .filter_map(|s| {
+                    let at = NaiveDateTime::parse_from_str(&format!("{}0", s.slot), "%Y-%m-%d %H:%M").ok()? + shift;
+                    let dow = i32::try_from(at.weekday().num_days_from_sunday()).ok()?;
+                    let hour = i32::try_from(at.hour()).ok()?;
+                    Some(WeekdayHour { dow, hour, n: s.n })
+                })
+                .collect()
+        }
         DbConn::Sqlite(c) => {
             let shift = format!("{:+} minutes", p.offset_minutes);
             diesel::sql_query(
@@ -267,24 +311,47 @@ pub fn complaints_by_weekday_hour(conn: &mut DbConn, committee_id: i64, p: &Peri
 #[derive(QueryableByName)]
 struct Hotspot {
     #[diesel(sql_type = Text)]
-    sample: String,
+    key: String,
     #[diesel(sql_type = BigInt)]
     n: i64,
 }
 
-const HOTSPOTS: Sql = Sql("SELECT MIN(location) AS sample, COUNT(*) AS n FROM complaint \
+#[derive(QueryableByName)]
+struct Sample {
+    #[diesel(sql_type = Nullable<Text>)]
+    sample: Option<String>,
+}
+
+// The counts come from an index alone; only the few places listed are then
+// named, each by its first spelling in the period.
+const HOTSPOTS: Sql = Sql("SELECT location_key AS key, COUNT(*) AS n FROM complaint \
      WHERE committee_id = ? AND received_at >= ? AND received_at < ? \
-     GROUP BY location_key ORDER BY n DESC, MIN(location) LIMIT ?");
+     GROUP BY location_key ORDER BY n DESC, location_key LIMIT ?");
+const HOTSPOT_NAME: Sql = Sql("SELECT MIN(location) AS sample FROM complaint \
+     WHERE committee_id = ? AND location_key = ? AND received_at >= ? AND received_at < ?");
 
 /// The places complained about most (locations compared normalised).
 pub fn hotspots(conn: &mut DbConn, committee_id: i64, p: &Period, limit: i64) -> QueryResult<Vec<(String, i64)>> {
-    let query = diesel::sql_query(HOTSPOTS.text(conn.backend()))
+    let backend = conn.backend();
+    let query = diesel::sql_query(HOTSPOTS.text(backend))
         .bind::<BigInt, _>(committee_id)
         .bind::<Timestamp, _>(p.from)
         .bind::<Timestamp, _>(p.until)
         .bind::<BigInt, _>(limit);
     let rows: Vec<Hotspot> = on_backend!(conn, c => query.load(c))?;
-    Ok(rows.into_iter().map(|h| (h.sample, h.n)).collect())
+    let mut named = Vec::with_capacity(rows.len());
+    for h in rows {
+        let query = diesel::sql_query(HOTSPOT_NAME.text(backend))
+            .bind::<BigInt, _>(committee_id)
+            .bind::<Text, _>(&h.key)
+            .bind::<Timestamp, _>(p.from)
+            .bind::<Timestamp, _>(p.until);
+        let sample: Sample = on_backend!(conn, c => query.get_result(c))?;
+        named.push((sample.sample.unwrap_or(h.key), h.n));
+    }
+    // Equal counts in the order of their names, as before.
+    named.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(named)
 }
 
 #[derive(QueryableByName)]
@@ -386,7 +453,7 @@ pub fn signals(conn: &mut DbConn, committee_id: i64, p: &Period) -> QueryResult<
                 "SELECT terms, COUNT(DISTINCT case_id) AS cases, group_concat(DISTINCT number) AS numbers FROM ( \
                  SELECT a.case_id AS case_id, c.number AS number, (SELECT group_concat(text, ' | ') FROM \
                  (SELECT text FROM agreement_term WHERE agreement_id = a.id ORDER BY position)) AS terms \
-                 FROM agreement a JOIN mediation_case c ON c.id = a.case_id WHERE c.committee_id = ? \
+                 FROM agreement a JOIN mediation_case c ON c.id = a.case_id WHERE +c.committee_id = ? \
                  AND a.effective_at >= ? AND a.effective_at < ? AND a.status IN ('effective', 'fulfilled', 'breached')) x \
                  WHERE terms IS NOT NULL GROUP BY terms HAVING COUNT(DISTINCT case_id) > 1 ORDER BY cases DESC LIMIT 20",
             )
@@ -396,7 +463,7 @@ pub fn signals(conn: &mut DbConn, committee_id: i64, p: &Period) -> QueryResult<
             .load(c)?,
             oral_fulfilled_same_day: diesel::sql_query(
                 "SELECT c.id AS id, c.number AS number FROM agreement a JOIN mediation_case c ON c.id = a.case_id \
-                 WHERE c.committee_id = ? AND a.kind = 'oral' AND a.status = 'fulfilled' AND a.effective_at >= ? \
+                 WHERE +c.committee_id = ? AND a.kind = 'oral' AND a.status = 'fulfilled' AND a.effective_at >= ? \
                  AND a.effective_at < ? AND date(a.updated_at, ?) = date(a.effective_at, ?) ORDER BY c.id LIMIT 100",
             )
             .bind::<BigInt, _>(committee_id)
@@ -422,7 +489,7 @@ pub fn signals(conn: &mut DbConn, committee_id: i64, p: &Period) -> QueryResult<
                 "SELECT terms, COUNT(DISTINCT case_id) AS cases, string_agg(DISTINCT number, ',') AS numbers FROM ( \
                  SELECT a.case_id AS case_id, c.number AS number, (SELECT string_agg(text, ' | ' ORDER BY position) \
                  FROM agreement_term WHERE agreement_id = a.id) AS terms \
-                 FROM agreement a JOIN mediation_case c ON c.id = a.case_id WHERE c.committee_id = $1 \
+                 FROM agreement a JOIN mediation_case c ON c.id = a.case_id WHERE +c.committee_id = $1 \
                  AND a.effective_at >= $2 AND a.effective_at < $3 AND a.status IN ('effective', 'fulfilled', 'breached')) x \
                  WHERE terms IS NOT NULL GROUP BY terms HAVING COUNT(DISTINCT case_id) > 1 ORDER BY cases DESC LIMIT 20",
             )
@@ -432,7 +499,7 @@ pub fn signals(conn: &mut DbConn, committee_id: i64, p: &Period) -> QueryResult<
             .load(c)?,
             oral_fulfilled_same_day: diesel::sql_query(
                 "SELECT c.id AS id, c.number AS number FROM agreement a JOIN mediation_case c ON c.id = a.case_id \
-                 WHERE c.committee_id = $1 AND a.kind = 'oral' AND a.status = 'fulfilled' AND a.effective_at >= $2 \
+                 WHERE +c.committee_id = $1 AND a.kind = 'oral' AND a.status = 'fulfilled' AND a.effective_at >= $2 \
                  AND a.effective_at < $3 AND CAST(a.updated_at + make_interval(mins => $4) AS DATE) \
                  = CAST(a.effective_at + make_interval(mins => $4) AS DATE) ORDER BY c.id LIMIT 100",
             )

@@ -1,0 +1,3 @@
+DROP INDEX mediation_case_cohort;
+DROP INDEX complaint_place;
+DROP INDEX complaint_report;
