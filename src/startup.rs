@@ -109,6 +109,7 @@ impl Application {
                 trust_proxy: settings.trust_proxy,
             }),
             pool,
+            case_cache: Arc::default(),
         };
         let server = run(listener, state, settings.workers)
             .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;

@@ -1,17 +1,21 @@
 //! Cases over the API.
 
+use actix_web::http::header::ContentType;
+use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use chrono::{Datelike, Utc};
+use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::access::{CASE_WORK, EVERYONE};
 use super::api::ApiJson;
+use super::case_cache;
 use super::case_view::{CaseSummary, CaseView, case_view};
 use super::complaints::{RevealParams, audit_reveal};
 use super::context::{RequestContext, SignedIn};
-use super::error::AppResult;
+use super::error::{AppError, AppResult};
 use super::fields::Fields;
 use super::pagination::{Page, PageParams};
 use super::state::AppState;
@@ -20,6 +24,7 @@ use crate::db::DbConn;
 use crate::db::cases::Case;
 use crate::db::cases::{self, CaseChanges, CaseFilter, MoveRequest, NewCase, NewCaseParty};
 use crate::db::committees::Committee;
+use crate::db::schema::mediation_case;
 use crate::db::users::User;
 use crate::db::{committees, complaints};
 use crate::domain::account::Role;
@@ -231,17 +236,38 @@ pub async fn get_case(
     let user = user.require(EVERYONE)?.clone();
     let id = path.into_inner();
     let contacts = query.contacts();
-    let view = state
+    let cache = state.case_cache.clone();
+    let lang = ctx.lang;
+    let json = state
         .db(move |conn| {
+            if contacts == Contacts::Revealed {
+                let committee = committees::find(conn, user.committee_id)?;
+                let case = cases::find(conn, committee.id, id)?;
+                audit_reveal(conn, &user.actor(), committee.id, "case", id)?;
+                let view = case_view(conn, &committee, &case, contacts, lang)?;
+                return Ok(Bytes::from(serde_json::to_vec(&view).map_err(|e| AppError::Internal(e.into()))?));
+            }
+            // The masked view is the same for everyone of the committee.
+            let version = case_cache::version(conn, user.committee_id)?;
+            let known = mediation_case::table
+                .filter(mediation_case::id.eq(id).and(mediation_case::committee_id.eq(user.committee_id)))
+                .count()
+                .get_result::<i64>(conn)?;
+            if known == 0 {
+                return Err(AppError::NotFound);
+            }
+            if let Some(json) = cache.get(id, lang, version) {
+                return Ok(json);
+            }
             let committee = committees::find(conn, user.committee_id)?;
             let case = cases::find(conn, committee.id, id)?;
-            if contacts == Contacts::Revealed {
-                audit_reveal(conn, &user.actor(), committee.id, "case", id)?;
-            }
-            case_view(conn, &committee, &case, contacts, ctx.lang)
+            let view = case_view(conn, &committee, &case, contacts, lang)?;
+            let json = Bytes::from(serde_json::to_vec(&view).map_err(|e| AppError::Internal(e.into()))?);
+            cache.put(id, lang, version, json.clone());
+            Ok(json)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(json))
 }
 
 /// Filters of the case list.

@@ -35,6 +35,8 @@ pub struct AppState {
     pub cookies: Cookies,
     /// Settings.
     pub config: Arc<WebConfig>,
+    /// Case JSON kept while the records are unchanged.
+    pub case_cache: Arc<super::case_cache::CaseCache>,
 }
 
 impl AppState {

@@ -190,6 +190,42 @@ both_backends! {
         assert!(!found.is_empty() && found.iter().all(|c| c["location"].as_str().is_some_and(|l| l.contains("和平里北街18号院"))));
     }
 
+    async fn a_case_read_again_shows_every_change_made_on_any_instance(app) {
+        let token = app.user_token("wang.mediator", Role::Mediator).await;
+        let other = second_instance(&app);
+        let case = app.post_ok("/api/v1/cases", &token, &case_body(&[]), 201).await;
+        let id = case["id"].as_i64().expect("id");
+        let path = format!("/api/v1/cases/{id}");
+        let first = app.get_json(&path, &token).await;
+        assert_eq!(app.get_json(&path, &token).await, first, "read twice, the same");
+        // A record added through the other instance shows at once here.
+        let r = other
+            .api_post(&format!("/api/v1/cases/{id}/investigations"), &token, &json!({
+                "conducted_at": "2026-05-20T21:30:00+08:00", "place": "楼下广场", "investigators": "王调解员"
+            }))
+            .await;
+        assert_eq!(r.status(), 201);
+        let after = app.get_json(&path, &token).await;
+        assert_eq!(after["investigations"].as_array().map(Vec::len), Some(1));
+        let r = other.api_patch(&path, &token, &json!({"title": "广场舞音响扰民"})).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(app.get_json(&path, &token).await["title"], "广场舞音响扰民");
+        // In English, the same case in its own words.
+        let english: Value = app
+            .client
+            .get(app.url(&path))
+            .bearer_auth(&token)
+            .header("Accept-Language", "en")
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(english["title"], "广场舞音响扰民");
+        assert_eq!(app.api_get("/api/v1/cases/999999", &token).await.status(), 404);
+    }
+
     async fn cases_are_updated_listed_and_searched(app) {
         let token = app.user_token("wang.mediator", Role::Mediator).await;
         let other_mediator = app.create_user("liu.mediator", Role::Mediator, 1);
