@@ -59,6 +59,17 @@ where
     })
 }
 
+/// How many events each of `chains` holds (0 for a chain not begun), in
+/// the order asked. The heads move with every commit, so this tells whether
+/// anything was written since.
+pub fn head_seqs(conn: &mut DbConn, chains: &[i64]) -> QueryResult<Vec<i64>> {
+    let heads: Vec<(i64, i64)> = audit_head::table
+        .filter(audit_head::chain.eq_any(chains))
+        .select((audit_head::chain, audit_head::seq))
+        .load(conn)?;
+    Ok(chains.iter().map(|c| heads.iter().find(|(h, _)| h == c).map_or(0, |(_, s)| *s)).collect())
+}
+
 #[derive(QueryableByName)]
 struct HeadRow {
     #[diesel(sql_type = BigInt)]

@@ -6,9 +6,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use super::audit::audited;
-use super::schema::{
-    audit_event, case_party, complaint, document_archive, follow_up, mediation_case, party, signature,
-};
+use super::schema::{audit_event, case_party, complaint, document_archive, follow_up, mediation_case, signature};
 use super::{DbConn, WriteError, parties};
 use crate::domain::audit::Actor;
 
@@ -100,7 +98,6 @@ pub fn export(conn: &mut DbConn, actor: &Actor, committee_id: i64, party_id: i64
             .order((audit_event::chain, audit_event::seq))
             .select((audit_event::seq, audit_event::occurred_at, audit_event::actor, audit_event::action))
             .load(conn)?;
-        let record = party::table.find(party_id).select(party::created_at).first::<NaiveDateTime>(conn)?;
         log.record("party.export", "party", party_id, json!({}));
         Ok(json!({
             "party": {
@@ -116,7 +113,7 @@ pub fn export(conn: &mut DbConn, actor: &Actor, committee_id: i64, party_id: i64
                 "organisation": p.organisation,
                 "id_number": p.id_number,
                 "access_code": p.access_code,
-                "recorded_at": at(record),
+                "recorded_at": at(p.created_at),
             },
             "cases": cases.into_iter().map(|(id, number, title, status, role, represents, registered)| json!({
                 "id": id, "number": number, "title": title, "status": status, "role": role,

@@ -86,12 +86,6 @@ impl Records {
     }
 }
 
-/// Every record of a case, oldest first.
-pub fn of_case(conn: &mut DbConn, case: &cases::Case) -> QueryResult<Vec<Entry>> {
-    let records = Records::load(conn, case.id)?;
-    of_records(conn, case, &records)
-}
-
 /// The timeline of records already loaded.
 pub fn of_records(conn: &mut DbConn, case: &cases::Case, records: &Records) -> QueryResult<Vec<Entry>> {
     let users = names(conn, case.committee_id)?;

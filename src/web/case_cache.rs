@@ -11,10 +11,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use actix_web::web::Bytes;
-use diesel::prelude::*;
+use diesel::QueryResult;
 
-use crate::db::DbConn;
-use crate::db::schema::audit_head;
+use crate::db::{DbConn, audit};
 use crate::domain::language::Lang;
 
 /// Entries kept at most; past it the cache starts afresh.
@@ -48,10 +47,6 @@ impl CaseCache {
 
 /// Where the chains of `committee_id` and of the installation (chain 0) stand.
 pub fn version(conn: &mut DbConn, committee_id: i64) -> QueryResult<Version> {
-    let heads: Vec<(i64, i64)> = audit_head::table
-        .filter(audit_head::chain.eq_any([0, committee_id]))
-        .select((audit_head::chain, audit_head::seq))
-        .load(conn)?;
-    let seq_of = |chain: i64| heads.iter().find(|(c, _)| *c == chain).map_or(0, |(_, s)| *s);
-    Ok((seq_of(committee_id), seq_of(0)))
+    let heads = audit::head_seqs(conn, &[committee_id, 0])?;
+    Ok((heads[0], heads[1]))
 }

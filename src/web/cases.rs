@@ -4,7 +4,6 @@ use actix_web::http::header::ContentType;
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use chrono::{Datelike, Utc};
-use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -24,7 +23,6 @@ use crate::db::DbConn;
 use crate::db::cases::Case;
 use crate::db::cases::{self, CaseChanges, CaseFilter, MoveRequest, NewCase, NewCaseParty};
 use crate::db::committees::Committee;
-use crate::db::schema::mediation_case;
 use crate::db::users::User;
 use crate::db::{committees, complaints};
 use crate::domain::account::Role;
@@ -240,30 +238,26 @@ pub async fn get_case(
     let lang = ctx.lang;
     let json = state
         .db(move |conn| {
-            if contacts == Contacts::Revealed {
-                let committee = committees::find(conn, user.committee_id)?;
-                let case = cases::find(conn, committee.id, id)?;
-                audit_reveal(conn, &user.actor(), committee.id, "case", id)?;
-                let view = case_view(conn, &committee, &case, contacts, lang)?;
-                return Ok(Bytes::from(serde_json::to_vec(&view).map_err(|e| AppError::Internal(e.into()))?));
-            }
-            // The masked view is the same for everyone of the committee.
-            let version = case_cache::version(conn, user.committee_id)?;
-            let known = mediation_case::table
-                .filter(mediation_case::id.eq(id).and(mediation_case::committee_id.eq(user.committee_id)))
-                .count()
-                .get_result::<i64>(conn)?;
-            if known == 0 {
-                return Err(AppError::NotFound);
-            }
-            if let Some(json) = cache.get(id, lang, version) {
+            let case = cases::find(conn, user.committee_id, id)?;
+            // The masked view is the same for everyone of the committee and
+            // is served again while the records stand still; a revealed one
+            // is audited and never kept.
+            let version = match contacts {
+                Contacts::Masked => Some(case_cache::version(conn, user.committee_id)?),
+                Contacts::Revealed => None,
+            };
+            if let Some(json) = version.and_then(|v| cache.get(id, lang, v)) {
                 return Ok(json);
             }
             let committee = committees::find(conn, user.committee_id)?;
-            let case = cases::find(conn, committee.id, id)?;
+            if contacts == Contacts::Revealed {
+                audit_reveal(conn, &user.actor(), committee.id, "case", id)?;
+            }
             let view = case_view(conn, &committee, &case, contacts, lang)?;
             let json = Bytes::from(serde_json::to_vec(&view).map_err(|e| AppError::Internal(e.into()))?);
-            cache.put(id, lang, version, json.clone());
+            if let Some(v) = version {
+                cache.put(id, lang, v, json.clone());
+            }
             Ok(json)
         })
         .await?;

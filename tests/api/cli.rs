@@ -1,28 +1,10 @@
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use hesheng::db::Backend;
 
-use crate::helpers::{PASSWORD, fresh_database};
-
-fn hesheng(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hesheng"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env("LANG", "en_US.UTF-8")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run hesheng");
-    if let Some(input) = stdin {
-        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().expect("output")
-}
+use crate::helpers::{PASSWORD, fresh_database, hesheng};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

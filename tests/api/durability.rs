@@ -2,7 +2,6 @@
 //! none that it acknowledged: after a restart every 201 is there.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,7 +12,7 @@ use hesheng::db::schema::complaint;
 use hesheng::db::{Backend, Manager, SqliteSync};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, fresh_database};
+use crate::helpers::{PASSWORD, fresh_database, hesheng};
 
 const CLIENTS: usize = 16;
 
@@ -46,26 +45,15 @@ async fn ready(client: &reqwest::Client, port: u16) {
     panic!("the server did not become ready");
 }
 
-fn add_user(url: &str) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hesheng"))
-        .args(["users", "add", "li.grid", "--role", "grid_worker", "--password-stdin"])
-        .env("DATABASE_URL", url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("users add");
-    child.stdin.take().expect("stdin").write_all(PASSWORD.as_bytes()).expect("password");
-    assert!(child.wait().expect("users add").success());
-}
-
 async fn killed_mid_write_keeps_every_acknowledged_complaint(backend: Backend) {
     let Some((url, _db)) = fresh_database(backend) else { return };
     let client = reqwest::Client::new();
     let port = free_port();
     let mut server = serve(&url, port);
     ready(&client, port).await;
-    add_user(&url);
+    let added =
+        hesheng(&url, &["users", "add", "li.grid", "--role", "grid_worker", "--password-stdin"], Some(PASSWORD));
+    assert!(added.status.success(), "users add");
     let base = format!("http://127.0.0.1:{port}");
     let token: Value = client
         .post(format!("{base}/api/v1/auth/token"))

@@ -106,6 +106,26 @@ fn hex_id() -> String {
     format!("{:x}{:04x}", nanos, std::process::id() & 0xffff)
 }
 
+/// Runs the `hesheng` binary against `database_url`, feeding it `stdin`.
+pub fn hesheng(database_url: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hesheng"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("LANG", "en_US.UTF-8")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run hesheng");
+    if let Some(input) = stdin {
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("output")
+}
+
 /// Serve arguments as `hesheng serve` would parse them from defaults.
 pub fn serve_args(database_url: &str) -> ServeArgs {
     ServeArgs {
