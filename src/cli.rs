@@ -1,4 +1,4 @@
-//! The command line: serve (default), migrate, users, audit, backup.
+//! The command line: serve (default), migrate, demo, users, audit, render, data-key, backup.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -15,7 +15,7 @@ use crate::domain::account::{Role, Username, check_new_password, display_name};
 use crate::domain::audit::Actor;
 use crate::domain::language::Lang;
 use crate::i18n::t_invalid;
-use crate::startup::{Application, StartError, prepare_database};
+use crate::startup::{Application, StartError, prepare_data_key, prepare_database, seal_all};
 use crate::{passwords, telemetry};
 
 /// Hesheng (和声): records and documents of community mediation.
@@ -74,6 +74,11 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// The key sealing phone and identity numbers
+    DataKey {
+        #[command(subcommand)]
+        command: DataKeyCommand,
+    },
     /// Write a consistent copy of a live SQLite database to PATH
     Backup {
         /// Where to write the copy (must not exist)
@@ -101,6 +106,17 @@ enum UsersCommand {
         /// Read the password from standard input (required)
         #[arg(long, required = true)]
         password_stdin: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DataKeyCommand {
+    /// Print a new random key (for HESHENG_DATA_KEY or a key file)
+    New,
+    /// Seal every phone and identity number under the current key, so that older keys can be dropped
+    Reseal {
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -164,6 +180,11 @@ pub fn run() -> ExitCode {
         }
         Some(Command::Audit { command: AuditCommand::Verify { database } }) => verify_audit(&database),
         Some(Command::Backup { path, database }) => backup(&database, &path),
+        Some(Command::DataKey { command: DataKeyCommand::New }) => {
+            println!("{}", crate::data_key::Keyring::generate());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::DataKey { command: DataKeyCommand::Reseal { database } }) => reseal(&database),
         Some(Command::Render { kind, id, output, base_url, lang, database }) => {
             render(&database, &kind, id, &output, &base_url, lang.as_deref())
         }
@@ -189,17 +210,31 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
 }
 
 fn open(args: &DatabaseArgs) -> Result<db::PooledConn, CliError> {
+    Ok(open_with_settings(args)?.0)
+}
+
+fn open_with_settings(args: &DatabaseArgs) -> Result<(db::PooledConn, DatabaseSettings), CliError> {
     let mut settings = DatabaseSettings::from_args(args)?;
     // A command needs one connection. A larger pool would open more in the
     // background, and one still connecting when the command exits races
     // with the TLS library's clean-up at exit.
     settings.pool.max_size = 1;
-    Ok(prepare_database(&settings)?.get()?)
+    Ok((prepare_database(&settings)?.get()?, settings))
+}
+
+/// A connection for a command that reads or writes parties: the data key
+/// is loaded and installed (commands that copy or check the database
+/// without opening personal data do not need it).
+fn open_sealed(args: &DatabaseArgs) -> Result<db::PooledConn, CliError> {
+    let (mut conn, settings) = open_with_settings(args)?;
+    prepare_data_key(&mut conn, &settings.data_key)?;
+    Ok(conn)
 }
 
 fn migrate(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
-    // prepare_database applies the migrations.
-    open(args)?;
+    // prepare_database applies the migrations; values stored before
+    // sealing are sealed.
+    open_sealed(args)?;
     println!("migrations up to date");
     Ok(ExitCode::SUCCESS)
 }
@@ -242,7 +277,7 @@ fn add_user(
 }
 
 fn demo(args: &DatabaseArgs, scale: Option<usize>, seed: u64) -> Result<ExitCode, CliError> {
-    let mut conn = open(args)?;
+    let mut conn = open_sealed(args)?;
     match crate::demo::load(&mut conn).map_err(|e| CliError::Failed(e.to_string()))? {
         crate::demo::Loaded::Now { choir_case, memorandum } => {
             println!("demo loaded: the choir case is case {choir_case}, its memorandum agreement {memorandum}");
@@ -276,6 +311,26 @@ fn demo(args: &DatabaseArgs, scale: Option<usize>, seed: u64) -> Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
+fn reseal(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
+    let (mut conn, settings) = open_with_settings(args)?;
+    // Checks the keys and seals what the current key has not sealed yet
+    // (values written by an instance still on the old key included).
+    let before = prepare_data_key(&mut conn, &settings.data_key)?;
+    let ring = crate::data_key::installed().map_err(|e| CliError::Failed(e.to_string()))?;
+    let after = seal_all(&mut conn, &ring)?;
+    println!(
+        "sealed under data key {}: {} phone and {} identity numbers anew; keys {} no longer needed",
+        ring.current_id(),
+        before.phones + after.phones,
+        before.id_numbers + after.id_numbers,
+        match ring.ids().get(1..) {
+            Some(old) if !old.is_empty() => old.join(", "),
+            _ => "(none)".to_owned(),
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn verify_audit(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
     let mut conn = open(args)?;
     match audit::verify(&mut conn)? {
@@ -303,7 +358,7 @@ fn render(
         let kinds: Vec<&str> = crate::print::Kind::ALL.iter().map(|k| k.code()).collect();
         CliError::Usage(format!("unknown document kind {kind:?}; one of {}", kinds.join(", ")))
     })?;
-    let mut conn = open(args)?;
+    let mut conn = open_sealed(args)?;
     let settings = crate::print::PrintSettings { base_url: base_url.to_owned(), lang };
     let committee_id = {
         use crate::db::schema::mediation_case;

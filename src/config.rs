@@ -1,11 +1,13 @@
 //! Typed settings from environment variables and flags.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::TimeDelta;
 use clap::Args;
 
+use crate::data_key::KeySource;
 use crate::db::{DatabaseUrl, PoolOptions, SqliteSync, UnsupportedDatabaseUrl};
 
 /// Where the data lives.
@@ -23,6 +25,12 @@ pub struct DatabaseArgs {
     /// Seconds a request waits for a database connection before a 503
     #[arg(long, env = "HESHENG_DB_ACQUIRE_TIMEOUT", default_value_t = 5)]
     pub db_acquire_timeout: u64,
+    /// Key sealing phone and identity numbers: 32 bytes as base64 or hex; during a rotation the new key, a comma, and the old ones
+    #[arg(long, env = "HESHENG_DATA_KEY", hide_env_values = true)]
+    pub data_key: Option<String>,
+    /// File holding the data key when HESHENG_DATA_KEY is unset, made on first start [default: the SQLite file's path + .key; ./hesheng-data.key for PostgreSQL]
+    #[arg(long, env = "HESHENG_DATA_KEY_FILE")]
+    pub data_key_file: Option<PathBuf>,
 }
 
 /// Settings of `hesheng serve`.
@@ -104,6 +112,8 @@ pub struct DatabaseSettings {
     pub sqlite_sync: SqliteSync,
     /// Pool sizing.
     pub pool: PoolOptions,
+    /// Where the key sealing personal data comes from.
+    pub data_key: KeySource,
 }
 
 impl DatabaseSettings {
@@ -112,8 +122,18 @@ impl DatabaseSettings {
         if args.db_pool_size == 0 {
             return Err(ConfigError::Zero("HESHENG_DB_POOL_SIZE"));
         }
+        let url: DatabaseUrl = args.database_url.parse()?;
+        let data_key = match (&args.data_key, &args.data_key_file) {
+            (Some(spec), _) => KeySource::Given(Secret::new(spec.clone())),
+            (None, Some(path)) => KeySource::File(path.clone()),
+            (None, None) => KeySource::File(match &url {
+                DatabaseUrl::Sqlite(path) => PathBuf::from(format!("{path}.key")),
+                DatabaseUrl::Postgres(_) => PathBuf::from("hesheng-data.key"),
+            }),
+        };
         Ok(Self {
-            url: args.database_url.parse()?,
+            url,
+            data_key,
             sqlite_sync: args.sqlite_sync,
             pool: PoolOptions {
                 max_size: args.db_pool_size,

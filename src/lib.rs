@@ -7,6 +7,7 @@ rust_i18n::i18n!("locales", fallback = "zh-CN");
 
 pub mod cli;
 pub mod config;
+pub mod data_key;
 pub mod db;
 pub mod demo;
 pub mod documents;

@@ -10,6 +10,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 use serde_json::json;
 
+use crate::data_key::Field;
 use crate::db::audit::audited;
 use crate::db::committees::Committee;
 use crate::db::schema::{
@@ -24,6 +25,7 @@ use crate::domain::audit::Actor;
 use crate::domain::clock::local_date;
 use crate::domain::complaint::location_key;
 use crate::domain::language::Lang;
+use crate::domain::party::mask_phone;
 use crate::random::UNAMBIGUOUS;
 
 /// Cases per transaction.
@@ -333,7 +335,7 @@ fn one_case(
                 party::committee_id.eq(committee.id),
                 party::kind.eq("person"),
                 party::name.eq(&name),
-                party::phone.eq(&phone),
+                party::phone.eq(crate::db::parties::seal(Field::Phone, &phone)?),
                 party::phone_last4.eq(&phone[phone.len() - 4..]),
                 party::address.eq(&address),
                 party::access_code.eq(code_of(
@@ -356,7 +358,7 @@ fn one_case(
             ethnicity: None,
             birth_year: None,
             occupation: None,
-            phone: Some(phone),
+            phone: Some(mask_phone(&phone)),
             address: Some(address),
             organisation: None,
             represents: None,

@@ -14,7 +14,9 @@ use sha2::{Digest, Sha512};
 use tracing_actix_web::TracingLogger;
 
 use crate::config::{DatabaseSettings, Secret, Settings};
-use crate::db::{self, ConnectError, MigrationError, Pool, committees, settings as db_settings};
+use crate::data_key::{self, KeySource, Keyring, LoadError, Loaded};
+use crate::db::parties::{self, ResealError, Resealed};
+use crate::db::{self, ConnectError, DbConn, MigrationError, Pool, committees, settings as db_settings};
 use crate::domain::Invalid;
 use crate::random;
 use crate::web::context::{PAGE_BODY_LIMIT, resolve};
@@ -42,6 +44,34 @@ pub enum StartError {
     /// No connection was free.
     #[error("no database connection: {0}")]
     Pool(#[from] r2d2::Error),
+    /// The data key cannot be read or made.
+    #[error(transparent)]
+    DataKey(#[from] LoadError),
+    /// The stored personal data is sealed, and no key file was found.
+    #[error(
+        "personal data in this database is sealed under data key {id}, but {} does not exist: \
+         set HESHENG_DATA_KEY or HESHENG_DATA_KEY_FILE, or restore the key file"
+    , path.display())]
+    DataKeyMissing {
+        /// The file looked for.
+        path: std::path::PathBuf,
+        /// The key the data is sealed under.
+        id: String,
+    },
+    /// The configured keys are not the one the data is sealed under.
+    #[error(
+        "personal data in this database is sealed under data key {id}, which is not among the configured keys \
+         ({configured}); during a rotation give the new key, a comma, then the old one"
+    )]
+    DataKeyUnknown {
+        /// The key the data is sealed under.
+        id: String,
+        /// The ids of the keys given.
+        configured: String,
+    },
+    /// A stored value does not open.
+    #[error("sealing personal data: {0}")]
+    Reseal(#[from] ResealError),
     /// The address cannot be listened on.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -64,6 +94,53 @@ pub fn prepare_database(settings: &DatabaseSettings) -> Result<Pool, StartError>
         tracing::info!("default committee created");
     }
     Ok(pool)
+}
+
+/// The setting naming the key the stored personal data is sealed under.
+pub const DATA_KEY_SETTING: &str = "data_key_id";
+
+/// Loads the data key (making the key file on a first start), checks that
+/// it opens what is stored, seals under its current key whatever is not
+/// yet, and installs it for the process.
+pub fn prepare_data_key(conn: &mut DbConn, source: &KeySource) -> Result<Resealed, StartError> {
+    let sealed_under = db_settings::get(conn, DATA_KEY_SETTING)?;
+    let ring = match source.load()? {
+        Loaded::Ring(ring) => ring,
+        Loaded::Missing(path) => match sealed_under {
+            Some(id) => return Err(StartError::DataKeyMissing { path, id }),
+            None => {
+                let ring = data_key::create_key_file(&path)?;
+                tracing::info!(path = %path.display(), "data key created; keep a copy apart from the backups");
+                ring
+            }
+        },
+    };
+    if let Some(id) = &sealed_under
+        && !ring.knows(id)
+    {
+        return Err(StartError::DataKeyUnknown { id: id.clone(), configured: ring.ids().join(", ") });
+    }
+    let mut resealed = Resealed::default();
+    if sealed_under.as_deref() != Some(ring.current_id()) {
+        resealed = seal_all(conn, &ring)?;
+    }
+    data_key::install(ring);
+    Ok(resealed)
+}
+
+/// Seals every stored value under the current key and records that key.
+pub fn seal_all(conn: &mut DbConn, ring: &Keyring) -> Result<Resealed, StartError> {
+    let resealed = parties::reseal(conn, ring)?;
+    db_settings::put(conn, DATA_KEY_SETTING, ring.current_id())?;
+    if resealed != Resealed::default() {
+        tracing::info!(
+            phones = resealed.phones,
+            id_numbers = resealed.id_numbers,
+            key = ring.current_id(),
+            "personal data sealed"
+        );
+    }
+    Ok(resealed)
 }
 
 /// The cookie key: from the configured secret, or from one generated on
@@ -91,6 +168,7 @@ impl Application {
     /// [`Application::run_until_stopped`] to serve.
     pub fn build(settings: Settings) -> Result<Self, StartError> {
         let pool = prepare_database(&settings.database)?;
+        prepare_data_key(&mut *pool.get()?, &settings.database.data_key)?;
         let key = cookie_key(&pool, settings.secret_key.as_ref())?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;

@@ -21,6 +21,7 @@ use crate::domain::audit::Actor;
 use crate::domain::case::CaseStatus;
 use crate::domain::clock::{ClockTime, local_date};
 use crate::domain::noise::Position;
+use crate::domain::party::mask_phone;
 use crate::random;
 
 /// Characters of a verification code; 12 of 25 symbols carry 55 bits.
@@ -566,7 +567,10 @@ fn build_content(
                 ethnicity: p.ethnicity,
                 birth_year: p.birth_year,
                 occupation: p.occupation,
-                phone: p.phone,
+                // The snapshot is frozen with the agreement, where no key
+                // rotation could reach it: it keeps the number masked, as
+                // every printed agreement shows it.
+                phone: p.phone.as_deref().map(mask_phone),
                 address: p.address,
                 organisation: p.organisation,
                 represents: cp.represents,

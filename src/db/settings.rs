@@ -32,3 +32,17 @@ pub fn get_or_init(conn: &mut DbConn, key: &str, make: impl FnOnce() -> String) 
         Ok(value)
     })
 }
+
+/// Sets `key` to `value` (audited by key, never by value).
+pub fn put(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<()> {
+    audited(conn, &Actor::system(), 0, |conn, log| {
+        let updated = diesel::update(app_setting::table.find(key)).set(app_setting::value.eq(value)).execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(app_setting::table)
+                .values((app_setting::key.eq(key), app_setting::value.eq(value)))
+                .execute(conn)?;
+        }
+        log.record(if updated == 0 { "setting.create" } else { "setting.update" }, "setting", key, json!({"key": key}));
+        Ok(())
+    })
+}

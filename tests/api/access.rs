@@ -470,16 +470,15 @@ both_backends! {
         let residents: Vec<(i64, String, Option<String>)> = case_party::table
             .inner_join(party::table)
             .filter(party::access_code.is_not_null())
-            .select((case_party::case_id, party::access_code.assume_not_null(), party::phone))
+            .select((case_party::case_id, party::access_code.assume_not_null(), party::phone_last4))
             .load(&mut conn)
             .expect("residents");
         let resident = |own: bool| {
-            let (_, code, phone) = residents
+            let (_, code, last4) = residents
                 .iter()
-                .find(|(c, _, phone)| (*c == case) == own && phone.as_ref().is_some_and(|p| p.len() >= 4))
+                .find(|(c, _, last4)| (*c == case) == own && last4.as_ref().is_some_and(|p| p.len() == 4))
                 .expect("a resident with a code and a phone");
-            let phone = phone.as_deref().expect("phone");
-            (code.clone(), phone[phone.len() - 4..].to_owned())
+            (code.clone(), last4.clone().expect("last four digits"))
         };
         let fixture = Fixture {
             case,

@@ -49,8 +49,9 @@ both_backends! {
             actions,
             ["user.create", "token.issue", "user.create", "user.create", "user.create", "user.sign_in"]
         );
-        // Chain 0 holds the default committee and the generated cookie secret.
-        assert_eq!(count, 8);
+        // Chain 0 holds the default committee, the generated cookie secret
+        // and the id of the key sealing personal data.
+        assert_eq!(count, 9);
     }
 
     async fn the_audit_table_refuses_updates_and_deletes(app) {
@@ -134,6 +135,6 @@ both_backends! {
         let responses = futures_util::future::join_all(requests).await;
         assert!(responses.iter().all(|r| r.status() == 201));
         let count = audit::verify(&mut app.conn()).expect("verify").expect("intact");
-        assert_eq!(count, 2 + 2 + 24);
+        assert_eq!(count, 3 + 2 + 24);
     }
 }

@@ -12,7 +12,7 @@ use hesheng::db::schema::complaint;
 use hesheng::db::{Backend, Manager, SqliteSync};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, fresh_database, hesheng};
+use crate::helpers::{DATA_KEY, PASSWORD, fresh_database, hesheng};
 
 const CLIENTS: usize = 16;
 
@@ -24,6 +24,7 @@ fn serve(url: &str, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_hesheng"))
         .arg("serve")
         .env("DATABASE_URL", url)
+        .env("HESHENG_DATA_KEY", DATA_KEY)
         .env("HESHENG_BIND", format!("127.0.0.1:{port}"))
         .env_remove("RUST_LOG")
         .stdout(Stdio::null())

@@ -106,19 +106,40 @@ fn hex_id() -> String {
     format!("{:x}{:04x}", nanos, std::process::id() & 0xffff)
 }
 
+/// The data key of every test server and command: the servers of one test
+/// process share one keyring, so the commands they start must use it too.
+pub const DATA_KEY: &str = "aGVzaGVuZyB0ZXN0IGRhdGEga2V5LCAzMiBieXRlcyE=";
+
 /// Runs the `hesheng` binary against `database_url`, feeding it `stdin`.
 pub fn hesheng(database_url: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    hesheng_env(database_url, args, stdin, &[("HESHENG_DATA_KEY", Some(DATA_KEY))])
+}
+
+/// Runs the `hesheng` binary with environment variables set (`Some`) or
+/// removed (`None`).
+pub fn hesheng_env(
+    database_url: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, Option<&str>)],
+) -> std::process::Output {
     use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hesheng"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hesheng"));
+    command
         .args(args)
         .env("DATABASE_URL", database_url)
         .env("LANG", "en_US.UTF-8")
         .env_remove("RUST_LOG")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run hesheng");
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        match value {
+            Some(v) => command.env(name, v),
+            None => command.env_remove(name),
+        };
+    }
+    let mut child = command.spawn().expect("run hesheng");
     if let Some(input) = stdin {
         child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
     }
@@ -134,6 +155,8 @@ pub fn serve_args(database_url: &str) -> ServeArgs {
             sqlite_sync: SqliteSync::Normal,
             db_pool_size: 8,
             db_acquire_timeout: 5,
+            data_key: Some(DATA_KEY.to_owned()),
+            data_key_file: None,
         },
         bind: "127.0.0.1:0".into(),
         base_url: None,

@@ -13,6 +13,7 @@ mod cases;
 mod cli;
 mod committees;
 mod complaints;
+mod data_key;
 mod demo;
 mod documents;
 mod durability;
