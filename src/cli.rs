@@ -1,4 +1,4 @@
-//! The command line: serve (default), migrate, demo, users, audit, render, data-key, backup.
+//! The command line: serve (default), migrate, demo, users, audit, render, privacy, data-key, backup.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -74,6 +74,11 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Personal data past the retention period
+    Privacy {
+        #[command(subcommand)]
+        command: PrivacyCommand,
+    },
     /// The key sealing phone and identity numbers
     DataKey {
         #[command(subcommand)]
@@ -106,6 +111,15 @@ enum UsersCommand {
         /// Read the password from standard input (required)
         #[arg(long, required = true)]
         password_stdin: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PrivacyCommand {
+    /// Anonymise now the parties past their committee's retention period (the server does it daily)
+    Anonymise {
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -180,6 +194,7 @@ pub fn run() -> ExitCode {
         }
         Some(Command::Audit { command: AuditCommand::Verify { database } }) => verify_audit(&database),
         Some(Command::Backup { path, database }) => backup(&database, &path),
+        Some(Command::Privacy { command: PrivacyCommand::Anonymise { database } }) => anonymise(&database),
         Some(Command::DataKey { command: DataKeyCommand::New }) => {
             println!("{}", crate::data_key::Keyring::generate());
             Ok(ExitCode::SUCCESS)
@@ -307,6 +322,17 @@ fn demo(args: &DatabaseArgs, scale: Option<usize>, seed: u64) -> Result<ExitCode
     println!(
         "sign in as wang.mediator (mediator), li.grid (grid worker), zhao.staff (staff) or demo.admin (admin) with the password \"{}\"",
         crate::demo::DEMO_PASSWORD
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn anonymise(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
+    let mut conn = open_sealed(args)?;
+    let done = db::privacy::anonymise_expired(&mut conn, chrono::Utc::now().naive_utc())?;
+    println!(
+        "anonymised {} parties past their committee's retention period: {} agreement snapshots and {} signatures \
+         without them, {} archived documents erased (hashes kept), {} print batches dropped",
+        done.parties, done.agreements, done.signatures, done.documents, done.print_jobs
     );
     Ok(ExitCode::SUCCESS)
 }

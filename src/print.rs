@@ -203,8 +203,12 @@ pub fn agreement_pdf(
         AgreementKind::Written => Kind::Agreement,
         AgreementKind::Oral => Kind::OralAgreement,
     };
-    if a.status().is_frozen()
-        && let Some((stored, bytes)) = archive::find(conn, a.id, kind.code(), lang.code())?
+    let archived = if a.status().is_frozen() { archive::find(conn, a.id, kind.code(), lang.code())? } else { None };
+    // Erased past the retention period, it is printed anew from the
+    // anonymised snapshot, and not archived again.
+    let erased = archived.as_ref().is_some_and(|(stored, _)| stored.erased_at.is_some());
+    if let Some((stored, bytes)) = archived
+        && !erased
     {
         let pages = usize::try_from(stored.pages).unwrap_or(0);
         return Ok(Pdf { rendered: Rendered { bytes, pages }, archived_sha256: Some(stored.sha256) });
@@ -216,7 +220,7 @@ pub fn agreement_pdf(
             oral_agreement::render(&oral_model(conn, &c, &a)?)?
         }
     };
-    if !a.status().is_frozen() {
+    if !a.status().is_frozen() || erased {
         return Ok(Pdf { rendered, archived_sha256: None });
     }
     let sha256 = hex::encode(Sha256::digest(&rendered.bytes));

@@ -282,6 +282,28 @@ fn spawn_session_purge(pool: Pool, config: Arc<WebConfig>) {
     }
 }
 
+/// Anonymises the parties past their committee's retention period, a
+/// minute after start and then daily.
+fn spawn_retention(pool: Pool) {
+    let work = move || {
+        std::thread::sleep(Duration::from_secs(60));
+        loop {
+            let done = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+                db::privacy::anonymise_expired(&mut conn, Utc::now().naive_utc()).map_err(|e| e.to_string())
+            });
+            match done {
+                Ok(done) if done.parties > 0 => tracing::info!(?done, "parties past retention anonymised"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "anonymisation past retention failed"),
+            }
+            std::thread::sleep(Duration::from_secs(24 * 3600));
+        }
+    };
+    if let Err(error) = std::thread::Builder::new().name("retention".into()).spawn(work) {
+        tracing::warn!(%error, "anonymisation past retention not started");
+    }
+}
+
 /// The one route table.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").route(web::get().to(health::health)))
@@ -440,6 +462,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 fn run(listener: TcpListener, state: AppState, workers: Option<usize>) -> std::io::Result<Server> {
     spawn_session_purge(state.pool.clone(), state.config.clone());
+    spawn_retention(state.pool.clone());
     // Database work runs on each worker's blocking threads; more threads than
     // pooled connections would only wait for a connection, each holding its
     // own stack and allocator cache.

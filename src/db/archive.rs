@@ -32,6 +32,8 @@ pub struct Archived {
     pub pages: i32,
     /// When archived.
     pub created_at: NaiveDateTime,
+    /// When its bytes were erased past the retention period.
+    pub erased_at: Option<NaiveDateTime>,
 }
 
 /// A document to archive.

@@ -108,6 +108,7 @@ diesel::table! {
         id_number -> Nullable<Text>,
         access_code -> Text,
         created_at -> Timestamp,
+        anonymised_at -> Nullable<Timestamp>,
     }
 }
 
@@ -342,6 +343,7 @@ diesel::table! {
         copies -> Nullable<Integer>,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        anonymised_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
     }
 }
@@ -376,6 +378,7 @@ diesel::table! {
         image_sha256 -> Nullable<Text>,
         recorded_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        anonymised_at -> Nullable<Timestamp>,
     }
 }
 
@@ -426,6 +429,7 @@ diesel::table! {
         pages -> Integer,
         bytes -> Binary,
         created_at -> Timestamp,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 

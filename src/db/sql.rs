@@ -12,22 +12,27 @@ pub struct Sql(pub &'static str);
 impl Sql {
     /// The statement text in the backend's placeholder style.
     pub fn text(self, backend: Backend) -> Cow<'static, str> {
-        match backend {
-            Backend::Sqlite => Cow::Borrowed(self.0),
-            Backend::Postgres => {
-                let mut out = String::with_capacity(self.0.len() + 8);
-                let mut n = 0;
-                for ch in self.0.chars() {
-                    if ch == '?' {
-                        n += 1;
-                        out.push('$');
-                        out.push_str(&n.to_string());
-                    } else {
-                        out.push(ch);
-                    }
+        placeholders(self.0, backend)
+    }
+}
+
+/// `sql` with its `?` placeholders numbered for PostgreSQL.
+pub fn placeholders<'a>(sql: &'a str, backend: Backend) -> Cow<'a, str> {
+    match backend {
+        Backend::Sqlite => Cow::Borrowed(sql),
+        Backend::Postgres => {
+            let mut out = String::with_capacity(sql.len() + 8);
+            let mut n = 0;
+            for ch in sql.chars() {
+                if ch == '?' {
+                    n += 1;
+                    out.push('$');
+                    out.push_str(&n.to_string());
+                } else {
+                    out.push(ch);
                 }
-                Cow::Owned(out)
             }
+            Cow::Owned(out)
         }
     }
 }

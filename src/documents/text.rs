@@ -6,11 +6,12 @@
 //! its end.
 
 /// Characters that may not start a line.
-const NO_LINE_START: &str = "，。、；：？！）」』】〉》〕〗”’%‰℃…—·.,;:?!)]}>～";
+pub const NO_LINE_START: &str = "，。、；：？！）」』】〉》〕〗”’%‰℃…—·.,;:?!)]}>～";
 /// Characters that may not end a line.
-const NO_LINE_END: &str = "（「『【〈《〔〖“‘([{<";
+pub const NO_LINE_END: &str = "（「『【〈《〔〖“‘([{<";
 
-fn is_cjk(c: char) -> bool {
+/// Whether `c` is a CJK character or CJK punctuation (breakable on either side).
+pub fn is_cjk(c: char) -> bool {
     matches!(u32::from(c),
         0x2E80..=0x2FFF | 0x3000..=0x303F | 0x3040..=0x30FF | 0x3100..=0x31FF | 0x3200..=0x33FF |
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF |

@@ -63,3 +63,140 @@ both_backends! {
         assert_eq!(app.api_get("/api/v1/parties/999999/export", &admin).await.status(), 404);
     }
 }
+
+both_backends! {
+    async fn parties_past_the_retention_period_are_anonymised_and_the_statistics_stay(app) {
+        use chrono::NaiveDate;
+        use diesel::dsl::sql;
+        use diesel::sql_types::BigInt;
+        use hesheng::db::privacy::ANONYMISED_NAME;
+        use hesheng::db::schema::{agreement, mediation_case, party};
+
+        hesheng::demo::load(&mut app.conn()).expect("demo");
+        let mut conn = app.conn();
+        let admin = app.token_with("demo.admin", DEMO_PASSWORD).await;
+        // The choir case, archived eleven years ago with its complaints and
+        // parties: past the default ten years of retention.
+        let long_ago = NaiveDate::from_ymd_opt(2015, 6, 1).expect("date").and_hms_opt(9, 0, 0).expect("time");
+        diesel::update(mediation_case::table.find(1))
+            .set((mediation_case::status.eq("archived"), mediation_case::updated_at.eq(long_ago)))
+            .execute(&mut conn)
+            .expect("archive the case");
+        diesel::update(complaint::table.filter(complaint::case_id.eq(1))).set(complaint::received_at.eq(long_ago)).execute(&mut conn).expect("complaints");
+        let choir_parties: Vec<i64> = case_party::table.filter(case_party::case_id.eq(1)).select(case_party::party_id).load(&mut conn).expect("parties");
+        diesel::update(party::table.filter(party::id.eq_any(&choir_parties))).set(party::created_at.eq(long_ago)).execute(&mut conn).expect("parties");
+        // Who also appears in a case still open keeps their particulars.
+        let elsewhere: Vec<i64> = case_party::table
+            .filter(case_party::case_id.ne(1))
+            .filter(case_party::party_id.eq_any(&choir_parties))
+            .select(case_party::party_id)
+            .load(&mut conn)
+            .expect("elsewhere");
+        let expired: Vec<i64> = choir_parties.iter().copied().filter(|p| !elsewhere.contains(p)).collect();
+        assert!(!expired.is_empty());
+        let live_party: i64 = case_party::table.filter(case_party::case_id.eq(2)).select(case_party::party_id).first(&mut conn).expect("a party of case 2");
+
+        let (memorandum, hash_before): (i64, String) = agreement::table
+            .filter(agreement::case_id.eq(1))
+            .filter(agreement::content_hash.is_not_null())
+            .select((agreement::id, agreement::content_hash.assume_not_null()))
+            .first(&mut conn)
+            .expect("the memorandum");
+        // The memorandum's PDF is archived when first printed.
+        assert_eq!(app.api_get(&format!("/api/v1/agreements/{memorandum}/pdf"), &admin).await.status(), 200);
+        let archived_before: Vec<(i64, String)> = document_archive::table
+            .filter(document_archive::case_id.eq(1))
+            .select((document_archive::id, document_archive::sha256))
+            .order(document_archive::id)
+            .load(&mut conn)
+            .expect("archive");
+        assert!(!archived_before.is_empty());
+        let signature_hashes: Vec<Option<String>> = signature::table
+            .filter(signature::party_id.eq_any(&expired))
+            .select(signature::image_sha256)
+            .order(signature::id)
+            .load(&mut conn)
+            .expect("signatures");
+        let reports = ["/api/v1/reports/summary?from=2015-01-01&to=2024-12-31", "/api/v1/reports/summary?from=2025-01-01&to=2026-12-31"];
+        let mut statistics_before = Vec::new();
+        for report in reports {
+            statistics_before.push(app.get_json(report, &admin).await);
+        }
+        assert!(statistics_before[0]["complaints"].as_i64().is_some_and(|n| n > 0), "{}", statistics_before[0]);
+
+        let out = crate::helpers::hesheng(&app.database_url, &["privacy", "anonymise"], None);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(said.starts_with(&format!("anonymised {} parties", expired.len())), "{said}");
+
+        type Particulars = (String, Option<String>, Option<String>, Option<String>, Option<String>, Option<i32>, String);
+        let rows: Vec<Particulars> = party::table
+            .filter(party::id.eq_any(&expired))
+            .select((party::name, party::phone, party::phone_last4, party::address, party::id_number, party::birth_year, party::access_code))
+            .load(&mut conn)
+            .expect("rows");
+        for (name, phone, last4, address, id_number, birth_year, code) in &rows {
+            assert_eq!(name, ANONYMISED_NAME);
+            assert!(phone.is_none() && last4.is_none() && address.is_none() && id_number.is_none() && birth_year.is_none());
+            assert!(code.starts_with('-'), "the portal code is gone: {code}");
+        }
+        let untouched: String = party::table.find(live_party).select(party::name).first(&mut conn).expect("name");
+        assert_ne!(untouched, ANONYMISED_NAME);
+
+        // The frozen snapshot no longer names them; its recorded hash stays.
+        let (content, hash_after): (String, String) = agreement::table
+            .find(memorandum)
+            .select((agreement::content_json.assume_not_null(), agreement::content_hash.assume_not_null()))
+            .first(&mut conn)
+            .expect("content");
+        assert_eq!(hash_after, hash_before);
+        assert!(!content.contains("周桂芳") && !content.contains("张秀兰") && content.contains(ANONYMISED_NAME), "{content}");
+        // Nor do the case's own texts.
+        let (title, facts): (String, Option<String>) = mediation_case::table.find(1).select((mediation_case::title, mediation_case::facts)).first(&mut conn).expect("case");
+        let descriptions: Vec<String> = complaint::table.filter(complaint::case_id.eq(1)).select(complaint::description).load(&mut conn).expect("complaints");
+        for text in descriptions.iter().chain([&title]).chain(facts.as_ref()) {
+            assert!(!text.contains("周桂芳") && !text.contains("张秀兰"), "{text}");
+        }
+        // Archived documents keep their hashes, not their bytes.
+        let archived_after: Vec<(i64, String, i64)> = document_archive::table
+            .filter(document_archive::case_id.eq(1))
+            .select((document_archive::id, document_archive::sha256, sql::<BigInt>("CAST(length(bytes) AS BIGINT)")))
+            .order(document_archive::id)
+            .load(&mut conn)
+            .expect("archive");
+        assert_eq!(archived_after.iter().map(|(id, sha, _)| (*id, sha.clone())).collect::<Vec<_>>(), archived_before);
+        assert!(archived_after.iter().all(|(_, _, len)| *len == 0));
+        let signatures: Vec<(String, Option<Vec<u8>>, Option<String>)> = signature::table
+            .filter(signature::party_id.eq_any(&expired))
+            .select((signature::signer_name, signature::image_png, signature::image_sha256))
+            .order(signature::id)
+            .load(&mut conn)
+            .expect("signatures");
+        assert!(signatures.iter().all(|(name, png, _)| name == ANONYMISED_NAME && png.is_none()));
+        assert_eq!(signatures.into_iter().map(|(_, _, sha)| sha).collect::<Vec<_>>(), signature_hashes);
+
+        // The memorandum prints anew from the anonymised snapshot.
+        let pdf = app.api_get(&format!("/api/v1/agreements/{memorandum}/pdf"), &admin).await;
+        assert_eq!(pdf.status(), 200);
+        let bytes = pdf.bytes().await.expect("pdf");
+        if crate::pdf_tools::available() {
+            let text = crate::pdf_tools::text(&bytes);
+            assert!(!text.contains("周桂芳") && text.contains(ANONYMISED_NAME), "{text}");
+        }
+        for (report, before) in reports.iter().zip(&statistics_before) {
+            assert_eq!(&app.get_json(report, &admin).await, before, "the statistics are unchanged");
+        }
+        assert!(hesheng::db::audit::verify(&mut conn).expect("verify").is_ok());
+        let events: i64 = audit_event::table.filter(audit_event::action.eq("party.anonymise")).count().get_result(&mut conn).expect("n");
+        assert_eq!(events, i64::try_from(expired.len()).expect("n"));
+
+        // Nothing else of a frozen agreement or an archived document gives way.
+        let edit = diesel::update(agreement::table.find(memorandum)).set(agreement::content_json.eq("{}")).execute(&mut conn);
+        assert!(edit.is_err(), "a snapshot changes only with an anonymisation");
+        let forged = diesel::update(document_archive::table.filter(document_archive::case_id.eq(1))).set(document_archive::sha256.eq("0")).execute(&mut conn);
+        assert!(forged.is_err(), "an archived hash never changes");
+
+        let again = crate::helpers::hesheng(&app.database_url, &["privacy", "anonymise"], None);
+        assert!(String::from_utf8_lossy(&again.stdout).starts_with("anonymised 0 parties"));
+    }
+}
