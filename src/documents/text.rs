@@ -28,11 +28,11 @@ fn units(text: &str) -> Vec<String> {
         }
     };
     for c in text.chars() {
-        if is_cjk(c) || NO_LINE_START.contains(c) || NO_LINE_END.contains(c) {
-            flush(&mut word, &mut units);
-            units.push(c.to_string());
-        } else if c == ' ' {
-            // A space ends the unit before it (and goes with it).
+        if c.is_whitespace() {
+            // A space (a tab, an ideographic space …) ends the unit before
+            // it and goes with it, so that no unit starts with one: a line
+            // starting with a unit drops its leading spaces, which must not
+            // bare punctuation glued behind them.
             match units.last_mut() {
                 Some(last) if word.is_empty() => last.push(c),
                 _ => {
@@ -40,6 +40,9 @@ fn units(text: &str) -> Vec<String> {
                     flush(&mut word, &mut units);
                 }
             }
+        } else if is_cjk(c) || NO_LINE_START.contains(c) || NO_LINE_END.contains(c) {
+            flush(&mut word, &mut units);
+            units.push(c.to_string());
         } else {
             word.push(c);
         }
@@ -150,6 +153,23 @@ mod tests {
     fn latin_words_stay_whole_and_newlines_are_kept() {
         let lines = wrap("Activities end before 21:00 every day\n第二行", 10.0, &measure);
         assert_eq!(lines, ["Activities end", "before 21:00 every", "day", "第二行"]);
+    }
+
+    #[test]
+    fn punctuation_after_any_kind_of_space_does_not_start_a_line() {
+        // Found by the line-breaking fuzz target: a form feed, a tab or an
+        // ideographic space before a comma was its own unit, dropped at the
+        // start of a line, leaving the comma there.
+        for space in ['\u{c}', '\t', '\u{3000}', '\u{a0}'] {
+            let text = format!("{space}<{space}<,,{space},}}}}}}}}");
+            let lines = wrap(&text, 6.0, &measure);
+            for line in lines.iter().skip(1) {
+                let first = line.chars().next().expect("char");
+                assert!(!NO_LINE_START.contains(first), "{space:?}: {lines:?}");
+            }
+            let lines = wrap(&format!("合唱队每天二十一时前结束{space}，音量"), 12.0, &measure);
+            assert!(lines.iter().skip(1).all(|l| !l.starts_with('，')), "{space:?}: {lines:?}");
+        }
     }
 
     #[test]
