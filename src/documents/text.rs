@@ -85,7 +85,9 @@ pub fn wrap(text: &str, width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<String
         let mut line_width = 0.0;
         for unit in units(paragraph) {
             let w = measure(&unit);
-            if line_width + w <= width || line.is_empty() && w <= width {
+            // Spaces ending a unit may pass the edge: a line drops them.
+            let fits = measure(unit.trim_end());
+            if line_width + fits <= width || line.is_empty() && fits <= width {
                 line.push_str(&unit);
                 line_width += w;
                 continue;
@@ -94,7 +96,7 @@ pub fn wrap(text: &str, width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<String
                 lines.push(std::mem::take(&mut line).trim_end().to_owned());
                 line_width = 0.0;
             }
-            if w <= width {
+            if fits <= width {
                 line.push_str(unit.trim_start());
                 line_width = measure(&line);
             } else {
@@ -170,6 +172,13 @@ mod tests {
             let lines = wrap(&format!("合唱队每天二十一时前结束{space}，音量"), 12.0, &measure);
             assert!(lines.iter().skip(1).all(|l| !l.starts_with('，')), "{space:?}: {lines:?}");
         }
+    }
+
+    #[test]
+    fn a_space_after_the_last_character_that_fits_does_not_push_it_down() {
+        let lines = wrap("出生年份：1961年\u{3000}职业：退休教师", 8.0, &measure);
+        assert_eq!(lines[0], "出生年份：1961年", "{lines:?}");
+        assert_eq!(lines[1], "职业：退休教师");
     }
 
     #[test]
