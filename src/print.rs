@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::agreements::{self, Agreement};
 use crate::db::archive::{self, NewArchived};
+use crate::db::audit::audited;
 use crate::db::cases::{self, Case};
 use crate::db::committees::{self, Committee};
 use crate::db::parties::{CaseParty, Party};
@@ -708,8 +709,32 @@ pub fn render_case_document(
 ) -> Result<Rendered, PrintError> {
     let committee = committees::find(conn, committee_id)?;
     let case = cases::find(conn, committee_id, case_id)?;
-    let lang = settings.lang(&committee);
-    let c = Ctx { committee: &committee, case: &case, lang, offset: committee.utc_offset_minutes };
+    // The confirmation application, alone or in the volume, prints the
+    // parties' phone numbers in full: each printing is recorded as their
+    // revealing is on screen.
+    let reveals = kind == Kind::ConfirmationApplication
+        || kind == Kind::Volume && current_agreement(conn, case.id)?.is_some_and(|a| a.status().is_frozen());
+    let rendered = render_document(conn, &committee, &case, kind, settings, actor)?;
+    if reveals {
+        audited(conn, actor, committee_id, |_, log| {
+            log.record("contacts.reveal", "case", case_id, serde_json::json!({"document": kind.code()}));
+            Ok::<_, diesel::result::Error>(())
+        })?;
+    }
+    Ok(rendered)
+}
+
+fn render_document(
+    conn: &mut DbConn,
+    committee: &Committee,
+    case: &Case,
+    kind: Kind,
+    settings: &PrintSettings,
+    actor: &Actor,
+) -> Result<Rendered, PrintError> {
+    let committee_id = committee.id;
+    let lang = settings.lang(committee);
+    let c = Ctx { committee, case, lang, offset: committee.utc_offset_minutes };
     let l = Labels { lang };
     match kind {
         Kind::Agreement | Kind::OralAgreement => {

@@ -200,3 +200,25 @@ both_backends! {
         assert!(String::from_utf8_lossy(&again.stdout).starts_with("anonymised 0 parties"));
     }
 }
+
+both_backends! {
+    async fn printing_the_phone_numbers_in_full_is_recorded_like_revealing_them(app) {
+        hesheng::demo::load(&mut app.conn()).expect("demo");
+        let staff = app.token_with("zhao.staff", DEMO_PASSWORD).await;
+        let reveals = || {
+            audit_event::table
+                .filter(audit_event::action.eq("contacts.reveal"))
+                .filter(audit_event::entity_id.eq("1"))
+                .filter(audit_event::actor.eq("zhao.staff"))
+                .count()
+                .get_result::<i64>(&mut app.conn())
+                .expect("count")
+        };
+        for (document, recorded) in [("acceptance", 0), ("confirmation_application", 1), ("agreement", 1), ("volume", 2)] {
+            let r = app.api_get(&format!("/api/v1/cases/1/documents/{document}.pdf"), &staff).await;
+            assert_eq!(r.status(), 200, "{document}");
+            assert_eq!(reveals(), recorded, "after {document}");
+        }
+        assert!(hesheng::db::audit::verify(&mut app.conn()).expect("verify").is_ok());
+    }
+}
