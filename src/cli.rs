@@ -361,6 +361,16 @@ fn verify_audit(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
     let mut conn = open(args)?;
     match audit::verify(&mut conn)? {
         Ok(count) => {
+            // Frozen snapshots change only with an anonymisation the chain records.
+            let unmatched = db::privacy::unmatched_snapshots(&mut conn)?;
+            if let Some(id) = unmatched.first() {
+                println!(
+                    "FAILED: agreement {id}: its frozen content matches neither the hash it took effect with \
+                     nor an anonymisation recorded in the audit chain ({} agreements in all)",
+                    unmatched.len()
+                );
+                return Ok(ExitCode::from(1));
+            }
             println!("ok {count} events");
             Ok(ExitCode::SUCCESS)
         }

@@ -14,7 +14,7 @@ use super::schema::{
 };
 use super::sql::{Sql, placeholders};
 use super::{DbConn, WriteError, parties};
-use crate::domain::agreement::canonical;
+use crate::domain::agreement::{canonical, content_hash};
 use crate::domain::audit::Actor;
 use crate::on_backend;
 
@@ -368,16 +368,24 @@ fn anonymise(conn: &mut DbConn, committee_id: i64, ids: &[i64], now: NaiveDateTi
                 }
             }
             if changed {
+                let content = canonical(&value);
                 diesel::update(agreement::table.find(agreement_id))
                     .set((
-                        agreement::content_json.eq(canonical(&value)),
+                        agreement::content_json.eq(&content),
                         agreement::facts.eq(&scrubbed_texts.0),
                         agreement::disputed_matters.eq(&scrubbed_texts.1),
                         agreement::responsibilities.eq(&scrubbed_texts.2),
                         agreement::anonymised_at.eq(now),
                     ))
                     .execute(conn)?;
-                log.record("agreement.anonymise", "agreement", agreement_id, json!({"parties": ids.len()}));
+                // What the snapshot hashes to now, so that `audit verify`
+                // can tell this change from a tampering.
+                log.record(
+                    "agreement.anonymise",
+                    "agreement",
+                    agreement_id,
+                    json!({"parties": ids.len(), "content_sha256": content_hash(&content)}),
+                );
                 done.agreements += 1;
             }
         }
@@ -418,4 +426,37 @@ fn anonymise(conn: &mut DbConn, committee_id: i64, ids: &[i64], now: NaiveDateTi
         }
         Ok(done)
     })
+}
+
+/// Effective agreements whose frozen snapshot hashes neither to the hash
+/// recorded when it took effect nor to the one recorded by its latest
+/// anonymisation in the audit chain: changed behind the application's back.
+pub fn unmatched_snapshots(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
+    let frozen: Vec<(i64, String, Option<String>)> = agreement::table
+        .filter(agreement::content_hash.is_not_null())
+        .order(agreement::id)
+        .select((agreement::id, agreement::content_hash.assume_not_null(), agreement::content_json))
+        .load(conn)?;
+    let mut unmatched = Vec::new();
+    for (id, signed, content) in frozen {
+        let actual = content_hash(content.as_deref().unwrap_or_default());
+        if actual == signed {
+            continue;
+        }
+        let recorded: Option<String> = audit_event::table
+            .filter(audit_event::action.eq("agreement.anonymise"))
+            .filter(audit_event::entity.eq("agreement"))
+            .filter(audit_event::entity_id.eq(id.to_string()))
+            .order((audit_event::chain.desc(), audit_event::seq.desc()))
+            .select(audit_event::summary)
+            .first(conn)
+            .optional()?;
+        let anonymised = recorded
+            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+            .and_then(|v| v["content_sha256"].as_str().map(str::to_owned));
+        if anonymised.as_deref() != Some(actual.as_str()) {
+            unmatched.push(id);
+        }
+    }
+    Ok(unmatched)
 }

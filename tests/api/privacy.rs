@@ -198,6 +198,21 @@ both_backends! {
 
         let again = crate::helpers::hesheng(&app.database_url, &["privacy", "anonymise"], None);
         assert!(String::from_utf8_lossy(&again.stdout).starts_with("anonymised 0 parties"));
+
+        // `audit verify` tells the anonymisation, which the chain records,
+        // from an edit made by direct SQL that stamps a new time as well.
+        let verified = crate::helpers::hesheng(&app.database_url, &["audit", "verify"], None);
+        assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stdout));
+        let forged = content.replace("每天活动于19:00开始", "每天活动于19:00开始，23:00");
+        assert_ne!(forged, content);
+        diesel::update(agreement::table.find(memorandum))
+            .set((agreement::content_json.eq(&forged), agreement::anonymised_at.eq(chrono::Utc::now().naive_utc())))
+            .execute(&mut conn)
+            .expect("the trigger lets an anonymisation through");
+        let verified = crate::helpers::hesheng(&app.database_url, &["audit", "verify"], None);
+        assert_eq!(verified.status.code(), Some(1));
+        let said = String::from_utf8_lossy(&verified.stdout).into_owned();
+        assert!(said.contains(&format!("FAILED: agreement {memorandum}")), "{said}");
     }
 }
 
