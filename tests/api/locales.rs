@@ -35,10 +35,11 @@ fn literal_keys(source: &str, namespaces: &BTreeSet<String>) -> Vec<String> {
     let mut found = Vec::new();
     let segments: Vec<&str> = source.split('"').collect();
     for (i, piece) in segments.iter().enumerate().skip(1).step_by(2) {
-        // Audit action names (`log.record("case.create", …)`) and label
+        // Audit action names (`log.record("case.create", …)`, compared in
+        // `audit_event::action.eq("…")`) and label
         // prefixes (`page.label("agreement.term_field", f)`) are not messages.
         let before = segments[i - 1].trim_end();
-        if ["record(", "action:", "label("].iter().any(|p| before.ends_with(p)) {
+        if ["record(", "action:", "label(", "action.eq("].iter().any(|p| before.ends_with(p)) {
             continue;
         }
         let Some((ns, rest)) = piece.split_once('.') else { continue };
