@@ -218,13 +218,13 @@ pub fn signatures(conn: &mut DbConn, agreement_id: i64) -> QueryResult<Vec<Signa
         .load(conn)
 }
 
-/// The signatures of several agreements, in order.
-pub fn signatures_of(conn: &mut DbConn, agreement_ids: &[i64]) -> QueryResult<Vec<SignatureRow>> {
-    if agreement_ids.is_empty() {
-        return Ok(Vec::new());
-    }
+/// The signatures of every agreement of case `case_id`, in order.
+pub fn signatures_of_case(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<SignatureRow>> {
     signature::table
-        .filter(signature::agreement_id.eq_any(agreement_ids))
+        .filter(
+            signature::agreement_id
+                .eq_any(agreement::table.filter(agreement::case_id.eq(case_id)).select(agreement::id)),
+        )
         .order(signature::id)
         .select(SignatureRow::as_select())
         .load(conn)

@@ -59,15 +59,17 @@ where
     })
 }
 
-/// How many events each of `chains` holds (0 for a chain not begun), in
-/// the order asked. The heads move with every commit, so this tells whether
-/// anything was written since.
-pub fn head_seqs(conn: &mut DbConn, chains: &[i64]) -> QueryResult<Vec<i64>> {
+/// How many events the chains of `committee_id` and of the installation
+/// (chain 0) hold, 0 for a chain not begun. The heads move with every
+/// commit, so this tells whether anything was written since.
+pub fn head_seqs(conn: &mut DbConn, committee_id: i64) -> QueryResult<(i64, i64)> {
+    // Two fixed comparisons rather than a list, so the statement is prepared once.
     let heads: Vec<(i64, i64)> = audit_head::table
-        .filter(audit_head::chain.eq_any(chains))
+        .filter(audit_head::chain.eq(committee_id).or(audit_head::chain.eq(0)))
         .select((audit_head::chain, audit_head::seq))
         .load(conn)?;
-    Ok(chains.iter().map(|c| heads.iter().find(|(h, _)| h == c).map_or(0, |(_, s)| *s)).collect())
+    let seq = |chain| heads.iter().find(|(h, _)| *h == chain).map_or(0, |(_, s)| *s);
+    Ok((seq(committee_id), seq(0)))
 }
 
 #[derive(QueryableByName)]

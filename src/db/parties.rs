@@ -10,7 +10,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Nullable, Text};
 
 use super::DbConn;
-use super::schema::{case_party, party};
+use super::schema::{case_party, complaint, party};
 use crate::data_key::{self, Field, KeyError, Keyring};
 use crate::domain::case::PartyRole;
 use crate::domain::party::{ACCESS_CODE_LEN, Particulars};
@@ -278,10 +278,10 @@ pub fn find(conn: &mut DbConn, committee_id: i64, id: i64) -> QueryResult<Party>
         .first(conn)
 }
 
-/// Several parties by id.
-pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Party>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    party::table.filter(party::id.eq_any(ids)).select(Party::as_select()).load(conn)
+/// The reporters of the complaints of case `case_id`.
+pub fn reporters_of_case(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<Party>> {
+    let reporters = complaint::table
+        .filter(complaint::case_id.eq(case_id).and(complaint::reporter_party_id.is_not_null()))
+        .select(complaint::reporter_party_id.assume_not_null());
+    party::table.filter(party::id.eq_any(reporters)).select(Party::as_select()).load(conn)
 }

@@ -61,8 +61,7 @@ impl Records {
     /// Loads the records of case `case_id`.
     pub fn load(conn: &mut DbConn, case_id: i64) -> QueryResult<Self> {
         let agreements = agreements::of_case(conn, case_id)?;
-        let ids: Vec<i64> = agreements.iter().map(|a| a.id).collect();
-        let mut sigs = agreements::signatures_of(conn, &ids)?;
+        let mut sigs = agreements::signatures_of_case(conn, case_id)?;
         let agreements = agreements
             .into_iter()
             .map(|a| {

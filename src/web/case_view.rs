@@ -152,8 +152,7 @@ pub fn case_view(
     let offset = committee.utc_offset_minutes;
     let records = timeline::Records::load(conn, case.id)?;
     let case_parties = parties::of_case(conn, case.id)?;
-    let reporter_ids: Vec<i64> = records.complaints.iter().filter_map(|c| c.reporter_party_id).collect();
-    let reporters: std::collections::HashMap<i64, parties::Party> = parties::by_ids(conn, &reporter_ids)?
+    let reporters: std::collections::HashMap<i64, parties::Party> = parties::reporters_of_case(conn, case.id)?
         .into_iter()
         .filter(|p| p.committee_id == case.committee_id)
         .map(|p| (p.id, p))
