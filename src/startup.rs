@@ -188,6 +188,7 @@ impl Application {
             }),
             pool,
             case_cache: Arc::default(),
+            intake: Arc::default(),
         };
         let server = run(listener, state, settings.workers)
             .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;

@@ -78,6 +78,16 @@ pub struct NewComplaint {
 
 /// Records a complaint (and its reporter as a party).
 pub fn create(conn: &mut DbConn, actor: &Actor, new: &NewComplaint, now: NaiveDateTime) -> QueryResult<Complaint> {
+    create_with_reporter(conn, actor, new, now).map(|(c, _)| c)
+}
+
+/// Records a complaint, as [`create`], and returns it with its reporter.
+pub fn create_with_reporter(
+    conn: &mut DbConn,
+    actor: &Actor,
+    new: &NewComplaint,
+    now: NaiveDateTime,
+) -> QueryResult<(Complaint, Option<Party>)> {
     audited(conn, actor, new.committee_id, |conn, log| {
         let reporter = match &new.reporter {
             Some(p) => Some(parties::insert(conn, new.committee_id, p, now)?),
@@ -113,7 +123,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, new: &NewComplaint, now: NaiveDa
             row.id,
             json!({"channel": row.channel, "category": row.category, "location": row.location, "anonymous": row.anonymous}),
         );
-        Ok(row)
+        Ok((row, reporter))
     })
 }
 

@@ -311,12 +311,18 @@ static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// Runs `f` in a transaction that holds the write lock from its first
 /// statement: `BEGIN IMMEDIATE` on SQLite, so that concurrent writers queue
 /// on the busy timeout instead of failing when a read lock cannot be
-/// upgraded. On PostgreSQL writers serialise on the rows they lock.
+/// upgraded. On PostgreSQL writers serialise on the rows they lock. Inside
+/// a transaction already open, `f` runs in a savepoint of it, so that an
+/// error undoes only its own changes.
 pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<DieselError>,
 {
+    let depth = <DbConn as Connection>::TransactionManager::transaction_manager_status_mut(conn).transaction_depth()?;
+    if depth.is_some() {
+        return conn.transaction(f);
+    }
     // SQLite has one writer at a time. Writers of this process queue here,
     // woken in turn as each commits, instead of in SQLite's busy handler,
     // which polls with sleeps of up to 100 ms; other processes sharing the

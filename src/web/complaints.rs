@@ -189,15 +189,8 @@ pub async fn register_complaint(
 ) -> AppResult<HttpResponse> {
     let user = user.require(EVERYONE)?.clone();
     let new = parse_complaint(&body, user.committee_id)?;
-    let view = state
-        .db(move |conn| {
-            let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;
-            let created = complaints::create(conn, &user.actor(), &new, Utc::now().naive_utc())?;
-            let (c, reporter) = complaints::with_reporter(conn, created)?;
-            Ok(ComplaintView::new(&c, reporter.as_ref(), Contacts::Masked, offset))
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(view))
+    let (c, reporter, offset) = state.intake.clone().record(state.pool.clone(), user.actor(), new).await?;
+    Ok(HttpResponse::Created().json(ComplaintView::new(&c, reporter.as_ref(), Contacts::Masked, offset)))
 }
 
 /// One complaint.

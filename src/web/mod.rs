@@ -18,6 +18,7 @@ pub mod field_work;
 pub mod fields;
 pub mod follow_ups;
 pub mod health;
+pub mod intake;
 pub mod language;
 pub mod login;
 pub mod mediation;

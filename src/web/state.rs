@@ -37,6 +37,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Case JSON kept while the records are unchanged.
     pub case_cache: Arc<super::case_cache::CaseCache>,
+    /// Complaints waiting to be written together.
+    pub intake: Arc<super::intake::Intake>,
 }
 
 impl AppState {

@@ -9,7 +9,68 @@ fn count_complaints(app: &crate::helpers::TestApp) -> i64 {
     hesheng::db::schema::complaint::table.count().get_result(&mut app.conn()).expect("count")
 }
 
+/// Makes the database refuse complaints at `place`: a failure in the middle
+/// of complaints written together.
+fn refuse_complaints_at(app: &crate::helpers::TestApp, place: &str) {
+    use diesel::connection::SimpleConnection;
+    let sql = match app.backend {
+        hesheng::db::Backend::Sqlite => format!(
+            "CREATE TRIGGER refuse_place BEFORE INSERT ON complaint WHEN NEW.location = '{place}' \
+             BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+        ),
+        hesheng::db::Backend::Postgres => format!(
+            "CREATE FUNCTION refuse_place() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+               IF NEW.location = '{place}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$; \
+             CREATE TRIGGER refuse_place BEFORE INSERT ON complaint FOR EACH ROW EXECUTE FUNCTION refuse_place();"
+        ),
+    };
+    app.conn().batch_execute(&sql).expect("trigger");
+}
+
 both_backends! {
+    async fn complaints_posted_at_once_are_each_kept_or_refused_alone(app) {
+        let token = app.user_token("li.grid", Role::GridWorker).await;
+        refuse_complaints_at(&app, "拒收楼");
+        let bodies: Vec<Value> = (0..32)
+            .map(|i| {
+                let place = if i % 8 == 3 { "拒收楼".to_string() } else { format!("敦化南路{i}号院") };
+                complaint(&place, "2026-05-06T21:35:00+08:00", &format!("住户{i}"))
+            })
+            .collect();
+        let responses =
+            futures_util::future::join_all(bodies.iter().map(|b| app.api_post("/api/v1/complaints", &token, b))).await;
+        let mut kept = Vec::new();
+        for (body, response) in bodies.iter().zip(responses) {
+            let status = response.status().as_u16();
+            if body["location"] == "拒收楼" {
+                assert_eq!(status, 500, "the refused complaint fails alone");
+            } else {
+                assert_eq!(status, 201, "{body}");
+                let created: Value = response.json().await.expect("json");
+                assert_eq!(created["location"], body["location"]);
+                assert_eq!(created["reporter"]["name"], body["reporter"]["name"]);
+                kept.push(created["id"].as_i64().expect("id"));
+            }
+        }
+        assert_eq!(kept.len(), 28);
+        assert_eq!(count_complaints(&app), 28, "nothing of the refused complaints was written");
+        for id in &kept {
+            let fetched = app.get_json(&format!("/api/v1/complaints/{id}"), &token).await;
+            assert_eq!(fetched["id"], *id);
+        }
+        // Each kept complaint and its reporter are events of the intact chain.
+        let mut conn = app.conn();
+        assert!(hesheng::db::audit::verify(&mut conn).expect("verify").is_ok());
+        use diesel::prelude::*;
+        use hesheng::db::schema::audit_event;
+        let logged: i64 = audit_event::table
+            .filter(audit_event::action.eq("complaint.create"))
+            .count()
+            .get_result(&mut conn)
+            .expect("events");
+        assert_eq!(logged, 28);
+    }
+
     async fn a_grid_worker_records_a_complaint_and_the_reporter_phone_is_masked(app) {
         let token = app.user_token("li.grid", Role::GridWorker).await;
         let body = app.post_ok("/api/v1/complaints", &token, &complaint("敦化南路64号院", "2026-05-06T21:35:00+08:00", "张秀兰"), 201).await;
