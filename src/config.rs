@@ -19,9 +19,9 @@ pub struct DatabaseArgs {
     /// SQLite commit durability: normal survives a killed process, full also a power cut
     #[arg(long, env = "HESHENG_SQLITE_SYNC", value_enum, default_value = "normal")]
     pub sqlite_sync: SqliteSync,
-    /// Most database connections per instance
-    #[arg(long, env = "HESHENG_DB_POOL_SIZE", default_value_t = 16)]
-    pub db_pool_size: u32,
+    /// Most database connections per instance (default: four per CPU core)
+    #[arg(long, env = "HESHENG_DB_POOL_SIZE")]
+    pub db_pool_size: Option<u32>,
     /// Seconds a request waits for a database connection before a 503
     #[arg(long, env = "HESHENG_DB_ACQUIRE_TIMEOUT", default_value_t = 5)]
     pub db_acquire_timeout: u64,
@@ -119,7 +119,14 @@ pub struct DatabaseSettings {
 impl DatabaseSettings {
     /// Checks the database arguments.
     pub fn from_args(args: &DatabaseArgs) -> Result<Self, ConfigError> {
-        if args.db_pool_size == 0 {
+        // Four connections per core keep every core busy while others wait
+        // on the database; more only add each connection's page and
+        // statement caches (about 7 MB each on SQLite under load).
+        let pool_size = args.db_pool_size.unwrap_or_else(|| {
+            let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+            u32::try_from(cores * 4).unwrap_or(u32::MAX)
+        });
+        if pool_size == 0 {
             return Err(ConfigError::Zero("HESHENG_DB_POOL_SIZE"));
         }
         let url: DatabaseUrl = args.database_url.parse()?;
@@ -136,7 +143,7 @@ impl DatabaseSettings {
             data_key,
             sqlite_sync: args.sqlite_sync,
             pool: PoolOptions {
-                max_size: args.db_pool_size,
+                max_size: pool_size,
                 acquire_timeout: Duration::from_secs(args.db_acquire_timeout.max(1)),
             },
         })
@@ -211,5 +218,31 @@ impl Settings {
     /// Whether cookies must be Secure and `__Host-` prefixed.
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database_args(pool: Option<u32>) -> DatabaseArgs {
+        DatabaseArgs {
+            database_url: "sqlite://h.db".into(),
+            sqlite_sync: SqliteSync::Normal,
+            db_pool_size: pool,
+            db_acquire_timeout: 5,
+            data_key: None,
+            data_key_file: None,
+        }
+    }
+
+    #[test]
+    fn the_pool_holds_four_connections_per_core_unless_told_otherwise() {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let default = DatabaseSettings::from_args(&database_args(None)).expect("settings");
+        assert_eq!(usize::try_from(default.pool.max_size).expect("size"), cores * 4);
+        let told = DatabaseSettings::from_args(&database_args(Some(3))).expect("settings");
+        assert_eq!(told.pool.max_size, 3);
+        assert!(matches!(DatabaseSettings::from_args(&database_args(Some(0))), Err(ConfigError::Zero(_))));
     }
 }

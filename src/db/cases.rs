@@ -260,6 +260,41 @@ pub struct CaseFilter {
 
 /// Cases of a committee, newest first.
 pub fn list(conn: &mut DbConn, committee_id: i64, f: &CaseFilter) -> QueryResult<Vec<Case>> {
+    let q = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let Some(q) = q else { return filtered(committee_id, f, f.before_id).load(conn) };
+    // A whole case number answers with that case alone, found through its
+    // unique index (a title quoting the number does not list its case too).
+    let exact: Option<i64> = mediation_case::table
+        .filter(mediation_case::committee_id.eq(committee_id).and(mediation_case::number.eq(q)))
+        .select(mediation_case::id)
+        .first(conn)
+        .optional()?;
+    if let Some(id) = exact {
+        return filtered(committee_id, f, f.before_id).filter(mediation_case::id.eq(id)).load(conn);
+    }
+    if let Some(found) = search_newest(conn, committee_id, f, q)? {
+        return Ok(found);
+    }
+    // Anything else is searched for in titles, numbers and places, newest
+    // first, stopping after a page.
+    let pattern = format!("%{}%", complaints::escape_like(q));
+    filtered(committee_id, f, f.before_id)
+        .filter(
+            mediation_case::title
+                .like(pattern.clone())
+                .escape('\\')
+                .or(mediation_case::number.like(pattern.clone()).escape('\\'))
+                .or(mediation_case::location.like(pattern).escape('\\')),
+        )
+        .load(conn)
+}
+
+type CaseQuery<'a> =
+    mediation_case::BoxedQuery<'a, crate::db::MultiBackend, diesel::dsl::AsSelect<Case, crate::db::MultiBackend>>;
+
+/// The cases of a committee that pass the filters other than the text, below
+/// `before`, newest first, at most a page.
+fn filtered(committee_id: i64, f: &CaseFilter, before: Option<i64>) -> CaseQuery<'static> {
     let mut query = mediation_case::table
         .filter(mediation_case::committee_id.eq(committee_id))
         .select(Case::as_select())
@@ -281,41 +316,16 @@ pub fn list(conn: &mut DbConn, committee_id: i64, f: &CaseFilter) -> QueryResult
                 .filter(case_mediator::user_id.eq(user)),
         ));
     }
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        // A whole case number answers with that case alone, found through
-        // its unique index (a title quoting the number does not list its
-        // case too); anything else is searched for in titles, numbers and
-        // places, newest first, stopping after a page.
-        let exact: Option<i64> = mediation_case::table
-            .filter(mediation_case::committee_id.eq(committee_id).and(mediation_case::number.eq(q)))
-            .select(mediation_case::id)
-            .first(conn)
-            .optional()?;
-        if let Some(id) = exact {
-            query = query.filter(mediation_case::id.eq(id));
-        } else if let Some(ids) = few_matches(conn, q)? {
-            query = query.filter(mediation_case::id.eq_any(ids));
-        } else {
-            let pattern = format!("%{}%", complaints::escape_like(q));
-            query = query.filter(
-                mediation_case::title
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(mediation_case::number.like(pattern.clone()).escape('\\'))
-                    .or(mediation_case::location.like(pattern).escape('\\')),
-            );
-        }
-    }
-    if let Some(before) = f.before_id {
+    if let Some(before) = before {
         query = query.filter(mediation_case::id.lt(before));
     }
-    query.load(conn)
+    query
 }
 
-/// At most this many matches are taken from SQLite's trigram index; a text
-/// that more cases hold is searched for by walking the newest cases, which
-/// finds a page of them sooner.
-const FEW: i64 = 1000;
+/// Matches taken from SQLite's trigram index at first; each further round
+/// takes twice as many, up to [`MOST_MATCHES`].
+const FIRST_MATCHES: i64 = 100;
+const MOST_MATCHES: i64 = 3200;
 
 #[derive(QueryableByName)]
 struct Match {
@@ -323,25 +333,42 @@ struct Match {
     id: i64,
 }
 
-/// On SQLite, the cases (of every committee) whose title, number or place
-/// holds `q`, when `q` is three or more characters long and fewer than
-/// [`FEW`] cases hold it; `None` otherwise. PostgreSQL's planner picks its
-/// trigram indexes by itself.
-fn few_matches(conn: &mut DbConn, q: &str) -> QueryResult<Option<Vec<i64>>> {
-    let DbConn::Sqlite(c) = conn else { return Ok(None) };
-    if q.chars().count() < 3 {
+/// On SQLite, for a text of three or more characters: the page of cases
+/// whose title, number or place holds `q`. The trigram index (of every
+/// committee's cases) is read newest first in growing rounds, each round's
+/// cases filtered as the list asks, until a page is full or the index has no
+/// more. `None` where the index does not serve: PostgreSQL's planner picks
+/// its trigram indexes by itself, and one or two characters make no trigram.
+fn search_newest(conn: &mut DbConn, committee_id: i64, f: &CaseFilter, q: &str) -> QueryResult<Option<Vec<Case>>> {
+    if !matches!(conn, DbConn::Sqlite(_)) || q.chars().count() < 3 {
         return Ok(None);
     }
     // One FTS5 phrase of trigrams: the text as a substring of one column.
     let phrase = format!("\"{}\"", q.replace('"', "\"\""));
-    let found: Vec<Match> = diesel::sql_query("SELECT rowid AS id FROM case_search WHERE case_search MATCH ? LIMIT ?")
-        .bind::<Text, _>(phrase)
-        .bind::<BigInt, _>(FEW)
+    let mut found: Vec<Case> = Vec::new();
+    let mut below = f.before_id.unwrap_or(i64::MAX);
+    let mut round = FIRST_MATCHES;
+    loop {
+        let DbConn::Sqlite(c) = &mut *conn else { return Ok(None) };
+        let matches: Vec<Match> = diesel::sql_query(
+            "SELECT rowid AS id FROM case_search WHERE case_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?",
+        )
+        .bind::<Text, _>(&phrase)
+        .bind::<BigInt, _>(below)
+        .bind::<BigInt, _>(round)
         .load(c)?;
-    if i64::try_from(found.len()).unwrap_or(FEW) >= FEW {
-        return Ok(None);
+        let Some(last) = matches.last().map(|m| m.id) else { break };
+        let exhausted = i64::try_from(matches.len()).unwrap_or(i64::MAX) < round;
+        let wanted = f.limit - i64::try_from(found.len()).unwrap_or(0);
+        let ids: Vec<i64> = matches.into_iter().map(|m| m.id).collect();
+        found.extend(filtered(committee_id, f, None).filter(mediation_case::id.eq_any(ids)).limit(wanted).load(conn)?);
+        if exhausted || i64::try_from(found.len()).unwrap_or(i64::MAX) >= f.limit {
+            break;
+        }
+        below = last;
+        round = (round * 2).min(MOST_MATCHES);
     }
-    Ok(Some(found.into_iter().map(|m| m.id).collect()))
+    Ok(Some(found))
 }
 
 /// The mediators assigned to a case.

@@ -153,7 +153,7 @@ pub fn serve_args(database_url: &str) -> ServeArgs {
         database: DatabaseArgs {
             database_url: database_url.to_owned(),
             sqlite_sync: SqliteSync::Normal,
-            db_pool_size: 8,
+            db_pool_size: Some(8),
             db_acquire_timeout: 5,
             data_key: Some(DATA_KEY.to_owned()),
             data_key_file: None,

@@ -11,7 +11,7 @@ use crate::helpers::spawn_app_with;
 
 async fn exhausted_pool_answers_503(backend: Backend) {
     let Some(app) = spawn_app_with(backend, |args| {
-        args.database.db_pool_size = 1;
+        args.database.db_pool_size = Some(1);
         args.database.db_acquire_timeout = 1;
     })
     .await
