@@ -19,7 +19,7 @@ pub struct DatabaseArgs {
     /// SQLite commit durability: normal survives a killed process, full also a power cut
     #[arg(long, env = "HESHENG_SQLITE_SYNC", value_enum, default_value = "normal")]
     pub sqlite_sync: SqliteSync,
-    /// Most database connections per instance (default: four per CPU core)
+    /// Most database connections per instance (default: per CPU core four on SQLite, eight on PostgreSQL)
     #[arg(long, env = "HESHENG_DB_POOL_SIZE")]
     pub db_pool_size: Option<u32>,
     /// Seconds a request waits for a database connection before a 503
@@ -119,17 +119,23 @@ pub struct DatabaseSettings {
 impl DatabaseSettings {
     /// Checks the database arguments.
     pub fn from_args(args: &DatabaseArgs) -> Result<Self, ConfigError> {
-        // Four connections per core keep every core busy while others wait
-        // on the database; more only add each connection's page and
-        // statement caches (about 7 MB each on SQLite under load).
+        let url: DatabaseUrl = args.database_url.parse()?;
+        // SQLite's work is all on this machine's cores: four connections a
+        // core keep them busy, and more only add each connection's page and
+        // statement caches (about 7 MB each under load). A PostgreSQL
+        // connection also waits on the network and the server, so twice as
+        // many keep the cores busy.
         let pool_size = args.db_pool_size.unwrap_or_else(|| {
             let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-            u32::try_from(cores * 4).unwrap_or(u32::MAX)
+            let per_core = match url {
+                DatabaseUrl::Sqlite(_) => 4,
+                DatabaseUrl::Postgres(_) => 8,
+            };
+            u32::try_from(cores * per_core).unwrap_or(u32::MAX)
         });
         if pool_size == 0 {
             return Err(ConfigError::Zero("HESHENG_DB_POOL_SIZE"));
         }
-        let url: DatabaseUrl = args.database_url.parse()?;
         let data_key = match (&args.data_key, &args.data_key_file) {
             (Some(spec), _) => KeySource::Given(Secret::new(spec.clone())),
             (None, Some(path)) => KeySource::File(path.clone()),
@@ -225,9 +231,9 @@ impl Settings {
 mod tests {
     use super::*;
 
-    fn database_args(pool: Option<u32>) -> DatabaseArgs {
+    fn database_args(url: &str, pool: Option<u32>) -> DatabaseArgs {
         DatabaseArgs {
-            database_url: "sqlite://h.db".into(),
+            database_url: url.into(),
             sqlite_sync: SqliteSync::Normal,
             db_pool_size: pool,
             db_acquire_timeout: 5,
@@ -237,12 +243,13 @@ mod tests {
     }
 
     #[test]
-    fn the_pool_holds_four_connections_per_core_unless_told_otherwise() {
+    fn the_pool_holds_four_or_eight_connections_per_core_unless_told_otherwise() {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        let default = DatabaseSettings::from_args(&database_args(None)).expect("settings");
-        assert_eq!(usize::try_from(default.pool.max_size).expect("size"), cores * 4);
-        let told = DatabaseSettings::from_args(&database_args(Some(3))).expect("settings");
-        assert_eq!(told.pool.max_size, 3);
-        assert!(matches!(DatabaseSettings::from_args(&database_args(Some(0))), Err(ConfigError::Zero(_))));
+        let size = |url: &str, pool| DatabaseSettings::from_args(&database_args(url, pool)).map(|s| s.pool.max_size);
+        let pg = "postgres://u:p@localhost/h";
+        assert_eq!(usize::try_from(size("sqlite://h.db", None).expect("sqlite")).expect("size"), cores * 4);
+        assert_eq!(usize::try_from(size(pg, None).expect("postgres")).expect("size"), cores * 8);
+        assert_eq!(size(pg, Some(3)).expect("told"), 3);
+        assert!(matches!(size("sqlite://h.db", Some(0)), Err(ConfigError::Zero(_))));
     }
 }
