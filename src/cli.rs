@@ -341,14 +341,18 @@ fn reseal(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
     let (mut conn, settings) = open_with_settings(args)?;
     // Checks the keys and seals what the current key has not sealed yet
     // (values written by an instance still on the old key included).
-    let before = prepare_data_key(&mut conn, &settings.data_key)?;
+    // When the database was on another key, that was a full pass already.
+    let prepared = prepare_data_key(&mut conn, &settings.data_key)?;
     let ring = crate::data_key::installed().map_err(|e| CliError::Failed(e.to_string()))?;
-    let after = seal_all(&mut conn, &ring)?;
+    let resealed = match prepared {
+        Some(resealed) => resealed,
+        None => seal_all(&mut conn, &ring)?,
+    };
     println!(
         "sealed under data key {}: {} phone and {} identity numbers anew; keys {} no longer needed",
         ring.current_id(),
-        before.phones + after.phones,
-        before.id_numbers + after.id_numbers,
+        resealed.phones,
+        resealed.id_numbers,
         match ring.ids().get(1..) {
             Some(old) if !old.is_empty() => old.join(", "),
             _ => "(none)".to_owned(),

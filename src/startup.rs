@@ -101,8 +101,9 @@ pub const DATA_KEY_SETTING: &str = "data_key_id";
 
 /// Loads the data key (making the key file on a first start), checks that
 /// it opens what is stored, seals under its current key whatever is not
-/// yet, and installs it for the process.
-pub fn prepare_data_key(conn: &mut DbConn, source: &KeySource) -> Result<Resealed, StartError> {
+/// yet, and installs it for the process. Returns what a full pass sealed,
+/// when the database was not yet on the current key.
+pub fn prepare_data_key(conn: &mut DbConn, source: &KeySource) -> Result<Option<Resealed>, StartError> {
     let sealed_under = db_settings::get(conn, DATA_KEY_SETTING)?;
     let ring = match source.load()? {
         Loaded::Ring(ring) => ring,
@@ -120,10 +121,7 @@ pub fn prepare_data_key(conn: &mut DbConn, source: &KeySource) -> Result<Reseale
     {
         return Err(StartError::DataKeyUnknown { id: id.clone(), configured: ring.ids().join(", ") });
     }
-    let mut resealed = Resealed::default();
-    if sealed_under.as_deref() != Some(ring.current_id()) {
-        resealed = seal_all(conn, &ring)?;
-    }
+    let resealed = if sealed_under.as_deref() == Some(ring.current_id()) { None } else { Some(seal_all(conn, &ring)?) };
     data_key::install(ring);
     Ok(resealed)
 }
