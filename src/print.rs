@@ -712,9 +712,7 @@ pub fn render_case_document(
     // The confirmation application, alone or in the volume, prints the
     // parties' phone numbers in full: each printing is recorded as their
     // revealing is on screen.
-    let reveals = kind == Kind::ConfirmationApplication
-        || kind == Kind::Volume && current_agreement(conn, case.id)?.is_some_and(|a| a.status().is_frozen());
-    let rendered = render_document(conn, &committee, &case, kind, settings, actor)?;
+    let (rendered, reveals) = render_document(conn, &committee, &case, kind, settings, actor)?;
     if reveals {
         audited(conn, actor, committee_id, |_, log| {
             log.record("contacts.reveal", "case", case_id, serde_json::json!({"document": kind.code()}));
@@ -724,6 +722,8 @@ pub fn render_case_document(
     Ok(rendered)
 }
 
+/// A document of a case, and whether it prints phone numbers in full (the
+/// confirmation application holds them, alone or in the volume).
 fn render_document(
     conn: &mut DbConn,
     committee: &Committee,
@@ -731,7 +731,7 @@ fn render_document(
     kind: Kind,
     settings: &PrintSettings,
     actor: &Actor,
-) -> Result<Rendered, PrintError> {
+) -> Result<(Rendered, bool), PrintError> {
     let committee_id = committee.id;
     let lang = settings.lang(committee);
     let c = Ctx { committee, case, lang, offset: committee.utc_offset_minutes };
@@ -741,24 +741,29 @@ fn render_document(
             let wanted = if kind == Kind::Agreement { AgreementKind::Written } else { AgreementKind::Oral };
             let a =
                 current_agreement(conn, case.id)?.filter(|a| a.kind() == wanted).ok_or(PrintError::NotApplicable)?;
-            Ok(agreement_pdf(conn, committee_id, a.id, settings, actor)?.rendered)
+            Ok((agreement_pdf(conn, committee_id, a.id, settings, actor)?.rendered, false))
         }
-        Kind::Volume => Ok(volume::render(&volume_model(conn, &c, settings)?)?),
+        Kind::Volume => {
+            let (model, reveals) = volume_model(conn, &c, settings)?;
+            Ok((volume::render(&model)?, reveals))
+        }
         other => {
             let laid = lay_out(conn, &c, other, settings)?;
             let title = l.t(other.title_key());
             let at = case.updated_at;
-            Ok(crate::documents::forms::write_form(
+            let rendered = crate::documents::forms::write_form(
                 &laid,
                 &c.header(&case.number, at),
                 &title,
                 format!("{}|{}|{}", other.code(), case.number, laid.pages.len()),
-            )?)
+            )?;
+            Ok((rendered, other == Kind::ConfirmationApplication))
         }
     }
 }
 
-fn volume_model(conn: &mut DbConn, c: &Ctx<'_>, settings: &PrintSettings) -> Result<VolumeDoc, PrintError> {
+/// The volume of a case, and whether it holds the confirmation application.
+fn volume_model(conn: &mut DbConn, c: &Ctx<'_>, settings: &PrintSettings) -> Result<(VolumeDoc, bool), PrintError> {
     let l = Labels { lang: c.lang };
     let mut documents = Vec::new();
     let agreement = current_agreement(conn, c.case.id)?;
@@ -775,9 +780,13 @@ fn volume_model(conn: &mut DbConn, c: &Ctx<'_>, settings: &PrintSettings) -> Res
     if agreement.as_ref().is_some_and(|a| a.status().is_frozen()) {
         kinds.extend([Kind::FollowUp, Kind::ConfirmationApplication]);
     }
+    let mut holds_application = false;
     for kind in kinds {
         match lay_out(conn, c, kind, settings) {
-            Ok(laid) => documents.push((l.t(kind.title_key()), laid)),
+            Ok(laid) => {
+                holds_application |= kind == Kind::ConfirmationApplication;
+                documents.push((l.t(kind.title_key()), laid));
+            }
             Err(PrintError::NotApplicable) => {}
             Err(e) => return Err(e),
         }
@@ -787,7 +796,7 @@ fn volume_model(conn: &mut DbConn, c: &Ctx<'_>, settings: &PrintSettings) -> Res
         CaseStatus::Fulfilled | CaseStatus::Terminated | CaseStatus::Referred | CaseStatus::Archived
     )
     .then(|| local_date(c.case.updated_at, c.offset));
-    Ok(VolumeDoc {
+    let volume = VolumeDoc {
         header: c.header(&c.case.number, c.case.updated_at),
         title: c.case.title.clone(),
         mediators: cases::mediators(conn, c.case.id)?.into_iter().map(|u| u.display_name).collect(),
@@ -797,7 +806,8 @@ fn volume_model(conn: &mut DbConn, c: &Ctx<'_>, settings: &PrintSettings) -> Res
         retention_years: c.committee.retention_years,
         filed_by: c.committee.name.clone(),
         documents,
-    })
+    };
+    Ok((volume, holds_application))
 }
 
 /// The time of a record as printed (for templates and tests).
