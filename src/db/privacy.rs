@@ -12,8 +12,8 @@ use super::schema::{
     agreement, audit_event, case_party, committee, complaint, document_archive, follow_up, mediation_case, party,
     print_job, signature,
 };
-use super::sql::{Sql, placeholders};
-use super::{DbConn, WriteError, parties};
+use super::sql::Sql;
+use super::{Backend, DbConn, WriteError, parties};
 use crate::domain::agreement::{canonical, content_hash};
 use crate::domain::audit::Actor;
 use crate::on_backend;
@@ -193,7 +193,7 @@ const EXPIRED_PARTIES: Sql = Sql("SELECT p.id FROM party p \
 /// The free texts of a case's records, where a party's name is replaced
 /// by [`ANONYMISED_NAME`]: table, column, and the column naming the case.
 /// The terms of frozen agreements are left as signed.
-const FREE_TEXTS: [(&str, &str, &str); 21] = [
+pub const FREE_TEXTS: [(&str, &str, &str); 21] = [
     ("mediation_case", "title", "id"),
     ("mediation_case", "facts", "id"),
     ("mediation_case", "termination_reason", "id"),
@@ -217,12 +217,28 @@ const FREE_TEXTS: [(&str, &str, &str); 21] = [
     ("follow_up", "measures", "case_id"),
 ];
 
-/// Replaces `name` by the placeholder in the free texts of case `case_id`.
+/// Replaces `name` by the placeholder in the free texts of case `case_id`:
+/// one statement per table.
 fn scrub(conn: &mut DbConn, case_id: i64, name: &str) -> QueryResult<()> {
     let backend = conn.backend();
+    // Numbered parameters, each used by every column: 1 the name, 2 the
+    // placeholder, 3 the case, 4 the pattern.
+    let p = |n: u8| match backend {
+        Backend::Sqlite => format!("?{n}"),
+        Backend::Postgres => format!("${n}"),
+    };
+    let mut tables: Vec<(&str, &str, Vec<&str>)> = Vec::new();
     for (table, column, case) in FREE_TEXTS {
-        let sql = format!("UPDATE {table} SET {column} = REPLACE({column}, ?, ?) WHERE {case} = ? AND {column} LIKE ?");
-        let query = diesel::sql_query(placeholders(&sql, backend))
+        match tables.iter_mut().find(|(t, _, _)| *t == table) {
+            Some((_, _, columns)) => columns.push(column),
+            None => tables.push((table, case, vec![column])),
+        }
+    }
+    for (table, case, columns) in tables {
+        let set: Vec<String> = columns.iter().map(|c| format!("{c} = REPLACE({c}, {}, {})", p(1), p(2))).collect();
+        let any: Vec<String> = columns.iter().map(|c| format!("{c} LIKE {}", p(4))).collect();
+        let sql = format!("UPDATE {table} SET {} WHERE {case} = {} AND ({})", set.join(", "), p(3), any.join(" OR "));
+        let query = diesel::sql_query(sql)
             .bind::<Text, _>(name)
             .bind::<Text, _>(ANONYMISED_NAME)
             .bind::<BigInt, _>(case_id)

@@ -64,6 +64,27 @@ both_backends! {
     }
 }
 
+/// The free-text columns of the choir case (case 1) that hold any of `names`.
+fn free_texts_naming(conn: &mut hesheng::db::DbConn, names: &[&str]) -> Vec<String> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    let mut found = Vec::new();
+    for (table, column, case) in hesheng::db::privacy::FREE_TEXTS {
+        for name in names {
+            let holding: i64 = diesel::select(sql::<BigInt>(&format!(
+                "(SELECT COUNT(*) FROM {table} WHERE {case} = 1 AND {column} LIKE '%{name}%')"
+            )))
+            .get_result(conn)
+            .expect("count");
+            if holding > 0 {
+                found.push(format!("{table}.{column}"));
+                break;
+            }
+        }
+    }
+    found
+}
+
 both_backends! {
     async fn parties_past_the_retention_period_are_anonymised_and_the_statistics_stay(app) {
         use chrono::NaiveDate;
@@ -124,10 +145,14 @@ both_backends! {
         }
         assert!(statistics_before[0]["complaints"].as_i64().is_some_and(|n| n > 0), "{}", statistics_before[0]);
 
+        let named_before = free_texts_naming(&mut conn, &["周桂芳", "张秀兰"]);
+        assert!(named_before.len() >= 4, "the choir case's texts name the parties: {named_before:?}");
+
         let out = crate::helpers::hesheng(&app.database_url, &["privacy", "anonymise"], None);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let said = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(said.starts_with(&format!("anonymised {} parties", expired.len())), "{said}");
+        assert_eq!(free_texts_naming(&mut conn, &["周桂芳", "张秀兰"]), Vec::<String>::new(), "was {named_before:?}");
 
         type Particulars = (String, Option<String>, Option<String>, Option<String>, Option<String>, Option<i32>, String);
         let rows: Vec<Particulars> = party::table
