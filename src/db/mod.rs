@@ -199,12 +199,23 @@ impl Manager {
                 Ok(DbConn::Sqlite(conn))
             }
             DatabaseUrl::Postgres(url) => {
+                init_tls();
                 let mut conn = PgConnection::establish(url).map_err(|e| self.error(e))?;
                 conn.batch_execute("SET TIME ZONE 'UTC'").map_err(|e| self.error(e))?;
                 Ok(DbConn::Postgres(conn))
             }
         }
     }
+}
+
+/// Initialises OpenSSL, which libpq uses for TLS, without its exit-time
+/// clean-up: by default OpenSSL frees its state when the process exits,
+/// while other threads (a pool opening a connection, scheduled work) may
+/// still be using it, which crashes the exit. Call before the first
+/// PostgreSQL connection; later calls do nothing.
+pub fn init_tls() {
+    #[cfg(feature = "vendored-openssl")]
+    openssl_sys::init();
 }
 
 /// Settings applied to every SQLite connection handed out by the pool.

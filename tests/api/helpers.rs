@@ -93,6 +93,7 @@ pub fn fresh_database(backend: Backend) -> Option<(String, TestDb)> {
         Backend::Postgres => {
             let admin_url = pg_admin_url()?;
             let name = format!("hs_test_{}", hex_id());
+            hesheng::db::init_tls();
             let mut conn = PgConnection::establish(&admin_url).expect("HESHENG_TEST_PG_URL must be reachable");
             diesel::sql_query(format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).expect("create database");
             Some((with_database(&admin_url, &name), TestDb::Postgres { admin_url, name }))
