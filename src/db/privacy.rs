@@ -191,30 +191,17 @@ const EXPIRED_PARTIES: Sql = Sql("SELECT p.id FROM party p \
      ORDER BY p.id LIMIT 500");
 
 /// The free texts of a case's records, where a party's name is replaced
-/// by [`ANONYMISED_NAME`]: table, column, and the column naming the case.
-/// The terms of frozen agreements are left as signed.
-pub const FREE_TEXTS: [(&str, &str, &str); 21] = [
-    ("mediation_case", "title", "id"),
-    ("mediation_case", "facts", "id"),
-    ("mediation_case", "termination_reason", "id"),
-    ("mediation_case", "requests", "id"),
-    ("complaint", "description", "case_id"),
-    ("case_transition", "reason", "case_id"),
-    ("referral", "reason", "case_id"),
-    ("investigation", "participants", "case_id"),
-    ("investigation", "subject", "case_id"),
-    ("investigation", "record", "case_id"),
-    ("investigation", "findings", "case_id"),
-    ("mediation_session", "attendees", "case_id"),
-    ("mediation_session", "statements", "case_id"),
-    ("mediation_session", "findings", "case_id"),
-    ("mediation_session", "outcome", "case_id"),
-    ("community_meeting", "attendees", "case_id"),
-    ("community_meeting", "explanations", "case_id"),
-    ("community_meeting", "resolution", "case_id"),
-    ("follow_up", "notes", "case_id"),
-    ("follow_up", "risk_signs", "case_id"),
-    ("follow_up", "measures", "case_id"),
+/// by [`ANONYMISED_NAME`]: by table, the column naming the case and the
+/// text columns. The terms of frozen agreements are left as signed.
+pub const FREE_TEXTS: [(&str, &str, &[&str]); 8] = [
+    ("mediation_case", "id", &["title", "facts", "termination_reason", "requests"]),
+    ("complaint", "case_id", &["description"]),
+    ("case_transition", "case_id", &["reason"]),
+    ("referral", "case_id", &["reason"]),
+    ("investigation", "case_id", &["participants", "subject", "record", "findings"]),
+    ("mediation_session", "case_id", &["attendees", "statements", "findings", "outcome"]),
+    ("community_meeting", "case_id", &["attendees", "explanations", "resolution"]),
+    ("follow_up", "case_id", &["notes", "risk_signs", "measures"]),
 ];
 
 /// Replaces `name` by the placeholder in the free texts of case `case_id`:
@@ -227,14 +214,7 @@ fn scrub(conn: &mut DbConn, case_id: i64, name: &str) -> QueryResult<()> {
         Backend::Sqlite => format!("?{n}"),
         Backend::Postgres => format!("${n}"),
     };
-    let mut tables: Vec<(&str, &str, Vec<&str>)> = Vec::new();
-    for (table, column, case) in FREE_TEXTS {
-        match tables.iter_mut().find(|(t, _, _)| *t == table) {
-            Some((_, _, columns)) => columns.push(column),
-            None => tables.push((table, case, vec![column])),
-        }
-    }
-    for (table, case, columns) in tables {
+    for (table, case, columns) in FREE_TEXTS {
         let set: Vec<String> = columns.iter().map(|c| format!("{c} = REPLACE({c}, {}, {})", p(1), p(2))).collect();
         let any: Vec<String> = columns.iter().map(|c| format!("{c} LIKE {}", p(4))).collect();
         let sql = format!("UPDATE {table} SET {} WHERE {case} = {} AND ({})", set.join(", "), p(3), any.join(" OR "));

@@ -86,8 +86,10 @@ impl Intake {
         let mut results = Vec::with_capacity(batch.len());
         let committed = write_transaction(&mut conn, |conn| {
             let now = Utc::now().naive_utc();
+            // The batch is in committee order: each committee is read once.
+            let mut offset: Option<(i64, i32)> = None;
             for w in &batch {
-                results.push(record_one(conn, &w.actor, &w.new, now));
+                results.push(record_one(conn, &w.actor, &w.new, now, &mut offset));
             }
             Ok::<_, diesel::result::Error>(())
         });
@@ -107,9 +109,23 @@ impl Intake {
     }
 }
 
-/// One complaint of a batch, in its own savepoint.
-fn record_one(conn: &mut DbConn, actor: &Actor, new: &NewComplaint, now: chrono::NaiveDateTime) -> AppResult<Recorded> {
+/// One complaint of a batch, in its own savepoint. `offset` keeps the UTC
+/// offset of the committee read last.
+fn record_one(
+    conn: &mut DbConn,
+    actor: &Actor,
+    new: &NewComplaint,
+    now: chrono::NaiveDateTime,
+    offset: &mut Option<(i64, i32)>,
+) -> AppResult<Recorded> {
     let (complaint, reporter) = complaints::create_with_reporter(conn, actor, new, now)?;
-    let offset = committees::find(conn, new.committee_id)?.utc_offset_minutes;
-    Ok((complaint, reporter, offset))
+    let minutes = match *offset {
+        Some((committee, minutes)) if committee == new.committee_id => minutes,
+        _ => {
+            let minutes = committees::find(conn, new.committee_id)?.utc_offset_minutes;
+            *offset = Some((new.committee_id, minutes));
+            minutes
+        }
+    };
+    Ok((complaint, reporter, minutes))
 }

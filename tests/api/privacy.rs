@@ -69,16 +69,18 @@ fn free_texts_naming(conn: &mut hesheng::db::DbConn, names: &[&str]) -> Vec<Stri
     use diesel::dsl::sql;
     use diesel::sql_types::BigInt;
     let mut found = Vec::new();
-    for (table, column, case) in hesheng::db::privacy::FREE_TEXTS {
-        for name in names {
-            let holding: i64 = diesel::select(sql::<BigInt>(&format!(
-                "(SELECT COUNT(*) FROM {table} WHERE {case} = 1 AND {column} LIKE '%{name}%')"
-            )))
-            .get_result(conn)
-            .expect("count");
-            if holding > 0 {
-                found.push(format!("{table}.{column}"));
-                break;
+    for (table, case, columns) in hesheng::db::privacy::FREE_TEXTS {
+        for column in columns {
+            for name in names {
+                let holding: i64 = diesel::select(sql::<BigInt>(&format!(
+                    "(SELECT COUNT(*) FROM {table} WHERE {case} = 1 AND {column} LIKE '%{name}%')"
+                )))
+                .get_result(conn)
+                .expect("count");
+                if holding > 0 {
+                    found.push(format!("{table}.{column}"));
+                    break;
+                }
             }
         }
     }
