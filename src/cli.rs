@@ -84,6 +84,11 @@ enum Command {
         #[command(subcommand)]
         command: DataKeyCommand,
     },
+    /// The ready-to-serve case views stored with the cases
+    Views {
+        #[command(subcommand)]
+        command: ViewsCommand,
+    },
     /// Write a consistent copy of a live SQLite database to PATH
     Backup {
         /// Where to write the copy (must not exist)
@@ -131,6 +136,18 @@ enum DataKeyCommand {
     New,
     /// Seal every phone and identity number under the current key, so that older keys can be dropped
     Reseal {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ViewsCommand {
+    /// Store the view of every case that lacks a current one (after an upgrade, or ahead of traffic)
+    Build {
+        /// Language of the views (default: zh-CN; others are stored as they are first read)
+        #[arg(long)]
+        lang: Option<String>,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -194,6 +211,9 @@ pub fn run() -> ExitCode {
         }
         Some(Command::Audit { command: AuditCommand::Verify { database } }) => verify_audit(&database),
         Some(Command::Backup { path, database }) => backup(&database, &path),
+        Some(Command::Views { command: ViewsCommand::Build { lang, database } }) => {
+            build_views(&database, lang.as_deref())
+        }
         Some(Command::Privacy { command: PrivacyCommand::Anonymise { database } }) => anonymise(&database),
         Some(Command::DataKey { command: DataKeyCommand::New }) => {
             println!("{}", crate::data_key::Keyring::generate());
@@ -349,15 +369,33 @@ fn reseal(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
         None => seal_all(&mut conn, &ring)?,
     };
     println!(
-        "sealed under data key {}: {} phone and {} identity numbers anew; keys {} no longer needed",
+        "sealed under data key {}: {} phone and {} identity numbers anew, {} stored case views dropped; keys {} no longer needed",
         ring.current_id(),
         resealed.phones,
         resealed.id_numbers,
+        resealed.views,
         match ring.ids().get(1..) {
             Some(old) if !old.is_empty() => old.join(", "),
             _ => "(none)".to_owned(),
         }
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn build_views(args: &DatabaseArgs, lang: Option<&str>) -> Result<ExitCode, CliError> {
+    let lang = match lang {
+        None => Lang::ZhCn,
+        Some(code) => Lang::parse(code).map_err(|_| CliError::Usage(format!("unknown language {code:?}")))?,
+    };
+    let (mut conn, settings) = open_with_settings(args)?;
+    prepare_data_key(&mut conn, &settings.data_key)?;
+    let started = std::time::Instant::now();
+    let stored = crate::web::case_view::store_missing_views(&mut conn, lang, |n| {
+        eprint!("\rstored {n} case views");
+    })
+    .map_err(|e| CliError::Failed(e.to_string()))?;
+    eprintln!();
+    println!("stored {stored} case views ({lang}) in {:.1} s", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -41,6 +41,8 @@ pub enum Field {
     Phone,
     /// `party.id_number`.
     IdNumber,
+    /// `case_view.body`.
+    CaseView,
 }
 
 impl Field {
@@ -48,6 +50,7 @@ impl Field {
         match self {
             Field::Phone => b"hesheng/party/phone",
             Field::IdNumber => b"hesheng/party/id_number",
+            Field::CaseView => b"hesheng/case_view/body",
         }
     }
 }
@@ -150,12 +153,17 @@ impl Keyring {
 
     /// `plain` sealed under the current key for `field`.
     pub fn seal(&self, field: Field, plain: &str) -> String {
+        self.seal_bytes(field, plain.as_bytes())
+    }
+
+    /// `plain` bytes sealed under the current key for `field`.
+    pub fn seal_bytes(&self, field: Field, plain: &[u8]) -> String {
         let key = &self.keys[0];
         let mut nonce = [0u8; NONCE_LEN];
         rand::rng().fill_bytes(&mut nonce);
         let sealed = key
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain.as_bytes(), aad: field.associated_data() })
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad: field.associated_data() })
             .expect("AES-GCM seals any message of this size");
         let mut body = Vec::with_capacity(NONCE_LEN + sealed.len());
         body.extend_from_slice(&nonce);
@@ -166,20 +174,24 @@ impl Keyring {
     /// The plain text of a stored value. A value without the sealed prefix
     /// was stored before sealing and is returned as it is.
     pub fn open(&self, field: Field, stored: &str) -> Result<String, KeyError> {
-        let Some((id, body)) = sealed_parts(stored) else {
+        if sealed_parts(stored).is_none() {
             return Ok(stored.to_owned());
-        };
+        }
+        String::from_utf8(self.open_bytes(field, stored)?).map_err(|_| KeyError::Damaged)
+    }
+
+    /// The plain bytes of a sealed value.
+    pub fn open_bytes(&self, field: Field, stored: &str) -> Result<Vec<u8>, KeyError> {
+        let (id, body) = sealed_parts(stored).ok_or(KeyError::Damaged)?;
         let key = self.keys.iter().find(|k| k.id == id).ok_or_else(|| KeyError::UnknownKey(id.to_owned()))?;
         let body = URL_SAFE_NO_PAD.decode(body).map_err(|_| KeyError::Damaged)?;
         if body.len() < NONCE_LEN {
             return Err(KeyError::Damaged);
         }
         let (nonce, sealed) = body.split_at(NONCE_LEN);
-        let plain = key
-            .cipher
+        key.cipher
             .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: field.associated_data() })
-            .map_err(|_| KeyError::Damaged)?;
-        String::from_utf8(plain).map_err(|_| KeyError::Damaged)
+            .map_err(|_| KeyError::Damaged)
     }
 
     /// Whether `stored` is sealed under the current key.

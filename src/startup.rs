@@ -185,7 +185,6 @@ impl Application {
                 trust_proxy: settings.trust_proxy,
             }),
             pool,
-            case_cache: Arc::default(),
             intake: Arc::default(),
         };
         let server = run(listener, state, settings.workers)

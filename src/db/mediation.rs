@@ -13,7 +13,7 @@ use crate::domain::Invalid;
 use crate::domain::audit::Actor;
 
 /// An article of the legal library.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, Deserialize, utoipa::ToSchema)]
 #[diesel(table_name = legal_reference)]
 pub struct LegalReference {
     /// Id.

@@ -5,6 +5,7 @@
 pub mod agreements;
 pub mod archive;
 pub mod audit;
+pub mod case_views;
 pub mod cases;
 pub mod committees;
 pub mod complaints;

@@ -501,6 +501,16 @@ diesel::joinable!(print_request -> mediation_case (case_id));
 diesel::joinable!(referral -> mediation_case (case_id));
 diesel::joinable!(document_copy -> mediation_case (case_id));
 
+diesel::table! {
+    case_view (case_id, lang) {
+        case_id -> BigInt,
+        lang -> Text,
+        committee_id -> BigInt,
+        format -> Text,
+        body -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     committee,
     app_user,
@@ -534,4 +544,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     print_request,
     print_job,
     document_copy,
+    case_view,
 );

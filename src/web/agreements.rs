@@ -165,7 +165,7 @@ pub fn parse_draft(body: &AgreementBody, current: Option<&Draft>, lang: Lang) ->
 }
 
 /// A term of an agreement.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TermView {
     /// Index in the list, from 0.
     pub index: usize,
@@ -190,7 +190,7 @@ pub struct TermView {
 }
 
 /// A recorded signature.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SignatureView {
     /// Id.
     pub id: i64,
@@ -209,7 +209,7 @@ pub struct SignatureView {
 }
 
 /// A vagueness warning.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct WarningView {
     /// Index of the term, from 0.
     pub term_index: usize,
@@ -220,7 +220,7 @@ pub struct WarningView {
 }
 
 /// Signatures still needed before the agreement takes effect.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MissingView {
     /// Parties (ids) who have not signed.
     pub parties: Vec<i64>,
@@ -231,7 +231,7 @@ pub struct MissingView {
 }
 
 /// Performance.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PerformanceView {
     /// Manner.
     pub manner: String,
@@ -242,7 +242,7 @@ pub struct PerformanceView {
 }
 
 /// An agreement.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AgreementView {
     /// Id.
     pub id: i64,
@@ -563,7 +563,7 @@ pub struct SignatureBody {
 }
 
 /// What signing did.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SignResult {
     /// The new signature.
     pub signature_id: i64,

@@ -1,6 +1,6 @@
 //! The full JSON view of a case.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::agreements::{AgreementView, agreement_view_of};
@@ -10,13 +10,13 @@ use super::follow_ups::summary_view;
 use super::mediation::{MeetingView, ReferralView, SessionView};
 use super::views::{ComplaintView, Contacts, PartyView};
 use crate::db::cases::{self, Case};
-use crate::db::committees::Committee;
-use crate::db::{DbConn, mediation, parties, timeline};
+use crate::db::committees::{self, Committee};
+use crate::db::{DbConn, case_views, mediation, parties, timeline, write_transaction};
 use crate::domain::clock::format_instant;
 use crate::domain::language::Lang;
 
 /// A case in a list.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CaseSummary {
     /// Id.
     pub id: i64,
@@ -56,7 +56,7 @@ impl CaseSummary {
 }
 
 /// A mediator of a case.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MediatorView {
     /// User id.
     pub id: i64,
@@ -65,7 +65,7 @@ pub struct MediatorView {
 }
 
 /// One event of a case's timeline.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TimelineView {
     /// When.
     pub at: String,
@@ -80,7 +80,7 @@ pub struct TimelineView {
 }
 
 /// A case with every record.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CaseView {
     /// Id.
     pub id: i64,
@@ -219,4 +219,71 @@ pub fn case_view(
             })
             .collect(),
     })
+}
+
+/// Stores the masked view in `lang` of every case that lacks a current one
+/// (after an upgrade changed the format, or ahead of traffic), a batch at a
+/// time; `progress` hears how many were stored so far. Returns that count.
+/// A case written to meanwhile is left to be built on its next read.
+pub fn store_missing_views(conn: &mut DbConn, lang: Lang, mut progress: impl FnMut(usize)) -> AppResult<usize> {
+    use crate::db::schema::{case_view, mediation_case};
+    use diesel::dsl::{exists, not};
+    use diesel::prelude::*;
+
+    const BATCH: i64 = 500;
+    let mut committees: std::collections::HashMap<i64, Committee> = std::collections::HashMap::new();
+    let (mut after, mut stored) = (0i64, 0usize);
+    loop {
+        let current = case_view::table
+            .filter(case_view::case_id.eq(mediation_case::id))
+            .filter(case_view::lang.eq(lang.code()))
+            .filter(case_view::format.eq(case_views::FORMAT));
+        let batch: Vec<Case> = mediation_case::table
+            .filter(mediation_case::id.gt(after))
+            .filter(not(exists(current)))
+            .order(mediation_case::id)
+            .limit(BATCH)
+            .select(Case::as_select())
+            .load(conn)?;
+        let Some(last) = batch.last() else { return Ok(stored) };
+        after = last.id;
+        let mut built = Vec::with_capacity(batch.len());
+        for case in &batch {
+            let committee = match committees.entry(case.committee_id) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(committees::find(conn, case.committee_id)?),
+            };
+            let at = case_views::version(conn, committee.id)?;
+            let view = case_view(conn, committee, case, Contacts::Masked, lang)?;
+            let json = serde_json::to_string(&view).map_err(|e| super::error::AppError::Internal(e.into()))?;
+            built.push((case.committee_id, case.id, at, json));
+        }
+        stored += write_transaction(conn, |conn| {
+            let mut n = 0;
+            for (committee_id, id, at, json) in &built {
+                n += usize::from(case_views::store(conn, *committee_id, *id, lang, *at, json)?);
+            }
+            Ok::<_, diesel::result::Error>(n)
+        })?;
+        progress(stored);
+    }
+}
+
+/// The masked view of case `id` of `committee_id` as JSON: the stored one
+/// while it is current, else built and stored. It is the same for everyone
+/// of the committee; a view with contacts revealed is built each time.
+pub fn masked_json(conn: &mut DbConn, committee_id: i64, id: i64, lang: Lang) -> AppResult<String> {
+    if let Some(json) = case_views::find(conn, committee_id, id, lang)? {
+        return Ok(json);
+    }
+    let built_at = case_views::version(conn, committee_id)?;
+    let case = cases::find(conn, committee_id, id)?;
+    let committee = committees::find(conn, committee_id)?;
+    let view = case_view(conn, &committee, &case, Contacts::Masked, lang)?;
+    let json = serde_json::to_string(&view).map_err(|e| super::error::AppError::Internal(e.into()))?;
+    // A view not stored is built again next time; the answer stands.
+    if let Err(e) = case_views::store(conn, committee_id, id, lang, built_at, &json) {
+        tracing::warn!(case = id, error = %e, "case view not stored");
+    }
+    Ok(json)
 }

@@ -10,8 +10,7 @@ use validator::Validate;
 
 use super::access::{CASE_WORK, EVERYONE};
 use super::api::ApiJson;
-use super::case_cache;
-use super::case_view::{CaseSummary, CaseView, case_view};
+use super::case_view::{CaseSummary, CaseView, case_view, masked_json};
 use super::complaints::{RevealParams, audit_reveal};
 use super::context::{RequestContext, SignedIn};
 use super::error::{AppError, AppResult};
@@ -234,31 +233,18 @@ pub async fn get_case(
     let user = user.require(EVERYONE)?.clone();
     let id = path.into_inner();
     let contacts = query.contacts();
-    let cache = state.case_cache.clone();
     let lang = ctx.lang;
     let json = state
         .db(move |conn| {
+            if contacts == Contacts::Masked {
+                return masked_json(conn, user.committee_id, id, lang).map(Bytes::from);
+            }
             let case = cases::find(conn, user.committee_id, id)?;
-            // The masked view is the same for everyone of the committee and
-            // is served again while the records stand still; a revealed one
-            // is audited and never kept.
-            let version = match contacts {
-                Contacts::Masked => Some(case_cache::version(conn, user.committee_id)?),
-                Contacts::Revealed => None,
-            };
-            if let Some(json) = version.and_then(|v| cache.get(id, lang, v)) {
-                return Ok(json);
-            }
             let committee = committees::find(conn, user.committee_id)?;
-            if contacts == Contacts::Revealed {
-                audit_reveal(conn, &user.actor(), committee.id, "case", id)?;
-            }
+            audit_reveal(conn, &user.actor(), committee.id, "case", id)?;
             let view = case_view(conn, &committee, &case, contacts, lang)?;
-            let json = Bytes::from(serde_json::to_vec(&view).map_err(|e| AppError::Internal(e.into()))?);
-            if let Some(v) = version {
-                cache.put(id, lang, v, json.clone());
-            }
-            Ok(json)
+            let json = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.into()))?;
+            Ok(Bytes::from(json))
         })
         .await?;
     Ok(HttpResponse::Ok().content_type(ContentType::json()).body(json))

@@ -42,7 +42,7 @@ pub struct NewInvestigationBody {
 }
 
 /// An investigation.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct InvestigationView {
     /// Id.
     pub id: i64,
@@ -166,7 +166,7 @@ pub struct NewMeasurementBody {
 }
 
 /// A measurement and what it shows.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MeasurementView {
     /// Id (absent in a preview).
     pub id: Option<i64>,

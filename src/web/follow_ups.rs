@@ -68,7 +68,7 @@ pub struct FollowUpBody {
 }
 
 /// The finding for one term.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ComplianceView {
     /// Index of the term, from 0.
     pub term_index: usize,
@@ -77,7 +77,7 @@ pub struct ComplianceView {
 }
 
 /// A recorded follow-up.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct FollowUpView {
     /// Id.
     pub id: i64,

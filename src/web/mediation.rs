@@ -54,7 +54,7 @@ pub struct NewSessionBody {
 }
 
 /// A session.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SessionView {
     /// Id.
     pub id: i64,
@@ -233,7 +233,7 @@ pub struct NewMeetingBody {
 }
 
 /// A community meeting.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MeetingView {
     /// Id.
     pub id: i64,
@@ -374,7 +374,7 @@ pub struct NewReferralBody {
 }
 
 /// A referral.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ReferralView {
     /// Id.
     pub id: i64,

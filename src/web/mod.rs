@@ -5,7 +5,6 @@ pub mod agreements;
 pub mod api;
 pub mod assets;
 pub mod auth;
-pub mod case_cache;
 pub mod case_view;
 pub mod cases;
 pub mod committees;

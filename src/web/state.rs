@@ -35,8 +35,6 @@ pub struct AppState {
     pub cookies: Cookies,
     /// Settings.
     pub config: Arc<WebConfig>,
-    /// Case JSON kept while the records are unchanged.
-    pub case_cache: Arc<super::case_cache::CaseCache>,
     /// Complaints waiting to be written together.
     pub intake: Arc<super::intake::Intake>,
 }

@@ -1,6 +1,6 @@
 //! JSON shapes shared by the API's answers.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::complaints::Complaint;
@@ -34,7 +34,7 @@ impl Contacts {
 }
 
 /// A party of a case, as the committee's staff see it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PartyView {
     /// Party id.
     pub id: i64,
@@ -89,7 +89,7 @@ impl PartyView {
 }
 
 /// Who complained.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ReporterView {
     /// Party id.
     pub id: i64,
@@ -104,7 +104,7 @@ pub struct ReporterView {
 }
 
 /// When the disturbance happens.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PatternView {
     /// In the reporter's words.
     pub text: Option<String>,
@@ -117,7 +117,7 @@ pub struct PatternView {
 }
 
 /// A complaint.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ComplaintView {
     /// Id.
     pub id: i64,

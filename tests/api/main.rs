@@ -9,6 +9,7 @@ mod agreements;
 mod audit;
 mod auth;
 mod browser;
+mod case_views;
 mod cases;
 mod cli;
 mod committees;

@@ -15,7 +15,7 @@ use crate::domain::account::Role;
 use crate::domain::case::{CaseSource, CaseStatus, DisputeType, PartyRole, RiskLevel};
 use crate::print::Kind;
 use crate::web::access::{CASE_WORK, EVERYONE, FIELD_WORK, MEDIATION};
-use crate::web::case_view::{CaseView, case_view};
+use crate::web::case_view::{CaseView, case_view, masked_json};
 use crate::web::cases::{
     NewCaseBody, PartyBody, TransitionBody, create_case, parse_move, parse_new_case, parse_one_party,
 };
@@ -365,15 +365,14 @@ async fn case_page(
     let lang = ctx.lang;
     let case = state
         .db(move |conn| {
+            if !revealed {
+                let json = masked_json(conn, user.committee_id, id, lang)?;
+                return serde_json::from_str::<CaseView>(&json).map_err(|e| AppError::Internal(e.into()));
+            }
             let committee = committees::find(conn, user.committee_id)?;
             let case = cases::find(conn, committee.id, id)?;
-            let contacts = if revealed {
-                audit_reveal(conn, &user.actor(), committee.id, "case", id)?;
-                Contacts::Revealed
-            } else {
-                Contacts::Masked
-            };
-            case_view(conn, &committee, &case, contacts, lang)
+            audit_reveal(conn, &user.actor(), committee.id, "case", id)?;
+            case_view(conn, &committee, &case, Contacts::Revealed, lang)
         })
         .await?;
     let status = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Registered);

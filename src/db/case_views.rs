@@ -1,0 +1,134 @@
+//! Ready-to-serve case views: the JSON of a case stored with the case, so
+//! that a read is one row instead of the twenty queries that build it.
+//!
+//! A stored view is current while it exists. The database's triggers delete
+//! the views that a write to any of a case's records changes, whatever made
+//! the write (see the `case_view` migration). A view built from records read
+//! one query at a time could still miss a write that committed meanwhile, so
+//! it is stored only if the audit chains of its committee and of the
+//! installation have not moved since before it was built — checked under the
+//! write lock (SQLite) or a share lock on the chain heads (PostgreSQL), which
+//! every audited writer holds exclusively until it commits.
+//!
+//! Views are compressed (JSON shrinks about sixfold) and sealed under the
+//! data key like telephone numbers: a copied database reveals no more
+//! through them than through the records.
+
+use std::io::{Read, Write};
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use flate2::Compression;
+use flate2::read::DeflateDecoder;
+use flate2::write::DeflateEncoder;
+
+use super::schema::case_view;
+use super::sql::Sql;
+use super::{DbConn, write_transaction};
+use crate::data_key::{self, Field, Keyring};
+use crate::domain::language::Lang;
+use crate::on_backend;
+
+/// What a stored view was made by; views of another format are rebuilt.
+/// Changes to the case JSON come with a new release, whose version is part
+/// of the format; the number after it tells apart changes within one.
+pub const FORMAT: &str = concat!(env!("CARGO_PKG_VERSION"), "/1");
+
+/// Where the audit chains stood before a view was built: (the committee's
+/// head, the installation's).
+pub type Version = (i64, i64);
+
+/// The stored JSON of case `case_id` of `committee_id` in `lang`, if there
+/// is a current one that opens with the process's keyring.
+pub fn find(conn: &mut DbConn, committee_id: i64, case_id: i64, lang: Lang) -> QueryResult<Option<String>> {
+    let body: Option<String> = case_view::table
+        .filter(case_view::case_id.eq(case_id))
+        .filter(case_view::lang.eq(lang.code()))
+        .filter(case_view::committee_id.eq(committee_id))
+        .filter(case_view::format.eq(FORMAT))
+        .select(case_view::body)
+        .first(conn)
+        .optional()?;
+    // A view under a key no longer held is rebuilt like a missing one.
+    Ok(body.and_then(|b| unpack(&b)))
+}
+
+/// The JSON compressed and sealed; `None` without a data key.
+fn pack(json: &str) -> Option<String> {
+    let ring = data_key::installed().ok()?;
+    let mut deflate = DeflateEncoder::new(Vec::with_capacity(json.len() / 4), Compression::default());
+    deflate.write_all(json.as_bytes()).ok()?;
+    Some(ring.seal_bytes(Field::CaseView, &deflate.finish().ok()?))
+}
+
+/// The JSON of a stored body, if it opens and inflates.
+fn unpack(body: &str) -> Option<String> {
+    let packed = data_key::installed().ok()?.open_bytes(Field::CaseView, body).ok()?;
+    let mut json = String::with_capacity(packed.len() * 8);
+    DeflateDecoder::new(packed.as_slice()).read_to_string(&mut json).ok()?;
+    Some(json)
+}
+
+/// Where the chains of `committee_id` and of the installation stand.
+pub fn version(conn: &mut DbConn, committee_id: i64) -> QueryResult<Version> {
+    super::audit::head_seqs(conn, committee_id)
+}
+
+const HEADS_SHARED_PG: Sql = Sql("SELECT chain, seq FROM audit_head WHERE chain = ? OR chain = 0 FOR SHARE");
+const UPSERT: Sql = Sql("INSERT INTO case_view (case_id, lang, committee_id, format, body) VALUES (?, ?, ?, ?, ?) \
+     ON CONFLICT (case_id, lang) DO UPDATE SET committee_id = excluded.committee_id, \
+     format = excluded.format, body = excluded.body");
+
+#[derive(QueryableByName)]
+struct HeadRow {
+    #[diesel(sql_type = BigInt)]
+    chain: i64,
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+}
+
+/// Stores the JSON of a case built after the chains stood at `built_at`.
+/// Returns whether it was stored: not if anything of the committee or the
+/// installation was written since, or if no data key is installed.
+pub fn store(
+    conn: &mut DbConn,
+    committee_id: i64,
+    case_id: i64,
+    lang: Lang,
+    built_at: Version,
+    json: &str,
+) -> QueryResult<bool> {
+    let Some(body) = pack(json) else { return Ok(false) };
+    let backend = conn.backend();
+    write_transaction(conn, |conn| {
+        let now = match conn {
+            // BEGIN IMMEDIATE holds SQLite's single write lock: no writer is
+            // between its reads and its commit.
+            DbConn::Sqlite(_) => version(conn, committee_id)?,
+            DbConn::Postgres(c) => {
+                let heads: Vec<HeadRow> =
+                    diesel::sql_query(HEADS_SHARED_PG.text(backend)).bind::<BigInt, _>(committee_id).load(c)?;
+                let seq = |chain| heads.iter().find(|h| h.chain == chain).map_or(0, |h| h.seq);
+                (seq(committee_id), seq(0))
+            }
+        };
+        if now != built_at {
+            return Ok(false);
+        }
+        let upsert = diesel::sql_query(UPSERT.text(backend))
+            .bind::<BigInt, _>(case_id)
+            .bind::<Text, _>(lang.code())
+            .bind::<BigInt, _>(committee_id)
+            .bind::<Text, _>(FORMAT)
+            .bind::<Text, _>(&body);
+        on_backend!(conn, c => upsert.execute(c))?;
+        Ok(true)
+    })
+}
+
+/// Deletes the views not sealed under `ring`'s current key, so that a key
+/// can be retired once its values are resealed. Returns how many.
+pub fn forget_other_keys(conn: &mut DbConn, ring: &Keyring) -> QueryResult<usize> {
+    let current = format!("{}{}:%", data_key::PREFIX, ring.current_id());
+    diesel::delete(case_view::table.filter(case_view::body.not_like(current))).execute(conn)
+}
