@@ -184,6 +184,7 @@ impl Application {
                 token_ttl: settings.token_ttl,
                 trust_proxy: settings.trust_proxy,
             }),
+            views: Arc::new(crate::db::case_views::Writer::start(pool.clone())),
             pool,
             intake: Arc::default(),
         };

@@ -9,6 +9,8 @@
 //! installation have not moved since before it was built — checked under the
 //! write lock (SQLite) or a share lock on the chain heads (PostgreSQL), which
 //! every audited writer holds exclusively until it commits.
+//! Reads hand what they build to a [`Writer`], which stores it after the
+//! answer has gone.
 //!
 //! Views are compressed (JSON shrinks about sixfold) and sealed under the
 //! data key like telephone numbers: a copied database reveals no more
@@ -56,7 +58,7 @@ pub fn find(conn: &mut DbConn, committee_id: i64, case_id: i64, lang: Lang) -> Q
 /// The JSON compressed and sealed; `None` without a data key.
 fn pack(json: &str) -> Option<String> {
     let ring = data_key::installed().ok()?;
-    let mut deflate = DeflateEncoder::new(Vec::with_capacity(json.len() / 4), Compression::default());
+    let mut deflate = DeflateEncoder::new(Vec::with_capacity(json.len() / 4), Compression::fast());
     deflate.write_all(json.as_bytes()).ok()?;
     Some(ring.seal_bytes(Field::CaseView, &deflate.finish().ok()?))
 }
@@ -131,4 +133,66 @@ pub fn store(
 pub fn forget_other_keys(conn: &mut DbConn, ring: &Keyring) -> QueryResult<usize> {
     let current = format!("{}{}:%", data_key::PREFIX, ring.current_id());
     diesel::delete(case_view::table.filter(case_view::body.not_like(current))).execute(conn)
+}
+
+/// A view built by a read, waiting to be stored.
+#[derive(Debug)]
+pub struct Built {
+    /// The case's committee.
+    pub committee_id: i64,
+    /// The case.
+    pub case_id: i64,
+    /// The view's language.
+    pub lang: Lang,
+    /// Where the chains stood before it was built.
+    pub built_at: Version,
+    /// The JSON.
+    pub json: String,
+}
+
+/// Views waiting to be stored by one thread of their own, so that a read
+/// never waits for the write lock: each turn stores everything waiting (up
+/// to [`WRITER_BATCH`]) in one transaction. A view that finds the queue full
+/// is dropped, to be built again on its next read.
+#[derive(Debug)]
+pub struct Writer {
+    queue: std::sync::mpsc::SyncSender<Built>,
+}
+
+/// Views stored in one transaction at most.
+pub const WRITER_BATCH: usize = 64;
+
+impl Writer {
+    /// Starts the thread storing views through `pool`; it ends when the
+    /// writer is dropped.
+    pub fn start(pool: super::Pool) -> Self {
+        let (queue, waiting) = std::sync::mpsc::sync_channel::<Built>(4096);
+        let spawned = std::thread::Builder::new().name("case-views".into()).spawn(move || {
+            while let Ok(first) = waiting.recv() {
+                let mut batch = vec![first];
+                batch.extend(waiting.try_iter().take(WRITER_BATCH - 1));
+                let stored = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+                    write_transaction(&mut conn, |conn| {
+                        for b in &batch {
+                            store(conn, b.committee_id, b.case_id, b.lang, b.built_at, &b.json)?;
+                        }
+                        Ok::<_, diesel::result::Error>(())
+                    })
+                    .map_err(|e| e.to_string())
+                });
+                if let Err(error) = stored {
+                    tracing::warn!(%error, views = batch.len(), "case views not stored");
+                }
+            }
+        });
+        if let Err(error) = spawned {
+            tracing::warn!(%error, "case views will not be stored: no thread");
+        }
+        Self { queue }
+    }
+
+    /// Queues a view to be stored.
+    pub fn offer(&self, built: Built) {
+        let _ = self.queue.try_send(built);
+    }
 }

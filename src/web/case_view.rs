@@ -270,9 +270,16 @@ pub fn store_missing_views(conn: &mut DbConn, lang: Lang, mut progress: impl FnM
 }
 
 /// The masked view of case `id` of `committee_id` as JSON: the stored one
-/// while it is current, else built and stored. It is the same for everyone
-/// of the committee; a view with contacts revealed is built each time.
-pub fn masked_json(conn: &mut DbConn, committee_id: i64, id: i64, lang: Lang) -> AppResult<String> {
+/// while it is current, else built and handed to `writer` to be stored. It
+/// is the same for everyone of the committee; a view with contacts revealed
+/// is built each time.
+pub fn masked_json(
+    conn: &mut DbConn,
+    writer: &case_views::Writer,
+    committee_id: i64,
+    id: i64,
+    lang: Lang,
+) -> AppResult<String> {
     if let Some(json) = case_views::find(conn, committee_id, id, lang)? {
         return Ok(json);
     }
@@ -281,9 +288,6 @@ pub fn masked_json(conn: &mut DbConn, committee_id: i64, id: i64, lang: Lang) ->
     let committee = committees::find(conn, committee_id)?;
     let view = case_view(conn, &committee, &case, Contacts::Masked, lang)?;
     let json = serde_json::to_string(&view).map_err(|e| super::error::AppError::Internal(e.into()))?;
-    // A view not stored is built again next time; the answer stands.
-    if let Err(e) = case_views::store(conn, committee_id, id, lang, built_at, &json) {
-        tracing::warn!(case = id, error = %e, "case view not stored");
-    }
+    writer.offer(case_views::Built { committee_id, case_id: id, lang, built_at, json: json.clone() });
     Ok(json)
 }

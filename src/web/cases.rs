@@ -234,10 +234,11 @@ pub async fn get_case(
     let id = path.into_inner();
     let contacts = query.contacts();
     let lang = ctx.lang;
+    let views = state.views.clone();
     let json = state
         .db(move |conn| {
             if contacts == Contacts::Masked {
-                return masked_json(conn, user.committee_id, id, lang).map(Bytes::from);
+                return masked_json(conn, &views, user.committee_id, id, lang).map(Bytes::from);
             }
             let case = cases::find(conn, user.committee_id, id)?;
             let committee = committees::find(conn, user.committee_id)?;

@@ -35,6 +35,8 @@ pub struct AppState {
     pub cookies: Cookies,
     /// Settings.
     pub config: Arc<WebConfig>,
+    /// Case views waiting to be stored.
+    pub views: Arc<crate::db::case_views::Writer>,
     /// Complaints waiting to be written together.
     pub intake: Arc<super::intake::Intake>,
 }

@@ -363,10 +363,11 @@ async fn case_page(
     // Contacts are shown in full to the committee's case workers only, and audited.
     let revealed = revealed && CASE_WORK.contains(&role);
     let lang = ctx.lang;
+    let views = state.views.clone();
     let case = state
         .db(move |conn| {
             if !revealed {
-                let json = masked_json(conn, user.committee_id, id, lang)?;
+                let json = masked_json(conn, &views, user.committee_id, id, lang)?;
                 return serde_json::from_str::<CaseView>(&json).map_err(|e| AppError::Internal(e.into()));
             }
             let committee = committees::find(conn, user.committee_id)?;
