@@ -334,6 +334,17 @@ mod tests {
     }
 
     #[test]
+    fn bytes_seal_and_open_only_as_bytes_of_their_column() {
+        let k = ring(&Keyring::generate());
+        let packed = [0u8, 159, 146, 150, 255, 1];
+        let sealed = k.seal_bytes(Field::CaseView, &packed);
+        assert_eq!(k.open_bytes(Field::CaseView, &sealed).as_deref(), Ok(&packed[..]));
+        assert_eq!(k.open_bytes(Field::Phone, &sealed), Err(KeyError::Damaged));
+        assert_eq!(k.open(Field::CaseView, &sealed), Err(KeyError::Damaged), "not text");
+        assert_eq!(k.open_bytes(Field::CaseView, "unsealed"), Err(KeyError::Damaged), "only sealed bytes open");
+    }
+
+    #[test]
     fn a_value_does_not_open_in_another_column_or_when_altered() {
         let k = ring(&Keyring::generate());
         let sealed = k.seal(Field::Phone, "13800138000");

@@ -231,32 +231,30 @@ pub fn store_missing_views(conn: &mut DbConn, lang: Lang, mut progress: impl FnM
     use diesel::prelude::*;
 
     const BATCH: i64 = 500;
-    let mut committees: std::collections::HashMap<i64, Committee> = std::collections::HashMap::new();
     let (mut after, mut stored) = (0i64, 0usize);
     loop {
         let current = case_view::table
             .filter(case_view::case_id.eq(mediation_case::id))
             .filter(case_view::lang.eq(lang.code()))
             .filter(case_view::format.eq(case_views::FORMAT));
-        let batch: Vec<Case> = mediation_case::table
+        let batch: Vec<(i64, i64)> = mediation_case::table
             .filter(mediation_case::id.gt(after))
             .filter(not(exists(current)))
             .order(mediation_case::id)
             .limit(BATCH)
-            .select(Case::as_select())
+            .select((mediation_case::id, mediation_case::committee_id))
             .load(conn)?;
-        let Some(last) = batch.last() else { return Ok(stored) };
-        after = last.id;
+        let Some(&(last, _)) = batch.last() else { return Ok(stored) };
+        after = last;
         let mut built = Vec::with_capacity(batch.len());
-        for case in &batch {
-            let committee = match committees.entry(case.committee_id) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => e.insert(committees::find(conn, case.committee_id)?),
-            };
-            let at = case_views::version(conn, committee.id)?;
-            let view = case_view(conn, committee, case, Contacts::Masked, lang)?;
+        for &(id, committee_id) in &batch {
+            // Where the chains stand is read before anything the view shows.
+            let at = case_views::version(conn, committee_id)?;
+            let committee = committees::find(conn, committee_id)?;
+            let Some(case) = cases::find(conn, committee_id, id).optional()? else { continue };
+            let view = case_view(conn, &committee, &case, Contacts::Masked, lang)?;
             let json = serde_json::to_string(&view).map_err(|e| super::error::AppError::Internal(e.into()))?;
-            built.push((case.committee_id, case.id, at, json));
+            built.push((committee_id, id, at, json));
         }
         stored += write_transaction(conn, |conn| {
             let mut n = 0;
