@@ -63,13 +63,33 @@ where
 /// (chain 0) hold, 0 for a chain not begun. The heads move with every
 /// commit, so this tells whether anything was written since.
 pub fn head_seqs(conn: &mut DbConn, committee_id: i64) -> QueryResult<(i64, i64)> {
-    // Two fixed comparisons rather than a list, so the statement is prepared once.
-    let heads: Vec<(i64, i64)> = audit_head::table
-        .filter(audit_head::chain.eq(committee_id).or(audit_head::chain.eq(0)))
+    Ok(seqs_of(committee_id, heads_of(committee_id).load(conn)?))
+}
+
+/// [`head_seqs`] inside a write transaction, holding the heads still until
+/// it ends: SQLite's write lock already excludes every other writer; on
+/// PostgreSQL a share lock waits for audited writers in flight (which hold
+/// their head exclusively until they commit) and keeps new ones out.
+pub fn head_seqs_held(conn: &mut DbConn, committee_id: i64) -> QueryResult<(i64, i64)> {
+    match conn {
+        DbConn::Sqlite(_) => head_seqs(conn, committee_id),
+        DbConn::Postgres(c) => Ok(seqs_of(committee_id, heads_of(committee_id).for_share().load(c)?)),
+    }
+}
+
+/// The heads of the chains of `committee_id` and of the installation:
+/// two fixed comparisons rather than a list, so the statement is prepared once.
+#[diesel::dsl::auto_type]
+fn heads_of(committee_id: i64) -> _ {
+    let installation: i64 = 0;
+    audit_head::table
+        .filter(audit_head::chain.eq(committee_id).or(audit_head::chain.eq(installation)))
         .select((audit_head::chain, audit_head::seq))
-        .load(conn)?;
+}
+
+fn seqs_of(committee_id: i64, heads: Vec<(i64, i64)>) -> (i64, i64) {
     let seq = |chain| heads.iter().find(|(h, _)| *h == chain).map_or(0, |(_, s)| *s);
-    Ok((seq(committee_id), seq(0)))
+    (seq(committee_id), seq(0))
 }
 
 #[derive(QueryableByName)]

@@ -9,10 +9,11 @@
 //! installation have not moved since before it was built — checked under the
 //! write lock (SQLite) or a share lock on the chain heads (PostgreSQL), which
 //! every audited writer holds exclusively until it commits.
+//!
 //! Reads hand what they build to a [`Writer`], which stores it after the
 //! answer has gone.
 //!
-//! Views are compressed (JSON shrinks about sixfold) and sealed under the
+//! Views are compressed (JSON shrinks several times over) and sealed under the
 //! data key like telephone numbers: a copied database reveals no more
 //! through them than through the records.
 
@@ -26,7 +27,7 @@ use flate2::write::DeflateEncoder;
 
 use super::schema::case_view;
 use super::sql::Sql;
-use super::{DbConn, write_transaction};
+use super::{DbConn, audit, write_transaction};
 use crate::data_key::{self, Field, Keyring};
 use crate::domain::language::Lang;
 use crate::on_backend;
@@ -73,21 +74,12 @@ fn unpack(body: &str) -> Option<String> {
 
 /// Where the chains of `committee_id` and of the installation stand.
 pub fn version(conn: &mut DbConn, committee_id: i64) -> QueryResult<Version> {
-    super::audit::head_seqs(conn, committee_id)
+    audit::head_seqs(conn, committee_id)
 }
 
-const HEADS_SHARED_PG: Sql = Sql("SELECT chain, seq FROM audit_head WHERE chain = ? OR chain = 0 FOR SHARE");
 const UPSERT: Sql = Sql("INSERT INTO case_view (case_id, lang, committee_id, format, body) VALUES (?, ?, ?, ?, ?) \
      ON CONFLICT (case_id, lang) DO UPDATE SET committee_id = excluded.committee_id, \
      format = excluded.format, body = excluded.body");
-
-#[derive(QueryableByName)]
-struct HeadRow {
-    #[diesel(sql_type = BigInt)]
-    chain: i64,
-    #[diesel(sql_type = BigInt)]
-    seq: i64,
-}
 
 /// Stores the JSON of a case built after the chains stood at `built_at`.
 /// Returns whether it was stored: not if anything of the committee or the
@@ -100,31 +92,41 @@ pub fn store(
     built_at: Version,
     json: &str,
 ) -> QueryResult<bool> {
-    let Some(body) = pack(json) else { return Ok(false) };
+    let view = Built { committee_id, case_id, lang, built_at, json: json.to_owned() };
+    Ok(store_all(conn, std::slice::from_ref(&view))? == 1)
+}
+
+/// Stores, in one transaction, those of `views` built since nothing of
+/// their committee or the installation was written. Returns how many.
+pub fn store_all(conn: &mut DbConn, views: &[Built]) -> QueryResult<usize> {
     let backend = conn.backend();
+    // Sealed before the write lock is taken; without a data key nothing is.
+    let Some(bodies) = views.iter().map(|v| pack(&v.json)).collect::<Option<Vec<String>>>() else { return Ok(0) };
     write_transaction(conn, |conn| {
-        let now = match conn {
-            // BEGIN IMMEDIATE holds SQLite's single write lock: no writer is
-            // between its reads and its commit.
-            DbConn::Sqlite(_) => version(conn, committee_id)?,
-            DbConn::Postgres(c) => {
-                let heads: Vec<HeadRow> =
-                    diesel::sql_query(HEADS_SHARED_PG.text(backend)).bind::<BigInt, _>(committee_id).load(c)?;
-                let seq = |chain| heads.iter().find(|h| h.chain == chain).map_or(0, |h| h.seq);
-                (seq(committee_id), seq(0))
+        let mut heads: Vec<(i64, Version)> = Vec::new();
+        let mut stored = 0;
+        for (view, body) in views.iter().zip(&bodies) {
+            let now = match heads.iter().find(|(c, _)| *c == view.committee_id) {
+                Some(&(_, now)) => now,
+                None => {
+                    let now = audit::head_seqs_held(conn, view.committee_id)?;
+                    heads.push((view.committee_id, now));
+                    now
+                }
+            };
+            if now != view.built_at {
+                continue;
             }
-        };
-        if now != built_at {
-            return Ok(false);
+            let upsert = diesel::sql_query(UPSERT.text(backend))
+                .bind::<BigInt, _>(view.case_id)
+                .bind::<Text, _>(view.lang.code())
+                .bind::<BigInt, _>(view.committee_id)
+                .bind::<Text, _>(FORMAT)
+                .bind::<Text, _>(body);
+            on_backend!(conn, c => upsert.execute(c))?;
+            stored += 1;
         }
-        let upsert = diesel::sql_query(UPSERT.text(backend))
-            .bind::<BigInt, _>(case_id)
-            .bind::<Text, _>(lang.code())
-            .bind::<BigInt, _>(committee_id)
-            .bind::<Text, _>(FORMAT)
-            .bind::<Text, _>(&body);
-        on_backend!(conn, c => upsert.execute(c))?;
-        Ok(true)
+        Ok(stored)
     })
 }
 
@@ -171,15 +173,10 @@ impl Writer {
             while let Ok(first) = waiting.recv() {
                 let mut batch = vec![first];
                 batch.extend(waiting.try_iter().take(WRITER_BATCH - 1));
-                let stored = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-                    write_transaction(&mut conn, |conn| {
-                        for b in &batch {
-                            store(conn, b.committee_id, b.case_id, b.lang, b.built_at, &b.json)?;
-                        }
-                        Ok::<_, diesel::result::Error>(())
-                    })
+                let stored = pool
+                    .get()
                     .map_err(|e| e.to_string())
-                });
+                    .and_then(|mut conn| store_all(&mut conn, &batch).map_err(|e| e.to_string()));
                 if let Err(error) = stored {
                     tracing::warn!(%error, views = batch.len(), "case views not stored");
                 }

@@ -4,14 +4,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::agreements::{AgreementView, agreement_view_of};
-use super::error::AppResult;
+use super::complaints::audit_reveal;
+use super::error::{AppError, AppResult};
 use super::field_work::{InvestigationView, MeasurementView};
 use super::follow_ups::summary_view;
 use super::mediation::{MeetingView, ReferralView, SessionView};
 use super::views::{ComplaintView, Contacts, PartyView};
 use crate::db::cases::{self, Case};
 use crate::db::committees::{self, Committee};
-use crate::db::{DbConn, case_views, mediation, parties, timeline, write_transaction};
+use crate::db::users::User;
+use crate::db::{DbConn, case_views, mediation, parties, timeline};
 use crate::domain::clock::format_instant;
 use crate::domain::language::Lang;
 
@@ -248,29 +250,31 @@ pub fn store_missing_views(conn: &mut DbConn, lang: Lang, mut progress: impl FnM
         after = last;
         let mut built = Vec::with_capacity(batch.len());
         for &(id, committee_id) in &batch {
-            // Where the chains stand is read before anything the view shows.
-            let at = case_views::version(conn, committee_id)?;
-            let committee = committees::find(conn, committee_id)?;
-            let Some(case) = cases::find(conn, committee_id, id).optional()? else { continue };
-            let view = case_view(conn, &committee, &case, Contacts::Masked, lang)?;
-            let json = serde_json::to_string(&view).map_err(|e| super::error::AppError::Internal(e.into()))?;
-            built.push((committee_id, id, at, json));
-        }
-        stored += write_transaction(conn, |conn| {
-            let mut n = 0;
-            for (committee_id, id, at, json) in &built {
-                n += usize::from(case_views::store(conn, *committee_id, *id, lang, *at, json)?);
+            match build_masked(conn, committee_id, id, lang) {
+                Ok(view) => built.push(view),
+                Err(AppError::NotFound) => {}
+                Err(e) => return Err(e),
             }
-            Ok::<_, diesel::result::Error>(n)
-        })?;
+        }
+        stored += case_views::store_all(conn, &built)?;
         progress(stored);
     }
 }
 
+/// Builds the masked view of case `id` of `committee_id`, reading where the
+/// audit chains stand before anything the view shows.
+fn build_masked(conn: &mut DbConn, committee_id: i64, id: i64, lang: Lang) -> AppResult<case_views::Built> {
+    let built_at = case_views::version(conn, committee_id)?;
+    let case = cases::find(conn, committee_id, id)?;
+    let committee = committees::find(conn, committee_id)?;
+    let view = case_view(conn, &committee, &case, Contacts::Masked, lang)?;
+    let json = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(case_views::Built { committee_id, case_id: id, lang, built_at, json })
+}
+
 /// The masked view of case `id` of `committee_id` as JSON: the stored one
 /// while it is current, else built and handed to `writer` to be stored. It
-/// is the same for everyone of the committee; a view with contacts revealed
-/// is built each time.
+/// is the same for everyone of the committee.
 pub fn masked_json(
     conn: &mut DbConn,
     writer: &case_views::Writer,
@@ -281,11 +285,17 @@ pub fn masked_json(
     if let Some(json) = case_views::find(conn, committee_id, id, lang)? {
         return Ok(json);
     }
-    let built_at = case_views::version(conn, committee_id)?;
-    let case = cases::find(conn, committee_id, id)?;
-    let committee = committees::find(conn, committee_id)?;
-    let view = case_view(conn, &committee, &case, Contacts::Masked, lang)?;
-    let json = serde_json::to_string(&view).map_err(|e| super::error::AppError::Internal(e.into()))?;
-    writer.offer(case_views::Built { committee_id, case_id: id, lang, built_at, json: json.clone() });
+    let built = build_masked(conn, committee_id, id, lang)?;
+    let json = built.json.clone();
+    writer.offer(built);
     Ok(json)
+}
+
+/// The view of case `id` of the user's committee with contacts in full:
+/// built each time, never stored, and its reading audited.
+pub fn revealed_view(conn: &mut DbConn, user: &User, id: i64, lang: Lang) -> AppResult<CaseView> {
+    let case = cases::find(conn, user.committee_id, id)?;
+    let committee = committees::find(conn, user.committee_id)?;
+    audit_reveal(conn, &user.actor(), committee.id, "case", id)?;
+    case_view(conn, &committee, &case, Contacts::Revealed, lang)
 }

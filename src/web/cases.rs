@@ -10,8 +10,8 @@ use validator::Validate;
 
 use super::access::{CASE_WORK, EVERYONE};
 use super::api::ApiJson;
-use super::case_view::{CaseSummary, CaseView, case_view, masked_json};
-use super::complaints::{RevealParams, audit_reveal};
+use super::case_view::{CaseSummary, CaseView, case_view, masked_json, revealed_view};
+use super::complaints::RevealParams;
 use super::context::{RequestContext, SignedIn};
 use super::error::{AppError, AppResult};
 use super::fields::Fields;
@@ -240,12 +240,8 @@ pub async fn get_case(
             if contacts == Contacts::Masked {
                 return masked_json(conn, &views, user.committee_id, id, lang).map(Bytes::from);
             }
-            let case = cases::find(conn, user.committee_id, id)?;
-            let committee = committees::find(conn, user.committee_id)?;
-            audit_reveal(conn, &user.actor(), committee.id, "case", id)?;
-            let view = case_view(conn, &committee, &case, contacts, lang)?;
-            let json = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.into()))?;
-            Ok(Bytes::from(json))
+            let view = revealed_view(conn, &user, id, lang)?;
+            Ok(Bytes::from(serde_json::to_vec(&view).map_err(|e| AppError::Internal(e.into()))?))
         })
         .await?;
     Ok(HttpResponse::Ok().content_type(ContentType::json()).body(json))

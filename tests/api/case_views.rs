@@ -56,16 +56,7 @@ both_backends! {
         let built = read_and_store(&app, &token, choir_case).await;
         let served = app.get_json(&format!("/api/v1/cases/{choir_case}"), &token).await;
         assert_eq!(served, built, "the stored view answers as the built one did");
-        let english: Value = reqwest::Client::new()
-            .get(app.url(&format!("/api/v1/cases/{choir_case}")))
-            .bearer_auth(&token)
-            .header("Accept-Language", "en")
-            .send()
-            .await
-            .expect("english")
-            .json()
-            .await
-            .expect("json");
+        let english = app.get_json_in(&format!("/api/v1/cases/{choir_case}"), &token, "en").await;
         assert_eq!(english["id"], built["id"]);
         assert_eq!(stored_soon(&app, choir_case, 2).await, 2, "one view per language");
 

@@ -222,17 +222,7 @@ both_backends! {
         assert_eq!(r.status(), 200);
         assert_eq!(app.get_json(&path, &token).await["title"], "广场舞音响扰民");
         // In English, the same case in its own words.
-        let english: Value = app
-            .client
-            .get(app.url(&path))
-            .bearer_auth(&token)
-            .header("Accept-Language", "en")
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
+        let english = app.get_json_in(&path, &token, "en").await;
         assert_eq!(english["title"], "广场舞音响扰民");
         assert_eq!(app.api_get("/api/v1/cases/999999", &token).await.status(), 404);
     }

@@ -300,6 +300,12 @@ impl TestApp {
         serde_json::from_str(&text).expect("json")
     }
 
+    /// The JSON at `path` asked for in `lang` (an `Accept-Language` tag).
+    pub async fn get_json_in(&self, path: &str, token: &str, lang: &str) -> Value {
+        let r = self.client.get(self.url(path)).bearer_auth(token).header("Accept-Language", lang).send().await;
+        r.expect("get").json().await.expect("json")
+    }
+
     /// A user of `role` in committee 1 and a token for them.
     pub async fn user_token(&self, name: &str, role: Role) -> String {
         self.create_user(name, role, 1);

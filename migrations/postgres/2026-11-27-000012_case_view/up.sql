@@ -120,10 +120,11 @@ END $$;
 CREATE TRIGGER mediation_case_case_view AFTER UPDATE OR DELETE ON mediation_case
     FOR EACH ROW EXECUTE FUNCTION mediation_case_case_view();
 
--- A party appears in its cases and, as a reporter, in those of its
--- complaints. Parties change only when their data are resealed or
--- anonymised, so every view of the committee goes.
-CREATE FUNCTION party_case_view() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Every view of a row's committee (and of its new one, if it moved). A party
+-- appears in its cases and, as a reporter, in those of its complaints;
+-- parties change only when their data are resealed or anonymised. The names
+-- of users appear in every case of their committee.
+CREATE FUNCTION case_view_forget_committee() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM case_view WHERE committee_id = OLD.committee_id;
     IF TG_OP = 'UPDATE' THEN
@@ -132,22 +133,13 @@ BEGIN
     RETURN NULL;
 END $$;
 CREATE TRIGGER party_case_view AFTER UPDATE OR DELETE ON party
-    FOR EACH ROW EXECUTE FUNCTION party_case_view();
-
--- Names of users and the committee's own settings appear in every case of it.
-CREATE FUNCTION app_user_case_view() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM case_view WHERE committee_id = OLD.committee_id;
-    IF TG_OP = 'UPDATE' THEN
-        DELETE FROM case_view WHERE committee_id = NEW.committee_id;
-    END IF;
-    RETURN NULL;
-END $$;
+    FOR EACH ROW EXECUTE FUNCTION case_view_forget_committee();
 CREATE TRIGGER app_user_case_view_update AFTER UPDATE OF display_name, committee_id ON app_user
-    FOR EACH ROW EXECUTE FUNCTION app_user_case_view();
+    FOR EACH ROW EXECUTE FUNCTION case_view_forget_committee();
 CREATE TRIGGER app_user_case_view_delete AFTER DELETE ON app_user
-    FOR EACH ROW EXECUTE FUNCTION app_user_case_view();
+    FOR EACH ROW EXECUTE FUNCTION case_view_forget_committee();
 
+-- The committee's own settings appear in every case of it.
 CREATE FUNCTION committee_case_view() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM case_view WHERE committee_id IN (OLD.id, NEW.id);

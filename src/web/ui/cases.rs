@@ -15,17 +15,15 @@ use crate::domain::account::Role;
 use crate::domain::case::{CaseSource, CaseStatus, DisputeType, PartyRole, RiskLevel};
 use crate::print::Kind;
 use crate::web::access::{CASE_WORK, EVERYONE, FIELD_WORK, MEDIATION};
-use crate::web::case_view::{CaseView, case_view, masked_json};
+use crate::web::case_view::{CaseView, masked_json, revealed_view};
 use crate::web::cases::{
     NewCaseBody, PartyBody, TransitionBody, create_case, parse_move, parse_new_case, parse_one_party,
 };
-use crate::web::complaints::audit_reveal;
 use crate::web::context::{RequestContext, SignedIn};
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{PageContext, render};
 use crate::web::pagination::{Page, PageParams};
 use crate::web::state::AppState;
-use crate::web::views::Contacts;
 
 /// Filters of the case list.
 #[derive(Debug, Deserialize)]
@@ -366,14 +364,11 @@ async fn case_page(
     let views = state.views.clone();
     let case = state
         .db(move |conn| {
-            if !revealed {
-                let json = masked_json(conn, &views, user.committee_id, id, lang)?;
-                return serde_json::from_str::<CaseView>(&json).map_err(|e| AppError::Internal(e.into()));
+            if revealed {
+                return revealed_view(conn, &user, id, lang);
             }
-            let committee = committees::find(conn, user.committee_id)?;
-            let case = cases::find(conn, committee.id, id)?;
-            audit_reveal(conn, &user.actor(), committee.id, "case", id)?;
-            case_view(conn, &committee, &case, Contacts::Revealed, lang)
+            let json = masked_json(conn, &views, user.committee_id, id, lang)?;
+            serde_json::from_str::<CaseView>(&json).map_err(|e| AppError::Internal(e.into()))
         })
         .await?;
     let status = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Registered);
