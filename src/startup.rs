@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
 use actix_web::cookie::Key;
@@ -15,10 +16,12 @@ use tracing_actix_web::TracingLogger;
 
 use crate::config::{DatabaseSettings, Secret, Settings};
 use crate::data_key::{self, KeySource, Keyring, LoadError, Loaded};
+use crate::db::executor::Executor;
 use crate::db::parties::{self, ResealError, Resealed};
 use crate::db::{self, ConnectError, DbConn, MigrationError, Pool, committees, settings as db_settings};
 use crate::domain::Invalid;
 use crate::random;
+use crate::web::access_log::AccessSpan;
 use crate::web::context::{PAGE_BODY_LIMIT, resolve};
 use crate::web::cookies::Cookies;
 use crate::web::error::AppError;
@@ -72,6 +75,9 @@ pub enum StartError {
     /// A stored value does not open.
     #[error("sealing personal data: {0}")]
     Reseal(#[from] ResealError),
+    /// The database threads could not be started.
+    #[error("cannot start the database threads: {0}")]
+    Threads(std::io::Error),
     /// The address cannot be listened on.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -185,8 +191,17 @@ impl Application {
                 trust_proxy: settings.trust_proxy,
             }),
             views: Arc::new(crate::db::case_views::Writer::start(pool.clone())),
+            executor: Arc::new(
+                Executor::start(
+                    pool.clone(),
+                    usize::try_from(settings.database.pool.max_size).unwrap_or(1),
+                    settings.database.pool.acquire_timeout,
+                )
+                .map_err(StartError::Threads)?,
+            ),
             pool,
             intake: Arc::default(),
+            stop: Arc::default(),
         };
         let server = run(listener, state, settings.workers)
             .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;
@@ -263,10 +278,9 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
-/// Removes expired sessions now and then, so the table stays small.
-fn spawn_session_purge(pool: Pool, config: Arc<WebConfig>) {
-    let purge = move || loop {
-        std::thread::sleep(Duration::from_secs(600));
+/// Forgets timed-out browser sessions every ten minutes.
+fn spawn_session_purge(pool: Pool, config: Arc<WebConfig>, stop: Receiver<()>) {
+    spawn_periodic("session-purge", Duration::from_secs(600), Duration::from_secs(600), stop, move || {
         let now = Utc::now().naive_utc();
         let purged = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
             db::sign_in::purge_sessions(&mut conn, now - config.session_idle, now - config.session_max)
@@ -275,32 +289,45 @@ fn spawn_session_purge(pool: Pool, config: Arc<WebConfig>) {
         if let Err(error) = purged {
             tracing::warn!(%error, "session purge failed");
         }
-    };
-    if let Err(error) = std::thread::Builder::new().name("session-purge".into()).spawn(purge) {
-        tracing::warn!(%error, "session purge not started");
-    }
+    });
 }
 
 /// Anonymises the parties past their committee's retention period, a
 /// minute after start and then daily.
-fn spawn_retention(pool: Pool) {
-    let work = move || {
-        std::thread::sleep(Duration::from_secs(60));
-        loop {
-            let done = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-                db::privacy::anonymise_expired(&mut conn, Utc::now().naive_utc()).map_err(|e| e.to_string())
-            });
-            match done {
-                Ok(done) if done.parties > 0 => tracing::info!(?done, "parties past retention anonymised"),
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "anonymisation past retention failed"),
-            }
-            std::thread::sleep(Duration::from_secs(24 * 3600));
+fn spawn_retention(pool: Pool, stop: Receiver<()>) {
+    spawn_periodic("retention", Duration::from_secs(60), Duration::from_secs(24 * 3600), stop, move || {
+        let done = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+            db::privacy::anonymise_expired(&mut conn, Utc::now().naive_utc()).map_err(|e| e.to_string())
+        });
+        match done {
+            Ok(done) if done.parties > 0 => tracing::info!(?done, "parties past retention anonymised"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "anonymisation past retention failed"),
+        }
+    });
+}
+
+/// Runs `work` on a thread of its own after `first`, then every `every`,
+/// until `stop`'s sender is dropped with the application state.
+fn spawn_periodic(
+    name: &str,
+    first: Duration,
+    every: Duration,
+    stop: Receiver<()>,
+    mut work: impl FnMut() + Send + 'static,
+) -> Option<std::thread::JoinHandle<()>> {
+    let run = move || {
+        let mut wait = first;
+        while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(wait) {
+            work();
+            wait = every;
         }
     };
-    if let Err(error) = std::thread::Builder::new().name("retention".into()).spawn(work) {
-        tracing::warn!(%error, "anonymisation past retention not started");
-    }
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(run)
+        .inspect_err(|error| tracing::warn!(%error, task = name, "background task not started"))
+        .ok()
 }
 
 /// The one route table.
@@ -460,11 +487,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 fn run(listener: TcpListener, state: AppState, workers: Option<usize>) -> std::io::Result<Server> {
-    spawn_session_purge(state.pool.clone(), state.config.clone());
-    spawn_retention(state.pool.clone());
-    // Database work runs on each worker's blocking threads; more threads than
-    // pooled connections would only wait for a connection, each holding its
-    // own stack and allocator cache.
+    spawn_session_purge(state.pool.clone(), state.config.clone(), state.stop.subscribe());
+    spawn_retention(state.pool.clone(), state.stop.subscribe());
+    // Database work runs on the executor's threads. Each worker's blocking
+    // threads do the rest (password hashing, report rendering, the intake
+    // writer); more of them than pooled connections would only wait, each
+    // holding its own stack and allocator cache.
     let worker_count = workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let pool_size = usize::try_from(state.pool.max_size()).unwrap_or(1);
     let blocking = pool_size.div_ceil(worker_count).max(2);
@@ -474,7 +502,7 @@ fn run(listener: TcpListener, state: AppState, workers: Option<usize>) -> std::i
             .wrap(from_fn(resolve))
             .wrap(from_fn(render_errors))
             .wrap(security_headers())
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<AccessSpan>::new())
             .app_data(data.clone())
             .app_data(web::FormConfig::default().limit(PAGE_BODY_LIMIT).error_handler(form_error))
             .app_data(actix_multipart::form::MultipartFormConfig::default().error_handler(multipart_error))
@@ -486,4 +514,31 @@ fn run(listener: TcpListener, state: AppState, workers: Option<usize>) -> std::i
     .listen(listener)?;
     server = server.workers(worker_count).worker_max_blocking_threads(blocking);
     Ok(server.run())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::web::state::StopSignal;
+
+    #[test]
+    fn a_background_task_ends_when_its_stop_signal_is_dropped() {
+        let signal = StopSignal::default();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&runs);
+        let task =
+            spawn_periodic("test-task", Duration::ZERO, Duration::from_secs(3600), signal.subscribe(), move || {
+                counted.fetch_add(1, Ordering::SeqCst);
+            })
+            .expect("spawned");
+        while runs.load(Ordering::SeqCst) == 0 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        drop(signal);
+        // Waiting out the hour would hang the test: the thread must notice.
+        task.join().expect("the task ends");
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+    }
 }

@@ -1,5 +1,7 @@
 //! Logging: `RUST_LOG` filters; every line of a request carries its id.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -13,5 +15,7 @@ pub fn init(default: &str) {
         .with_env_filter(filter)
         .with_span_events(FmtSpan::CLOSE)
         .with_writer(std::io::stderr)
+        // Colours only for a person watching, not in a file or a journal.
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }

@@ -10,6 +10,7 @@ pub mod cases;
 pub mod committees;
 pub mod complaints;
 pub mod dashboard;
+pub mod executor;
 pub mod follow_ups;
 pub mod investigations;
 pub mod mediation;

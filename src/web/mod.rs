@@ -1,6 +1,7 @@
 //! The HTTP edge: handlers by area, extractors, errors and pages.
 
 pub mod access;
+pub mod access_log;
 pub mod agreements;
 pub mod api;
 pub mod assets;

@@ -1,12 +1,14 @@
 //! What every handler shares.
 
-use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex};
 
 use actix_web::web;
 use chrono::TimeDelta;
 
 use super::cookies::Cookies;
 use super::error::{AppError, AppResult};
+use crate::db::executor::{Executor, Refused};
 use crate::db::{Backend, DbConn, Pool};
 
 /// Per-instance web settings.
@@ -29,6 +31,8 @@ pub struct WebConfig {
 pub struct AppState {
     /// Database connections.
     pub pool: Pool,
+    /// The threads that do requests' database work with them.
+    pub executor: Arc<Executor>,
     /// Which backend the pool talks to.
     pub backend: Backend,
     /// Cookie encryption and naming.
@@ -39,21 +43,42 @@ pub struct AppState {
     pub views: Arc<crate::db::case_views::Writer>,
     /// Complaints waiting to be written together.
     pub intake: Arc<super::intake::Intake>,
+    /// Ends the background tasks when the state is dropped.
+    pub stop: Arc<StopSignal>,
+}
+
+/// Background tasks wait on this; dropping it ends them.
+#[derive(Debug, Default)]
+pub struct StopSignal(Mutex<Vec<Sender<()>>>);
+
+impl StopSignal {
+    /// A receiver that reports disconnection once the signal is dropped.
+    pub fn subscribe(&self) -> Receiver<()> {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        if let Ok(mut senders) = self.0.lock() {
+            senders.push(sender);
+        }
+        receiver
+    }
 }
 
 impl AppState {
-    /// Runs `f` with a pooled connection on the blocking thread pool.
+    /// Runs `f` with a pooled connection on one of the database threads.
     pub async fn db<T, F>(&self, f: F) -> AppResult<T>
     where
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await?
+        self.executor
+            .run(move |pool| {
+                let mut conn = pool.get()?;
+                f(&mut conn)
+            })
+            .await
+            .map_err(|refused| match refused {
+                Refused::Waited(_) => AppError::Unavailable(refused.to_string()),
+                Refused::Panicked | Refused::Stopped => AppError::Internal(refused.into()),
+            })?
     }
 }
 
