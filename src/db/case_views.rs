@@ -13,17 +13,18 @@
 //! Reads hand what they build to a [`Writer`], which stores it after the
 //! answer has gone.
 //!
-//! Views are compressed (JSON shrinks several times over) and sealed under the
-//! data key like telephone numbers: a copied database reveals no more
-//! through them than through the records.
+//! Views are compressed with gzip (JSON shrinks several times over) and
+//! sealed under the data key like telephone numbers: a copied database
+//! reveals no more through them than through the records. A client that
+//! accepts gzip is sent the compressed view as it is.
 
 use std::io::{Read, Write};
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use flate2::Compression;
-use flate2::read::DeflateDecoder;
-use flate2::write::DeflateEncoder;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
 
 use super::schema::case_view;
 use super::sql::Sql;
@@ -35,15 +36,15 @@ use crate::on_backend;
 /// What a stored view was made by; views of another format are rebuilt.
 /// Changes to the case JSON come with a new release, whose version is part
 /// of the format; the number after it tells apart changes within one.
-pub const FORMAT: &str = concat!(env!("CARGO_PKG_VERSION"), "/1");
+pub const FORMAT: &str = concat!(env!("CARGO_PKG_VERSION"), "/2");
 
 /// Where the audit chains stood before a view was built: (the committee's
 /// head, the installation's).
 pub type Version = (i64, i64);
 
-/// The stored JSON of case `case_id` of `committee_id` in `lang`, if there
+/// The stored view of case `case_id` of `committee_id` in `lang`, if there
 /// is a current one that opens with the process's keyring.
-pub fn find(conn: &mut DbConn, committee_id: i64, case_id: i64, lang: Lang) -> QueryResult<Option<String>> {
+pub fn find(conn: &mut DbConn, committee_id: i64, case_id: i64, lang: Lang) -> QueryResult<Option<Gzipped>> {
     let body: Option<String> = case_view::table
         .filter(case_view::case_id.eq(case_id))
         .filter(case_view::lang.eq(lang.code()))
@@ -53,23 +54,28 @@ pub fn find(conn: &mut DbConn, committee_id: i64, case_id: i64, lang: Lang) -> Q
         .first(conn)
         .optional()?;
     // A view under a key no longer held is rebuilt like a missing one.
-    Ok(body.and_then(|b| unpack(&b)))
+    Ok(body.and_then(|b| data_key::installed().ok()?.open_bytes(Field::CaseView, &b).ok()).map(Gzipped))
+}
+
+/// A view's JSON compressed with gzip, as stored (sealing keeps it intact).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gzipped(pub Vec<u8>);
+
+impl Gzipped {
+    /// The JSON itself.
+    pub fn inflate(&self) -> std::io::Result<Vec<u8>> {
+        let mut json = Vec::with_capacity(self.0.len() * 6);
+        GzDecoder::new(self.0.as_slice()).read_to_end(&mut json)?;
+        Ok(json)
+    }
 }
 
 /// The JSON compressed and sealed; `None` without a data key.
 fn pack(json: &str) -> Option<String> {
     let ring = data_key::installed().ok()?;
-    let mut deflate = DeflateEncoder::new(Vec::with_capacity(json.len() / 4), Compression::fast());
-    deflate.write_all(json.as_bytes()).ok()?;
-    Some(ring.seal_bytes(Field::CaseView, &deflate.finish().ok()?))
-}
-
-/// The JSON of a stored body, if it opens and inflates.
-fn unpack(body: &str) -> Option<String> {
-    let packed = data_key::installed().ok()?.open_bytes(Field::CaseView, body).ok()?;
-    let mut json = String::with_capacity(packed.len() * 8);
-    DeflateDecoder::new(packed.as_slice()).read_to_string(&mut json).ok()?;
-    Some(json)
+    let mut gzip = GzEncoder::new(Vec::with_capacity(json.len() / 4), Compression::fast());
+    gzip.write_all(json.as_bytes()).ok()?;
+    Some(ring.seal_bytes(Field::CaseView, &gzip.finish().ok()?))
 }
 
 /// Where the chains of `committee_id` and of the installation stand.

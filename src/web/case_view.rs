@@ -272,23 +272,62 @@ fn build_masked(conn: &mut DbConn, committee_id: i64, id: i64, lang: Lang) -> Ap
     Ok(case_views::Built { committee_id, case_id: id, lang, built_at, json })
 }
 
-/// The masked view of case `id` of `committee_id` as JSON: the stored one
-/// while it is current, else built and handed to `writer` to be stored. It
-/// is the same for everyone of the committee.
+/// The JSON of a masked view: as stored, compressed, or just built.
+#[derive(Debug)]
+pub enum ViewJson {
+    /// The stored view, compressed with gzip.
+    Gzipped(case_views::Gzipped),
+    /// A view built for this read.
+    Plain(String),
+}
+
+impl ViewJson {
+    /// The JSON, inflated if it is compressed.
+    pub fn into_plain(self) -> AppResult<Vec<u8>> {
+        match self {
+            ViewJson::Gzipped(gzipped) => gzipped.inflate().map_err(|e| AppError::Internal(e.into())),
+            ViewJson::Plain(json) => Ok(json.into_bytes()),
+        }
+    }
+}
+
+/// Whether an `Accept-Encoding` value lets the answer be sent gzipped: it
+/// names gzip (or `*`, gzip unnamed) with a weight above zero.
+pub fn accepts_gzip(accept_encoding: &str) -> bool {
+    let mut star = false;
+    for item in accept_encoding.split(',') {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let weight = parts
+            .filter_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        match coding.as_str() {
+            "gzip" | "x-gzip" => return weight > 0.0,
+            "*" => star = weight > 0.0,
+            _ => {}
+        }
+    }
+    star
+}
+
+/// The masked view of case `id` of `committee_id`: the stored one while it
+/// is current, else built and handed to `writer` to be stored. It is the
+/// same for everyone of the committee.
 pub fn masked_json(
     conn: &mut DbConn,
     writer: &case_views::Writer,
     committee_id: i64,
     id: i64,
     lang: Lang,
-) -> AppResult<String> {
-    if let Some(json) = case_views::find(conn, committee_id, id, lang)? {
-        return Ok(json);
+) -> AppResult<ViewJson> {
+    if let Some(stored) = case_views::find(conn, committee_id, id, lang)? {
+        return Ok(ViewJson::Gzipped(stored));
     }
     let built = build_masked(conn, committee_id, id, lang)?;
     let json = built.json.clone();
     writer.offer(built);
-    Ok(json)
+    Ok(ViewJson::Plain(json))
 }
 
 /// The view of case `id` of the user's committee with contacts in full:
@@ -298,4 +337,24 @@ pub fn revealed_view(conn: &mut DbConn, user: &User, id: i64, lang: Lang) -> App
     let committee = committees::find(conn, user.committee_id)?;
     audit_reveal(conn, &user.actor(), committee.id, "case", id)?;
     case_view(conn, &committee, &case, Contacts::Revealed, lang)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts_gzip;
+
+    #[test]
+    fn gzip_is_sent_only_to_clients_that_weigh_it_above_zero() {
+        assert!(accepts_gzip("gzip, deflate, br"));
+        assert!(accepts_gzip("br;q=1.0, GZIP;q=0.5"));
+        assert!(accepts_gzip("x-gzip"));
+        assert!(accepts_gzip("*"));
+        assert!(!accepts_gzip(""));
+        assert!(!accepts_gzip("identity"));
+        assert!(!accepts_gzip("br, deflate"));
+        assert!(!accepts_gzip("gzip;q=0"));
+        assert!(!accepts_gzip("*, gzip;q=0"));
+        assert!(!accepts_gzip("gzip;q=0.0, *"));
+        assert!(!accepts_gzip("*;q=0"));
+    }
 }

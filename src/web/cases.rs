@@ -1,8 +1,7 @@
 //! Cases over the API.
 
-use actix_web::http::header::ContentType;
-use actix_web::web::Bytes;
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Datelike, Utc};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -10,7 +9,7 @@ use validator::Validate;
 
 use super::access::{CASE_WORK, EVERYONE};
 use super::api::ApiJson;
-use super::case_view::{CaseSummary, CaseView, case_view, masked_json, revealed_view};
+use super::case_view::{CaseSummary, CaseView, ViewJson, accepts_gzip, case_view, masked_json, revealed_view};
 use super::complaints::RevealParams;
 use super::context::{RequestContext, SignedIn};
 use super::error::{AppError, AppResult};
@@ -227,6 +226,7 @@ pub async fn get_case(
     state: web::Data<AppState>,
     user: SignedIn,
     ctx: RequestContext,
+    req: HttpRequest,
     path: web::Path<i64>,
     query: web::Query<RevealParams>,
 ) -> AppResult<HttpResponse> {
@@ -235,16 +235,25 @@ pub async fn get_case(
     let contacts = query.contacts();
     let lang = ctx.lang;
     let views = state.views.clone();
-    let json = state
+    let gzip_ok = req.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(accepts_gzip);
+    let (json, gzipped) = state
         .db(move |conn| {
             if contacts == Contacts::Masked {
-                return masked_json(conn, &views, user.committee_id, id, lang).map(Bytes::from);
+                return Ok(match masked_json(conn, &views, user.committee_id, id, lang)? {
+                    ViewJson::Gzipped(stored) if gzip_ok => (stored.0, true),
+                    json => (json.into_plain()?, false),
+                });
             }
             let view = revealed_view(conn, &user, id, lang)?;
-            Ok(Bytes::from(serde_json::to_vec(&view).map_err(|e| AppError::Internal(e.into()))?))
+            Ok((serde_json::to_vec(&view).map_err(|e| AppError::Internal(e.into()))?, false))
         })
         .await?;
-    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(json))
+    let mut response = HttpResponse::Ok();
+    response.content_type(ContentType::json()).insert_header((header::VARY, "Accept-Encoding"));
+    if gzipped {
+        response.insert_header((header::CONTENT_ENCODING, "gzip"));
+    }
+    Ok(response.body(json))
 }
 
 /// Filters of the case list.

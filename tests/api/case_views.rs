@@ -2,6 +2,8 @@
 //! record of the case (whatever made the write), sealed at rest, and never
 //! stored when built across a write.
 
+use std::io::Read;
+
 use diesel::prelude::*;
 use hesheng::db::case_views;
 use hesheng::db::schema::{case_view, mediation_case};
@@ -56,6 +58,30 @@ both_backends! {
         let built = read_and_store(&app, &token, choir_case).await;
         let served = app.get_json(&format!("/api/v1/cases/{choir_case}"), &token).await;
         assert_eq!(served, built, "the stored view answers as the built one did");
+        // A client accepting gzip is sent the stored bytes; others the JSON.
+        for (accept, gzipped) in [("gzip, deflate, br", true), ("br", false), ("gzip;q=0", false)] {
+            let response = app
+                .client
+                .get(app.url(&format!("/api/v1/cases/{choir_case}")))
+                .bearer_auth(&token)
+                .header("Accept-Encoding", accept)
+                .send()
+                .await
+                .expect("response");
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.headers()["vary"], "Accept-Encoding");
+            let encoding = response.headers().get("content-encoding").map(|v| v.to_str().expect("ascii").to_owned());
+            assert_eq!(encoding.as_deref(), gzipped.then_some("gzip"), "{accept}");
+            let body = response.bytes().await.expect("body");
+            let json = if gzipped {
+                let mut json = Vec::new();
+                flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut json).expect("gzip");
+                json
+            } else {
+                body.to_vec()
+            };
+            assert_eq!(serde_json::from_slice::<serde_json::Value>(&json).expect("json"), built, "{accept}");
+        }
         let english = app.get_json_in(&format!("/api/v1/cases/{choir_case}"), &token, "en").await;
         assert_eq!(english["id"], built["id"]);
         assert_eq!(stored_soon(&app, choir_case, 2).await, 2, "one view per language");
@@ -85,7 +111,8 @@ both_backends! {
         assert_eq!(served, app.get_json(&format!("/api/v1/cases/{choir_case}"), &token).await, "the stale one was not kept");
         let now = case_views::version(&mut conn, committee).expect("version");
         assert!(case_views::store(&mut conn, committee, choir_case, Lang::ZhCn, now, "{\"stored\":1}").expect("store"));
-        assert_eq!(case_views::find(&mut conn, committee, choir_case, Lang::ZhCn).expect("find").as_deref(), Some("{\"stored\":1}"));
+        let found = case_views::find(&mut conn, committee, choir_case, Lang::ZhCn).expect("find").expect("stored");
+        assert_eq!(found.inflate().expect("inflates"), b"{\"stored\":1}");
         assert_eq!(case_views::find(&mut conn, committee + 1, choir_case, Lang::ZhCn).expect("find"), None, "views are the committee's own");
         assert!(other["id"].as_i64().is_some());
     }

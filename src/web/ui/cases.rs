@@ -367,8 +367,8 @@ async fn case_page(
             if revealed {
                 return revealed_view(conn, &user, id, lang);
             }
-            let json = masked_json(conn, &views, user.committee_id, id, lang)?;
-            serde_json::from_str::<CaseView>(&json).map_err(|e| AppError::Internal(e.into()))
+            let json = masked_json(conn, &views, user.committee_id, id, lang)?.into_plain()?;
+            serde_json::from_slice::<CaseView>(&json).map_err(|e| AppError::Internal(e.into()))
         })
         .await?;
     let status = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Registered);
