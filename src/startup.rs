@@ -334,6 +334,78 @@ fn spawn_periodic(
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").route(web::get().to(health::health)))
         .service(web::resource("/assets/{name}").route(web::get().to(assets::asset)))
+        // The API first: its requests are the most frequent, and a scope
+        // is matched on its prefix before any of its routes.
+        .service(
+            web::scope("/api/v1")
+                .service(web::resource("/openapi.json").route(web::get().to(openapi::openapi_json)))
+                .service(
+                    web::resource("/auth/token")
+                        .route(web::post().to(tokens::issue_token))
+                        .route(web::delete().to(tokens::revoke_token)),
+                )
+                .service(web::resource("/committees").route(web::post().to(committee_api::create_committee)))
+                .service(web::resource("/committees/{id}").route(web::get().to(committee_api::get_committee)))
+                .service(
+                    web::resource("/users")
+                        .route(web::get().to(users::list_users))
+                        .route(web::post().to(users::create_user)),
+                )
+                .service(
+                    web::resource("/complaints")
+                        .route(web::get().to(complaints::list_complaints))
+                        .route(web::post().to(complaints::register_complaint)),
+                )
+                .service(web::resource("/complaints/{id}").route(web::get().to(complaints::get_complaint)))
+                .service(web::resource("/complaints/{id}/similar").route(web::get().to(complaints::similar_complaints)))
+                .service(
+                    web::resource("/cases")
+                        .route(web::get().to(cases::list_cases))
+                        .route(web::post().to(cases::register_case)),
+                )
+                .service(
+                    web::resource("/cases/{id}")
+                        .route(web::get().to(cases::get_case))
+                        .route(web::patch().to(cases::update_case)),
+                )
+                .service(web::resource("/cases/{id}/transitions").route(web::post().to(cases::move_case)))
+                .service(web::resource("/cases/{id}/parties").route(web::post().to(cases::add_party)))
+                .service(web::resource("/cases/{id}/complaints").route(web::post().to(complaints::attach_complaint)))
+                .service(
+                    web::resource("/cases/{id}/complaints/{complaint_id}")
+                        .route(web::delete().to(complaints::detach_complaint)),
+                )
+                .service(
+                    web::resource("/cases/{id}/investigations").route(web::post().to(field_work::record_investigation)),
+                )
+                .service(
+                    web::resource("/cases/{id}/measurements").route(web::post().to(field_work::record_measurement)),
+                )
+                .service(web::resource("/measurements/assess").route(web::post().to(field_work::assess_measurement)))
+                .service(web::resource("/cases/{id}/sessions").route(web::post().to(mediation::record_session)))
+                .service(web::resource("/cases/{id}/meetings").route(web::post().to(mediation::record_meeting)))
+                .service(web::resource("/cases/{id}/referrals").route(web::post().to(mediation::record_referral)))
+                .service(web::resource("/cases/{id}/agreements").route(web::post().to(agreements::draft_agreement)))
+                .service(
+                    web::resource("/agreements/{id}")
+                        .route(web::get().to(agreements::get_agreement))
+                        .route(web::patch().to(agreements::edit_agreement)),
+                )
+                .service(web::resource("/agreements/{id}/pdf").route(web::get().to(documents::agreement_pdf)))
+                .service(web::resource("/cases/{id}/documents/{kind}").route(web::get().to(documents::case_document)))
+                .service(web::resource("/agreements/{id}/signatures").route(web::post().to(agreements::sign_agreement)))
+                .service(
+                    web::resource("/agreements/{id}/withdraw").route(web::post().to(agreements::withdraw_agreement)),
+                )
+                .service(
+                    web::resource("/agreements/{id}/follow-ups").route(web::post().to(follow_ups::record_follow_up)),
+                )
+                .service(web::resource("/legal-references").route(web::get().to(mediation::legal_library)))
+                .service(web::resource("/reports/summary").route(web::get().to(reports::summary)))
+                .service(web::resource("/reports/summary.csv").route(web::get().to(reports::summary_csv)))
+                .service(web::resource("/reports/summary.pdf").route(web::get().to(reports::summary_pdf)))
+                .service(web::resource("/parties/{id}/export").route(web::get().to(privacy::export_party))),
+        )
         .service(web::resource("/").route(web::get().to(ui::dashboard::dashboard)))
         .service(
             web::resource("/complaints")
@@ -413,77 +485,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(verify::verify_upload)),
         )
         .service(web::resource("/verify/lookup").route(web::get().to(verify::lookup)))
-        .service(web::resource("/verify/{code}").route(web::get().to(verify::verify_code)))
-        .service(
-            web::scope("/api/v1")
-                .service(web::resource("/openapi.json").route(web::get().to(openapi::openapi_json)))
-                .service(
-                    web::resource("/auth/token")
-                        .route(web::post().to(tokens::issue_token))
-                        .route(web::delete().to(tokens::revoke_token)),
-                )
-                .service(web::resource("/committees").route(web::post().to(committee_api::create_committee)))
-                .service(web::resource("/committees/{id}").route(web::get().to(committee_api::get_committee)))
-                .service(
-                    web::resource("/users")
-                        .route(web::get().to(users::list_users))
-                        .route(web::post().to(users::create_user)),
-                )
-                .service(
-                    web::resource("/complaints")
-                        .route(web::get().to(complaints::list_complaints))
-                        .route(web::post().to(complaints::register_complaint)),
-                )
-                .service(web::resource("/complaints/{id}").route(web::get().to(complaints::get_complaint)))
-                .service(web::resource("/complaints/{id}/similar").route(web::get().to(complaints::similar_complaints)))
-                .service(
-                    web::resource("/cases")
-                        .route(web::get().to(cases::list_cases))
-                        .route(web::post().to(cases::register_case)),
-                )
-                .service(
-                    web::resource("/cases/{id}")
-                        .route(web::get().to(cases::get_case))
-                        .route(web::patch().to(cases::update_case)),
-                )
-                .service(web::resource("/cases/{id}/transitions").route(web::post().to(cases::move_case)))
-                .service(web::resource("/cases/{id}/parties").route(web::post().to(cases::add_party)))
-                .service(web::resource("/cases/{id}/complaints").route(web::post().to(complaints::attach_complaint)))
-                .service(
-                    web::resource("/cases/{id}/complaints/{complaint_id}")
-                        .route(web::delete().to(complaints::detach_complaint)),
-                )
-                .service(
-                    web::resource("/cases/{id}/investigations").route(web::post().to(field_work::record_investigation)),
-                )
-                .service(
-                    web::resource("/cases/{id}/measurements").route(web::post().to(field_work::record_measurement)),
-                )
-                .service(web::resource("/measurements/assess").route(web::post().to(field_work::assess_measurement)))
-                .service(web::resource("/cases/{id}/sessions").route(web::post().to(mediation::record_session)))
-                .service(web::resource("/cases/{id}/meetings").route(web::post().to(mediation::record_meeting)))
-                .service(web::resource("/cases/{id}/referrals").route(web::post().to(mediation::record_referral)))
-                .service(web::resource("/cases/{id}/agreements").route(web::post().to(agreements::draft_agreement)))
-                .service(
-                    web::resource("/agreements/{id}")
-                        .route(web::get().to(agreements::get_agreement))
-                        .route(web::patch().to(agreements::edit_agreement)),
-                )
-                .service(web::resource("/agreements/{id}/pdf").route(web::get().to(documents::agreement_pdf)))
-                .service(web::resource("/cases/{id}/documents/{kind}").route(web::get().to(documents::case_document)))
-                .service(web::resource("/agreements/{id}/signatures").route(web::post().to(agreements::sign_agreement)))
-                .service(
-                    web::resource("/agreements/{id}/withdraw").route(web::post().to(agreements::withdraw_agreement)),
-                )
-                .service(
-                    web::resource("/agreements/{id}/follow-ups").route(web::post().to(follow_ups::record_follow_up)),
-                )
-                .service(web::resource("/legal-references").route(web::get().to(mediation::legal_library)))
-                .service(web::resource("/reports/summary").route(web::get().to(reports::summary)))
-                .service(web::resource("/reports/summary.csv").route(web::get().to(reports::summary_csv)))
-                .service(web::resource("/reports/summary.pdf").route(web::get().to(reports::summary_pdf)))
-                .service(web::resource("/parties/{id}/export").route(web::get().to(privacy::export_party))),
-        );
+        .service(web::resource("/verify/{code}").route(web::get().to(verify::verify_code)));
 }
 
 fn run(listener: TcpListener, state: AppState, workers: Option<usize>) -> std::io::Result<Server> {

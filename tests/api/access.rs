@@ -139,15 +139,20 @@ fn route_table() -> BTreeSet<(String, String)> {
         marks.extend(table.match_indices(pattern));
     }
     marks.sort_unstable();
-    let (mut prefix, mut resource, mut routes) = (String::new(), String::new(), BTreeSet::new());
+    // A scope's prefix holds for the resources nested deeper than it.
+    let depth = |at: usize| table[..at].matches('(').count() as i64 - table[..at].matches(')').count() as i64;
+    let (mut scope, mut resource, mut routes) = (None::<(String, i64)>, String::new(), BTreeSet::new());
     for (at, mark) in marks {
         let quoted = || {
             let rest = &table[at + mark.len()..];
             rest[..rest.find('"').expect("closing quote")].to_owned()
         };
         match mark {
-            "web::scope(\"" => prefix = quoted(),
-            "web::resource(\"" => resource = format!("{prefix}{}", quoted()),
+            "web::scope(\"" => scope = Some((quoted(), depth(at))),
+            "web::resource(\"" => {
+                let prefix = scope.as_ref().filter(|(_, d)| depth(at) > *d).map_or("", |(p, _)| p.as_str());
+                resource = format!("{prefix}{}", quoted());
+            }
             method => {
                 let method = method.trim_start_matches("web::").trim_end_matches("()").to_uppercase();
                 routes.insert((method, resource.clone()));
