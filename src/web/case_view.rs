@@ -1,5 +1,6 @@
 //! The full JSON view of a case.
 
+use actix_web::http::header::{Encoding, Preference, Quality, QualityItem};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -295,17 +296,16 @@ impl ViewJson {
 /// names gzip (or `*`, gzip unnamed) with a weight above zero.
 pub fn accepts_gzip(accept_encoding: &str) -> bool {
     let mut star = false;
-    for item in accept_encoding.split(',') {
-        let mut parts = item.split(';');
-        let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let weight = parts
-            .filter_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")))
-            .find_map(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
-        match coding.as_str() {
-            "gzip" | "x-gzip" => return weight > 0.0,
-            "*" => star = weight > 0.0,
-            _ => {}
+    let items = accept_encoding.split(',').filter_map(|i| i.trim().parse::<QualityItem<Preference<Encoding>>>().ok());
+    for QualityItem { item, quality } in items {
+        match item {
+            Preference::Specific(coding)
+                if coding == Encoding::gzip() || coding.to_string().eq_ignore_ascii_case("x-gzip") =>
+            {
+                return quality > Quality::ZERO;
+            }
+            Preference::Any => star = quality > Quality::ZERO,
+            Preference::Specific(_) => {}
         }
     }
     star
