@@ -25,6 +25,7 @@ use crate::web::access_log::AccessSpan;
 use crate::web::context::{PAGE_BODY_LIMIT, resolve};
 use crate::web::cookies::Cookies;
 use crate::web::error::AppError;
+use crate::web::intake::{Intake, QUEUE};
 use crate::web::render_errors::render_errors;
 use crate::web::state::{AppState, WebConfig};
 use crate::web::{
@@ -199,8 +200,11 @@ impl Application {
                 )
                 .map_err(StartError::Threads)?,
             ),
+            intake: Arc::new(
+                Intake::start(db::Manager::new(settings.database.url.clone(), settings.database.sqlite_sync), QUEUE)
+                    .map_err(StartError::Threads)?,
+            ),
             pool,
-            intake: Arc::default(),
             stop: Arc::default(),
         };
         let server = run(listener, state, settings.workers)

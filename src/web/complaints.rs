@@ -189,7 +189,7 @@ pub async fn register_complaint(
 ) -> AppResult<HttpResponse> {
     let user = user.require(EVERYONE)?.clone();
     let new = parse_complaint(&body, user.committee_id)?;
-    let (c, reporter, offset) = state.intake.clone().record(state.pool.clone(), user.actor(), new).await?;
+    let (c, reporter, offset) = state.intake.record(user.actor(), new).await?;
     Ok(HttpResponse::Created().json(ComplaintView::new(&c, reporter.as_ref(), Contacts::Masked, offset)))
 }
 

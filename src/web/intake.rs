@@ -3,26 +3,34 @@
 //! Each complaint is its own audited change: its reporter, the complaint and
 //! their events on the committee's audit chain. Committed one by one, each
 //! costs a turn of SQLite's single writer and a write of every page it
-//! touched. Instead, a request puts its complaint in a queue and the next
-//! writer takes everything queued into one transaction, each complaint in a
-//! savepoint of its own, so that a refused complaint leaves the others
-//! standing. A request is answered only after the transaction holding its
-//! complaint has committed, so an acknowledged complaint survives a crash.
+//! touched. Instead, a request queues its complaint for one thread of the
+//! intake's own, which takes everything queued (up to [`BATCH`]) into one
+//! transaction, each complaint in a savepoint of its own, so that a refused
+//! complaint leaves the others standing. A request is answered only after
+//! the transaction holding its complaint has committed, so an acknowledged
+//! complaint survives a crash.
+//!
+//! The thread keeps one connection of its own, opened on the first
+//! complaint: its page cache keeps the complaint tables' indexes between
+//! batches, and request handlers never wait for it in the pool.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 
-use actix_web::web;
 use chrono::Utc;
+use diesel::connection::SimpleConnection;
 use tokio::sync::oneshot;
 
 use super::error::{AppError, AppResult};
 use crate::db::complaints::{self, Complaint, NewComplaint};
 use crate::db::parties::Party;
-use crate::db::{DbConn, Pool, committees, write_transaction};
+use crate::db::{DbConn, Manager, committees, write_transaction};
 use crate::domain::audit::Actor;
 
 /// Complaints written in one transaction at most.
 const BATCH: usize = 128;
+
+/// Complaints waiting at most; beyond, a complaint is refused with 503.
+pub const QUEUE: usize = 4096;
 
 /// A recorded complaint, its reporter and its committee's UTC offset in
 /// minutes.
@@ -34,77 +42,97 @@ struct Waiting {
     reply: oneshot::Sender<AppResult<Recorded>>,
 }
 
-/// The queue of complaints waiting to be written.
-#[derive(Default)]
+/// The queue of complaints waiting to be written; its thread ends when the
+/// intake is dropped.
+#[derive(Debug)]
 pub struct Intake {
-    waiting: Mutex<Vec<Waiting>>,
-    /// Held by the request writing a batch.
-    writer: Mutex<()>,
-}
-
-impl std::fmt::Debug for Intake {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Intake").finish_non_exhaustive()
-    }
+    queue: SyncSender<Waiting>,
 }
 
 impl Intake {
-    /// Records `new` for `actor`, together with whatever else is waiting.
-    pub async fn record(self: Arc<Self>, pool: Pool, actor: Actor, new: NewComplaint) -> AppResult<Recorded> {
-        let (reply, answer) = oneshot::channel();
-        self.waiting.lock().unwrap_or_else(PoisonError::into_inner).push(Waiting { actor, new, reply });
-        // Every request takes one turn as writer after queueing, so each
-        // complaint is written by its own turn or an earlier one.
-        web::block(move || self.write_waiting(&pool)).await?;
-        answer.await.map_err(|_| AppError::Internal(anyhow::anyhow!("the complaint's batch was lost")))?
+    /// Starts the thread writing complaints through a connection `manager`
+    /// opens, with room for `capacity` complaints waiting.
+    pub fn start(manager: Manager, capacity: usize) -> std::io::Result<Self> {
+        let (queue, waiting) = std::sync::mpsc::sync_channel::<Waiting>(capacity);
+        std::thread::Builder::new().name("intake".into()).spawn(move || write_all(&manager, &waiting))?;
+        Ok(Self { queue })
     }
 
-    fn write_waiting(&self, pool: &Pool) {
-        let _turn = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut batch: Vec<Waiting> = {
-            let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
-            let n = waiting.len().min(BATCH);
-            waiting.drain(..n).collect()
-        };
-        if batch.is_empty() {
-            return;
-        }
+    /// Records `new` for `actor`, together with whatever else is waiting.
+    pub async fn record(&self, actor: Actor, new: NewComplaint) -> AppResult<Recorded> {
+        let (reply, answer) = oneshot::channel();
+        self.queue.try_send(Waiting { actor, new, reply }).map_err(|e| match e {
+            TrySendError::Full(_) => AppError::Unavailable("too many complaints are waiting to be written".into()),
+            TrySendError::Disconnected(_) => AppError::Internal(anyhow::anyhow!("the complaint writer has stopped")),
+        })?;
+        answer.await.map_err(|_| AppError::Internal(anyhow::anyhow!("the complaint's batch was lost")))?
+    }
+}
+
+/// Writes batches as they come until the intake is dropped.
+fn write_all(manager: &Manager, waiting: &Receiver<Waiting>) {
+    let mut held: Option<DbConn> = None;
+    while let Ok(first) = waiting.recv() {
+        let mut batch = vec![first];
+        batch.extend(waiting.try_iter().take(BATCH - 1));
         // Audit chains are locked in one order by every batch, so that two
         // instances sharing PostgreSQL cannot wait for each other.
         batch.sort_by_key(|w| w.new.committee_id);
         tracing::debug!(complaints = batch.len(), "writing complaints together");
-        let mut conn = match pool.get() {
-            Ok(conn) => conn,
-            Err(e) => {
-                let reason = e.to_string();
-                for w in batch {
-                    let _ = w.reply.send(Err(AppError::Unavailable(reason.clone())));
+        let conn = match &mut held {
+            Some(conn) => conn,
+            None => match open(manager) {
+                Ok(opened) => held.insert(opened),
+                Err(reason) => {
+                    for w in batch {
+                        let _ = w.reply.send(Err(AppError::Unavailable(reason.clone())));
+                    }
+                    continue;
                 }
-                return;
-            }
+            },
         };
-        let mut results = Vec::with_capacity(batch.len());
-        let committed = write_transaction(&mut conn, |conn| {
-            let now = Utc::now().naive_utc();
-            // The batch is in committee order: each committee is read once.
-            let mut offset: Option<(i64, i32)> = None;
-            for w in &batch {
-                results.push(record_one(conn, &w.actor, &w.new, now, &mut offset));
+        if let Err(e) = write_batch(conn, batch) {
+            tracing::error!(error = %e, "complaint batch failed");
+            // The connection may be what failed; the next batch opens another.
+            held = None;
+        }
+    }
+}
+
+/// The writer's own connection. Each complaint of a batch is written in a
+/// savepoint, whose journal SQLite otherwise spills to a temporary file.
+fn open(manager: &Manager) -> Result<DbConn, String> {
+    let mut conn = manager.open().map_err(|e| e.to_string())?;
+    if let DbConn::Sqlite(c) = &mut conn {
+        c.batch_execute("PRAGMA temp_store = MEMORY").map_err(|e| e.to_string())?;
+    }
+    Ok(conn)
+}
+
+/// Writes `batch` in one transaction and answers each complaint.
+fn write_batch(conn: &mut DbConn, batch: Vec<Waiting>) -> Result<(), diesel::result::Error> {
+    let mut results = Vec::with_capacity(batch.len());
+    let committed = write_transaction(conn, |conn| {
+        let now = Utc::now().naive_utc();
+        // The batch is in committee order: each committee is read once.
+        let mut offset: Option<(i64, i32)> = None;
+        for w in &batch {
+            results.push(record_one(conn, &w.actor, &w.new, now, &mut offset));
+        }
+        Ok::<_, diesel::result::Error>(())
+    });
+    match committed {
+        Ok(()) => {
+            for (w, result) in batch.into_iter().zip(results) {
+                let _ = w.reply.send(result);
             }
-            Ok::<_, diesel::result::Error>(())
-        });
-        match committed {
-            Ok(()) => {
-                for (w, result) in batch.into_iter().zip(results) {
-                    let _ = w.reply.send(result);
-                }
+            Ok(())
+        }
+        Err(e) => {
+            for w in batch {
+                let _ = w.reply.send(Err(AppError::Internal(anyhow::anyhow!("complaint batch: {e}"))));
             }
-            Err(e) => {
-                tracing::error!(error = %e, complaints = batch.len(), "complaint batch failed");
-                for w in batch {
-                    let _ = w.reply.send(Err(AppError::Internal(anyhow::anyhow!("complaint batch: {e}"))));
-                }
-            }
+            Err(e)
         }
     }
 }
@@ -128,4 +156,68 @@ fn record_one(
         }
     };
     Ok((complaint, reporter, minutes))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    use diesel::prelude::*;
+
+    use super::*;
+    use crate::db::schema::complaint;
+    use crate::db::{DatabaseUrl, PoolOptions, SqliteSync, connect, run_migrations};
+    use crate::domain::complaint::{Category, Channel, ObservedPattern};
+
+    fn new_complaint(committee_id: i64, n: usize) -> NewComplaint {
+        NewComplaint {
+            committee_id,
+            received_at: chrono::NaiveDate::from_ymd_opt(2026, 5, 6).unwrap().and_hms_opt(13, 35, 0).unwrap(),
+            channel: Channel::Phone,
+            category: Category::Noise,
+            location: format!("敦化南路{n}号院"),
+            description: "广场舞音响太响".into(),
+            pattern: ObservedPattern::default(),
+            reporter: None,
+            anonymous: true,
+        }
+    }
+
+    #[actix_web::test]
+    async fn a_full_queue_refuses_and_what_was_queued_is_written_when_the_lock_is_free() {
+        let dir = tempfile::tempdir().unwrap();
+        let url: DatabaseUrl = format!("sqlite://{}", dir.path().join("x.db").display()).parse().unwrap();
+        let options = PoolOptions { max_size: 2, acquire_timeout: std::time::Duration::from_secs(5) };
+        let pool = connect(&url, SqliteSync::Normal, options).unwrap();
+        let mut conn = pool.get().unwrap();
+        run_migrations(&mut conn).unwrap();
+        committees::ensure_default(&mut conn).unwrap();
+        let committee = committees::list(&mut conn).unwrap()[0].id;
+        // Another writer holds the lock: the intake's first batch waits for it.
+        conn.batch_execute("BEGIN IMMEDIATE").unwrap();
+
+        let intake = Intake::start(Manager::new(url, SqliteSync::Normal), 1).unwrap();
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut queued = Vec::new();
+        let refused = loop {
+            assert!(queued.len() < 3, "a queue of one refuses by the third complaint");
+            let mut answer = Box::pin(intake.record(Actor::system(), new_complaint(committee, queued.len())));
+            match answer.as_mut().poll(&mut cx) {
+                Poll::Pending => queued.push(answer),
+                Poll::Ready(result) => break result,
+            }
+        };
+        assert!(matches!(refused, Err(AppError::Unavailable(_))), "{refused:?}");
+        assert!(!queued.is_empty());
+
+        let accepted = queued.len();
+        conn.batch_execute("COMMIT").unwrap();
+        for answer in queued {
+            let (written, _, _) = answer.await.unwrap();
+            assert_eq!(written.committee_id, committee);
+        }
+        let kept: i64 = complaint::table.count().get_result(&mut conn).unwrap();
+        assert_eq!(usize::try_from(kept).unwrap(), accepted, "the refused complaint was not written");
+    }
 }
