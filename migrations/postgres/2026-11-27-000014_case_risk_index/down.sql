@@ -1,0 +1,1 @@
+DROP INDEX mediation_case_status_risk;
