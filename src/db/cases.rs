@@ -335,7 +335,8 @@ struct Match {
 
 /// On SQLite, for a text of three or more characters: the page of cases
 /// whose title, number or place holds `q`. The trigram index (of every
-/// committee's cases) is read newest first in growing rounds, each round's
+/// committee's cases, keyed by the negated case id so that reading it
+/// forwards is reading it newest first) is read in growing rounds, each round's
 /// cases filtered as the list asks, until a page is full or the index has no
 /// more. `None` where the index does not serve: PostgreSQL's planner picks
 /// its trigram indexes by itself, and one or two characters make no trigram.
@@ -351,10 +352,10 @@ fn search_newest(conn: &mut DbConn, committee_id: i64, f: &CaseFilter, q: &str) 
     loop {
         let DbConn::Sqlite(c) = &mut *conn else { return Ok(None) };
         let matches: Vec<Match> = diesel::sql_query(
-            "SELECT rowid AS id FROM case_search WHERE case_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?",
+            "SELECT -rowid AS id FROM case_search WHERE case_search MATCH ? AND rowid > ? ORDER BY rowid LIMIT ?",
         )
         .bind::<Text, _>(&phrase)
-        .bind::<BigInt, _>(below)
+        .bind::<BigInt, _>(-below)
         .bind::<BigInt, _>(round)
         .load(c)?;
         let Some(last) = matches.last().map(|m| m.id) else { break };
