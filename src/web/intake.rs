@@ -11,9 +11,10 @@
 //! complaint survives a crash.
 //!
 //! The thread keeps one connection of its own, opened on the first
-//! complaint: its page cache keeps the complaint tables' indexes between
-//! batches, and request handlers never wait for it in the pool.
+//! complaint, so that request handlers never wait for it in the pool and
+//! its statements stay prepared between batches.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 
 use chrono::Utc;
@@ -91,11 +92,15 @@ fn write_all(manager: &Manager, waiting: &Receiver<Waiting>) {
                 }
             },
         };
-        if let Err(e) = write_batch(conn, batch) {
-            tracing::error!(error = %e, "complaint batch failed");
-            // The connection may be what failed; the next batch opens another.
-            held = None;
+        // A panic answers the batch's requests with 500 (their replies are
+        // dropped) and leaves the thread writing the next batch.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| write_batch(conn, batch))) {
+            Ok(Ok(())) => continue,
+            Ok(Err(e)) => tracing::error!(error = %e, "complaint batch failed"),
+            Err(_) => tracing::error!("complaint batch panicked"),
         }
+        // The connection may be what failed; the next batch opens another.
+        held = None;
     }
 }
 
