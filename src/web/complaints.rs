@@ -181,7 +181,9 @@ pub fn audit_reveal(
 /// Records a complaint.
 #[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints", security(("bearer" = [])),
     request_body = NewComplaintBody,
-    responses((status = 201, body = ComplaintView), (status = 422, content_type = "application/problem+json")))]
+    responses((status = 201, body = ComplaintView), (status = 422, content_type = "application/problem+json"),
+        (status = 503, description = "Too many complaints are waiting to be written; nothing was written, see Retry-After",
+            content_type = "application/problem+json")))]
 pub async fn register_complaint(
     state: web::Data<AppState>,
     user: SignedIn,
