@@ -174,23 +174,20 @@ impl Writer {
     /// Starts the thread storing views through `pool`; it ends when the
     /// writer is dropped.
     pub fn start(pool: super::Pool) -> Self {
-        let (queue, waiting) = std::sync::mpsc::sync_channel::<Built>(4096);
-        let spawned = std::thread::Builder::new().name("case-views".into()).spawn(move || {
-            while let Ok(first) = waiting.recv() {
-                let mut batch = vec![first];
-                batch.extend(waiting.try_iter().take(WRITER_BATCH - 1));
-                let stored = pool
-                    .get()
-                    .map_err(|e| e.to_string())
-                    .and_then(|mut conn| store_all(&mut conn, &batch).map_err(|e| e.to_string()));
-                if let Err(error) = stored {
-                    tracing::warn!(%error, views = batch.len(), "case views not stored");
-                }
+        let spawned = super::executor::spawn_batches("case-views", 4096, WRITER_BATCH, move |batch: Vec<Built>| {
+            let stored = pool
+                .get()
+                .map_err(|e| e.to_string())
+                .and_then(|mut conn| store_all(&mut conn, &batch).map_err(|e| e.to_string()));
+            if let Err(error) = stored {
+                tracing::warn!(%error, views = batch.len(), "case views not stored");
             }
         });
-        if let Err(error) = spawned {
+        let queue = spawned.unwrap_or_else(|error| {
             tracing::warn!(%error, "case views will not be stored: no thread");
-        }
+            // A queue no thread reads: every view offered is dropped.
+            std::sync::mpsc::sync_channel(0).0
+        });
         Self { queue }
     }
 

@@ -91,6 +91,32 @@ impl Executor {
     }
 }
 
+/// Starts a thread named `name` that takes what is sent to it in batches:
+/// it waits for the first item, adds whatever else is already waiting (up
+/// to `most` in all) and hands the batch to `write`. At most `capacity`
+/// items wait; the thread ends once every sender is dropped and the queue
+/// is empty. A panicking batch is logged and the thread goes on with the
+/// next; what the batch held is dropped.
+pub fn spawn_batches<T: Send + 'static>(
+    name: &str,
+    capacity: usize,
+    most: usize,
+    mut write: impl FnMut(Vec<T>) + Send + 'static,
+) -> std::io::Result<mpsc::SyncSender<T>> {
+    let (queue, waiting) = mpsc::sync_channel::<T>(capacity);
+    let task = name.to_owned();
+    std::thread::Builder::new().name(task.clone()).spawn(move || {
+        while let Ok(first) = waiting.recv() {
+            let mut batch = vec![first];
+            batch.extend(waiting.try_iter().take(most.saturating_sub(1)));
+            if catch_unwind(AssertUnwindSafe(|| write(batch))).is_err() {
+                tracing::error!(%task, "a batch panicked");
+            }
+        }
+    })?;
+    Ok(queue)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +150,37 @@ mod tests {
         // Work queued after it runs after it: by then it was passed over.
         assert_eq!(executor.run(|_| 1).await, Ok(1));
         assert!(!ran.load(Ordering::SeqCst));
+    }
+
+    #[test]
+    fn batches_take_what_waits_and_a_panicking_batch_leaves_the_thread() {
+        let (seen, batches) = mpsc::channel::<Vec<u32>>();
+        let (started, first_taken) = mpsc::channel::<()>();
+        let (gate, opened) = mpsc::channel::<()>();
+        let queue = spawn_batches("test-batches", 16, 3, move |batch: Vec<u32>| {
+            if batch == [0] {
+                // Holds the first batch until the rest are queued.
+                started.send(()).unwrap();
+                opened.recv().unwrap();
+            }
+            if batch.contains(&4) {
+                panic!("a broken batch");
+            }
+            seen.send(batch).unwrap();
+        })
+        .unwrap();
+        queue.send(0).unwrap();
+        first_taken.recv().unwrap();
+        for n in 1..=7 {
+            queue.send(n).unwrap();
+        }
+        gate.send(()).unwrap();
+        drop(queue);
+        let written: Vec<Vec<u32>> = batches.iter().collect();
+        assert_eq!(
+            written,
+            [vec![0], vec![1, 2, 3], vec![7]],
+            "at most three a batch; [4, 5, 6] panicked and the thread went on"
+        );
     }
 }

@@ -14,8 +14,7 @@
 //! complaint, so that request handlers never wait for it in the pool and
 //! its statements stay prepared between batches.
 
-use std::panic::AssertUnwindSafe;
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{SyncSender, TrySendError};
 
 use chrono::Utc;
 use diesel::connection::SimpleConnection;
@@ -23,6 +22,7 @@ use tokio::sync::oneshot;
 
 use super::error::{AppError, AppResult};
 use crate::db::complaints::{self, Complaint, NewComplaint};
+use crate::db::executor::spawn_batches;
 use crate::db::parties::Party;
 use crate::db::{DbConn, Manager, committees, write_transaction};
 use crate::domain::audit::Actor;
@@ -54,8 +54,8 @@ impl Intake {
     /// Starts the thread writing complaints through a connection `manager`
     /// opens, with room for `capacity` complaints waiting.
     pub fn start(manager: Manager, capacity: usize) -> std::io::Result<Self> {
-        let (queue, waiting) = std::sync::mpsc::sync_channel::<Waiting>(capacity);
-        std::thread::Builder::new().name("intake".into()).spawn(move || write_all(&manager, &waiting))?;
+        let mut held: Option<DbConn> = None;
+        let queue = spawn_batches("intake", capacity, BATCH, move |batch| write(&manager, &mut held, batch))?;
         Ok(Self { queue })
     }
 
@@ -70,37 +70,26 @@ impl Intake {
     }
 }
 
-/// Writes batches as they come until the intake is dropped.
-fn write_all(manager: &Manager, waiting: &Receiver<Waiting>) {
-    let mut held: Option<DbConn> = None;
-    while let Ok(first) = waiting.recv() {
-        let mut batch = vec![first];
-        batch.extend(waiting.try_iter().take(BATCH - 1));
-        // Audit chains are locked in one order by every batch, so that two
-        // instances sharing PostgreSQL cannot wait for each other.
-        batch.sort_by_key(|w| w.new.committee_id);
-        tracing::debug!(complaints = batch.len(), "writing complaints together");
-        let conn = match &mut held {
-            Some(conn) => conn,
-            None => match open(manager) {
-                Ok(opened) => held.insert(opened),
-                Err(reason) => {
-                    for w in batch {
-                        let _ = w.reply.send(Err(AppError::Unavailable(reason.clone())));
-                    }
-                    continue;
-                }
-            },
-        };
-        // A panic answers the batch's requests with 500 (their replies are
-        // dropped) and leaves the thread writing the next batch.
-        match std::panic::catch_unwind(AssertUnwindSafe(|| write_batch(conn, batch))) {
-            Ok(Ok(())) => continue,
-            Ok(Err(e)) => tracing::error!(error = %e, "complaint batch failed"),
-            Err(_) => tracing::error!("complaint batch panicked"),
+/// Writes one batch through the held connection, opening one first if
+/// none is held. The connection is held again only after a batch went
+/// through, so one that failed (or panicked) is not used again.
+fn write(manager: &Manager, held: &mut Option<DbConn>, mut batch: Vec<Waiting>) {
+    // Audit chains are locked in one order by every batch, so that two
+    // instances sharing PostgreSQL cannot wait for each other.
+    batch.sort_by_key(|w| w.new.committee_id);
+    tracing::debug!(complaints = batch.len(), "writing complaints together");
+    let mut conn = match held.take().map_or_else(|| open(manager), Ok) {
+        Ok(conn) => conn,
+        Err(reason) => {
+            for w in batch {
+                let _ = w.reply.send(Err(AppError::Unavailable(reason.clone())));
+            }
+            return;
         }
-        // The connection may be what failed; the next batch opens another.
-        held = None;
+    };
+    match write_batch(&mut conn, batch) {
+        Ok(()) => *held = Some(conn),
+        Err(e) => tracing::error!(error = %e, "complaint batch failed"),
     }
 }
 
