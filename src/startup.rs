@@ -18,6 +18,7 @@ use crate::config::{DatabaseSettings, Secret, Settings};
 use crate::data_key::{self, KeySource, Keyring, LoadError, Loaded};
 use crate::db::executor::Executor;
 use crate::db::parties::{self, ResealError, Resealed};
+use crate::db::reader::Reader;
 use crate::db::{self, ConnectError, DbConn, MigrationError, Pool, committees, settings as db_settings};
 use crate::domain::Invalid;
 use crate::random;
@@ -181,6 +182,7 @@ impl Application {
             listener.local_addr().map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;
         let port = local.port();
         let base_url = if settings.base_url.is_empty() { format!("http://{local}") } else { settings.base_url.clone() };
+        let manager = db::Manager::new(settings.database.url.clone(), settings.database.sqlite_sync);
         let state = AppState {
             backend: settings.database.url.backend(),
             cookies: Cookies::new(key, settings.secure_cookies()),
@@ -200,10 +202,8 @@ impl Application {
                 )
                 .map_err(StartError::Threads)?,
             ),
-            intake: Arc::new(
-                Intake::start(db::Manager::new(settings.database.url.clone(), settings.database.sqlite_sync), QUEUE)
-                    .map_err(StartError::Threads)?,
-            ),
+            intake: Arc::new(Intake::start(manager.clone(), QUEUE).map_err(StartError::Threads)?),
+            reader: Arc::new(Reader::new(manager)),
             pool,
             stop: Arc::default(),
         };

@@ -18,6 +18,7 @@ pub mod parties;
 pub mod portal;
 pub mod printing;
 pub mod privacy;
+pub mod reader;
 pub mod reports;
 pub mod schema;
 pub mod settings;

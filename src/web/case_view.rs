@@ -10,6 +10,7 @@ use super::error::{AppError, AppResult};
 use super::field_work::{InvestigationView, MeasurementView};
 use super::follow_ups::summary_view;
 use super::mediation::{MeetingView, ReferralView, SessionView};
+use super::state::AppState;
 use super::views::{ComplaintView, Contacts, PartyView};
 use crate::db::cases::{self, Case};
 use crate::db::committees::{self, Committee};
@@ -328,6 +329,15 @@ pub fn masked_json(
     let json = built.json.clone();
     writer.offer(built);
     Ok(ViewJson::Plain(json))
+}
+
+/// The stored masked view of case `id` of `committee_id`, read at once on
+/// the thread's own connection (see [`AppState::read`]). `None` when there
+/// is no current one, or the read is not done here or failed: the caller
+/// then goes on with [`masked_json`] on a database thread, which builds the
+/// view or reports the error.
+pub fn stored_here(state: &AppState, committee_id: i64, id: i64, lang: Lang) -> Option<case_views::Gzipped> {
+    state.reader.read(|conn| case_views::find(conn, committee_id, id, lang)).ok()?.ok()?
 }
 
 /// The view of case `id` of the user's committee with contacts in full:

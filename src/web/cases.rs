@@ -9,7 +9,9 @@ use validator::Validate;
 
 use super::access::{CASE_WORK, EVERYONE};
 use super::api::ApiJson;
-use super::case_view::{CaseSummary, CaseView, ViewJson, accepts_gzip, case_view, masked_json, revealed_view};
+use super::case_view::{
+    CaseSummary, CaseView, ViewJson, accepts_gzip, case_view, masked_json, revealed_view, stored_here,
+};
 use super::complaints::RevealParams;
 use super::context::{RequestContext, SignedIn};
 use super::error::{AppError, AppResult};
@@ -236,18 +238,31 @@ pub async fn get_case(
     let lang = ctx.lang;
     let views = state.views.clone();
     let gzip_ok = req.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(accepts_gzip);
-    let (json, gzipped) = state
-        .db(move |conn| {
-            if contacts == Contacts::Masked {
-                return Ok(match masked_json(conn, &views, user.committee_id, id, lang)? {
-                    ViewJson::Gzipped(stored) if gzip_ok => (stored.0, true),
-                    json => (json.into_plain()?, false),
-                });
-            }
-            let view = revealed_view(conn, &user, id, lang)?;
-            Ok((serde_json::to_vec(&view).map_err(|e| AppError::Internal(e.into()))?, false))
+    let encode = move |json: ViewJson| -> AppResult<(Vec<u8>, bool)> {
+        Ok(match json {
+            ViewJson::Gzipped(stored) if gzip_ok => (stored.0, true),
+            json => (json.into_plain()?, false),
         })
-        .await?;
+    };
+    let committee_id = user.committee_id;
+    let stored = match contacts {
+        Contacts::Masked => stored_here(&state, committee_id, id, lang),
+        Contacts::Revealed => None,
+    };
+    let (json, gzipped) = match stored {
+        Some(stored) => encode(ViewJson::Gzipped(stored))?,
+        None => {
+            state
+                .db(move |conn| {
+                    if contacts == Contacts::Masked {
+                        return encode(masked_json(conn, &views, committee_id, id, lang)?);
+                    }
+                    let view = revealed_view(conn, &user, id, lang)?;
+                    Ok((serde_json::to_vec(&view).map_err(|e| AppError::Internal(e.into()))?, false))
+                })
+                .await?
+        }
+    };
     let mut response = HttpResponse::Ok();
     response.content_type(ContentType::json()).insert_header((header::VARY, "Accept-Encoding"));
     if gzipped {

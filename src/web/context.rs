@@ -15,14 +15,14 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use chrono::{TimeDelta, Utc};
+use chrono::{NaiveDateTime, TimeDelta, Utc};
 use futures_util::StreamExt;
 use subtle::ConstantTimeEq;
 
 use super::cookies::{CookieName, Cookies};
 use super::error::{AppError, AppResult};
 use super::state::{AppState, state_of};
-use crate::db::sign_in;
+use crate::db::sign_in::{self, WebSession};
 use crate::db::users::User;
 use crate::domain::account::Role;
 use crate::domain::language::Lang;
@@ -230,7 +230,7 @@ async fn token_user(state: &AppState, token: String) -> AppResult<(i64, User)> {
     let hash = random::digest(&token);
     let now = Utc::now().naive_utc();
     state
-        .db(move |conn| Ok(sign_in::find_token(conn, &hash, now)?))
+        .read(move |conn| Ok(sign_in::find_token(conn, &hash, now)?))
         .await?
         .filter(|(_, user)| user.active)
         .ok_or(AppError::Unauthorized)
@@ -240,25 +240,56 @@ async fn token_user(state: &AppState, token: String) -> AppResult<(i64, User)> {
 /// (then it is removed) or the user was deactivated.
 async fn session_user(state: &AppState, session_id: &str) -> AppResult<Option<(String, User)>> {
     let hash = random::digest(session_id);
-    let idle = state.config.session_idle;
-    let max = state.config.session_max;
+    let (idle, max) = (state.config.session_idle, state.config.session_max);
+    // Most requests only read the session: they are answered at once. One
+    // that has to expire or touch it goes on to the database threads.
+    let read = {
+        let hash = hash.clone();
+        move |conn: &mut crate::db::DbConn| sign_in::find_session(conn, &hash)
+    };
+    if let Ok(Ok(Some((session, user)))) = state.reader.read(read)
+        && session_due(&session, &user, idle, max, Utc::now().naive_utc()) == SessionDue::Nothing
+    {
+        return Ok(Some((hash, user)));
+    }
     state
         .db(move |conn| {
             let Some((session, user)) = sign_in::find_session(conn, &hash)? else {
                 return Ok(None);
             };
             let now = Utc::now().naive_utc();
-            if now - session.last_seen_at > idle || now - session.created_at > max || !user.active {
-                sign_in::expire_session(conn, &hash)?;
-                return Ok(None);
-            }
-            // One write a minute per session is enough for a 30-minute timeout.
-            if now - session.last_seen_at > TimeDelta::seconds(60) {
-                sign_in::touch_session(conn, &hash, now)?;
+            match session_due(&session, &user, idle, max, now) {
+                SessionDue::End => {
+                    sign_in::expire_session(conn, &hash)?;
+                    return Ok(None);
+                }
+                SessionDue::Touch => sign_in::touch_session(conn, &hash, now)?,
+                SessionDue::Nothing => {}
             }
             Ok(Some((hash, user)))
         })
         .await
+}
+
+/// What a session needs written before its request goes on.
+#[derive(Debug, PartialEq, Eq)]
+enum SessionDue {
+    /// Nothing.
+    Nothing,
+    /// Its last use, about once a minute: enough for a 30-minute timeout.
+    Touch,
+    /// Its end: it timed out or its user was deactivated.
+    End,
+}
+
+fn session_due(session: &WebSession, user: &User, idle: TimeDelta, max: TimeDelta, now: NaiveDateTime) -> SessionDue {
+    if now - session.last_seen_at > idle || now - session.created_at > max || !user.active {
+        SessionDue::End
+    } else if now - session.last_seen_at > TimeDelta::seconds(60) {
+        SessionDue::Touch
+    } else {
+        SessionDue::Nothing
+    }
 }
 
 async fn verify_csrf(req: &mut ServiceRequest, expected: &str, cookie_is_new: bool) -> AppResult<()> {

@@ -41,6 +41,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Case views waiting to be stored.
     pub views: Arc<crate::db::case_views::Writer>,
+    /// Each thread's own read-only connection (SQLite).
+    pub reader: Arc<crate::db::reader::Reader>,
     /// Complaints waiting to be written together.
     pub intake: Arc<super::intake::Intake>,
     /// Ends the background tasks when the state is dropped.
@@ -63,6 +65,22 @@ impl StopSignal {
 }
 
 impl AppState {
+    /// Runs the read `f` at once on this thread's own connection where the
+    /// backend allows (see [`crate::db::reader`]), else as [`AppState::db`]
+    /// does; so too when it fails here, so that a database busy for a moment
+    /// is waited for on a database thread. Only for reads of a few rows by
+    /// key: it holds up the thread's other requests while it runs.
+    pub async fn read<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Clone + Send + 'static,
+        T: Send + 'static,
+    {
+        match self.reader.read(f.clone()) {
+            Ok(Ok(answer)) => Ok(answer),
+            _ => self.db(f).await,
+        }
+    }
+
     /// Runs `f` with a pooled connection on one of the database threads.
     pub async fn db<T, F>(&self, f: F) -> AppResult<T>
     where
