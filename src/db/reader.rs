@@ -11,8 +11,8 @@
 //!
 //! PostgreSQL reads are round trips to another process, which would hold up
 //! every request of the thread; there, and whenever the connection cannot
-//! be opened, [`Reader::read`] answers `None` and the caller hands the work
-//! to the database threads as before.
+//! be opened, [`Reader::read`] hands the work back unrun and the caller
+//! gives it to the database threads as before.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
