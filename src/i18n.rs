@@ -1,5 +1,8 @@
 //! Messages in the reader's language, from `locales/` (compiled in).
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use crate::domain::Invalid;
 use crate::domain::language::Lang;
 
@@ -56,4 +59,37 @@ pub fn keys(lang: Lang) -> Vec<String> {
         .collect();
     keys.sort();
     keys
+}
+
+/// The label of a code `word` under the first of `prefixes` that has one
+/// (`status.mediating`, say), looked up in a table built once per list of
+/// prefixes and language; `None` when no prefix labels it.
+pub fn code_label(table: &'static LazyLock<CodeLabels>, lang: Lang, word: &str) -> Option<&'static str> {
+    table.get(&lang)?.get(word).map(String::as_str)
+}
+
+/// Labels of code words by language, the first prefix's winning.
+pub type CodeLabels = HashMap<Lang, HashMap<String, String>>;
+
+/// Builds the labels of code words under `prefixes`, in that order of
+/// precedence.
+pub fn code_labels(prefixes: &[&str]) -> CodeLabels {
+    Lang::ALL
+        .into_iter()
+        .map(|lang| {
+            let mut found: HashMap<String, (usize, String)> = HashMap::new();
+            for (key, text) in crate::_rust_i18n_backend().messages_for_locale(lang.code()).unwrap_or_default() {
+                let Some((prefix, word)) = key.split_once('.') else { continue };
+                let Some(rank) = prefixes.iter().position(|p| *p == prefix) else { continue };
+                if word.contains('.') {
+                    continue;
+                }
+                let better = found.get(word).is_none_or(|(r, _)| rank < *r);
+                if better {
+                    found.insert(word.to_owned(), (rank, text.into_owned()));
+                }
+            }
+            (lang, found.into_iter().map(|(word, (_, text))| (word, text)).collect())
+        })
+        .collect()
 }

@@ -1,5 +1,7 @@
 //! What every page template gets, and rendering a page into a response.
 
+use std::sync::LazyLock;
+
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -8,7 +10,7 @@ use super::error::{AppError, AppResult};
 use crate::domain::Invalid;
 use crate::domain::account::Role;
 use crate::domain::language::Lang;
-use crate::i18n;
+use crate::i18n::{self, CodeLabels, code_label, code_labels};
 
 /// The signed-in user as the page header shows them.
 #[derive(Debug, Clone)]
@@ -96,39 +98,7 @@ impl PageContext {
     /// A record summary with its codes (`registered → investigating`,
     /// `visit · kept`) put into words.
     pub fn words(&self, summary: &str) -> String {
-        const PREFIXES: [&str; 9] = [
-            "status",
-            "channel",
-            "category",
-            "outcome",
-            "agreement_kind",
-            "signer_role",
-            "visit_method",
-            "compliance",
-            "period",
-        ];
-        let mut out = String::with_capacity(summary.len());
-        let mut word = String::new();
-        let flush = |word: &mut String, out: &mut String| {
-            if !word.is_empty() {
-                let found = PREFIXES.iter().map(|p| format!("{p}.{word}")).find_map(|key| {
-                    let text = i18n::t(self.lang, &key);
-                    (text != key).then_some(text)
-                });
-                out.push_str(found.as_deref().unwrap_or(word));
-                word.clear();
-            }
-        };
-        for c in summary.chars() {
-            if c.is_ascii_lowercase() || c == '_' {
-                word.push(c);
-            } else {
-                flush(&mut word, &mut out);
-                out.push(c);
-            }
-        }
-        flush(&mut word, &mut out);
-        out
+        words(self.lang, summary)
     }
 
     /// An article of the legal library as a citation in the page's language.
@@ -191,4 +161,94 @@ pub fn render_with_status<T: Template>(template: &T, status: actix_web::http::St
     *response.status_mut() = status;
     response.extensions_mut().insert(OwnBody);
     Ok(response)
+}
+
+/// Prefixes under which a code word of a record summary is looked up, the
+/// first that labels it winning.
+const WORD_PREFIXES: [&str; 9] = [
+    "status",
+    "channel",
+    "category",
+    "outcome",
+    "agreement_kind",
+    "signer_role",
+    "visit_method",
+    "compliance",
+    "period",
+];
+
+/// See [`PageContext::words`].
+fn words(lang: Lang, summary: &str) -> String {
+    static LABELS: LazyLock<CodeLabels> = LazyLock::new(|| code_labels(&WORD_PREFIXES));
+    let mut out = String::with_capacity(summary.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if !word.is_empty() {
+            out.push_str(code_label(&LABELS, lang, word).unwrap_or(word));
+            word.clear();
+        }
+    };
+    for c in summary.chars() {
+        if c.is_ascii_lowercase() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each word looked up under each prefix in turn, as the table stands for.
+    fn looked_up_one_by_one(lang: Lang, word: &str) -> String {
+        WORD_PREFIXES
+            .iter()
+            .map(|p| format!("{p}.{word}"))
+            .find_map(|key| {
+                let text = i18n::t(lang, &key);
+                (text != key).then_some(text)
+            })
+            .unwrap_or_else(|| word.to_owned())
+    }
+
+    #[test]
+    fn every_code_word_reads_as_its_first_prefixs_label() {
+        let mut checked = 0;
+        for lang in Lang::ALL {
+            for key in i18n::keys(lang) {
+                let Some((prefix, word)) = key.split_once('.') else { continue };
+                if !WORD_PREFIXES.contains(&prefix)
+                    || word.contains('.')
+                    || !word.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                {
+                    continue;
+                }
+                assert_eq!(words(lang, word), looked_up_one_by_one(lang, word), "{lang:?} {key}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 50, "only {checked} code words");
+    }
+
+    #[test]
+    fn a_summary_keeps_its_other_characters() {
+        assert_eq!(
+            words(Lang::En, "registered → investigating"),
+            format!("{} → {}", i18n::t(Lang::En, "status.registered"), i18n::t(Lang::En, "status.investigating"))
+        );
+        // "visit" is a channel before it is a visit method.
+        assert_eq!(
+            words(Lang::ZhCn, "visit · kept; no_such_code 3"),
+            format!(
+                "{} · {}; no_such_code 3",
+                i18n::t(Lang::ZhCn, "channel.visit"),
+                i18n::t(Lang::ZhCn, "compliance.kept")
+            )
+        );
+    }
 }
