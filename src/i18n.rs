@@ -1,7 +1,6 @@
 //! Messages in the reader's language, from `locales/` (compiled in).
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
 
 use crate::domain::Invalid;
 use crate::domain::language::Lang;
@@ -61,14 +60,8 @@ pub fn keys(lang: Lang) -> Vec<String> {
     keys
 }
 
-/// The label of a code `word` under the first of `prefixes` that has one
-/// (`status.mediating`, say), looked up in a table built once per list of
-/// prefixes and language; `None` when no prefix labels it.
-pub fn code_label(table: &'static LazyLock<CodeLabels>, lang: Lang, word: &str) -> Option<&'static str> {
-    table.get(&lang)?.get(word).map(String::as_str)
-}
-
-/// Labels of code words by language, the first prefix's winning.
+/// Labels of code words (`mediating` of `status.mediating`, say) by
+/// language, the first prefix that labels a word winning.
 pub type CodeLabels = HashMap<Lang, HashMap<String, String>>;
 
 /// Builds the labels of code words under `prefixes`, in that order of

@@ -315,7 +315,7 @@ pub fn accepts_gzip(accept_encoding: &str) -> bool {
 /// The masked view of case `id` of `committee_id`: the stored one while it
 /// is current, else built and handed to `writer` to be stored. It is the
 /// same for everyone of the committee.
-pub fn masked_json(
+fn masked_json(
     conn: &mut DbConn,
     writer: &case_views::Writer,
     committee_id: i64,
@@ -331,13 +331,16 @@ pub fn masked_json(
     Ok(ViewJson::Plain(json))
 }
 
-/// The stored masked view of case `id` of `committee_id`, read at once on
-/// the thread's own connection (see [`AppState::read`]). `None` when there
-/// is no current one, or the read is not done here or failed: the caller
-/// then goes on with [`masked_json`] on a database thread, which builds the
-/// view or reports the error.
-pub fn stored_here(state: &AppState, committee_id: i64, id: i64, lang: Lang) -> Option<case_views::Gzipped> {
-    state.reader.read(|conn| case_views::find(conn, committee_id, id, lang)).ok()?.ok()?
+/// The masked view of case `id` of `committee_id`: the stored one read at
+/// once on the thread's own connection where the backend allows (see
+/// [`crate::db::reader`]), else `masked_json` on a database thread, which
+/// also builds a missing view or reports the error of a failed read.
+pub async fn masked_view(state: &AppState, committee_id: i64, id: i64, lang: Lang) -> AppResult<ViewJson> {
+    if let Ok(Ok(Some(stored))) = state.reader.read(|conn| case_views::find(conn, committee_id, id, lang)) {
+        return Ok(ViewJson::Gzipped(stored));
+    }
+    let views = state.views.clone();
+    state.db(move |conn| masked_json(conn, &views, committee_id, id, lang)).await
 }
 
 /// The view of case `id` of the user's committee with contacts in full:

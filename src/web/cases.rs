@@ -9,9 +9,7 @@ use validator::Validate;
 
 use super::access::{CASE_WORK, EVERYONE};
 use super::api::ApiJson;
-use super::case_view::{
-    CaseSummary, CaseView, ViewJson, accepts_gzip, case_view, masked_json, revealed_view, stored_here,
-};
+use super::case_view::{CaseSummary, CaseView, ViewJson, accepts_gzip, case_view, masked_view, revealed_view};
 use super::complaints::RevealParams;
 use super::context::{RequestContext, SignedIn};
 use super::error::{AppError, AppResult};
@@ -236,31 +234,15 @@ pub async fn get_case(
     let id = path.into_inner();
     let contacts = query.contacts();
     let lang = ctx.lang;
-    let views = state.views.clone();
     let gzip_ok = req.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(accepts_gzip);
-    let encode = move |json: ViewJson| -> AppResult<(Vec<u8>, bool)> {
-        Ok(match json {
+    let (json, gzipped) = match contacts {
+        Contacts::Masked => match masked_view(&state, user.committee_id, id, lang).await? {
             ViewJson::Gzipped(stored) if gzip_ok => (stored.0, true),
             json => (json.into_plain()?, false),
-        })
-    };
-    let committee_id = user.committee_id;
-    let stored = match contacts {
-        Contacts::Masked => stored_here(&state, committee_id, id, lang),
-        Contacts::Revealed => None,
-    };
-    let (json, gzipped) = match stored {
-        Some(stored) => encode(ViewJson::Gzipped(stored))?,
-        None => {
-            state
-                .db(move |conn| {
-                    if contacts == Contacts::Masked {
-                        return encode(masked_json(conn, &views, committee_id, id, lang)?);
-                    }
-                    let view = revealed_view(conn, &user, id, lang)?;
-                    Ok((serde_json::to_vec(&view).map_err(|e| AppError::Internal(e.into()))?, false))
-                })
-                .await?
+        },
+        Contacts::Revealed => {
+            let view = state.db(move |conn| revealed_view(conn, &user, id, lang)).await?;
+            (serde_json::to_vec(&view).map_err(|e| AppError::Internal(e.into()))?, false)
         }
     };
     let mut response = HttpResponse::Ok();

@@ -10,7 +10,7 @@ use super::error::{AppError, AppResult};
 use crate::domain::Invalid;
 use crate::domain::account::Role;
 use crate::domain::language::Lang;
-use crate::i18n::{self, CodeLabels, code_label, code_labels};
+use crate::i18n::{self, CodeLabels, code_labels};
 
 /// The signed-in user as the page header shows them.
 #[derive(Debug, Clone)]
@@ -184,7 +184,7 @@ fn words(lang: Lang, summary: &str) -> String {
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
         if !word.is_empty() {
-            out.push_str(code_label(&LABELS, lang, word).unwrap_or(word));
+            out.push_str(LABELS.get(&lang).and_then(|labels| labels.get(word.as_str())).map_or(word, String::as_str));
             word.clear();
         }
     };

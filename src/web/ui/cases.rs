@@ -15,7 +15,7 @@ use crate::domain::account::Role;
 use crate::domain::case::{CaseSource, CaseStatus, DisputeType, PartyRole, RiskLevel};
 use crate::print::Kind;
 use crate::web::access::{CASE_WORK, EVERYONE, FIELD_WORK, MEDIATION};
-use crate::web::case_view::{CaseView, ViewJson, masked_json, revealed_view, stored_here};
+use crate::web::case_view::{CaseView, masked_view, revealed_view};
 use crate::web::cases::{
     NewCaseBody, PartyBody, TransitionBody, create_case, parse_move, parse_new_case, parse_one_party,
 };
@@ -361,23 +361,11 @@ async fn case_page(
     // Contacts are shown in full to the committee's case workers only, and audited.
     let revealed = revealed && CASE_WORK.contains(&role);
     let lang = ctx.lang;
-    let views = state.views.clone();
-    let parse = |json: ViewJson| -> AppResult<CaseView> {
-        serde_json::from_slice(&json.into_plain()?).map_err(|e| AppError::Internal(e.into()))
-    };
-    let stored = if revealed { None } else { stored_here(state, user.committee_id, id, lang) };
-    let case = match stored {
-        Some(stored) => parse(ViewJson::Gzipped(stored))?,
-        None => {
-            state
-                .db(move |conn| {
-                    if revealed {
-                        return revealed_view(conn, &user, id, lang);
-                    }
-                    parse(masked_json(conn, &views, user.committee_id, id, lang)?)
-                })
-                .await?
-        }
+    let case = if revealed {
+        state.db(move |conn| revealed_view(conn, &user, id, lang)).await?
+    } else {
+        let json = masked_view(state, user.committee_id, id, lang).await?.into_plain()?;
+        serde_json::from_slice::<CaseView>(&json).map_err(|e| AppError::Internal(e.into()))?
     };
     let status = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Registered);
     let can_mediate = MEDIATION.contains(&role);
