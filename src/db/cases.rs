@@ -241,6 +241,31 @@ pub fn find(conn: &mut DbConn, committee_id: i64, id: i64) -> QueryResult<Case> 
         .first(conn)
 }
 
+/// A case as a list shows it: the columns of a row, without the facts,
+/// requests and bookkeeping of the whole record.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = mediation_case)]
+pub struct Listed {
+    /// Id.
+    pub id: i64,
+    /// Case number.
+    pub number: String,
+    /// Short title.
+    pub title: String,
+    /// Dispute type code.
+    pub dispute_type: String,
+    /// Source code.
+    pub source: String,
+    /// Status code.
+    pub status: String,
+    /// Risk level code.
+    pub risk_level: String,
+    /// Where the dispute is.
+    pub location: Option<String>,
+    /// When registered.
+    pub registered_at: NaiveDateTime,
+}
+
 /// Which cases a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
@@ -259,7 +284,7 @@ pub struct CaseFilter {
 }
 
 /// Cases of a committee, newest first.
-pub fn list(conn: &mut DbConn, committee_id: i64, f: &CaseFilter) -> QueryResult<Vec<Case>> {
+pub fn list(conn: &mut DbConn, committee_id: i64, f: &CaseFilter) -> QueryResult<Vec<Listed>> {
     let q = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     let Some(q) = q else { return filtered(committee_id, f, f.before_id).load(conn) };
     // A whole case number answers with that case alone, found through its
@@ -289,18 +314,32 @@ pub fn list(conn: &mut DbConn, committee_id: i64, f: &CaseFilter) -> QueryResult
         .load(conn)
 }
 
-type CaseQuery<'a> =
-    mediation_case::BoxedQuery<'a, crate::db::MultiBackend, diesel::dsl::AsSelect<Case, crate::db::MultiBackend>>;
+type ListQuery<'a> =
+    mediation_case::BoxedQuery<'a, crate::db::MultiBackend, diesel::dsl::AsSelect<Listed, crate::db::MultiBackend>>;
 
 /// The cases of a committee that pass the filters other than the text, below
 /// `before`, newest first, at most a page.
-fn filtered(committee_id: i64, f: &CaseFilter, before: Option<i64>) -> CaseQuery<'static> {
-    let mut query = mediation_case::table
-        .filter(mediation_case::committee_id.eq(committee_id))
-        .select(Case::as_select())
-        .order(mediation_case::id.desc())
-        .limit(f.limit)
-        .into_boxed();
+fn filtered(committee_id: i64, f: &CaseFilter, before: Option<i64>) -> ListQuery<'static> {
+    narrowed(f, before).filter(mediation_case::committee_id.eq(committee_id))
+}
+
+/// [`filtered`] for cases named by id: the committee is checked on each row
+/// the primary key finds. (Given as `committee_id = ?`, SQLite walks the
+/// committee's index for each id and sorts; the unary plus leaves it out of
+/// the index choice.)
+fn filtered_ids(committee_id: i64, f: &CaseFilter, ids: Vec<i64>) -> ListQuery<'static> {
+    narrowed(f, None)
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("+mediation_case.committee_id = ")
+                .bind::<BigInt, _>(committee_id),
+        )
+        .filter(mediation_case::id.eq_any(ids))
+}
+
+/// The filters other than the text and the committee.
+fn narrowed(f: &CaseFilter, before: Option<i64>) -> ListQuery<'static> {
+    let mut query =
+        mediation_case::table.select(Listed::as_select()).order(mediation_case::id.desc()).limit(f.limit).into_boxed();
     if let Some(status) = f.status {
         query = query.filter(mediation_case::status.eq(status.code()));
     }
@@ -322,8 +361,10 @@ fn filtered(committee_id: i64, f: &CaseFilter, before: Option<i64>) -> CaseQuery
     query
 }
 
-/// Matches taken from SQLite's trigram index at first; each further round
-/// takes twice as many, up to [`MOST_MATCHES`].
+/// Matches taken from SQLite's trigram index at first when the list has
+/// filters besides the text (a page when it has none: each match of the
+/// committee is then listed); each further round takes twice as many, up to
+/// [`MOST_MATCHES`].
 const FIRST_MATCHES: i64 = 100;
 const MOST_MATCHES: i64 = 3200;
 
@@ -340,15 +381,16 @@ struct Match {
 /// cases filtered as the list asks, until a page is full or the index has no
 /// more. `None` where the index does not serve: PostgreSQL's planner picks
 /// its trigram indexes by itself, and one or two characters make no trigram.
-fn search_newest(conn: &mut DbConn, committee_id: i64, f: &CaseFilter, q: &str) -> QueryResult<Option<Vec<Case>>> {
+fn search_newest(conn: &mut DbConn, committee_id: i64, f: &CaseFilter, q: &str) -> QueryResult<Option<Vec<Listed>>> {
     if !matches!(conn, DbConn::Sqlite(_)) || q.chars().count() < 3 {
         return Ok(None);
     }
     // One FTS5 phrase of trigrams: the text as a substring of one column.
     let phrase = format!("\"{}\"", q.replace('"', "\"\""));
-    let mut found: Vec<Case> = Vec::new();
+    let mut found: Vec<Listed> = Vec::new();
     let mut below = f.before_id.unwrap_or(i64::MAX);
-    let mut round = FIRST_MATCHES;
+    let unfiltered = f.status.is_none() && f.risk_level.is_none() && f.mediator_id.is_none();
+    let mut round = if unfiltered { f.limit } else { FIRST_MATCHES.max(f.limit) };
     loop {
         let DbConn::Sqlite(c) = &mut *conn else { return Ok(None) };
         let matches: Vec<Match> = diesel::sql_query(
@@ -362,7 +404,7 @@ fn search_newest(conn: &mut DbConn, committee_id: i64, f: &CaseFilter, q: &str) 
         let exhausted = i64::try_from(matches.len()).unwrap_or(i64::MAX) < round;
         let wanted = f.limit - i64::try_from(found.len()).unwrap_or(0);
         let ids: Vec<i64> = matches.into_iter().map(|m| m.id).collect();
-        found.extend(filtered(committee_id, f, None).filter(mediation_case::id.eq_any(ids)).limit(wanted).load(conn)?);
+        found.extend(filtered_ids(committee_id, f, ids).limit(wanted).load(conn)?);
         if exhausted || i64::try_from(found.len()).unwrap_or(i64::MAX) >= f.limit {
             break;
         }

@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::cases::Case;
+use super::cases::Listed;
 use super::complaints::{self, Complaint, ComplaintFilter};
 use super::follow_ups::FollowUp;
 use super::schema::{agreement, case_mediator, follow_up, mediation_case};
@@ -14,11 +14,11 @@ pub const OPEN: [&str; 5] = ["registered", "investigating", "mediating", "agreed
 
 /// Open cases of a committee, those of `mediator` when given, riskiest and
 /// newest first.
-pub fn open_cases(conn: &mut DbConn, committee_id: i64, mediator: Option<i64>, limit: i64) -> QueryResult<Vec<Case>> {
+pub fn open_cases(conn: &mut DbConn, committee_id: i64, mediator: Option<i64>, limit: i64) -> QueryResult<Vec<Listed>> {
     let mut query = mediation_case::table
         .filter(mediation_case::committee_id.eq(committee_id))
         .filter(mediation_case::status.eq_any(OPEN))
-        .select(Case::as_select())
+        .select(Listed::as_select())
         .order(mediation_case::id.desc())
         .limit(limit)
         .into_boxed();

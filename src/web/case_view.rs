@@ -12,7 +12,7 @@ use super::follow_ups::summary_view;
 use super::mediation::{MeetingView, ReferralView, SessionView};
 use super::state::AppState;
 use super::views::{ComplaintView, Contacts, PartyView};
-use crate::db::cases::{self, Case};
+use crate::db::cases::{self, Case, Listed};
 use crate::db::committees::{self, Committee};
 use crate::db::users::User;
 use crate::db::{DbConn, case_views, mediation, parties, timeline};
@@ -44,7 +44,7 @@ pub struct CaseSummary {
 
 impl CaseSummary {
     /// The summary of a case.
-    pub fn new(c: &Case, offset: i32) -> Self {
+    pub fn new(c: &Listed, offset: i32) -> Self {
         Self {
             id: c.id,
             number: c.number.clone(),

@@ -296,7 +296,7 @@ pub async fn list_cases(
     let (limit, before_id) = PageParams { limit: q.limit, cursor: q.cursor }.parse()?;
     let filter = CaseFilter { status, risk_level, mediator_id, q: q.q, before_id, limit };
     let page = state
-        .db(move |conn| {
+        .read(move |conn| {
             let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;
             let items: Vec<CaseSummary> =
                 cases::list(conn, user.committee_id, &filter)?.iter().map(|c| CaseSummary::new(c, offset)).collect();

@@ -308,6 +308,15 @@ both_backends! {
         assert_eq!(move_to(&app, &other_token, id, json!({"to": "investigating"})).await.status(), 404);
         let own = app.post_ok("/api/v1/cases", &other_token, &case_body(&[]), 201).await;
         assert_eq!(own["number"], "（2026）调人调字第1号", "each committee numbers its own cases");
+        // Both cases have the same title and number. Lists and searches (by
+        // the trigram index, by two characters, by the number) hold the
+        // committee's own case only.
+        let number = own["number"].as_str().expect("number");
+        for q in ["", "合唱队夜间", "合唱", number] {
+            let listed = app.get_json(&format!("/api/v1/cases?q={}", url_encode(q)), &other_token).await;
+            let ids: Vec<Value> = listed["items"].as_array().expect("items").iter().map(|c| c["id"].clone()).collect();
+            assert_eq!(ids, [own["id"].clone()], "{q:?}");
+        }
     }
 
     async fn twenty_four_parallel_registrations_get_gapless_unique_numbers(app) {

@@ -67,7 +67,7 @@ pub async fn list_cases(
         CaseFilter { status, risk_level, mediator_id: mine.then_some(user.id), q: q.q.clone(), before_id, limit };
     let lang = ctx.lang;
     let rows = state
-        .db(move |conn| {
+        .read(move |conn| {
             let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;
             Ok(cases::list(conn, user.committee_id, &filter)?.iter().map(|c| CaseRow::new(c, offset, lang)).collect())
         })

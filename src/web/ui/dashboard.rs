@@ -124,7 +124,7 @@ pub async fn dashboard(
                     }
                 }
             }
-            let rows = |cases: Vec<crate::db::cases::Case>| {
+            let rows = |cases: Vec<crate::db::cases::Listed>| {
                 cases.iter().map(|c| CaseRow::new(c, offset, lang)).collect::<Vec<_>>()
             };
             let reports = dashboard::resident_reports(conn, committee.id, now - TimeDelta::days(60))?

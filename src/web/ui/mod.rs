@@ -22,7 +22,7 @@ use super::pages::render_with_status;
 use super::pagination::Page;
 use super::state::AppState;
 use crate::db::DbConn;
-use crate::db::cases::Case;
+use crate::db::cases::Listed;
 use crate::db::complaints::Complaint;
 use crate::domain::clock::local;
 use crate::domain::language::Lang;
@@ -209,7 +209,7 @@ pub struct CaseRow {
 
 impl CaseRow {
     /// The row of a case.
-    pub fn new(c: &Case, offset: i32, lang: Lang) -> Self {
+    pub fn new(c: &Listed, offset: i32, lang: Lang) -> Self {
         Self {
             id: c.id,
             number: c.number.clone(),
