@@ -43,18 +43,18 @@ pub struct CaseSummary {
 }
 
 impl CaseSummary {
-    /// The summary of a case.
-    pub fn new(c: &Listed, offset: i32) -> Self {
+    /// The summary of a listed case.
+    pub fn new(c: Listed, offset: i32) -> Self {
         Self {
             id: c.id,
-            number: c.number.clone(),
-            title: c.title.clone(),
-            status: c.status.clone(),
-            risk_level: c.risk_level.clone(),
-            dispute_type: c.dispute_type.clone(),
-            source: c.source.clone(),
-            location: c.location.clone(),
             registered_at: format_instant(c.registered_at, offset),
+            number: c.number,
+            title: c.title,
+            status: c.status,
+            risk_level: c.risk_level,
+            dispute_type: c.dispute_type,
+            source: c.source,
+            location: c.location,
         }
     }
 }

@@ -298,8 +298,10 @@ pub async fn list_cases(
     let page = state
         .read(move |conn| {
             let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;
-            let items: Vec<CaseSummary> =
-                cases::list(conn, user.committee_id, &filter)?.iter().map(|c| CaseSummary::new(c, offset)).collect();
+            let items: Vec<CaseSummary> = cases::list(conn, user.committee_id, &filter)?
+                .into_iter()
+                .map(|c| CaseSummary::new(c, offset))
+                .collect();
             Ok(Page::new(items, limit, |c| c.id))
         })
         .await?;

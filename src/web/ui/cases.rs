@@ -69,7 +69,10 @@ pub async fn list_cases(
     let rows = state
         .read(move |conn| {
             let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;
-            Ok(cases::list(conn, user.committee_id, &filter)?.iter().map(|c| CaseRow::new(c, offset, lang)).collect())
+            Ok(cases::list(conn, user.committee_id, &filter)?
+                .into_iter()
+                .map(|c| CaseRow::new(c, offset, lang))
+                .collect())
         })
         .await?;
     let page_of = Page::new(rows, limit, |r: &CaseRow| r.id);

@@ -125,7 +125,7 @@ pub async fn dashboard(
                 }
             }
             let rows = |cases: Vec<crate::db::cases::Listed>| {
-                cases.iter().map(|c| CaseRow::new(c, offset, lang)).collect::<Vec<_>>()
+                cases.into_iter().map(|c| CaseRow::new(c, offset, lang)).collect::<Vec<_>>()
             };
             let reports = dashboard::resident_reports(conn, committee.id, now - TimeDelta::days(60))?
                 .into_iter()

@@ -209,17 +209,17 @@ pub struct CaseRow {
 
 impl CaseRow {
     /// The row of a case.
-    pub fn new(c: &Listed, offset: i32, lang: Lang) -> Self {
+    pub fn new(c: Listed, offset: i32, lang: Lang) -> Self {
         Self {
             id: c.id,
-            number: c.number.clone(),
-            title: c.title.clone(),
-            status: c.status.clone(),
             status_label: t(lang, &format!("status.{}", c.status)),
-            risk: c.risk_level.clone(),
             risk_label: t(lang, &format!("risk.{}", c.risk_level)),
-            location: c.location.clone().unwrap_or_default(),
             registered_at: short_time(c.registered_at, offset),
+            number: c.number,
+            title: c.title,
+            status: c.status,
+            risk: c.risk_level,
+            location: c.location.unwrap_or_default(),
         }
     }
 }
