@@ -3,6 +3,7 @@
 //! merged into one PDF (`batch_merge_20x3`). Run: `cargo bench --bench documents`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use hesheng::data_key::KeySource;
 use hesheng::db::{self, Manager, SqliteSync};
 use hesheng::documents::agreement;
 use hesheng::documents::merge::merge;
@@ -14,6 +15,10 @@ fn demo_connection(dir: &std::path::Path) -> db::DbConn {
     let mut conn = Manager::new(url.parse().expect("url"), SqliteSync::Normal).open().expect("open");
     db::run_migrations(&mut conn).expect("migrate");
     db::committees::ensure_default(&mut conn).expect("committee");
+    // The demo's phone numbers are sealed at rest, as the server seals them:
+    // under a key kept next to the database, made on first use.
+    let key = KeySource::File(dir.join("bench.db.key"));
+    hesheng::startup::prepare_data_key(&mut conn, &key).expect("data key");
     hesheng::demo::load(&mut conn).expect("demo");
     conn
 }
