@@ -13,6 +13,11 @@ fn url_encode(text: &str) -> String {
         .collect()
 }
 
+/// The ids of a list's items, in order.
+fn ids(page: &Value) -> Vec<Value> {
+    page["items"].as_array().expect("items").iter().map(|c| c["id"].clone()).collect()
+}
+
 async fn move_to(app: &TestApp, token: &str, id: i64, body: Value) -> reqwest::Response {
     app.api_post(&format!("/api/v1/cases/{id}/transitions"), token, &body).await
 }
@@ -133,7 +138,6 @@ both_backends! {
         leak["title"] = json!("4号楼漏水纠纷 \"A\" 100%");
         leak["location"] = json!("和平里北街4号楼");
         let leak = app.post_ok("/api/v1/cases", &token, &leak, 201).await;
-        let ids = |v: &Value| v["items"].as_array().expect("items").iter().map(|c| c["id"].clone()).collect::<Vec<_>>();
 
         assert_eq!(ids(&app.get_json(&search("合唱队"), &token).await), [choir["id"].clone()], "three characters of a title");
         assert_eq!(ids(&app.get_json(&search("北街18号"), &token).await), [choir["id"].clone()], "part of a place");
@@ -314,8 +318,7 @@ both_backends! {
         let number = own["number"].as_str().expect("number");
         for q in ["", "合唱队夜间", "合唱", number] {
             let listed = app.get_json(&format!("/api/v1/cases?q={}", url_encode(q)), &other_token).await;
-            let ids: Vec<Value> = listed["items"].as_array().expect("items").iter().map(|c| c["id"].clone()).collect();
-            assert_eq!(ids, [own["id"].clone()], "{q:?}");
+            assert_eq!(ids(&listed), [own["id"].clone()], "{q:?}");
         }
     }
 
