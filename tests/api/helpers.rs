@@ -341,3 +341,14 @@ macro_rules! both_backends {
         )*
     };
 }
+
+/// Whether `text` shows the run of digits `digits` on its own — not inside
+/// a longer token such as a hash, a verification code or a CSRF token,
+/// where any four digits turn up by chance.
+pub fn shows_digits(text: &str, digits: &str) -> bool {
+    text.match_indices(digits).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + digits.len()..].chars().next();
+        ![before, after].into_iter().flatten().any(|c| c.is_ascii_alphanumeric())
+    })
+}
