@@ -1,7 +1,6 @@
 //! Starts the real server on port 0 against a fresh database per test.
 
 use std::io::Write;
-use std::sync::Once;
 
 use diesel::Connection;
 use diesel::RunQueryDsl;
@@ -13,6 +12,8 @@ use hesheng::domain::audit::Actor;
 use hesheng::startup::Application;
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
+
+use crate::skips::{Suite, skip};
 
 /// A password that passes the policy.
 pub const PASSWORD: &str = "choir sings until nine";
@@ -48,21 +49,13 @@ pub struct TestApp {
     pub _db: TestDb,
 }
 
-static PG_SKIP_NOTICE: Once = Once::new();
-
-/// The PostgreSQL server tests run against, or `None` (announced once on
-/// the terminal, past the test harness's capture) when it is not set.
+/// The PostgreSQL server tests run against, or `None` when it is not set
+/// (a skip of the `pg` suite: a failure where it is required).
 pub fn pg_admin_url() -> Option<String> {
     match std::env::var("HESHENG_TEST_PG_URL") {
         Ok(url) if !url.trim().is_empty() => Some(url),
         _ => {
-            PG_SKIP_NOTICE.call_once(|| {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "\n*** SKIPPED: the PostgreSQL variants of the integration tests — HESHENG_TEST_PG_URL is not set \
-                     (.ci/run sets it). ***\n"
-                );
-            });
+            skip(Suite::Pg, "HESHENG_TEST_PG_URL is not set");
             None
         }
     }

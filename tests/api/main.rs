@@ -32,4 +32,5 @@ mod privacy;
 mod reports;
 mod scale;
 mod sessions;
+mod skips;
 mod webdriver;

@@ -4,21 +4,19 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Once;
 
-static NOTICE: Once = Once::new();
-
-/// Whether poppler's tools are installed; announces once when they are not.
+/// Whether poppler's tools are installed; when they are not, the calling
+/// test's PDF checks are a skip of the `pdf` suite (a failure where it is
+/// required).
 pub fn available() -> bool {
-    let ok = Command::new("pdftotext").arg("-v").output().is_ok();
+    let ok = ["pdftotext", "pdftoppm", "pdffonts", "pdfinfo"]
+        .iter()
+        .all(|tool| Command::new(tool).arg("-v").output().is_ok());
     if !ok {
-        NOTICE.call_once(|| {
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n*** SKIPPED: PDF read-back checks — poppler-utils (pdftotext, pdffonts, pdftoppm) is not installed \
-                 (.ci/run installs it). ***\n"
-            );
-        });
+        crate::skips::skip(
+            crate::skips::Suite::Pdf,
+            "poppler-utils (pdftotext, pdftoppm, pdffonts, pdfinfo) is not installed",
+        );
     }
     ok
 }

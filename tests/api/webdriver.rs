@@ -2,7 +2,6 @@
 //! headless Chromium from Debian's packages, each session with a fresh
 //! profile directory.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -28,13 +27,10 @@ pub fn binaries() -> Result<(PathBuf, PathBuf), String> {
     Ok((chromium, driver))
 }
 
-/// Says loudly, past the test harness's capture, that the browser tests
-/// did not run.
+/// Records that the browser test did not run (a failure where the
+/// `browser` suite is required).
 pub fn announce_skip(why: &str) {
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n*** SKIPPED: the browser tests — {why} (apt-get install chromium chromium-driver; .ci/run does). ***\n"
-    );
+    crate::skips::skip(crate::skips::Suite::Browser, why);
 }
 
 /// A running chromedriver.
