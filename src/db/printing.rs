@@ -221,6 +221,18 @@ pub fn start_job(
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
     audited(conn, actor, committee_id, |conn, log| {
+        // Every case printed must be the committee's own: another
+        // committee's case is as unknown as one that does not exist.
+        let mut cases: Vec<i64> = items.iter().map(|i| i.case_id).collect();
+        cases.sort_unstable();
+        cases.dedup();
+        let own: i64 = mediation_case::table
+            .filter(mediation_case::committee_id.eq(committee_id).and(mediation_case::id.eq_any(&cases)))
+            .count()
+            .get_result(conn)?;
+        if usize::try_from(own).ok() != Some(cases.len()) {
+            return Err(diesel::result::Error::NotFound);
+        }
         let total = i32::try_from(items.len()).unwrap_or(i32::MAX);
         let id = diesel::insert_into(print_job::table)
             .values((

@@ -28,6 +28,7 @@ pub mod pagination;
 pub mod privacy;
 pub mod render_errors;
 pub mod reports;
+pub mod routes;
 pub mod state;
 pub mod tokens;
 pub mod ui;

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::context::RequestContext;
 use super::error::{AppError, AppResult};
-use super::pages::{PageContext, render};
+use super::pages::{PageContext, render, render_with_status};
 use super::state::AppState;
 use crate::db::{agreements, archive};
 use crate::domain::clock::local_date;
@@ -45,6 +45,8 @@ struct VerifyPage {
     page: PageContext,
     found: Option<VerifiedAgreement>,
     upload: Option<UploadResult>,
+    /// The upload form was sent without a file.
+    no_file: bool,
 }
 
 /// What an uploaded file matched.
@@ -80,7 +82,7 @@ fn verified(conn: &mut crate::db::DbConn, code: &str) -> AppResult<Option<Verifi
 
 /// The page with the code form and the upload box.
 pub async fn verify_form(req: HttpRequest, ctx: RequestContext) -> AppResult<HttpResponse> {
-    render(&VerifyPage { page: PageContext::new(&ctx, &req), found: None, upload: None })
+    render(&VerifyPage { page: PageContext::new(&ctx, &req), found: None, upload: None, no_file: false })
 }
 
 /// What a verification code stands for; an unknown code is 404.
@@ -95,7 +97,7 @@ pub async fn verify_code(
         return Err(AppError::NotFound);
     }
     let found = state.db(move |conn| verified(conn, &code)).await?.ok_or(AppError::NotFound)?;
-    render(&VerifyPage { page: PageContext::new(&ctx, &req), found: Some(found), upload: None })
+    render(&VerifyPage { page: PageContext::new(&ctx, &req), found: Some(found), upload: None, no_file: false })
 }
 
 /// The code typed into the form.
@@ -115,7 +117,7 @@ pub async fn lookup(query: web::Query<CodeQuery>) -> HttpResponse {
 pub struct UploadForm {
     /// The file.
     #[multipart(limit = "3MB")]
-    pub file: FileBytes,
+    pub file: Option<FileBytes>,
     /// The CSRF token (checked by the middleware).
     pub csrf_token: Option<Text<String>>,
 }
@@ -127,7 +129,11 @@ pub async fn verify_upload(
     ctx: RequestContext,
     MultipartForm(form): MultipartForm<UploadForm>,
 ) -> AppResult<HttpResponse> {
-    let sha256 = hex::encode(Sha256::digest(&form.file.data));
+    let Some(file) = form.file.filter(|f| !f.data.is_empty()) else {
+        let page = VerifyPage { page: PageContext::new(&ctx, &req), found: None, upload: None, no_file: true };
+        return render_with_status(&page, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let sha256 = hex::encode(Sha256::digest(&file.data));
     let lookup = sha256.clone();
     let matches = state
         .db(move |conn| match archive::by_sha256(conn, &lookup)? {
@@ -142,5 +148,6 @@ pub async fn verify_upload(
         page: PageContext::new(&ctx, &req),
         found: None,
         upload: Some(UploadResult { sha256, matches }),
+        no_file: false,
     })
 }

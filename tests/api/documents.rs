@@ -130,6 +130,11 @@ both_backends! {
         altered[last] ^= 1;
         let forged = upload(altered).await;
         assert!(forged.contains("存档中没有与该文件完全一致的文书"), "{forged}");
+        let token = app.csrf("/verify").await;
+        let nothing = reqwest::multipart::Form::new().text("csrf_token", token);
+        let response = app.client.post(app.url("/verify")).multipart(nothing).send().await.expect("upload");
+        assert_eq!(response.status(), 422, "a form sent without a file is refused");
+        assert!(response.text().await.expect("html").contains("请先选择要核对的PDF文件"));
     }
 
     async fn documents_are_deterministic_and_also_in_english(app) {

@@ -22,6 +22,7 @@ mod errors;
 mod field_records;
 mod health;
 mod hostile;
+mod isolation;
 mod locales;
 mod migrations;
 mod openapi;
