@@ -42,7 +42,23 @@ fn documents(c: &mut Criterion) {
         b.iter(|| render_case_document(&mut conn, 1, 1, Kind::Volume, &settings, &actor).expect("volume"))
     });
 
-    let parts: Vec<(&[u8], usize)> = (0..20).map(|_| (first.bytes.as_slice(), 3)).collect();
+    // Twenty different memoranda (their own numbers, parties and facts),
+    // as a batch of the print queue holds.
+    let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
+    let memoranda: Vec<Vec<u8>> = (0..20)
+        .map(|i| {
+            let mut m = model.clone();
+            m.header.number = format!("（2026）敦南人调字第{}号", i + 1);
+            for (k, party) in m.parties.iter_mut().enumerate() {
+                party.name = format!("{}{}", surnames[(i + k) % surnames.len()], ["桂芳", "秀兰", "建国"][k % 3]);
+            }
+            m.facts = format!("{}（第{}栋楼下）", m.facts, i + 1);
+            agreement::render(&m).expect("render").bytes
+        })
+        .collect();
+    let distinct: std::collections::BTreeSet<&Vec<u8>> = memoranda.iter().collect();
+    assert_eq!(distinct.len(), 20, "twenty different memoranda");
+    let parts: Vec<(&[u8], usize)> = memoranda.iter().map(|bytes| (bytes.as_slice(), 3)).collect();
     let (merged, pages) = merge(&parts).expect("merge");
     println!("batch: {pages} pages, {} bytes", merged.len());
     c.bench_function("batch_merge_20x3", |b| b.iter(|| merge(&parts).expect("merge")));
