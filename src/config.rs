@@ -178,6 +178,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Whether X-Forwarded-For names the client.
     pub trust_proxy: bool,
+    /// The clock the server reads (the system's; tests move it).
+    pub clock: crate::time::Clock,
 }
 
 impl Settings {
@@ -218,6 +220,7 @@ impl Settings {
             token_ttl: TimeDelta::hours(i64::from(args.token_ttl_hours)),
             workers: args.workers,
             trust_proxy: args.trust_proxy,
+            clock: crate::time::Clock::system(),
         })
     }
 

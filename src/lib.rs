@@ -20,4 +20,5 @@ pub mod reports;
 pub mod scale;
 pub mod startup;
 pub mod telemetry;
+pub mod time;
 pub mod web;

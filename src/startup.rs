@@ -188,6 +188,7 @@ impl Application {
                 session_max: settings.session_max,
                 token_ttl: settings.token_ttl,
                 trust_proxy: settings.trust_proxy,
+                clock: settings.clock.clone(),
             }),
             views: Arc::new(crate::db::case_views::Writer::start(pool.clone())),
             executor: Arc::new(

@@ -24,6 +24,8 @@ pub struct WebConfig {
     pub token_ttl: TimeDelta,
     /// Whether X-Forwarded-For names the client.
     pub trust_proxy: bool,
+    /// The clock.
+    pub clock: crate::time::Clock,
 }
 
 /// Application state handed to every handler.

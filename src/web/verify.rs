@@ -103,13 +103,16 @@ pub async fn verify_code(
 /// The code typed into the form.
 #[derive(Debug, serde::Deserialize)]
 pub struct CodeQuery {
+    #[serde(default)]
     code: String,
 }
 
-/// Follows the code form to the code's page.
+/// Follows the code form to the code's page, the code written as printed
+/// (spaces and dashes dropped, upper case); with no code, back to the form.
 pub async fn lookup(query: web::Query<CodeQuery>) -> HttpResponse {
     let code: String = query.code.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_uppercase();
-    HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, format!("/verify/{code}"))).finish()
+    let to = if code.is_empty() { "/verify".to_owned() } else { format!("/verify/{code}") };
+    HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, to)).finish()
 }
 
 /// An uploaded PDF.

@@ -2,7 +2,7 @@ use hesheng::domain::account::Role;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::PASSWORD;
+use crate::helpers::{PASSWORD, TestApp};
 
 both_backends! {
     async fn a_token_opens_the_api_and_revoking_it_closes_it(app) {
@@ -148,4 +148,58 @@ both_backends! {
             assert_eq!(r.status(), 401);
         }
     }
+}
+
+/// Thirty failed sign-ins, each from the address `forwarded_for` names
+/// (a different one each time when it is `None`).
+async fn thirty_failures(app: &TestApp, forwarded_for: Option<&str>) {
+    for i in 0..30 {
+        let address = forwarded_for.map_or_else(|| format!("192.0.2.{}", i + 1), str::to_owned);
+        let r = app
+            .client
+            .post(app.url("/api/v1/auth/token"))
+            .header("X-Forwarded-For", address)
+            .json(&json!({"username": format!("guess{i}"), "password": "wrong wrong wrong"}))
+            .send()
+            .await
+            .expect("attempt");
+        assert_eq!(r.status(), 401);
+    }
+}
+
+async fn sign_in_from(app: &TestApp, forwarded_for: &str) -> u16 {
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .header("X-Forwarded-For", forwarded_for)
+        .json(&json!({"username": "admin", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("sign in");
+    r.status().as_u16()
+}
+
+async fn the_forwarded_address_counts_only_behind_a_trusted_proxy(backend: hesheng::db::Backend) {
+    // Behind a trusted proxy each forwarded address is its own client.
+    let Some(app) = crate::helpers::spawn_app_with(backend, |args| args.trust_proxy = true).await else { return };
+    app.create_user("admin", Role::Admin, 1);
+    thirty_failures(&app, Some("203.0.113.7")).await;
+    assert_eq!(sign_in_from(&app, "203.0.113.7").await, 429, "the forwarded address that failed is throttled");
+    assert_eq!(sign_in_from(&app, "198.51.100.9").await, 200, "another forwarded address is not");
+
+    // Without it the header is ignored: every attempt is the peer's.
+    let Some(app) = crate::helpers::spawn_app(backend).await else { return };
+    app.create_user("admin", Role::Admin, 1);
+    thirty_failures(&app, None).await;
+    assert_eq!(sign_in_from(&app, "198.51.100.9").await, 429, "a forged header does not escape the throttle");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_forwarded_address_counts_only_behind_a_trusted_proxy_on_sqlite() {
+    the_forwarded_address_counts_only_behind_a_trusted_proxy(hesheng::db::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_forwarded_address_counts_only_behind_a_trusted_proxy_on_postgres() {
+    the_forwarded_address_counts_only_behind_a_trusted_proxy(hesheng::db::Backend::Postgres).await;
 }

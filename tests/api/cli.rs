@@ -241,3 +241,66 @@ fn a_backup_taken_while_another_process_writes_restores_to_identical_tables() {
     let migrate = hesheng(&restored_url, &["migrate"], None);
     assert_eq!(migrate.status.code(), Some(0), "the restored database is current: {}", text(&migrate.stderr));
 }
+
+/// `hesheng render` writes every kind of document of the demo cases, in
+/// both languages, and refuses what does not exist with a clear message.
+fn render_every_kind(backend: Backend) {
+    let Some((url, _db)) = fresh_database(backend) else { return };
+    let loaded = hesheng(&url, &["demo"], None);
+    assert!(loaded.status.success(), "demo: {}", text(&loaded.stderr));
+    let dir = tempfile::tempdir().expect("dir");
+    let kinds = [
+        ("application", "1", "（2026）敦南人调字第1号"),
+        ("acceptance", "1", "（2026）敦南人调字第1号"),
+        ("rights_notice", "1", "（2026）敦南人调字第1号"),
+        ("investigation", "1", "（2026）敦南人调字第1号"),
+        ("session_record", "1", "（2026）敦南人调字第1号"),
+        ("agreement", "1", "（2026）敦南人调字第1号"),
+        ("oral_agreement", "3", "（2026）敦南人调字第3号"),
+        ("follow_up", "1", "（2026）敦南人调字第1号"),
+        ("confirmation_application", "1", "（2026）敦南人调字第1号"),
+        ("volume", "1", "（2026）敦南人调字第1号"),
+    ];
+    let pdf_tools = crate::pdf_tools::available();
+    for (kind, case, number) in kinds {
+        for lang in ["zh-CN", "en"] {
+            let file = dir.path().join(format!("{kind}-{lang}.pdf"));
+            let path = file.to_str().expect("path");
+            let out = hesheng(&url, &["render", kind, case, "-o", path, "--lang", lang], None);
+            assert!(out.status.success(), "render {kind} {lang}: {}", text(&out.stderr));
+            assert!(text(&out.stdout).starts_with(&format!("wrote {path} (")), "{}", text(&out.stdout));
+            let bytes = std::fs::read(&file).expect("the PDF");
+            assert!(bytes.starts_with(b"%PDF-"), "{kind} {lang} is a PDF");
+            if pdf_tools {
+                let content = crate::pdf_tools::text(&bytes);
+                assert!(content.contains(number), "{kind} {lang} names its case:\n{content}");
+            }
+        }
+    }
+    let file = dir.path().join("x.pdf");
+    let path = file.to_str().expect("path");
+    let unknown = hesheng(&url, &["render", "poem", "1", "-o", path], None);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown.stderr).contains("unknown document kind \"poem\"; one of application,"),
+        "{}",
+        text(&unknown.stderr)
+    );
+    let absent = hesheng(&url, &["render", "oral_agreement", "1", "-o", path], None);
+    assert_eq!(absent.status.code(), Some(1));
+    assert!(text(&absent.stderr).contains("case 1 has no oral_agreement"), "{}", text(&absent.stderr));
+    let nowhere = hesheng(&url, &["render", "volume", "999", "-o", path], None);
+    assert_eq!(nowhere.status.code(), Some(1));
+    assert!(text(&nowhere.stderr).contains("there is no case 999"), "{}", text(&nowhere.stderr));
+    assert!(!file.exists(), "nothing was written for a refused render");
+}
+
+#[test]
+fn render_writes_every_kind_in_both_languages_on_sqlite() {
+    render_every_kind(Backend::Sqlite);
+}
+
+#[test]
+fn render_writes_every_kind_in_both_languages_on_postgres() {
+    render_every_kind(Backend::Postgres);
+}

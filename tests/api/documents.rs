@@ -35,16 +35,6 @@ async fn pdf(app: &TestApp, path: &str, token: &str) -> (Vec<u8>, reqwest::heade
     (response.bytes().await.expect("bytes").to_vec(), headers)
 }
 
-fn snapshot_filters() -> Vec<(&'static str, &'static str)> {
-    vec![
-        (r"[0-9a-f]{64}", "[sha256]"),
-        (r"[0-9a-f]{16}", "[hash16]"),
-        (r"\b[34679ACDEFGHJKMNPQRTUVWXY]{12}\b", "[verification-code]"),
-        (r"\b[34679ACDEFGHJKMNPQRTUVWXY]{10}\b", "[access-code]"),
-        (r"http://127\.0\.0\.1:\d+", "http://[host]"),
-    ]
-}
-
 both_backends! {
     async fn every_document_of_the_choir_case_reads_back_with_subset_fonts(app) {
         if !pdf_tools::available() {
@@ -69,8 +59,31 @@ both_backends! {
             assert!(pages >= 1);
             if app.backend == Backend::Sqlite {
                 pdf_tools::png(&bytes, 1, 100, &dir, kind);
-                insta::with_settings!({filters => snapshot_filters()}, {
-                    insta::assert_snapshot!(format!("document_text_{kind}"), text);
+                insta::with_settings!({filters => pdf_tools::snapshot_filters()}, {
+                    insta::assert_snapshot!(format!("document_text_{kind}"), pdf_tools::mask_hashes(&text));
+                });
+            }
+        }
+        // Every document in English, and the hornet case's oral agreement
+        // register in both languages, as text snapshots.
+        if app.backend == Backend::Sqlite {
+            for kind in KINDS {
+                let (bytes, _) = pdf(&app, &format!("/api/v1/cases/{case}/documents/{kind}.pdf?lang=en"), &token).await;
+                let text = pdf_tools::text(&bytes);
+                assert!(text.contains("（2026）敦南人调字第1号"), "{kind} in English names the case:\n{text}");
+                insta::with_settings!({filters => pdf_tools::snapshot_filters()}, {
+                    insta::assert_snapshot!(format!("document_text_{kind}_en"), pdf_tools::mask_hashes(&text));
+                });
+            }
+            let oral = app.get_json("/api/v1/cases?q=%E9%A9%AC%E8%9C%82%E7%AA%9D", &token).await;
+            let oral_case = oral["items"][0]["id"].as_i64().expect("hornet case");
+            for (lang, suffix) in [("zh-CN", ""), ("en", "_en")] {
+                let path = format!("/api/v1/cases/{oral_case}/documents/oral_agreement.pdf?lang={lang}");
+                let (bytes, _) = pdf(&app, &path, &token).await;
+                let text = pdf_tools::text(&bytes);
+                pdf_tools::png(&bytes, 1, 100, &dir, &format!("oral_agreement{suffix}"));
+                insta::with_settings!({filters => pdf_tools::snapshot_filters()}, {
+                    insta::assert_snapshot!(format!("document_text_oral_agreement{suffix}"), pdf_tools::mask_hashes(&text));
                 });
             }
         }
@@ -115,6 +128,14 @@ both_backends! {
             assert!(!html.contains(private), "the public page shows no personal data ({private})");
         }
         assert_eq!(app.get("/verify/NOSUCHCODE00").await.status(), 404);
+        // The code form: typed in lower case with spaces and a dash, it
+        // leads to the code's page; with nothing typed, back to the form.
+        let typed = format!("{} {}-{}", code[..4].to_lowercase(), &code[4..8], &code[8..]);
+        for (query, to) in [(format!("code={}", typed.replace(' ', "+")), format!("/verify/{code}")), ("code=".into(), "/verify".into()), (String::new(), "/verify".into())] {
+            let r = app.get(&format!("/verify/lookup?{query}")).await;
+            assert_eq!(r.status(), 303, "{query}");
+            assert_eq!(r.headers()["location"], to.as_str(), "{query}");
+        }
 
         let upload = |bytes: Vec<u8>| async {
             let token = app.csrf("/verify").await;

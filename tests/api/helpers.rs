@@ -46,6 +46,8 @@ pub struct TestApp {
     pub backend: Backend,
     pub database_url: String,
     pub client: reqwest::Client,
+    /// The server's clock: tests move it to see a given day.
+    pub clock: hesheng::time::Clock,
     pub _db: TestDb,
 }
 
@@ -184,11 +186,12 @@ fn start(backend: Backend, database_url: String, db: TestDb, adjust: impl FnOnce
     let mut args = serve_args(&database_url);
     adjust(&mut args);
     let settings = Settings::from_args(&args).expect("settings");
+    let clock = settings.clock.clone();
     let app = Application::build(settings).expect("application starts");
     let port = app.port();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
-    TestApp { address: format!("http://127.0.0.1:{port}"), backend, database_url, client, _db: db }
+    TestApp { address: format!("http://127.0.0.1:{port}"), backend, database_url, client, clock, _db: db }
 }
 
 /// Extracts the CSRF token of the first form of a page.

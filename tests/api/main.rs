@@ -14,6 +14,7 @@ mod cases;
 mod cli;
 mod committees;
 mod complaints;
+mod dashboard;
 mod data_key;
 mod demo;
 mod documents;

@@ -99,3 +99,71 @@ pub fn artifacts() -> PathBuf {
     std::fs::create_dir_all(&dir).expect("artifacts dir");
     dir
 }
+
+/// The text of a document with every hash masked, wherever a line break
+/// fell inside it: each run of lower-case hex digits and line breaks that
+/// holds at least sixteen digits, one of them a letter, becomes `[hash]`
+/// (a line break ending the run is kept). The run is taken whole, so a
+/// hash wrapped at any point masks the same.
+pub fn mask_hashes(text: &str) -> String {
+    let is_run = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c) || c == '\n';
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        let digits = run.chars().filter(|c| *c != '\n').count();
+        let letter = run.chars().any(|c| ('a'..='f').contains(&c));
+        if digits >= 16 && letter {
+            if run.starts_with('\n') {
+                out.push('\n');
+            }
+            out.push_str("[hash]");
+            if run.ends_with('\n') {
+                out.push('\n');
+            }
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if is_run(c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// Filters of the text snapshots: verification and access codes, the
+/// test server's address. Hashes are masked first, by [`mask_hashes`].
+pub fn snapshot_filters() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (r"\b[34679ACDEFGHJKMNPQRTUVWXY]{12}\b", "[verification-code]"),
+        (r"\b[34679ACDEFGHJKMNPQRTUVWXY]{10}\b", "[access-code]"),
+        (r"http://127\.0\.0\.1:\d+", "http://[host]"),
+    ]
+}
+
+#[test]
+fn a_hash_masks_the_same_wherever_a_line_break_falls_in_it() {
+    let hash = "0f3a9c21b7d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e";
+    let whole = format!("内容摘要：{hash}\n第1页 共2页\n");
+    let masked = mask_hashes(&whole);
+    assert_eq!(masked, "内容摘要：[hash]\n第1页 共2页\n");
+    for at in 1..hash.len() {
+        let wrapped = format!("内容摘要：{}\n{}\n第1页 共2页\n", &hash[..at], &hash[at..]);
+        assert_eq!(mask_hashes(&wrapped), masked, "broken after {at} characters");
+    }
+    // A hash at a line's end runs on into digits that start the next line:
+    // masked the same, wrapped or not.
+    let next = format!("摘要 {hash}\n2026年5月\n");
+    let wrapped = format!("摘要 {}\n{}\n2026年5月\n", &hash[..40], &hash[40..]);
+    assert_eq!(mask_hashes(&next), mask_hashes(&wrapped));
+    assert_eq!(
+        mask_hashes("电话 13800138001，身份证 110101195801011234"),
+        "电话 13800138001，身份证 110101195801011234"
+    );
+}

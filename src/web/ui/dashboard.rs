@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 
 use super::{CaseRow, ComplaintRow};
 use crate::db::{committees, dashboard};
@@ -84,7 +84,7 @@ pub async fn dashboard(
     let mine_only = user.role() == Role::Mediator;
     let can_triage = matches!(user.role(), Role::Mediator | Role::Admin | Role::GridWorker);
     let role_label = page.t(&format!("role.{}", user.role().code()));
-    let now = Utc::now().naive_utc();
+    let now = state.config.clock.now();
     let data = state
         .db(move |conn| {
             let committee = committees::find(conn, user.committee_id)?;
