@@ -3,16 +3,14 @@
 
 #![forbid(unsafe_code)]
 
-rust_i18n::i18n!("locales", fallback = "zh-CN");
-
 pub mod cli;
 pub mod config;
 pub mod data_key;
 pub mod db;
 pub mod demo;
 pub mod documents;
-pub mod domain;
-pub mod i18n;
+pub use hesheng_core::domain;
+pub use hesheng_core::i18n;
 pub mod passwords;
 pub mod print;
 pub mod random;

@@ -4,7 +4,7 @@
 
 #![no_main]
 
-use hesheng::documents::text::{NO_LINE_END, NO_LINE_START, is_cjk, wrap};
+use hesheng_core::text::{NO_LINE_END, NO_LINE_START, is_cjk, wrap};
 use libfuzzer_sys::fuzz_target;
 
 /// CJK characters and punctuation one unit wide, others half.

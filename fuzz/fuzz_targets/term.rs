@@ -5,8 +5,8 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use hesheng::domain::agreement::{Term, TermInput, vagueness_warnings};
-use hesheng::domain::language::Lang;
+use hesheng_core::domain::agreement::{Term, TermInput, vagueness_warnings};
+use hesheng_core::domain::language::Lang;
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]

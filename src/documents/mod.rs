@@ -19,7 +19,7 @@ pub mod qr;
 pub mod report;
 pub mod rights_notice;
 pub mod session_record;
-pub mod text;
+pub use hesheng_core::text;
 pub mod volume;
 
 use chrono::NaiveDate;
