@@ -30,10 +30,7 @@ pub async fn switch_language(
     if let Some(user) = ctx.user {
         state.db(move |conn| Ok(users::set_language(conn, &user, lang)?)).await?;
     }
-    let next = match form.next.as_deref() {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") => n.to_owned(),
-        _ => "/".to_owned(),
-    };
+    let next = super::redirect::local_or(form.next.as_deref(), "/");
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, next))
         .cookie(state.cookies.plain(CookieName::Lang, lang.code().to_owned(), Duration::days(365)))

@@ -33,10 +33,7 @@ pub struct LoginQuery {
 
 /// Only paths of this site are followed after sign-in.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
-        _ => "/".to_owned(),
-    }
+    super::redirect::local_or(next, "/")
 }
 
 /// Shows the sign-in form.

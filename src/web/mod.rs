@@ -26,6 +26,7 @@ pub mod openapi;
 pub mod pages;
 pub mod pagination;
 pub mod privacy;
+pub mod redirect;
 pub mod render_errors;
 pub mod reports;
 pub mod routes;

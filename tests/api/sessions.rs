@@ -126,7 +126,9 @@ both_backends! {
 
     async fn after_sign_in_only_local_paths_are_followed(app) {
         app.create_user("admin", Role::Admin, 1);
-        for (next, expected) in [("/healthz", "/healthz"), ("//evil.example/x", "/"), ("https://evil.example", "/")] {
+        let hostile = ["//evil.example/x", "https://evil.example", "/\t/evil.example", "/\\evil.example", "/.//evil.example", "/\r\nSet-Cookie: x=1", "/\u{0}"];
+        let cases = [("/healthz", "/healthz"), ("/cases?q=合唱", "/cases?q=%E5%90%88%E5%94%B1")].into_iter().chain(hostile.map(|h| (h, "/")));
+        for (next, expected) in cases {
             // Signing in renews the CSRF token, so each round fetches it.
             let token = app.csrf("/login").await;
             let r = app

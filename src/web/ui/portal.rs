@@ -175,7 +175,9 @@ pub async fn logout(state: web::Data<AppState>) -> HttpResponse {
 /// Turns large type on or off.
 pub async fn toggle_large_type(state: web::Data<AppState>, resident: Resident, form: FormData) -> HttpResponse {
     let value = Resident::cookie_value(resident.party.id, resident.issued, !resident.large_type);
-    let back = form.opt("back").filter(|b| b.starts_with("/portal")).unwrap_or_else(|| "/portal".into());
+    let back = crate::web::redirect::local_path(&form.opt("back").unwrap_or_default())
+        .filter(|b| b == "/portal" || b.starts_with("/portal/"))
+        .unwrap_or_else(|| "/portal".into());
     let left = PORTAL_SESSION.num_seconds() - (Utc::now().timestamp() - resident.issued);
     HttpResponse::SeeOther()
         .insert_header(("Location", back))

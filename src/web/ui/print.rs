@@ -128,7 +128,7 @@ pub async fn request_print(
         return queue_page(&state, &req, &ctx, &user, Some(message)).await;
     };
     let note = form.opt("note");
-    let back = form.opt("back").filter(|b| b.starts_with('/') && !b.starts_with("//")).unwrap_or("/print".into());
+    let back = crate::web::redirect::local_or(form.opt("back").as_deref(), "/print");
     state
         .db(move |conn| {
             let new = printing::NewRequest { case_id, kind: kind.code(), copies, note: note.as_deref() };
