@@ -28,7 +28,7 @@ fn documents(c: &mut Criterion) {
     let mut conn = demo_connection(dir.path());
     let committee = db::committees::find(&mut conn, 1).expect("committee");
     let (memo, case) = db::agreements::find(&mut conn, 1, 1).expect("memorandum");
-    let settings = PrintSettings { base_url: "https://mediation.example.cn".into(), lang: None };
+    let settings = PrintSettings { base_url: "https://mediation.example.cn".into(), lang: None, full_phones: false };
     let model = agreement_model(&mut conn, &committee, &case, &memo, &settings).expect("model");
     // Fonts are parsed once at start-up in the server too.
     let first = agreement::render(&model).expect("render");

@@ -437,7 +437,7 @@ fn render(
         CliError::Usage(format!("unknown document kind {kind:?}; one of {}", kinds.join(", ")))
     })?;
     let mut conn = open_sealed(args)?;
-    let settings = crate::print::PrintSettings { base_url: base_url.to_owned(), lang };
+    let settings = crate::print::PrintSettings { base_url: base_url.to_owned(), lang, full_phones: true };
     let committee_id = {
         use crate::db::schema::mediation_case;
         use diesel::prelude::*;

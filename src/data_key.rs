@@ -24,6 +24,7 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -43,6 +44,8 @@ pub enum Field {
     IdNumber,
     /// `case_view.body`.
     CaseView,
+    /// `party.access_code`.
+    AccessCode,
 }
 
 impl Field {
@@ -51,6 +54,7 @@ impl Field {
             Field::Phone => b"hesheng/party/phone",
             Field::IdNumber => b"hesheng/party/id_number",
             Field::CaseView => b"hesheng/case_view/body",
+            Field::AccessCode => b"hesheng/party/access_code",
         }
     }
 }
@@ -75,11 +79,38 @@ pub enum KeyError {
     Damaged,
 }
 
+/// What a keyed hash is for: each purpose has a key of its own, derived
+/// from the data key, so that a hash made for one never stands for another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// `party.access_key`: a portal access code, looked up by its hash.
+    AccessCode,
+    /// `party.pin_hash`: a portal PIN, with the party's id.
+    PortalPin,
+    /// `audit_event.mac`: the keyed audit chain.
+    AuditChain,
+}
+
+impl Purpose {
+    fn label(self) -> &'static [u8] {
+        match self {
+            Purpose::AccessCode => b"hesheng/mac/access_code",
+            Purpose::PortalPin => b"hesheng/mac/portal_pin",
+            Purpose::AuditChain => b"hesheng/mac/audit_chain",
+        }
+    }
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
 /// One key.
 #[derive(Clone)]
 struct DataKey {
     id: String,
     cipher: Aes256Gcm,
+    /// The material keyed hashes are derived from (never the sealing key
+    /// itself).
+    mac_root: [u8; 32],
 }
 
 impl DataKey {
@@ -89,7 +120,20 @@ impl DataKey {
         hasher.update(bytes);
         let id = hex::encode(&hasher.finalize()[..4]);
         let cipher = Aes256Gcm::new_from_slice(bytes).expect("a 32-byte key");
-        Self { id, cipher }
+        let mut root = <HmacSha256 as Mac>::new_from_slice(bytes).expect("HMAC takes a key of any length");
+        root.update(b"hesheng mac root");
+        let mac_root = root.finalize().into_bytes().into();
+        Self { id, cipher, mac_root }
+    }
+
+    /// HMAC-SHA256 of `message` under this key's key for `purpose`, hex.
+    fn mac(&self, purpose: Purpose, message: &[u8]) -> String {
+        let mut derive = <HmacSha256 as Mac>::new_from_slice(&self.mac_root).expect("HMAC takes a key of any length");
+        derive.update(purpose.label());
+        let key = derive.finalize().into_bytes();
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&key).expect("HMAC takes a key of any length");
+        mac.update(message);
+        hex::encode(mac.finalize().into_bytes())
     }
 
     fn parse(text: &str) -> Result<Self, KeyError> {
@@ -197,6 +241,35 @@ impl Keyring {
     /// Whether `stored` is sealed under the current key.
     pub fn is_current(&self, stored: &str) -> bool {
         sealed_parts(stored).is_some_and(|(id, _)| id == self.current_id())
+    }
+
+    /// A keyed hash of `message` for `purpose` under the current key,
+    /// written `<key id>:<hex>` so that it can be checked after a rotation
+    /// while the old key is still configured.
+    pub fn mac(&self, purpose: Purpose, message: &[u8]) -> String {
+        let key = &self.keys[0];
+        format!("{}:{}", key.id, key.mac(purpose, message))
+    }
+
+    /// The keyed hash of `message` for `purpose` under every key, the
+    /// current first: what a stored hash may be, for a lookup.
+    pub fn macs(&self, purpose: Purpose, message: &[u8]) -> Vec<String> {
+        self.keys.iter().map(|k| format!("{}:{}", k.id, k.mac(purpose, message))).collect()
+    }
+
+    /// Whether `stored` is the keyed hash of `message` for `purpose` under a
+    /// key of the ring (compared in constant time).
+    pub fn verify_mac(&self, purpose: Purpose, message: &[u8], stored: &str) -> bool {
+        let Some((id, _)) = stored.split_once(':') else { return false };
+        let Some(key) = self.keys.iter().find(|k| k.id == id) else { return false };
+        let expected = format!("{id}:{}", key.mac(purpose, message));
+        subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), stored.as_bytes()).into()
+    }
+
+    /// Whether the key `stored` (a keyed hash, `<key id>:<hex>`) was made
+    /// under is in the ring.
+    pub fn knows_mac_key(&self, stored: &str) -> bool {
+        stored.split_once(':').is_some_and(|(id, _)| self.knows(id))
     }
 }
 
@@ -319,6 +392,22 @@ mod tests {
 
     fn ring(spec: &str) -> Keyring {
         Keyring::parse(spec).expect("keyring")
+    }
+
+    #[test]
+    fn keyed_hashes_differ_by_key_and_purpose_and_verify_after_a_rotation() {
+        let (a, b) = (Keyring::generate(), Keyring::generate());
+        let old = ring(&a);
+        let old_hash = old.mac(Purpose::PortalPin, b"7:123456");
+        assert!(old.verify_mac(Purpose::PortalPin, b"7:123456", &old_hash));
+        assert!(!old.verify_mac(Purpose::PortalPin, b"7:123457", &old_hash));
+        assert!(!old.verify_mac(Purpose::AccessCode, b"7:123456", &old_hash), "another purpose, another key");
+        assert_ne!(old.mac(Purpose::AccessCode, b"x"), old.mac(Purpose::PortalPin, b"x"));
+        assert!(!ring(&b).verify_mac(Purpose::PortalPin, b"7:123456", &old_hash), "another key does not know it");
+        let rotated = ring(&format!("{b},{a}"));
+        assert!(rotated.verify_mac(Purpose::PortalPin, b"7:123456", &old_hash), "the old key still checks");
+        assert_ne!(rotated.mac(Purpose::PortalPin, b"7:123456"), old_hash, "the new key hashes");
+        assert_eq!(rotated.macs(Purpose::PortalPin, b"7:123456")[1], old_hash);
     }
 
     #[test]

@@ -29,6 +29,10 @@ use crate::passwords;
 /// demo accounts with real data).
 pub const DEMO_PASSWORD: &str = "harmony in the courtyard";
 
+/// The portal PIN of every demo party (a real party's is random and
+/// printed only on their own receipt slip).
+pub const DEMO_PIN: &str = "246810";
+
 const MARKER: &str = "demo_loaded";
 
 /// What the demo did.
@@ -120,6 +124,9 @@ pub fn load(conn: &mut DbConn) -> Result<Loaded, DemoError> {
     roof_leak(conn, &committee, &mediator)?;
     hornet_nest(conn, &committee, &mediator)?;
     renovation(conn, &committee, &mediator)?;
+    for party in crate::db::parties::of_committee(conn, cid)? {
+        crate::db::parties::set_pin(conn, &Actor::cli(), cid, party, DEMO_PIN)?;
+    }
     settings::get_or_init(conn, MARKER, || Utc::now().to_rfc3339())?;
     Ok(Loaded::Now { choir_case, memorandum })
 }

@@ -18,8 +18,8 @@ use crate::db::{DbConn, complaints, follow_ups, investigations, mediation, parti
 use crate::documents::layout::Laid;
 use crate::documents::model::{
     AcceptanceDoc, AgreementDoc, ApplicationDoc, Citation, ConfirmationDoc, FollowUpDoc, FollowUpsDoc, Header,
-    InvestigationDoc, InvestigationsDoc, MeasurementRow, OralAgreementDoc, PartyBlock, Receipt, RightsNoticeDoc,
-    SessionDoc, SessionsDoc, SignatureBlock,
+    InvestigationDoc, InvestigationsDoc, MeasurementRow, OralAgreementDoc, PartyBlock, Receipt, ReceiptsDoc,
+    RightsNoticeDoc, SessionDoc, SessionsDoc, SignatureBlock,
 };
 use crate::documents::volume::VolumeDoc;
 use crate::documents::{
@@ -67,6 +67,11 @@ pub struct PrintSettings {
     pub base_url: String,
     /// Language override (the request's); default: the committee's.
     pub lang: Option<Lang>,
+    /// Whether phone numbers may print in full where a document holds them
+    /// (the confirmation application, which the parties file themselves):
+    /// for the case's mediators and administrators only, and each such
+    /// printing is audited as a reveal. Everyone else prints them masked.
+    pub full_phones: bool,
 }
 
 impl PrintSettings {
@@ -407,7 +412,7 @@ fn application_model(conn: &mut DbConn, c: &Ctx<'_>) -> Result<ApplicationDoc, P
     })
 }
 
-fn acceptance_model(conn: &mut DbConn, c: &Ctx<'_>, settings: &PrintSettings) -> Result<AcceptanceDoc, PrintError> {
+fn acceptance_model(conn: &mut DbConn, c: &Ctx<'_>) -> Result<AcceptanceDoc, PrintError> {
     let rows = parties::of_case(conn, c.case.id)?;
     let registrar = match c.case.created_by {
         Some(id) => Some(users::find(conn, id)?.display_name),
@@ -424,11 +429,6 @@ fn acceptance_model(conn: &mut DbConn, c: &Ctx<'_>, settings: &PrintSettings) ->
         parties: rows.iter().map(|(cp, p)| block(cp, p, true)).collect(),
         registrar,
         mediators: cases::mediators(conn, c.case.id)?.into_iter().map(|u| u.display_name).collect(),
-        receipts: rows
-            .iter()
-            .map(|(cp, p)| Receipt { name: p.name.clone(), role: cp.role.clone(), access_code: p.access_code.clone() })
-            .collect(),
-        portal_url: format!("{}/portal", settings.base_url.trim_end_matches('/')),
         seal_image: committees::seal(conn, c.committee.id)?,
     })
 }
@@ -641,7 +641,12 @@ fn follow_ups_model(conn: &mut DbConn, c: &Ctx<'_>, a: &Agreement) -> Result<Fol
     Ok(FollowUpsDoc { header: c.header(&c.case.number, last), matter: c.case.title.clone(), records })
 }
 
-fn confirmation_model(conn: &mut DbConn, c: &Ctx<'_>, a: &Agreement) -> Result<ConfirmationDoc, PrintError> {
+fn confirmation_model(
+    conn: &mut DbConn,
+    c: &Ctx<'_>,
+    a: &Agreement,
+    settings: &PrintSettings,
+) -> Result<ConfirmationDoc, PrintError> {
     let (Some(effective), Some(deadline), Some(hash)) = (a.effective_at, a.confirmation_deadline, &a.content_hash)
     else {
         return Err(PrintError::NotApplicable);
@@ -654,7 +659,7 @@ fn confirmation_model(conn: &mut DbConn, c: &Ctx<'_>, a: &Agreement) -> Result<C
         parties: rows
             .iter()
             .filter(|(cp, _)| cp.role().signs_agreements())
-            .map(|(cp, p)| block(cp, p, false))
+            .map(|(cp, p)| block(cp, p, !settings.full_phones))
             .collect(),
         effective_date: local_date(effective, c.offset),
         deadline,
@@ -667,7 +672,7 @@ fn confirmation_model(conn: &mut DbConn, c: &Ctx<'_>, a: &Agreement) -> Result<C
 fn lay_out(conn: &mut DbConn, c: &Ctx<'_>, kind: Kind, settings: &PrintSettings) -> Result<Laid, PrintError> {
     Ok(match kind {
         Kind::Application => application::lay_out(&application_model(conn, c)?),
-        Kind::Acceptance => acceptance::lay_out(&acceptance_model(conn, c, settings)?),
+        Kind::Acceptance => acceptance::lay_out(&acceptance_model(conn, c)?),
         Kind::RightsNotice => rights_notice::lay_out(&rights_model(conn, c)?),
         Kind::Investigation => investigation::lay_out(&investigations_model(conn, c)?),
         Kind::SessionRecord => session_record::lay_out(&sessions_model(conn, c)?),
@@ -691,7 +696,7 @@ fn lay_out(conn: &mut DbConn, c: &Ctx<'_>, kind: Kind, settings: &PrintSettings)
             let a = current_agreement(conn, c.case.id)?
                 .filter(|a| a.status().is_frozen())
                 .ok_or(PrintError::NotApplicable)?;
-            confirmation::lay_out(&confirmation_model(conn, c, &a)?)
+            confirmation::lay_out(&confirmation_model(conn, c, &a, settings)?)
         }
         Kind::Volume => return Err(PrintError::NotApplicable),
     })
@@ -710,8 +715,8 @@ pub fn render_case_document(
     let committee = committees::find(conn, committee_id)?;
     let case = cases::find(conn, committee_id, case_id)?;
     // The confirmation application, alone or in the volume, prints the
-    // parties' phone numbers in full: each printing is recorded as their
-    // revealing is on screen.
+    // parties' phone numbers in full for a mediator or an administrator:
+    // each such printing is recorded as their revealing is on screen.
     let (rendered, reveals) = render_document(conn, &committee, &case, kind, settings, actor)?;
     if reveals {
         audited(conn, actor, committee_id, |_, log| {
@@ -745,7 +750,7 @@ fn render_document(
         }
         Kind::Volume => {
             let (model, reveals) = volume_model(conn, &c, settings)?;
-            Ok((volume::render(&model)?, reveals))
+            Ok((volume::render(&model)?, reveals && settings.full_phones))
         }
         other => {
             let laid = lay_out(conn, &c, other, settings)?;
@@ -757,7 +762,7 @@ fn render_document(
                 &title,
                 format!("{}|{}|{}", other.code(), case.number, laid.pages.len()),
             )?;
-            Ok((rendered, other == Kind::ConfirmationApplication))
+            Ok((rendered, other == Kind::ConfirmationApplication && settings.full_phones))
         }
     }
 }
@@ -808,6 +813,45 @@ fn volume_model(conn: &mut DbConn, c: &Ctx<'_>, settings: &PrintSettings) -> Res
         documents,
     };
     Ok((volume, holds_application))
+}
+
+/// Prints the receipt slips of case `case_id` of `committee_id`: one page
+/// for each party (or for `only` that one), each with the party's access
+/// code and a PIN issued now, which replaces any before it. Issuing is
+/// audited; the PINs are kept only as keyed hashes, so these pages are the
+/// only place they appear.
+pub fn receipts(
+    conn: &mut DbConn,
+    committee_id: i64,
+    case_id: i64,
+    only: Option<i64>,
+    settings: &PrintSettings,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<Rendered, PrintError> {
+    let committee = committees::find(conn, committee_id)?;
+    let case = cases::find(conn, committee_id, case_id)?;
+    let lang = settings.lang(&committee);
+    let offset = committee.utc_offset_minutes;
+    let mut slips = Vec::new();
+    for (cp, p) in parties::of_case(conn, case.id)? {
+        if only.is_some_and(|id| id != p.id) || p.access_code.starts_with('-') {
+            continue;
+        }
+        let pin = parties::issue_pin(conn, actor, committee_id, p.id)?;
+        slips.push(Receipt { name: p.name.clone(), role: cp.role.clone(), access_code: p.access_code.clone(), pin });
+    }
+    if slips.is_empty() {
+        return Err(PrintError::NotFound);
+    }
+    let doc = ReceiptsDoc {
+        header: header(&committee, &case.number, lang, now),
+        registered: local_date(case.registered_at, offset),
+        issued: local_date(now, offset),
+        portal_url: format!("{}/portal", settings.base_url.trim_end_matches('/')),
+        slips,
+    };
+    Ok(crate::documents::receipts::render(&doc)?)
 }
 
 /// The time of a record as printed (for templates and tests).

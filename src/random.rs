@@ -23,6 +23,12 @@ pub fn code(len: usize) -> String {
     (0..len).map(|_| char::from(UNAMBIGUOUS[rng.random_range(0..UNAMBIGUOUS.len())])).collect()
 }
 
+/// `len` random decimal digits, for PINs.
+pub fn digits(len: usize) -> String {
+    let mut rng = rand::rng();
+    (0..len).map(|_| char::from(b'0' + rng.random_range(0..10u8))).collect()
+}
+
 /// SHA-256 (hex) of a secret, the form in which it is stored.
 pub fn digest(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))

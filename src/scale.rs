@@ -326,23 +326,21 @@ fn one_case(
     made.cases += 1;
 
     let mut snapshots = Vec::with_capacity(2);
+    let ring = &*crate::db::parties::ring()?;
     for role in ["applicant", "respondent"] {
         let name = format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN));
         let phone = format!("13{:09}", rng.below(1_000_000_000));
         let address = format!("{place}{}号楼{}", 1 + rng.below(12), 101 + rng.below(20) * 100 + rng.below(4));
+        let code = code_of(party_base + u64::try_from(made.cases * 2 + snapshots.len()).unwrap_or(0), 10, 5);
         let party_id = diesel::insert_into(party::table)
             .values((
                 party::committee_id.eq(committee.id),
                 party::kind.eq("person"),
                 party::name.eq(&name),
                 party::phone.eq(crate::db::parties::seal(Field::Phone, &phone)?),
-                party::phone_last4.eq(&phone[phone.len() - 4..]),
                 party::address.eq(&address),
-                party::access_code.eq(code_of(
-                    party_base + u64::try_from(made.cases * 2 + snapshots.len()).unwrap_or(0),
-                    10,
-                    5,
-                )),
+                party::access_code.eq(crate::db::parties::seal(Field::AccessCode, &code)?),
+                party::access_key.eq(crate::db::parties::access_key(ring, &code)),
                 party::created_at.eq(registered),
             ))
             .returning(party::id)

@@ -103,6 +103,10 @@ pub fn prepare_database(settings: &DatabaseSettings) -> Result<Pool, StartError>
 /// The setting naming the key the stored personal data is sealed under.
 pub const DATA_KEY_SETTING: &str = "data_key_id";
 
+/// The setting naming the key the portal access codes are sealed and
+/// keyed under.
+pub const ACCESS_CODES_SETTING: &str = "access_codes_key_id";
+
 /// Loads the data key (making the key file on a first start), checks that
 /// it opens what is stored, seals under its current key whatever is not
 /// yet, and installs it for the process. Returns what a full pass sealed,
@@ -125,7 +129,15 @@ pub fn prepare_data_key(conn: &mut DbConn, source: &KeySource) -> Result<Option<
     {
         return Err(StartError::DataKeyUnknown { id: id.clone(), configured: ring.ids().join(", ") });
     }
-    let resealed = if sealed_under.as_deref() == Some(ring.current_id()) { None } else { Some(seal_all(conn, &ring)?) };
+    // Access codes came to be sealed and keyed after phones were: a
+    // database sealed before that is sealed once more, codes included.
+    let codes_under = db_settings::get(conn, ACCESS_CODES_SETTING)?;
+    let current = Some(ring.current_id());
+    let resealed = if sealed_under.as_deref() == current && codes_under.as_deref() == current {
+        None
+    } else {
+        Some(seal_all(conn, &ring)?)
+    };
     data_key::install(ring);
     Ok(resealed)
 }
@@ -134,10 +146,12 @@ pub fn prepare_data_key(conn: &mut DbConn, source: &KeySource) -> Result<Option<
 pub fn seal_all(conn: &mut DbConn, ring: &Keyring) -> Result<Resealed, StartError> {
     let resealed = parties::reseal(conn, ring)?;
     db_settings::put(conn, DATA_KEY_SETTING, ring.current_id())?;
+    db_settings::put(conn, ACCESS_CODES_SETTING, ring.current_id())?;
     if resealed != Resealed::default() {
         tracing::info!(
             phones = resealed.phones,
             id_numbers = resealed.id_numbers,
+            access_codes = resealed.access_codes,
             key = ring.current_id(),
             "personal data sealed"
         );
@@ -225,8 +239,15 @@ impl Application {
     }
 }
 
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// Headers every answer carries unless it sets its own: pages and JSON hold
+/// personal data, so nothing is kept by browsers or proxies (`no-store`;
+/// the assets say otherwise themselves), and with an https base URL the
+/// browser is told to use https only.
+fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new().add((actix_web::http::header::CACHE_CONTROL, "no-store"));
+    let headers =
+        if https { headers.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains")) } else { headers };
+    headers
         .add((
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -279,12 +300,13 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
-/// Forgets timed-out browser sessions every ten minutes.
+/// Forgets timed-out browser and portal sessions every ten minutes.
 fn spawn_session_purge(pool: Pool, config: Arc<WebConfig>, stop: Receiver<()>) {
     spawn_periodic("session-purge", Duration::from_secs(600), Duration::from_secs(600), stop, move || {
         let now = Utc::now().naive_utc();
         let purged = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
             db::sign_in::purge_sessions(&mut conn, now - config.session_idle, now - config.session_max)
+                .and_then(|_| db::portal::purge_sessions(&mut conn, now - crate::web::ui::portal::PORTAL_SESSION))
                 .map_err(|e| e.to_string())
         });
         if let Err(error) = purged {
@@ -346,12 +368,13 @@ fn run(listener: TcpListener, state: AppState, workers: Option<usize>) -> std::i
     let worker_count = workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let pool_size = usize::try_from(state.pool.max_size()).unwrap_or(1);
     let blocking = pool_size.div_ceil(worker_count).max(2);
+    let https = state.config.base_url.starts_with("https://");
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(resolve))
             .wrap(from_fn(render_errors))
-            .wrap(security_headers())
+            .wrap(security_headers(https))
             .wrap(TracingLogger::<AccessSpan>::new())
             .app_data(data.clone())
             .app_data(web::FormConfig::default().limit(PAGE_BODY_LIMIT).error_handler(form_error))

@@ -9,11 +9,15 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Nullable, Text};
 
+use serde_json::json;
+
 use super::DbConn;
+use super::audit::audited;
 use super::schema::{case_party, complaint, party};
-use crate::data_key::{self, Field, KeyError, Keyring};
+use crate::data_key::{self, Field, KeyError, Keyring, Purpose};
+use crate::domain::audit::Actor;
 use crate::domain::case::PartyRole;
-use crate::domain::party::{ACCESS_CODE_LEN, Particulars};
+use crate::domain::party::{ACCESS_CODE_LEN, PIN_LEN, Particulars};
 use crate::random;
 
 /// A party as stored.
@@ -39,8 +43,6 @@ pub struct Party {
     /// Telephone (stored sealed).
     #[diesel(deserialize_as = Opened<PhoneColumn>)]
     pub phone: Option<String>,
-    /// Last four digits of the telephone, for the portal.
-    pub phone_last4: Option<String>,
     /// Address.
     pub address: Option<String>,
     /// Organisation.
@@ -48,7 +50,8 @@ pub struct Party {
     /// Identity number (stored sealed).
     #[diesel(deserialize_as = Opened<IdNumberColumn>)]
     pub id_number: Option<String>,
-    /// Code for the resident portal.
+    /// Code for the resident portal (stored sealed; found by `access_key`).
+    #[diesel(deserialize_as = OpenedCode)]
     pub access_code: String,
     /// When recorded.
     pub created_at: NaiveDateTime,
@@ -76,6 +79,27 @@ impl SealedColumn for IdNumberColumn {
     const FIELD: Field = Field::IdNumber;
 }
 
+/// `party.access_code`: sealed, or `-<id>` once the party is anonymised.
+#[derive(Debug)]
+pub struct OpenedCode(String);
+
+impl<DB: Backend> Queryable<Text, DB> for OpenedCode
+where
+    String: FromSql<Text, DB>,
+{
+    type Row = String;
+
+    fn build(stored: String) -> deserialize::Result<Self> {
+        Ok(Self(data_key::open(Field::AccessCode, &stored)?))
+    }
+}
+
+impl From<OpenedCode> for String {
+    fn from(opened: OpenedCode) -> Self {
+        opened.0
+    }
+}
+
 /// A sealed column's value, opened as it is loaded.
 #[derive(Debug)]
 pub struct Opened<C>(Option<String>, PhantomData<C>);
@@ -98,6 +122,11 @@ impl<C> From<Opened<C>> for Option<String> {
     }
 }
 
+/// The process's keyring; a missing key fails the query.
+pub fn ring() -> QueryResult<std::sync::Arc<Keyring>> {
+    data_key::installed().map_err(|e| DieselError::SerializationError(Box::new(e)))
+}
+
 /// `plain` sealed for `field`; a missing key fails the query.
 pub fn seal(field: Field, plain: &str) -> QueryResult<String> {
     data_key::seal(field, plain).map_err(|e| DieselError::SerializationError(Box::new(e)))
@@ -110,6 +139,8 @@ pub struct Resealed {
     pub phones: usize,
     /// Identity numbers.
     pub id_numbers: usize,
+    /// Portal access codes (sealed, and keyed for lookup, under the key).
+    pub access_codes: usize,
     /// Stored case views dropped for being sealed under an older key.
     pub views: usize,
 }
@@ -130,21 +161,26 @@ pub enum ResealError {
     Query(#[from] DieselError),
 }
 
-/// Seals every telephone and identity number not yet sealed under the
-/// keyring's current key (values stored before sealing, or under an older
-/// key), a thousand parties a transaction.
+/// A party's sealed columns: id, phone, identity number, access code and
+/// the code's lookup key.
+type SealedRow = (i64, Option<String>, Option<String>, String, Option<String>);
+
+/// Seals every telephone and identity number and portal access code not
+/// yet sealed under the keyring's current key (values stored before
+/// sealing, or under an older key), and keys each access code's lookup
+/// hash under it, a thousand parties a transaction.
 pub fn reseal(conn: &mut DbConn, ring: &Keyring) -> Result<Resealed, ResealError> {
     const BATCH: i64 = 1000;
     let mut done = Resealed::default();
     let mut after = 0i64;
     loop {
-        let rows: Vec<(i64, Option<String>, Option<String>)> = party::table
+        let rows: Vec<SealedRow> = party::table
             .filter(party::id.gt(after))
             .order(party::id)
             .limit(BATCH)
-            .select((party::id, party::phone, party::id_number))
+            .select((party::id, party::phone, party::id_number, party::access_code, party::access_key))
             .load(conn)?;
-        let Some(&(last, _, _)) = rows.last() else {
+        let Some(&(last, ..)) = rows.last() else {
             done.views = super::case_views::forget_other_keys(conn, ring)?;
             return Ok(done);
         };
@@ -159,17 +195,27 @@ pub fn reseal(conn: &mut DbConn, ring: &Keyring) -> Result<Resealed, ResealError
             }
         };
         let mut changes = Vec::new();
-        for (id, phone, id_number) in &rows {
+        for (id, phone, id_number, code, key) in &rows {
             let (phone, id_number) = (renew(*id, Field::Phone, phone)?, renew(*id, Field::IdNumber, id_number)?);
-            if phone.is_some() || id_number.is_some() {
-                changes.push((*id, phone, id_number));
+            // An anonymised party's code is `-<id>`: no portal, nothing to key.
+            let code = if code.starts_with('-') {
+                None
+            } else {
+                let plain =
+                    ring.open(Field::AccessCode, code).map_err(|source| ResealError::Open { party: *id, source })?;
+                let wanted = access_key(ring, &plain);
+                (!ring.is_current(code) || key.as_deref() != Some(wanted.as_str()))
+                    .then(|| (ring.seal(Field::AccessCode, &plain), wanted))
+            };
+            if phone.is_some() || id_number.is_some() || code.is_some() {
+                changes.push((*id, phone, id_number, code));
             }
         }
         if changes.is_empty() {
             continue;
         }
         super::write_transaction(conn, |conn| {
-            for (id, phone, id_number) in &changes {
+            for (id, phone, id_number, code) in &changes {
                 if let Some(phone) = phone {
                     diesel::update(party::table.find(id)).set(party::phone.eq(phone)).execute(conn)?;
                     done.phones += 1;
@@ -177,6 +223,12 @@ pub fn reseal(conn: &mut DbConn, ring: &Keyring) -> Result<Resealed, ResealError
                 if let Some(id_number) = id_number {
                     diesel::update(party::table.find(id)).set(party::id_number.eq(id_number)).execute(conn)?;
                     done.id_numbers += 1;
+                }
+                if let Some((code, key)) = code {
+                    diesel::update(party::table.find(id))
+                        .set((party::access_code.eq(code), party::access_key.eq(key)))
+                        .execute(conn)?;
+                    done.access_codes += 1;
                 }
             }
             Ok::<_, DieselError>(())
@@ -211,8 +263,10 @@ impl CaseParty {
 pub fn insert(conn: &mut DbConn, committee_id: i64, p: &Particulars, now: NaiveDateTime) -> QueryResult<Party> {
     let phone = p.phone.as_ref().map(|ph| seal(Field::Phone, ph.as_str())).transpose()?;
     let id_number = p.id_number.as_deref().map(|id| seal(Field::IdNumber, id)).transpose()?;
+    let ring = ring()?;
     for _ in 0..5 {
         let code = random::code(ACCESS_CODE_LEN);
+        let (sealed_code, access_key) = (ring.seal(Field::AccessCode, &code), access_key(&ring, &code));
         // A savepoint, so that a code collision leaves the transaction usable.
         let inserted = conn.transaction(|conn| {
             diesel::insert_into(party::table)
@@ -225,11 +279,11 @@ pub fn insert(conn: &mut DbConn, committee_id: i64, p: &Particulars, now: NaiveD
                     party::birth_year.eq(p.birth_year),
                     party::occupation.eq(&p.occupation),
                     party::phone.eq(phone.as_deref()),
-                    party::phone_last4.eq(p.phone.as_ref().map(|ph| ph.last4())),
                     party::address.eq(&p.address),
                     party::organisation.eq(&p.organisation),
                     party::id_number.eq(id_number.as_deref()),
-                    party::access_code.eq(&code),
+                    party::access_code.eq(&sealed_code),
+                    party::access_key.eq(&access_key),
                     party::created_at.eq(now),
                 ))
                 .returning(party::id)
@@ -242,6 +296,82 @@ pub fn insert(conn: &mut DbConn, committee_id: i64, p: &Particulars, now: NaiveD
         }
     }
     Err(DieselError::RollbackTransaction)
+}
+
+/// The keyed hash an access code is found by: of the code as printed
+/// (upper case, no separators), under the current key.
+pub fn access_key(ring: &Keyring, code: &str) -> String {
+    ring.mac(Purpose::AccessCode, normalised_code(code).as_bytes())
+}
+
+/// An access code as typed: letters and digits, upper case.
+pub fn normalised_code(raw: &str) -> String {
+    raw.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_uppercase()
+}
+
+/// The message a portal PIN is hashed with: the party's id and the PIN, so
+/// that one PIN's hash stands for one party only.
+fn pin_message(party_id: i64, pin: &str) -> String {
+    format!("{party_id}:{pin}")
+}
+
+/// Issues party `id` of `committee_id` a new portal PIN, which replaces any
+/// before it; only its keyed hash is kept. Audited; returns the PIN, to be
+/// printed on the party's own slip or told to them once.
+pub fn issue_pin(conn: &mut DbConn, actor: &Actor, committee_id: i64, id: i64) -> QueryResult<String> {
+    let ring = ring()?;
+    let pin = random::digits(PIN_LEN);
+    set_pin_with(conn, &ring, actor, committee_id, id, &pin)?;
+    Ok(pin)
+}
+
+/// Gives party `id` of `committee_id` the portal PIN `pin` (the demo's
+/// parties get a known one). Audited.
+pub fn set_pin(conn: &mut DbConn, actor: &Actor, committee_id: i64, id: i64, pin: &str) -> QueryResult<()> {
+    set_pin_with(conn, &*ring()?, actor, committee_id, id, pin)
+}
+
+fn set_pin_with(
+    conn: &mut DbConn,
+    ring: &Keyring,
+    actor: &Actor,
+    committee_id: i64,
+    id: i64,
+    pin: &str,
+) -> QueryResult<()> {
+    audited(conn, actor, committee_id, |conn, log| {
+        let party = find(conn, committee_id, id)?;
+        if party.access_code.starts_with('-') {
+            // Anonymised: no portal any more.
+            return Err(DieselError::NotFound);
+        }
+        diesel::update(party::table.find(id))
+            .set(party::pin_hash.eq(ring.mac(Purpose::PortalPin, pin_message(id, pin).as_bytes())))
+            .execute(conn)?;
+        log.record("party.portal_pin", "party", id, json!({}));
+        Ok(())
+    })
+}
+
+/// The ids of the parties of a committee.
+pub fn of_committee(conn: &mut DbConn, committee_id: i64) -> QueryResult<Vec<i64>> {
+    party::table.filter(party::committee_id.eq(committee_id)).select(party::id).order(party::id).load(conn)
+}
+
+/// The party holding access code `code` whose PIN is `pin`, if any.
+pub fn by_credentials(conn: &mut DbConn, code: &str, pin: &str) -> QueryResult<Option<Party>> {
+    let ring = ring()?;
+    let keys = ring.macs(Purpose::AccessCode, normalised_code(code).as_bytes());
+    let found: Option<(Party, Option<String>)> = party::table
+        .filter(party::access_key.eq_any(&keys))
+        .filter(party::anonymised_at.is_null())
+        .select((Party::as_select(), party::pin_hash))
+        .first(conn)
+        .optional()?;
+    Ok(found.and_then(|(party, hash)| {
+        let ok = hash.is_some_and(|h| ring.verify_mac(Purpose::PortalPin, pin_message(party.id, pin).as_bytes(), &h));
+        ok.then_some(party)
+    }))
 }
 
 /// Makes a party part of a case.

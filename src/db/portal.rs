@@ -11,15 +11,56 @@ use super::committees::Committee;
 use super::complaints::Complaint;
 use super::follow_ups::{self, FollowUpOutcome, NewFollowUp};
 use super::parties::{CaseParty, Party};
-use super::schema::{case_party, complaint, follow_up, mediation_case, party};
+use super::schema::{case_party, complaint, follow_up, mediation_case, party, portal_session};
 use super::{DbConn, WriteError};
 use crate::domain::audit::Actor;
 use crate::domain::complaint::location_key;
 use crate::domain::follow_up::VisitMethod;
 
-/// The party holding an access code.
-pub fn party_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Party>> {
-    party::table.filter(party::access_code.eq(code)).select(Party::as_select()).first(conn).optional()
+/// Starts a resident's portal session (`id_hash`: SHA-256 of the id in
+/// the cookie).
+pub fn start_session(conn: &mut DbConn, id_hash: &str, party_id: i64, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::insert_into(portal_session::table)
+        .values((
+            portal_session::id_hash.eq(id_hash),
+            portal_session::party_id.eq(party_id),
+            portal_session::created_at.eq(now),
+            portal_session::large_type.eq(false),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The party of a portal session begun after `since`, and whether it
+/// chose large type; `None` for an unknown, ended or expired session, or
+/// a party anonymised since.
+pub fn session(conn: &mut DbConn, id_hash: &str, since: NaiveDateTime) -> QueryResult<Option<(Party, bool)>> {
+    portal_session::table
+        .inner_join(party::table)
+        .filter(portal_session::id_hash.eq(id_hash))
+        .filter(portal_session::created_at.gt(since))
+        .filter(party::anonymised_at.is_null())
+        .select((Party::as_select(), portal_session::large_type))
+        .first(conn)
+        .optional()
+}
+
+/// Ends a portal session.
+pub fn end_session(conn: &mut DbConn, id_hash: &str) -> QueryResult<()> {
+    diesel::delete(portal_session::table.find(id_hash)).execute(conn).map(drop)
+}
+
+/// Records the session's choice of large type.
+pub fn set_large_type(conn: &mut DbConn, id_hash: &str, large: bool) -> QueryResult<()> {
+    diesel::update(portal_session::table.find(id_hash))
+        .set(portal_session::large_type.eq(large))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Forgets the portal sessions begun before `before`.
+pub fn purge_sessions(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(portal_session::table.filter(portal_session::created_at.le(before))).execute(conn)
 }
 
 /// One party.

@@ -283,12 +283,13 @@ fn anonymise(conn: &mut DbConn, committee_id: i64, ids: &[i64], now: NaiveDateTi
                     party::birth_year.eq(None::<i32>),
                     party::occupation.eq(None::<String>),
                     party::phone.eq(None::<String>),
-                    party::phone_last4.eq(None::<String>),
                     party::address.eq(None::<String>),
                     party::organisation.eq(None::<String>),
                     party::id_number.eq(None::<String>),
                     // Not a code the portal could be given: it has a '-'.
                     party::access_code.eq(format!("-{id}")),
+                    party::access_key.eq(None::<String>),
+                    party::pin_hash.eq(None::<String>),
                     party::anonymised_at.eq(now),
                 ))
                 .execute(conn)?;

@@ -102,13 +102,23 @@ diesel::table! {
         birth_year -> Nullable<Integer>,
         occupation -> Nullable<Text>,
         phone -> Nullable<Text>,
-        phone_last4 -> Nullable<Text>,
         address -> Nullable<Text>,
         organisation -> Nullable<Text>,
         id_number -> Nullable<Text>,
         access_code -> Text,
         created_at -> Timestamp,
         anonymised_at -> Nullable<Timestamp>,
+        access_key -> Nullable<Text>,
+        pin_hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    portal_session (id_hash) {
+        id_hash -> Text,
+        party_id -> BigInt,
+        created_at -> Timestamp,
+        large_type -> Bool,
     }
 }
 
@@ -486,6 +496,7 @@ diesel::joinable!(web_session -> app_user (user_id));
 diesel::joinable!(api_token -> app_user (user_id));
 diesel::joinable!(case_party -> mediation_case (case_id));
 diesel::joinable!(case_party -> party (party_id));
+diesel::joinable!(portal_session -> party (party_id));
 diesel::joinable!(case_mediator -> mediation_case (case_id));
 diesel::joinable!(case_mediator -> app_user (user_id));
 diesel::joinable!(complaint -> mediation_case (case_id));
@@ -521,6 +532,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_event,
     audit_head,
     party,
+    portal_session,
     case_counter,
     mediation_case,
     case_party,

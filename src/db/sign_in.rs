@@ -14,6 +14,7 @@ use super::audit::audited;
 use super::schema::{api_token, app_user, sign_in_throttle, web_session};
 use super::users::User;
 use super::{DbConn, Sql};
+use crate::domain::throttle::ThrottleRule;
 use crate::on_backend;
 
 /// A browser session as stored.
@@ -141,33 +142,57 @@ pub fn revoke_token(conn: &mut DbConn, user: &User, token_id: i64, now: NaiveDat
     })
 }
 
-/// Failures counted for a key in the current window, and when it began.
-pub fn failures(conn: &mut DbConn, key: &str) -> QueryResult<Option<(i32, NaiveDateTime)>> {
-    sign_in_throttle::table
-        .find(key)
-        .select((sign_in_throttle::failures, sign_in_throttle::window_start))
-        .first(conn)
-        .optional()
-}
-
-const COUNT_FAILURE: Sql = Sql("INSERT INTO sign_in_throttle (key, failures, window_start) VALUES (?, 1, ?) \
+const COUNT_ATTEMPT: Sql = Sql("INSERT INTO sign_in_throttle (key, failures, window_start) VALUES (?, 1, ?) \
      ON CONFLICT (key) DO UPDATE SET \
      failures = CASE WHEN sign_in_throttle.window_start < ? THEN 1 ELSE sign_in_throttle.failures + 1 END, \
      window_start = CASE WHEN sign_in_throttle.window_start < ? THEN excluded.window_start \
-     ELSE sign_in_throttle.window_start END");
+     ELSE sign_in_throttle.window_start END \
+     RETURNING failures, window_start");
 
-/// Counts a failure for `key`; a window older than `window` starts afresh.
-pub fn count_failure(conn: &mut DbConn, key: &str, now: NaiveDateTime, window: TimeDelta) -> QueryResult<()> {
-    let stale = now - window;
-    let query = diesel::sql_query(COUNT_FAILURE.text(conn.backend()))
-        .bind::<Text, _>(key)
-        .bind::<Timestamp, _>(now)
-        .bind::<Timestamp, _>(stale)
-        .bind::<Timestamp, _>(stale);
-    on_backend!(conn, c => query.execute(c)).map(drop)
+#[derive(QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    failures: i32,
+    #[diesel(sql_type = Timestamp)]
+    window_start: NaiveDateTime,
 }
 
-/// Forgets the failures of `key` (after a successful sign-in).
-pub fn clear_failures(conn: &mut DbConn, key: &str) -> QueryResult<()> {
-    diesel::delete(sign_in_throttle::table.find(key)).execute(conn).map(drop)
+/// Counts one sign-in attempt against each `(key, rule)` — before any
+/// password is checked, in one write transaction, so that a burst of
+/// concurrent attempts is counted one by one on either backend and across
+/// instances. Answers how long to wait when a rule's limit is passed (the
+/// attempt must then not be checked), else `None`. A window older than its
+/// rule starts afresh. A successful attempt is given back with
+/// [`succeeded`].
+pub fn attempt(conn: &mut DbConn, keys: &[(&str, ThrottleRule)], now: NaiveDateTime) -> QueryResult<Option<TimeDelta>> {
+    super::write_transaction(conn, |conn| {
+        let mut wait = None;
+        for (key, rule) in keys {
+            let stale = now - rule.window;
+            let query = diesel::sql_query(COUNT_ATTEMPT.text(conn.backend()))
+                .bind::<Text, _>(*key)
+                .bind::<Timestamp, _>(now)
+                .bind::<Timestamp, _>(stale)
+                .bind::<Timestamp, _>(stale);
+            let counted: Counted = on_backend!(conn, c => query.get_result(c))?;
+            wait = wait.max(rule.refuses(counted.failures, counted.window_start, now));
+        }
+        Ok(wait)
+    })
+}
+
+/// After a successful sign-in: the account's (or code's) attempts are
+/// forgotten, and the attempt is given back to each shared key (the
+/// client's address), so that people signing in successfully from one
+/// office do not use up its allowance.
+pub fn succeeded(conn: &mut DbConn, own: &str, shared: &[&str]) -> QueryResult<()> {
+    super::write_transaction(conn, |conn| {
+        diesel::delete(sign_in_throttle::table.find(own)).execute(conn)?;
+        for key in shared {
+            diesel::update(sign_in_throttle::table.find(*key).filter(sign_in_throttle::failures.gt(0)))
+                .set(sign_in_throttle::failures.eq(sign_in_throttle::failures - 1))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
 }

@@ -1,15 +1,15 @@
-//! 人民调解受理登记表 — the acceptance register, with a receipt slip for each
-//! party carrying their access code to the resident portal.
+//! 人民调解受理登记表 — the acceptance register. It is filed: the parties'
+//! portal credentials are on their own receipt slips (`receipts`), never
+//! here.
 
 use super::agreement::{party_lines, seal_and_date};
-use super::fonts::FaceId;
 use super::forms::{field_table, finish, title_block, write_form};
-use super::layout::{BODY, Laid, Layout, SignatureLine};
+use super::layout::{Laid, Layout, SignatureLine};
 use super::model::AcceptanceDoc;
 use super::pdf::PdfError;
 use super::{Labels, Rendered};
 
-/// Lays out the register and the receipts.
+/// Lays out the register.
 pub fn lay_out(doc: &AcceptanceDoc) -> Laid {
     let l = Labels { lang: doc.header.lang };
     let mut page = Layout::new();
@@ -63,26 +63,6 @@ pub fn lay_out(doc: &AcceptanceDoc) -> Laid {
         doc.seal_image.is_some(),
         &l.date(doc.date),
     );
-    for r in &doc.receipts {
-        page.ensure(170.0);
-        page.space(10.0);
-        page.rule(0.4);
-        page.paragraph_with(&l.t("doc.acceptance.cut_here"), FaceId::Body, 8.0, 0.0, 0.0);
-        page.centered(&l.t("doc.receipt.title"), FaceId::Heading, 14.0);
-        page.paragraph(&l.with(
-            "doc.receipt.body",
-            &[
-                ("name", r.name.clone()),
-                ("role", l.t(&format!("doc.role.{}", r.role))),
-                ("committee", doc.header.committee.clone()),
-                ("date", l.date(doc.date)),
-                ("number", doc.header.number.clone()),
-            ],
-        ));
-        page.labelled(&l.t("doc.receipt.code"), &r.access_code);
-        page.labelled(&l.t("doc.receipt.portal"), &doc.portal_url);
-        page.paragraph_with(&l.t("doc.receipt.keep"), FaceId::Body, BODY - 1.5, 0.0, 0.0);
-    }
     finish(page, &l, &doc.header.number)
 }
 

@@ -16,6 +16,7 @@ pub mod model;
 pub mod oral_agreement;
 pub mod pdf;
 pub mod qr;
+pub mod receipts;
 pub mod report;
 pub mod rights_notice;
 pub mod session_record;

@@ -144,10 +144,6 @@ pub struct AcceptanceDoc {
     pub registrar: Option<String>,
     /// Mediators assigned.
     pub mediators: Vec<String>,
-    /// Receipt slips: party name, role and access code.
-    pub receipts: Vec<Receipt>,
-    /// The portal address printed on receipts.
-    pub portal_url: String,
     /// Seal image.
     pub seal_image: Option<Vec<u8>>,
 }
@@ -161,6 +157,23 @@ pub struct Receipt {
     pub role: String,
     /// Access code for the portal.
     pub access_code: String,
+    /// The portal PIN issued with this slip.
+    pub pin: String,
+}
+
+/// 人民调解受理回执: the receipt slips of a case's parties, one a page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceiptsDoc {
+    /// Origin.
+    pub header: Header,
+    /// When the case was registered.
+    pub registered: NaiveDate,
+    /// When the slips were printed (their PINs issued).
+    pub issued: NaiveDate,
+    /// The portal address.
+    pub portal_url: String,
+    /// One slip per party.
+    pub slips: Vec<Receipt>,
 }
 
 /// 当事人权利义务告知书.

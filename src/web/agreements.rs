@@ -452,7 +452,7 @@ pub async fn draft_agreement(
     ApiJson(body): ApiJson<AgreementBody>,
 ) -> AppResult<HttpResponse> {
     let user = user.require(MEDIATION)?.clone();
-    let archive_settings = PrintSettings { base_url: state.config.base_url.clone(), lang: None };
+    let archive_settings = PrintSettings { base_url: state.config.base_url.clone(), lang: None, full_phones: false };
     let case_id = path.into_inner();
     let view = state
         .db(move |conn| {
@@ -628,7 +628,7 @@ pub async fn sign_agreement(
     ApiJson(body): ApiJson<SignatureBody>,
 ) -> AppResult<HttpResponse> {
     let user = user.require(SIGNING)?.clone();
-    let archive_settings = PrintSettings { base_url: state.config.base_url.clone(), lang: None };
+    let archive_settings = PrintSettings { base_url: state.config.base_url.clone(), lang: None, full_phones: false };
     let id = path.into_inner();
     let new = parse_signature(&body, &user)?;
     let result = state

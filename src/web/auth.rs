@@ -8,7 +8,7 @@ use super::error::{AppError, AppResult};
 use super::state::AppState;
 use crate::db::sign_in;
 use crate::db::users::{self, User};
-use crate::domain::throttle::{PER_ACCOUNT, PER_ADDRESS, ThrottleRule};
+use crate::domain::throttle::{PER_ACCOUNT, PER_ADDRESS};
 use crate::passwords;
 
 /// The client's address for throttling: the peer, or with a trusted proxy
@@ -22,9 +22,11 @@ pub fn client_address(req: &HttpRequest, state: &AppState) -> String {
     req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
 }
 
-/// Checks the credentials. Throttled clients get 429 before any password
-/// is checked; an unknown user, an inactive one and a wrong password all
-/// get the same 401, after the same amount of work.
+/// Checks the credentials. Each attempt is counted against the account and
+/// the client's address first, atomically; one past either limit gets 429
+/// and no password is checked, so a burst of concurrent guesses gets no
+/// more checked than the limit. An unknown user, an inactive one and a
+/// wrong password all get the same 401, after the same amount of work.
 pub async fn authenticate(state: &AppState, username: &str, password: &str, client: &str) -> AppResult<User> {
     let username = username.trim().to_lowercase();
     let account_key = format!("user:{username}");
@@ -34,14 +36,8 @@ pub async fn authenticate(state: &AppState, username: &str, password: &str, clie
         let (account_key, address_key, username) = (account_key.clone(), address_key.clone(), username.clone());
         state
             .db(move |conn| {
-                let now = Utc::now().naive_utc();
-                let wait = |rule: ThrottleRule, state: Option<(i32, chrono::NaiveDateTime)>| {
-                    state.and_then(|(failures, start)| rule.retry_after(failures, start, now))
-                };
-                let blocked = wait(PER_ACCOUNT, sign_in::failures(conn, &account_key)?)
-                    .into_iter()
-                    .chain(wait(PER_ADDRESS, sign_in::failures(conn, &address_key)?))
-                    .max();
+                let keys = [(account_key.as_str(), PER_ACCOUNT), (address_key.as_str(), PER_ADDRESS)];
+                let blocked = sign_in::attempt(conn, &keys, Utc::now().naive_utc())?;
                 let found = if blocked.is_none() { users::find_for_sign_in(conn, &username)? } else { None };
                 Ok((blocked, found))
             })
@@ -61,22 +57,7 @@ pub async fn authenticate(state: &AppState, username: &str, password: &str, clie
         }
     })
     .await?;
-
-    state
-        .db(move |conn| {
-            let now = Utc::now().naive_utc();
-            match verified {
-                Some(user) => {
-                    sign_in::clear_failures(conn, &account_key)?;
-                    Ok(Some(user))
-                }
-                None => {
-                    sign_in::count_failure(conn, &account_key, now, PER_ACCOUNT.window)?;
-                    sign_in::count_failure(conn, &address_key, now, PER_ADDRESS.window)?;
-                    Ok(None)
-                }
-            }
-        })
-        .await?
-        .ok_or(AppError::WrongCredentials)
+    let user = verified.ok_or(AppError::WrongCredentials)?;
+    state.db(move |conn| Ok(sign_in::succeeded(conn, &account_key, &[&address_key])?)).await?;
+    Ok(user)
 }

@@ -18,7 +18,6 @@ use super::views::{ComplaintView, Contacts};
 use crate::db::audit::audited;
 use crate::db::complaints::{self, ComplaintFilter, NewComplaint};
 use crate::db::{DbConn, committees};
-use crate::domain::account::Role;
 use crate::domain::audit::Actor;
 use crate::domain::clock::{ClockTime, parse_instant};
 use crate::domain::complaint::{Category, Channel, ObservedPattern, parse_days};
@@ -150,17 +149,22 @@ pub fn parse_complaint(body: &NewComplaintBody, committee_id: i64) -> AppResult<
     f.done(parsed)
 }
 
-/// Whether the caller asked to see contact details in full.
+/// The query of a record's GET: revealing contacts is not done by a GET
+/// (a link on another site could make a browser do it); it is refused
+/// with a pointer to the POST that does it.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct RevealParams {
-    /// `contacts` shows phone and identity numbers in full (audited).
+    /// No longer accepted: `POST …/contacts` reveals contact details.
     pub reveal: Option<String>,
 }
 
 impl RevealParams {
-    /// Contact visibility; revealing is recorded in the audit chain.
-    pub fn contacts(&self) -> Contacts {
-        if self.reveal.as_deref() == Some("contacts") { Contacts::Revealed } else { Contacts::Masked }
+    /// Refuses `reveal=…` with where revealing is done now.
+    pub fn refuse_reveal(&self) -> AppResult<()> {
+        match self.reveal.as_deref() {
+            None | Some("") => Ok(()),
+            Some(_) => Err(AppError::BadRequest(crate::domain::Invalid::new("error.reveal_by_post"))),
+        }
     }
 }
 
@@ -195,10 +199,11 @@ pub async fn register_complaint(
     Ok(HttpResponse::Created().json(ComplaintView::new(&c, reporter.as_ref(), Contacts::Masked, offset)))
 }
 
-/// One complaint.
+/// One complaint; an anonymous complaint's reporter is not shown.
 #[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "complaints", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Complaint id"), RevealParams),
-    responses((status = 200, body = ComplaintView), (status = 404, content_type = "application/problem+json")))]
+    responses((status = 200, body = ComplaintView), (status = 400, content_type = "application/problem+json"),
+        (status = 401, content_type = "application/problem+json"), (status = 404, content_type = "application/problem+json")))]
 pub async fn get_complaint(
     state: web::Data<AppState>,
     user: SignedIn,
@@ -206,22 +211,40 @@ pub async fn get_complaint(
     query: web::Query<RevealParams>,
 ) -> AppResult<HttpResponse> {
     let user = user.require(EVERYONE)?.clone();
+    query.refuse_reveal()?;
     let id = path.into_inner();
-    let contacts = query.contacts();
     let view = state
         .db(move |conn| {
             let c = complaints::find(conn, user.committee_id, id)?;
             let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;
-            let contacts = if c.anonymous && !matches!(user.role(), Role::Admin | Role::Mediator) {
-                Contacts::Masked
-            } else {
-                contacts
-            };
-            if contacts == Contacts::Revealed {
-                audit_reveal(conn, &user.actor(), user.committee_id, "complaint", id)?;
-            }
             let (c, reporter) = complaints::with_reporter(conn, c)?;
-            Ok(ComplaintView::new(&c, reporter.as_ref(), contacts, offset))
+            Ok(ComplaintView::new(&c, reporter.as_ref(), Contacts::Masked, offset))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// One complaint with its reporter's contact details in full — an anonymous
+/// reporter's too: a mediator's or an administrator's act, recorded in the
+/// audit chain.
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/contacts", tag = "complaints", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Complaint id")),
+    responses((status = 200, body = ComplaintView), (status = 401, content_type = "application/problem+json"),
+        (status = 403, content_type = "application/problem+json"), (status = 404, content_type = "application/problem+json")))]
+pub async fn reveal_complaint_contacts(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(CASE_WORK)?.clone();
+    let id = path.into_inner();
+    let view = state
+        .db(move |conn| {
+            let c = complaints::find(conn, user.committee_id, id)?;
+            let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;
+            audit_reveal(conn, &user.actor(), user.committee_id, "complaint", id)?;
+            let (c, reporter) = complaints::with_reporter(conn, c)?;
+            Ok(ComplaintView::revealed(&c, reporter.as_ref(), offset))
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -245,7 +268,8 @@ pub struct ComplaintQuery {
 /// Complaints, newest first.
 #[utoipa::path(get, path = "/api/v1/complaints", tag = "complaints", security(("bearer" = [])),
     params(ComplaintQuery),
-    responses((status = 200, body = Page<ComplaintView>)))]
+    responses((status = 200, body = Page<ComplaintView>), (status = 401, content_type = "application/problem+json"),
+        (status = 422, content_type = "application/problem+json")))]
 pub async fn list_complaints(
     state: web::Data<AppState>,
     user: SignedIn,
@@ -253,9 +277,12 @@ pub async fn list_complaints(
 ) -> AppResult<HttpResponse> {
     let user = user.require(EVERYONE)?.clone();
     let q = query.into_inner();
+    let mut f = Fields::new();
+    let text = f.optional("q", q.q.as_deref(), crate::domain::search_text).flatten();
+    f.finish()?;
     let (limit, before_id) = PageParams { limit: q.limit, cursor: q.cursor }.parse()?;
     let filter =
-        ComplaintFilter { case_id: q.case_id, unassigned: q.unassigned.unwrap_or(false), q: q.q, before_id, limit };
+        ComplaintFilter { case_id: q.case_id, unassigned: q.unassigned.unwrap_or(false), q: text, before_id, limit };
     let page = state
         .db(move |conn| {
             let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;

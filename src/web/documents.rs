@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::access::EVERYONE;
+use super::access::{CASE_WORK, EVERYONE};
 use super::context::{RequestContext, SignedIn};
 use super::error::{AppError, AppResult};
 use super::render_errors::percent_encode;
@@ -33,14 +33,20 @@ impl From<PrintError> for AppError {
     }
 }
 
-/// The print settings of a request.
-pub fn settings(state: &AppState, ctx: &RequestContext, query: &DocumentQuery) -> AppResult<PrintSettings> {
+/// The print settings of a request; `full_phones` for a mediator or an
+/// administrator.
+pub fn settings(
+    state: &AppState,
+    ctx: &RequestContext,
+    query: &DocumentQuery,
+    full_phones: bool,
+) -> AppResult<PrintSettings> {
     let lang = match query.lang.as_deref().filter(|l| !l.is_empty()) {
         Some(l) => Some(Lang::parse(l).map_err(|e| AppError::field("lang", e))?),
         // The committee's language applies unless the reader reads English.
         None => (ctx.lang == Lang::En).then_some(Lang::En),
     };
-    Ok(PrintSettings { base_url: state.config.base_url.clone(), lang })
+    Ok(PrintSettings { base_url: state.config.base_url.clone(), lang, full_phones })
 }
 
 /// A PDF answer; archived documents carry their SHA-256.
@@ -73,7 +79,7 @@ pub async fn case_document(
     let user = user.require(EVERYONE)?.clone();
     let (case_id, file) = path.into_inner();
     let kind = file.strip_suffix(".pdf").and_then(Kind::parse).ok_or(AppError::NotFound)?;
-    let settings = settings(&state, &ctx, &query)?;
+    let settings = settings(&state, &ctx, &query, CASE_WORK.contains(&user.role()))?;
     let (rendered, number) = state
         .db(move |conn| {
             let case = crate::db::cases::find(conn, user.committee_id, case_id)?;
@@ -100,7 +106,7 @@ pub async fn agreement_pdf(
 ) -> AppResult<HttpResponse> {
     let user = user.require(EVERYONE)?.clone();
     let id = path.into_inner();
-    let settings = settings(&state, &ctx, &query)?;
+    let settings = settings(&state, &ctx, &query, CASE_WORK.contains(&user.role()))?;
     let (pdf, number) = state
         .db(move |conn| {
             let committee = committees::find(conn, user.committee_id)?;

@@ -25,6 +25,7 @@ pub mod mediation;
 pub mod openapi;
 pub mod pages;
 pub mod pagination;
+pub mod portal_pins;
 pub mod privacy;
 pub mod redirect;
 pub mod render_errors;

@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    agreements, cases, committees, complaints, documents, field_work, follow_ups, health, mediation, privacy, reports,
-    tokens, users,
+    agreements, cases, committees, complaints, documents, field_work, follow_ups, health, mediation, portal_pins,
+    privacy, reports, tokens, users,
 };
 
 struct BearerAuth;
@@ -36,12 +36,14 @@ impl Modify for BearerAuth {
         complaints::register_complaint,
         complaints::list_complaints,
         complaints::get_complaint,
+        complaints::reveal_complaint_contacts,
         complaints::similar_complaints,
         complaints::attach_complaint,
         complaints::detach_complaint,
         cases::register_case,
         cases::list_cases,
         cases::get_case,
+        cases::reveal_case_contacts,
         cases::update_case,
         cases::move_case,
         cases::add_party,
@@ -64,6 +66,7 @@ impl Modify for BearerAuth {
         reports::summary_csv,
         reports::summary_pdf,
         privacy::export_party,
+        portal_pins::issue_portal_pin,
     ),
     modifiers(&BearerAuth)
 )]

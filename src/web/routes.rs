@@ -8,7 +8,7 @@ use actix_web::{Route, web};
 
 use crate::web::{
     agreements, assets, cases, committees as committee_api, complaints, documents, field_work, follow_ups, health,
-    language, login, mediation, openapi, privacy, reports, tokens, ui, users, verify,
+    language, login, mediation, openapi, portal_pins, privacy, reports, tokens, ui, users, verify,
 };
 
 /// The prefix of the JSON API; its routes are matched within one scope.
@@ -50,11 +50,13 @@ pub fn table() -> Vec<RouteDef> {
         GET "/api/v1/complaints" => complaints::list_complaints,
         POST "/api/v1/complaints" => complaints::register_complaint,
         GET "/api/v1/complaints/{id}" => complaints::get_complaint,
+        POST "/api/v1/complaints/{id}/contacts" => complaints::reveal_complaint_contacts,
         GET "/api/v1/complaints/{id}/similar" => complaints::similar_complaints,
         GET "/api/v1/cases" => cases::list_cases,
         POST "/api/v1/cases" => cases::register_case,
         GET "/api/v1/cases/{id}" => cases::get_case,
         PATCH "/api/v1/cases/{id}" => cases::update_case,
+        POST "/api/v1/cases/{id}/contacts" => cases::reveal_case_contacts,
         POST "/api/v1/cases/{id}/transitions" => cases::move_case,
         POST "/api/v1/cases/{id}/parties" => cases::add_party,
         POST "/api/v1/cases/{id}/complaints" => complaints::attach_complaint,
@@ -78,6 +80,7 @@ pub fn table() -> Vec<RouteDef> {
         GET "/api/v1/reports/summary.csv" => reports::summary_csv,
         GET "/api/v1/reports/summary.pdf" => reports::summary_pdf,
         GET "/api/v1/parties/{id}/export" => privacy::export_party,
+        POST "/api/v1/parties/{id}/portal-pin" => portal_pins::issue_portal_pin,
         GET "/" => ui::dashboard::dashboard,
         GET "/complaints" => ui::complaints::list_complaints,
         POST "/complaints" => ui::complaints::create_complaint,
@@ -90,6 +93,8 @@ pub fn table() -> Vec<RouteDef> {
         POST "/cases/{id}/move" => ui::cases::move_case,
         POST "/cases/{id}/parties" => ui::cases::add_party,
         POST "/cases/{id}/flags" => ui::cases::set_flags,
+        POST "/cases/{id}/contacts" => ui::cases::reveal_contacts,
+        POST "/cases/{id}/receipts" => portal_pins::print_receipts,
         POST "/cases/{id}/complaints/{complaint_id}/detach" => ui::cases::detach_complaint,
         GET "/cases/{id}/agreements/new" => ui::agreements::new_agreement,
         POST "/cases/{id}/agreements" => ui::agreements::create_agreement_form,

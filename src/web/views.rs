@@ -135,7 +135,9 @@ pub struct ComplaintView {
     pub observed_pattern: PatternView,
     /// Whether the reporter asked to stay anonymous.
     pub anonymous: bool,
-    /// The reporter; hidden for anonymous complaints unless revealed.
+    /// The reporter; never shown for an anonymous complaint (Noise Law
+    /// Art 31), but to a mediator or an administrator who reveals the
+    /// complaint itself.
     pub reporter: Option<ReporterView>,
     /// The case it is in.
     pub case_id: Option<i64>,
@@ -144,9 +146,19 @@ pub struct ComplaintView {
 }
 
 impl ComplaintView {
-    /// The view of a complaint in a committee at `offset` minutes from UTC.
+    /// The view of a complaint in a committee at `offset` minutes from UTC;
+    /// an anonymous complaint's reporter is left out.
     pub fn new(c: &Complaint, reporter: Option<&Party>, contacts: Contacts, offset: i32) -> Self {
-        let show_reporter = !c.anonymous || contacts == Contacts::Revealed;
+        Self::shown(c, reporter.filter(|_| !c.anonymous), contacts, offset)
+    }
+
+    /// The view of one complaint revealed by a mediator or an
+    /// administrator: the reporter is shown even when anonymous.
+    pub fn revealed(c: &Complaint, reporter: Option<&Party>, offset: i32) -> Self {
+        Self::shown(c, reporter, Contacts::Revealed, offset)
+    }
+
+    fn shown(c: &Complaint, reporter: Option<&Party>, contacts: Contacts, offset: i32) -> Self {
         Self {
             id: c.id,
             received_at: format_instant(c.received_at, offset),
@@ -161,7 +173,7 @@ impl ComplaintView {
                 days: c.pattern_days.clone(),
             },
             anonymous: c.anonymous,
-            reporter: reporter.filter(|_| show_reporter).map(|p| ReporterView {
+            reporter: reporter.map(|p| ReporterView {
                 id: p.id,
                 name: p.name.clone(),
                 phone: contacts.phone(p.phone.as_deref()),

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use diesel::prelude::*;
-use hesheng::db::schema::{agreement, case_party, complaint, party};
+use hesheng::db::schema::{agreement, case_party, complaint};
 use hesheng::domain::account::Role;
 use hesheng::domain::audit::Actor;
 use hesheng::domain::committee::CommitteeSettings;
@@ -246,6 +246,23 @@ fn matrix(f: &Fixture) -> Vec<Entry> {
         e("GET", "/api/v1/cases", "/api/v1/cases".into(), Users(EVERYONE), false),
         e("POST", "/api/v1/cases", "/api/v1/cases".into(), Users(CASE_WORK), false),
         e("GET", "/api/v1/cases/{id}", format!("/api/v1/cases/{case}"), Users(EVERYONE), true),
+        e("POST", "/api/v1/cases/{id}/contacts", format!("/api/v1/cases/{case}/contacts"), Users(CASE_WORK), true),
+        e(
+            "POST",
+            "/api/v1/complaints/{id}/contacts",
+            format!("/api/v1/complaints/{complaint}/contacts"),
+            Users(CASE_WORK),
+            true,
+        ),
+        e(
+            "POST",
+            "/api/v1/parties/{id}/portal-pin",
+            format!("/api/v1/parties/{party}/portal-pin"),
+            Users(CASE_WORK),
+            true,
+        ),
+        e("POST", "/cases/{id}/contacts", format!("/cases/{case}/contacts"), Users(CASE_WORK), true),
+        e("POST", "/cases/{id}/receipts", format!("/cases/{case}/receipts"), Users(CASE_WORK), true),
         e("PATCH", "/api/v1/cases/{id}", format!("/api/v1/cases/{case}"), Users(CASE_WORK), true),
         e(
             "POST",
@@ -364,9 +381,9 @@ async fn client(app: &TestApp, caller: Caller, code_of: impl Fn(bool) -> (String
         Caller::Staff(user) => sign_in(user, hesheng::demo::DEMO_PASSWORD).await,
         Caller::OtherCommittee => sign_in("other.admin", PASSWORD).await,
         Caller::ResidentOwn | Caller::ResidentOther => {
-            let (code, last4) = code_of(caller == Caller::ResidentOwn);
+            let (code, pin) = code_of(caller == Caller::ResidentOwn);
             let html = http.get(app.url("/portal/login")).send().await.expect("portal").text().await.expect("body");
-            let form = [("code", code.as_str()), ("phone_last4", last4.as_str()), ("csrf_token", &csrf_of(&html))];
+            let form = [("code", code.as_str()), ("pin", pin.as_str()), ("csrf_token", &csrf_of(&html))];
             let r = http.post(app.url("/portal/login")).form(&form).send().await.expect("portal sign in");
             assert_eq!(r.status(), 303, "portal sign-in");
             None
@@ -442,18 +459,10 @@ both_backends! {
         let job = hesheng::db::printing::start_job(&mut conn, &Actor::cli(), 1, &[], chrono::Utc::now().naive_utc()).expect("job");
         let finished = hesheng::db::printing::Finished { pdf: b"%PDF-1.7\n%%EOF\n", pages: 1, copies: &[], request_ids: &[] };
         hesheng::db::printing::finish_job(&mut conn, &Actor::cli(), 1, job, &finished, chrono::Utc::now().naive_utc()).expect("finish");
-        let residents: Vec<(i64, String, Option<String>)> = case_party::table
-            .inner_join(party::table)
-            .filter(party::access_code.is_not_null())
-            .select((case_party::case_id, party::access_code.assume_not_null(), party::phone_last4))
-            .load(&mut conn)
-            .expect("residents");
+        let residents = crate::helpers::access_codes(&mut conn);
         let resident = |own: bool| {
-            let (_, code, last4) = residents
-                .iter()
-                .find(|(c, _, last4)| (*c == case) == own && last4.as_ref().is_some_and(|p| p.len() == 4))
-                .expect("a resident with a code and a phone");
-            (code.clone(), last4.clone().expect("last four digits"))
+            let (_, code) = residents.iter().find(|(c, _)| (*c == case) == own).expect("a resident with a code");
+            (code.clone(), hesheng::demo::DEMO_PIN.to_owned())
         };
         let fixture = Fixture {
             case,
@@ -479,15 +488,17 @@ both_backends! {
         let stale: Vec<_> = listed.difference(&table).collect();
         assert!(stale.is_empty(), "entries for routes that no longer exist: {stale:?}");
 
+        // The residents first: the staff's calls print receipt slips,
+        // which issue the parties new PINs.
         let callers = [
+            Caller::ResidentOwn,
+            Caller::ResidentOther,
             Caller::Anonymous,
             Caller::Staff(ADMIN),
             Caller::Staff(MEDIATOR),
             Caller::Staff(GRID),
             Caller::Staff(STAFF),
             Caller::OtherCommittee,
-            Caller::ResidentOwn,
-            Caller::ResidentOther,
         ];
         let mut wrong = Vec::new();
         let mut calls = 0;

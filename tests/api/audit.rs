@@ -50,8 +50,8 @@ both_backends! {
             ["user.create", "token.issue", "user.create", "user.create", "user.create", "user.sign_in"]
         );
         // Chain 0 holds the default committee, the generated cookie secret
-        // and the id of the key sealing personal data.
-        assert_eq!(count, 9);
+        // and the ids of the key sealing personal data and access codes.
+        assert_eq!(count, 10);
     }
 
     async fn the_audit_table_refuses_updates_and_deletes(app) {
@@ -135,6 +135,7 @@ both_backends! {
         let responses = futures_util::future::join_all(requests).await;
         assert!(responses.iter().all(|r| r.status() == 201));
         let count = audit::verify(&mut app.conn()).expect("verify").expect("intact");
-        assert_eq!(count, 3 + 2 + 24);
+        // The installation's four set-up events, the admin's and its token's, the 24 users.
+        assert_eq!(count, 4 + 2 + 24);
     }
 }

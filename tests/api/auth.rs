@@ -203,3 +203,43 @@ async fn the_forwarded_address_counts_only_behind_a_trusted_proxy_on_sqlite() {
 async fn the_forwarded_address_counts_only_behind_a_trusted_proxy_on_postgres() {
     the_forwarded_address_counts_only_behind_a_trusted_proxy(hesheng::db::Backend::Postgres).await;
 }
+
+/// Sends `n` token requests at once, spread over `apps`; the password of
+/// request `i` is `password(i)` for the account `account(i)`; answers the
+/// statuses, in order.
+async fn burst(
+    apps: &[&TestApp],
+    n: usize,
+    account: impl Fn(usize) -> String,
+    password: impl Fn(usize) -> String,
+) -> Vec<u16> {
+    let requests = (0..n).map(|i| {
+        let app = apps[i % apps.len()];
+        let body = json!({"username": account(i), "password": password(i)});
+        let request = app.client.post(app.url("/api/v1/auth/token")).json(&body);
+        async move { request.send().await.expect("attempt").status().as_u16() }
+    });
+    futures_util::future::join_all(requests).await
+}
+
+both_backends! {
+    async fn a_concurrent_burst_of_guesses_on_one_account_gets_five_checked(app) {
+        // Two instances on one database, as behind a load balancer.
+        let other = crate::helpers::second_instance(&app);
+        app.create_user("admin", Role::Admin, 1);
+        let password = |i: usize| if i == 60 { PASSWORD.to_owned() } else { "wrong wrong wrong".to_owned() };
+        let statuses = burst(&[&app, &other], 100, |_| "admin".into(), password).await;
+        let checked = statuses.iter().filter(|s| **s == 401 || **s == 200).count();
+        let throttled = statuses.iter().filter(|s| **s == 429).count();
+        assert_eq!(checked, 5, "exactly five attempts on one account are checked: {statuses:?}");
+        assert_eq!(throttled, 95, "every other attempt is refused unchecked: {statuses:?}");
+    }
+
+    async fn a_concurrent_burst_from_one_address_gets_thirty_checked(app) {
+        let other = crate::helpers::second_instance(&app);
+        let statuses = burst(&[&app, &other], 150, |i| format!("guess{i}"), |_| "wrong wrong wrong".into()).await;
+        let checked = statuses.iter().filter(|s| **s == 401).count();
+        assert_eq!(checked, 30, "exactly thirty attempts from one address are checked: {statuses:?}");
+        assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 120, "{statuses:?}");
+    }
+}

@@ -188,6 +188,14 @@ async fn the_choir_story_in_a_real_browser() {
         .trim()
         .to_owned();
     assert_eq!(code.len(), 10, "the respondent's access code is on the case page");
+    // Her PIN, issued as when a mediator reprints a lost slip.
+    let mediator = app.token("wang.mediator").await;
+    let parties = app.get_json(&format!("/api/v1/cases/{case}"), &mediator).await["parties"].clone();
+    let respondent = parties.as_array().expect("parties").iter().find(|p| p["name"] == "周桂芳").expect("respondent");
+    let issued = app
+        .post_ok(&format!("/api/v1/parties/{}/portal-pin", respondent["id"]), &mediator, &serde_json::json!({}), 200)
+        .await;
+    let pin = issued["pin"].as_str().expect("pin").to_owned();
     desk.screenshot(&dir, "10-mediator-case-page").await;
     desk.goto(&app.url("/reports?from=2026-01-01")).await;
     desk.wait_text("投诉时间分布").await;
@@ -231,7 +239,7 @@ async fn the_choir_story_in_a_real_browser() {
     let resident = driver.session(360, 780).await;
     resident.goto(&app.url("/portal/login")).await;
     resident.type_into("#code", &code.to_lowercase()).await;
-    resident.type_into("#phone_last4", "5006").await;
+    resident.type_into("#pin", &pin).await;
     resident.screenshot(&dir, "13-resident-portal-login-phone").await;
     resident.click("form[action=\"/portal/login\"] button[type=\"submit\"]").await;
     resident.click(&format!("a[href=\"/portal/cases/{case}\"]")).await;

@@ -261,6 +261,17 @@ both_backends! {
         let registered = app.get_json("/api/v1/cases?status=registered&limit=1", &token).await;
         assert!(registered["next_cursor"].is_string());
         assert_eq!(app.api_get("/api/v1/cases?status=lost", &token).await.status(), 422);
+        // A control character is no search: a clear 422 naming `q`, for
+        // the cases, the complaints and the list page alike.
+        for q in ["%00", "%E5%90%88%00", "a%0D%0Ab"] {
+            let r = app.api_get(&format!("/api/v1/cases?q={q}"), &token).await;
+            assert_eq!(r.status(), 422, "{q}");
+            let problem: Value = r.json().await.expect("problem");
+            assert_eq!(problem["errors"][0]["field"], "q", "{problem}");
+            assert_eq!(app.api_get(&format!("/api/v1/complaints?q={q}"), &token).await.status(), 422, "{q}");
+        }
+        app.login("wang.mediator", crate::helpers::PASSWORD).await;
+        assert_eq!(app.get("/cases?q=%00").await.status(), 422);
     }
 
     async fn contacts_are_revealed_only_on_request_and_each_view_is_audited(app) {
@@ -270,17 +281,24 @@ both_backends! {
         let id = case["id"].as_i64().expect("id");
         let masked = app.get_json(&format!("/api/v1/cases/{id}"), &token).await;
         assert_eq!(masked["parties"][0]["phone"], "138****8001");
-        let revealed = app.get_json(&format!("/api/v1/cases/{id}?reveal=contacts"), &token).await;
+        // Revealing is a POST, by a mediator or an administrator.
+        let by_link = app.api_get(&format!("/api/v1/cases/{id}?reveal=contacts"), &mediator).await;
+        assert_eq!(by_link.status(), 400, "a GET reveals nothing");
+        let refused = app.api_post(&format!("/api/v1/cases/{id}/contacts"), &token, &json!({})).await;
+        assert_eq!(refused.status(), 403, "staff do not reveal contacts");
+        let revealed = app.post_ok(&format!("/api/v1/cases/{id}/contacts"), &mediator, &json!({}), 200).await;
         assert_eq!(revealed["parties"][0]["phone"], "13800138001");
         use diesel::prelude::*;
         use hesheng::db::schema::audit_event;
-        let reveals: i64 = audit_event::table
-            .filter(audit_event::action.eq("contacts.reveal"))
-            .filter(audit_event::actor.eq("zhao.staff"))
-            .count()
-            .get_result(&mut app.conn())
-            .expect("count");
-        assert_eq!(reveals, 1);
+        let reveals = |actor: &str| -> i64 {
+            audit_event::table
+                .filter(audit_event::action.eq("contacts.reveal"))
+                .filter(audit_event::actor.eq(actor))
+                .count()
+                .get_result(&mut app.conn())
+                .expect("count")
+        };
+        assert_eq!((reveals("wang.mediator"), reveals("zhao.staff")), (1, 0));
     }
 
     async fn parties_can_be_added_to_an_open_case(app) {

@@ -120,11 +120,23 @@ both_backends! {
         let created = app.post_ok("/api/v1/complaints", &token, &named, 201).await;
         assert_eq!(created["reporter"], Value::Null, "an anonymous reporter is not shown");
         let id = created["id"].as_i64().expect("id");
-        let grid_view = app.get_json(&format!("/api/v1/complaints/{id}?reveal=contacts"), &token).await;
-        assert_eq!(grid_view["reporter"], Value::Null, "not even to a grid worker who asks");
+        assert_eq!(app.api_get(&format!("/api/v1/complaints/{id}?reveal=contacts"), &token).await.status(), 400);
+        let asked = app.api_post(&format!("/api/v1/complaints/{id}/contacts"), &token, &json!({})).await;
+        assert_eq!(asked.status(), 403, "not even to a grid worker who asks");
         let mediator = app.user_token("wang.mediator", Role::Mediator).await;
-        let revealed = app.get_json(&format!("/api/v1/complaints/{id}?reveal=contacts"), &mediator).await;
-        assert_eq!(revealed["reporter"]["phone"], "13800138000");
+        let revealed = app.post_ok(&format!("/api/v1/complaints/{id}/contacts"), &mediator, &json!({}), 200).await;
+        assert_eq!(revealed["reporter"]["phone"], "13800138000", "a mediator reveals the complaint itself (audited)");
+
+        // Through a case no one learns who the anonymous reporter is, not
+        // even a mediator who reveals the case's contacts (Noise Law Art 31).
+        let case = app.post_ok("/api/v1/cases", &mediator, &crate::records::case_body(&[id]), 201).await;
+        let case_id = case["id"].as_i64().expect("case id");
+        assert_eq!(case["complaints"][0]["reporter"], Value::Null);
+        let shown = app.post_ok(&format!("/api/v1/cases/{case_id}/contacts"), &mediator, &json!({}), 200).await;
+        assert_eq!(shown["complaints"][0]["anonymous"], true);
+        assert_eq!(shown["complaints"][0]["reporter"], Value::Null, "revealing a case does not unmask its anonymous reporter");
+        let text = shown.to_string();
+        assert!(!text.contains("刘志强") && !text.contains("13800138000"), "{text}");
     }
 
     async fn similar_complaints_match_the_normalised_location_within_sixty_days(app) {

@@ -20,7 +20,7 @@ use crate::records::case_body;
 fn stored(conn: &mut DbConn, name: &str) -> (Option<String>, Option<String>, Option<String>) {
     party::table
         .filter(party::name.eq(name))
-        .select((party::phone, party::phone_last4, party::id_number))
+        .select((party::phone, party::access_code.nullable(), party::id_number))
         .first(conn)
         .expect("party")
 }
@@ -39,18 +39,17 @@ both_backends! {
         let case = app.post_ok("/api/v1/cases", &mediator, &body, 201).await;
         let id = case["id"].as_i64().expect("id");
 
-        let (phone, last4, id_number) = stored(&mut app.conn(), "张秀兰");
+        let (phone, code, id_number) = stored(&mut app.conn(), "张秀兰");
         assert!(sealed_under(&phone, &key_id), "{phone:?}");
         assert!(sealed_under(&id_number, &key_id), "{id_number:?}");
+        assert!(sealed_under(&code, &key_id), "the portal access code is sealed too: {code:?}");
         assert!(!phone.as_deref().unwrap_or_default().contains("13800138001"));
         assert!(!id_number.as_deref().unwrap_or_default().contains("0101002X"));
-        // The portal's lookup needs only the last digits, kept apart.
-        assert_eq!(last4.as_deref(), Some("8001"));
 
         let masked = app.get_json(&format!("/api/v1/cases/{id}"), &staff).await;
         assert_eq!(masked["parties"][0]["phone"], "138****8001");
         assert_eq!(masked["parties"][0]["id_number"], "110101********002X");
-        let open = app.get_json(&format!("/api/v1/cases/{id}?reveal=contacts"), &staff).await;
+        let open = app.post_ok(&format!("/api/v1/cases/{id}/contacts"), &mediator, &json!({}), 200).await;
         assert_eq!(open["parties"][0]["phone"], "13800138001");
         assert_eq!(open["parties"][0]["id_number"], "11010119610101002X");
         assert_eq!(open["parties"][1]["phone"], "13500135006");
@@ -59,7 +58,7 @@ both_backends! {
         let mut conn = app.conn();
         let respondent: i64 = party::table.filter(party::name.eq("周桂芳")).select(party::id).first(&mut conn).expect("id");
         diesel::update(party::table.find(respondent)).set(party::id_number.eq(&phone)).execute(&mut conn).expect("update");
-        let response = app.api_get(&format!("/api/v1/cases/{id}?reveal=contacts"), &staff).await;
+        let response = app.api_post(&format!("/api/v1/cases/{id}/contacts"), &mediator, &json!({})).await;
         assert_eq!(response.status(), 500);
     }
 
@@ -72,7 +71,6 @@ both_backends! {
                 party::kind.eq("person"),
                 party::name.eq("孙立群"),
                 party::phone.eq("13912345678"),
-                party::phone_last4.eq("5678"),
                 party::id_number.eq("110101195001010011"),
                 party::access_code.eq("XXXXXXXXXX"),
                 party::created_at.eq(Utc::now().naive_utc()),
@@ -83,8 +81,12 @@ both_backends! {
 
         let out = hesheng(&app.database_url, &["migrate"], None);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let (phone, _, id_number) = stored(&mut conn, "孙立群");
+        let (phone, code, id_number) = stored(&mut conn, "孙立群");
         assert!(sealed_under(&phone, &key_id) && sealed_under(&id_number, &key_id), "{phone:?} {id_number:?}");
+        assert!(sealed_under(&code, &key_id), "the access code stored in clear is sealed: {code:?}");
+        let key: Option<String> =
+            party::table.filter(party::name.eq("孙立群")).select(party::access_key).first(&mut conn).expect("key");
+        assert!(key.is_some_and(|k| k.starts_with(&format!("{key_id}:"))), "and keyed for the portal's lookup");
         let recorded: String =
             app_setting::table.find("data_key_id").select(app_setting::value).first(&mut conn).expect("key id");
         assert_eq!(recorded, key_id);

@@ -28,6 +28,10 @@ both_backends! {
             assert_eq!(h.get("x-content-type-options").map(|v| v.as_bytes()), Some(&b"nosniff"[..]), "{path}");
             assert!(h.get("referrer-policy").is_some(), "{path}");
             assert!(h.get("x-request-id").is_some(), "{path} has a request id");
+            assert_eq!(h.get("cache-control").map(|v| v.as_bytes()), Some(&b"no-store"[..]), "{path} is not kept");
+            assert!(h.get("strict-transport-security").is_none(), "{path}: no HSTS over http");
         }
+        let css = app.get("/assets/app.css").await;
+        assert_eq!(css.headers()["cache-control"], "public, max-age=86400", "assets say otherwise themselves");
     }
 }

@@ -348,3 +348,22 @@ pub fn shows_digits(text: &str, digits: &str) -> bool {
         ![before, after].into_iter().flatten().any(|c| c.is_ascii_alphanumeric())
     })
 }
+
+/// Every party's portal access code (opened from its sealed column with the
+/// keyring the test servers installed), with the case it is a party of.
+pub fn access_codes(conn: &mut DbConn) -> Vec<(i64, String)> {
+    use diesel::prelude::*;
+    use hesheng::db::schema::{case_party, party};
+    let rows: Vec<(i64, String)> = case_party::table
+        .inner_join(party::table)
+        .filter(party::anonymised_at.is_null())
+        .order(case_party::id)
+        .select((case_party::case_id, party::access_code))
+        .load(conn)
+        .expect("access codes");
+    rows.into_iter()
+        .map(|(case, stored)| {
+            (case, hesheng::data_key::open(hesheng::data_key::Field::AccessCode, &stored).expect("the code opens"))
+        })
+        .collect()
+}

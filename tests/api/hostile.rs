@@ -1,7 +1,9 @@
-//! Hostile text — markup, quotes, a right-to-left override, characters
-//! outside the Basic Multilingual Plane, spreadsheet formulas — is stored as
-//! written and comes back inert in JSON, HTML, CSV and PDF; a NUL is refused
-//! with a clear error and changes nothing.
+//! Hostile text — markup, quotes, characters outside the Basic
+//! Multilingual Plane, spreadsheet formulas — is stored as written and comes
+//! back inert in JSON, HTML, CSV and PDF; a NUL is refused with a clear
+//! error and changes nothing. A right-to-left override, which could make a
+//! name read otherwise than it is stored, is refused in names and short
+//! fields, and kept in free text, which the pages isolate (`<bdi>`).
 
 use diesel::prelude::*;
 use hesheng::db::schema::{complaint, mediation_case};
@@ -13,11 +15,14 @@ use crate::pages::Visitor;
 use crate::records::case_body;
 
 const MARKUP: &str = "<script>alert('x')</script><img src=x onerror=alert(1)>";
-/// A title: markup, both quotes, an ampersand, a right-to-left override,
-/// an emoji and a musical symbol (four bytes each in UTF-8).
+/// A title: markup, both quotes, an ampersand, an emoji and a musical
+/// symbol (four bytes each in UTF-8).
 fn title() -> String {
-    format!("{MARKUP} \"双引号\" 'single' & \u{202E}楼下 😀𝄞 合唱")
+    format!("{MARKUP} \"双引号\" 'single' & 楼下 😀𝄞 合唱")
 }
+
+/// Free text with a right-to-left override in it.
+const OVERRIDDEN: &str = "投诉人说：\u{202E}一十点以后还在唱\u{202C}，请处理。";
 /// A place that a spreadsheet would take for a formula.
 const FORMULA_PLACE: &str = "=HYPERLINK(\"http://example.invalid\",\"点我\")和平里北街18号院";
 
@@ -56,8 +61,22 @@ both_backends! {
             .await;
         let mut body = case_body(&[c["id"].as_i64().expect("id")]);
         body["title"] = json!(title);
-        body["facts"] = json!(title);
+        body["facts"] = json!(OVERRIDDEN);
         body["location"] = json!(FORMULA_PLACE);
+
+        // An override in a name or a title is refused, naming the fields,
+        // and nothing is stored.
+        let cases_before: i64 = mediation_case::table.count().get_result(&mut app.conn()).expect("count");
+        let mut overridden = body.clone();
+        overridden["title"] = json!("合唱\u{202E}队音箱");
+        overridden["parties"][0]["name"] = json!("周\u{202E}芳桂");
+        let r = app.api_post("/api/v1/cases", &token, &overridden).await;
+        assert_eq!(r.status(), 422);
+        let problem: Value = r.json().await.expect("problem");
+        let fields: Vec<&str> = problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+        assert!(fields.contains(&"title") && fields.contains(&"parties[0].name"), "{problem}");
+        assert_eq!(mediation_case::table.count().get_result::<i64>(&mut app.conn()).expect("count"), cases_before);
+
         let case = app.post_ok("/api/v1/cases", &token, &body, 201).await;
         let id = case["id"].as_i64().expect("id");
         let stored: String = mediation_case::table.find(id).select(mediation_case::title).first(&mut app.conn()).expect("title");
@@ -66,6 +85,7 @@ both_backends! {
         // JSON: the same text, escaped by the JSON encoder only.
         let got = app.get_json(&format!("/api/v1/cases/{id}"), &token).await;
         assert_eq!(got["title"], title);
+        assert_eq!(got["facts"], OVERRIDDEN, "free text keeps what was written");
         assert_eq!(got["complaints"][0]["description"], title);
         assert_eq!(got["complaints"][0]["reporter"]["name"], format!("{MARKUP}王"));
 
@@ -83,6 +103,8 @@ both_backends! {
             assert!(html.contains("&#60;script&#62;alert(&#39;x&#39;)"), "{page} shows the text escaped: {}", &html[at.saturating_sub(80)..(at + 200).min(html.len())]);
             assert!(html.contains("😀𝄞"), "{page} keeps four-byte characters");
         }
+        let (_, page) = mediator.page(&format!("/cases/{id}")).await;
+        assert!(page.contains(&format!("<bdi>{OVERRIDDEN}</bdi>")), "free text is isolated where it is shown");
         let (status, list) = mediator.page("/complaints").await;
         assert_eq!(status, 200);
         assert!(!list.contains("<script>alert") && !list.contains("<img src=x"));
@@ -95,7 +117,7 @@ both_backends! {
         assert!(!csv.lines().any(|l| l.split(',').any(|cell| cell.starts_with('=') || cell.starts_with("\"="))), "no cell is a formula");
 
         // PDF: the text is printed as text.
-        let pdf = app.api_get(&format!("/api/v1/cases/{id}/documents/application.pdf"), &token).await;
+        let pdf = app.api_get(&format!("/api/v1/cases/{id}/documents/acceptance.pdf"), &token).await;
         assert_eq!(pdf.status(), 200);
         let bytes = pdf.bytes().await.expect("pdf");
         assert!(bytes.starts_with(b"%PDF"));

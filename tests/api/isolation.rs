@@ -13,7 +13,7 @@
 use std::collections::BTreeSet;
 
 use diesel::prelude::*;
-use hesheng::db::schema::{agreement, audit_event, case_party, party};
+use hesheng::db::schema::{agreement, audit_event};
 use hesheng::domain::account::Role;
 use hesheng::domain::audit::Actor;
 use hesheng::domain::committee::CommitteeSettings;
@@ -94,10 +94,10 @@ async fn staff_caller(app: &TestApp, user: &str, password: &str) -> Caller {
     Caller { csrf: csrf_of(&html), bearer: Some(app.token_with(user, password).await), http }
 }
 
-async fn resident_caller(app: &TestApp, code: &str, last4: &str) -> Caller {
+async fn resident_caller(app: &TestApp, code: &str, pin: &str) -> Caller {
     let http = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
     let html = http.get(app.url("/portal/login")).send().await.expect("portal").text().await.expect("body");
-    let fields = [("code", code), ("phone_last4", last4), ("csrf_token", &csrf_of(&html))];
+    let fields = [("code", code), ("pin", pin), ("csrf_token", &csrf_of(&html))];
     let r = http.post(app.url("/portal/login")).form(&fields).send().await.expect("portal sign in");
     assert_eq!(r.status(), 303, "portal sign-in");
     let html = http.get(app.url("/portal")).send().await.expect("portal").text().await.expect("body");
@@ -284,6 +284,16 @@ fn attacks(ids: &Ids) -> Vec<Attack> {
         });
     };
     let same = |p: String| (p.clone(), p);
+    let (p, o) = same(format!("/api/v1/cases/{case}/contacts"));
+    scoped("/api/v1/cases/{id}/contacts", "POST", p, o, Stranger, Body::Json(json!({})));
+    let (p, o) = same(format!("/api/v1/complaints/{complaint}/contacts"));
+    scoped("/api/v1/complaints/{id}/contacts", "POST", p, o, Stranger, Body::Json(json!({})));
+    let (p, o) = same(format!("/cases/{case}/contacts"));
+    scoped("/cases/{id}/contacts", "POST", p, o, Stranger, Body::Empty);
+    let (p, o) = same(format!("/api/v1/parties/{party}/portal-pin"));
+    scoped("/api/v1/parties/{id}/portal-pin", "POST", p, o, Stranger, Body::Json(json!({})));
+    let (p, o) = same(format!("/cases/{case}/receipts"));
+    scoped("/cases/{id}/receipts", "POST", p, o, Stranger, form(&[("party", &party.to_string())]));
     let (p, o) = same(format!("/api/v1/cases/{case}"));
     scoped("/api/v1/cases/{id}", "PATCH", p, o, Stranger, Body::Json(json!({"title": "改写的标题"})));
     let party_json = json!({"role": "third_party", "name": "吴七", "phone": "13900007777"});
@@ -492,23 +502,16 @@ both_backends! {
             .order(agreement::id)
             .first(&mut conn)
             .expect("the demo's effective agreement");
-        let residents: Vec<(i64, String, Option<String>)> = case_party::table
-            .inner_join(party::table)
-            .filter(party::access_code.is_not_null())
-            .select((case_party::case_id, party::access_code.assume_not_null(), party::phone_last4))
-            .load(&mut conn)
-            .expect("residents");
+        let residents = crate::helpers::access_codes(&mut conn);
         let resident_of = |own: bool| {
             residents
                 .iter()
-                .find(|(c, _, last4)| (*c == choir_case) == own && *c <= 4 && last4.as_ref().is_some_and(|p| p.len() == 4))
-                .map(|(_, code, last4)| (code.clone(), last4.clone().expect("last four")))
+                .find(|(c, _)| (*c == choir_case) == own && *c <= 4)
+                .map(|(_, code)| code.clone())
                 .expect("a resident")
         };
-        let (code, last4) = resident_of(true);
-        let resident = resident_caller(&app, &code, &last4).await;
-        let (code, last4) = resident_of(false);
-        let other_resident = resident_caller(&app, &code, &last4).await;
+        let resident = resident_caller(&app, &resident_of(true), hesheng::demo::DEMO_PIN).await;
+        let other_resident = resident_caller(&app, &resident_of(false), hesheng::demo::DEMO_PIN).await;
         let ids = Ids {
             case: theirs.case,
             party: theirs.parties[0],

@@ -30,6 +30,7 @@ mod openapi;
 mod pages;
 mod pdf_tools;
 mod pool;
+mod portal;
 mod privacy;
 mod reports;
 mod scale;

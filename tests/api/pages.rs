@@ -5,7 +5,7 @@
 use chrono::Datelike;
 use diesel::prelude::*;
 use hesheng::db::schema::{complaint, document_copy, follow_up, measurement, mediation_case};
-use hesheng::demo::{DEMO_PASSWORD, load};
+use hesheng::demo::{DEMO_PASSWORD, DEMO_PIN, load};
 use reqwest::redirect::Policy;
 
 use crate::both_backends;
@@ -15,12 +15,22 @@ use crate::helpers::{TestApp, csrf_of};
 pub struct Visitor<'a> {
     app: &'a TestApp,
     client: reqwest::Client,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 impl<'a> Visitor<'a> {
     pub fn new(app: &'a TestApp) -> Self {
-        let client = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
-        Self { app, client }
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let client =
+            reqwest::Client::builder().cookie_provider(jar.clone()).redirect(Policy::none()).build().expect("client");
+        Self { app, client, jar }
+    }
+
+    /// The `Cookie` header this visitor sends to the app.
+    pub fn cookies(&self) -> String {
+        use reqwest::cookie::CookieStore;
+        let url = self.app.address.parse().expect("url");
+        self.jar.cookies(&url).map(|v| v.to_str().expect("ascii").to_owned()).unwrap_or_default()
     }
 
     /// A visitor signed in as a demo user.
@@ -308,11 +318,14 @@ both_backends! {
         assert!(body.contains("案件状态已改为：调解终止"));
         assert!(body.contains("被申请人明确拒绝调解"));
 
-        let (_, revealed) = mediator.page("/cases/5?reveal=contacts").await;
-        assert!(revealed.contains("13912345678"), "a mediator may reveal contacts (audited)");
+        let (_, by_link) = mediator.page("/cases/5?reveal=contacts").await;
+        assert!(!by_link.contains("13912345678"), "a link reveals nothing");
+        let (status, revealed) = mediator.post_and_follow("/cases/5", "/cases/5/contacts", &[]).await;
+        assert_eq!(status, 200);
+        assert!(revealed.contains("13912345678"), "a mediator reveals contacts by the page's form (audited)");
         let grid = Visitor::signed_in(&app, GRID).await;
-        let (_, masked) = grid.page("/cases/5?reveal=contacts").await;
-        assert!(!masked.contains("13912345678"), "a grid worker may not");
+        let response = grid.post("/cases/5", "/cases/5/contacts", &[]).await;
+        assert_eq!(response.status(), 403, "a grid worker may not");
     }
 
     async fn a_measurement_is_assessed_before_it_is_saved(app) {
@@ -591,11 +604,11 @@ both_backends! {
         let respondent = case["parties"].as_array().expect("parties").iter().find(|p| p["role"] == "respondent").expect("respondent");
         let code = respondent["access_code"].as_str().expect("code").to_owned();
         let resident = Visitor::new(&app);
-        let (status, body) = resident.post_and_follow("/portal/login", "/portal/login", &[("code", &code), ("phone_last4", "0000")]).await;
-        assert_eq!(status, 401);
-        assert!(body.contains("查询码或手机号后四位不对"));
+        let (status, body) = resident.post_and_follow("/portal/login", "/portal/login", &[("code", &code), ("pin", "5006")]).await;
+        assert_eq!(status, 401, "the phone's last digits open nothing");
+        assert!(body.contains("查询码或密码不对"));
         let spaced = format!("{} {}", &code[..5].to_lowercase(), &code[5..]);
-        let (status, body) = resident.post_and_follow("/portal/login", "/portal/login", &[("code", &spaced), ("phone_last4", "5006")]).await;
+        let (status, body) = resident.post_and_follow("/portal/login", "/portal/login", &[("code", &spaced), ("pin", DEMO_PIN)]).await;
         assert_eq!(status, 303);
         assert!(body.contains("周桂芳") && body.contains("/portal/cases/1"));
         let (status, page) = resident.page("/portal/cases/1").await;
@@ -625,13 +638,21 @@ both_backends! {
         let (_, dashboard) = mediator.page("/").await;
         assert!(dashboard.contains("昨晚十点还在唱"), "the report reaches the mediators' dashboard");
 
+        // Signing out ends the session on the server: a copy of the cookie
+        // kept from before opens nothing.
+        let saved = resident.cookies();
+        let copy = reqwest::Client::builder().redirect(Policy::none()).build().expect("client");
+        let replayed = copy.get(app.url("/portal")).header("cookie", &saved).send().await.expect("replay");
+        assert_eq!(replayed.status(), 200, "a copy of the cookie opens the portal while signed in");
         let (status, _) = resident.post_and_follow("/portal", "/portal/logout", &[]).await;
         assert_eq!(status, 303);
         assert_eq!(resident.get("/portal").await.headers()["location"], "/portal/login");
-        // Wrong digits again and again are throttled.
+        let replayed = copy.get(app.url("/portal")).header("cookie", &saved).send().await.expect("replay");
+        assert_eq!(replayed.status(), 303, "the saved cookie no longer opens the portal");
+        // Wrong PINs again and again are throttled.
         let mut last = 0;
         for _ in 0..7 {
-            last = resident.post("/portal/login", "/portal/login", &[("code", &code), ("phone_last4", "1111")]).await.status().as_u16();
+            last = resident.post("/portal/login", "/portal/login", &[("code", &code), ("pin", "111111")]).await.status().as_u16();
         }
         assert_eq!(last, 429);
     }

@@ -40,6 +40,14 @@ pub fn text(bytes: &[u8]) -> String {
     run("pdftotext", &["-enc", "UTF-8", path, "-"])
 }
 
+/// The text of one page of a PDF.
+pub fn page_text(bytes: &[u8], page: usize) -> String {
+    let f = temp_pdf(bytes);
+    let path = f.path().to_str().expect("path");
+    let n = page.to_string();
+    run("pdftotext", &["-enc", "UTF-8", "-f", &n, "-l", &n, path, "-"])
+}
+
 /// Pages of a PDF.
 pub fn pages(bytes: &[u8]) -> usize {
     let f = temp_pdf(bytes);

@@ -156,16 +156,16 @@ both_backends! {
         assert!(said.starts_with(&format!("anonymised {} parties", expired.len())), "{said}");
         assert_eq!(free_texts_naming(&mut conn, &["周桂芳", "张秀兰"]), Vec::<String>::new(), "was {named_before:?}");
 
-        type Particulars = (String, Option<String>, Option<String>, Option<String>, Option<String>, Option<i32>, String);
+        type Particulars = (String, Option<String>, Option<String>, Option<String>, Option<i32>, String, Option<String>, Option<String>);
         let rows: Vec<Particulars> = party::table
             .filter(party::id.eq_any(&expired))
-            .select((party::name, party::phone, party::phone_last4, party::address, party::id_number, party::birth_year, party::access_code))
+            .select((party::name, party::phone, party::address, party::id_number, party::birth_year, party::access_code, party::access_key, party::pin_hash))
             .load(&mut conn)
             .expect("rows");
-        for (name, phone, last4, address, id_number, birth_year, code) in &rows {
+        for (name, phone, address, id_number, birth_year, code, key, pin) in &rows {
             assert_eq!(name, ANONYMISED_NAME);
-            assert!(phone.is_none() && last4.is_none() && address.is_none() && id_number.is_none() && birth_year.is_none());
-            assert!(code.starts_with('-'), "the portal code is gone: {code}");
+            assert!(phone.is_none() && address.is_none() && id_number.is_none() && birth_year.is_none());
+            assert!(code.starts_with('-') && key.is_none() && pin.is_none(), "the portal credentials are gone: {code}");
         }
         let untouched: String = party::table.find(live_party).select(party::name).first(&mut conn).expect("name");
         assert_ne!(untouched, ANONYMISED_NAME);
@@ -246,20 +246,34 @@ both_backends! {
 both_backends! {
     async fn printing_the_phone_numbers_in_full_is_recorded_like_revealing_them(app) {
         hesheng::demo::load(&mut app.conn()).expect("demo");
-        let staff = app.token_with("zhao.staff", DEMO_PASSWORD).await;
-        let reveals = || {
+        let reveals = |actor: &str| {
             audit_event::table
                 .filter(audit_event::action.eq("contacts.reveal"))
                 .filter(audit_event::entity_id.eq("1"))
-                .filter(audit_event::actor.eq("zhao.staff"))
+                .filter(audit_event::actor.eq(actor))
                 .count()
                 .get_result::<i64>(&mut app.conn())
                 .expect("count")
         };
+        // A mediator's copy prints them in full, recorded as a reveal.
+        let mediator = app.token_with("wang.mediator", DEMO_PASSWORD).await;
         for (document, recorded) in [("acceptance", 0), ("confirmation_application", 1), ("agreement", 1), ("volume", 2)] {
-            let r = app.api_get(&format!("/api/v1/cases/1/documents/{document}.pdf"), &staff).await;
+            let r = app.api_get(&format!("/api/v1/cases/1/documents/{document}.pdf"), &mediator).await;
             assert_eq!(r.status(), 200, "{document}");
-            assert_eq!(reveals(), recorded, "after {document}");
+            assert_eq!(reveals("wang.mediator"), recorded, "after {document}");
+        }
+        // Staff and grid workers print them masked: nothing is revealed.
+        for user in ["zhao.staff", "li.grid"] {
+            let token = app.token_with(user, DEMO_PASSWORD).await;
+            for document in ["confirmation_application", "volume"] {
+                let r = app.api_get(&format!("/api/v1/cases/1/documents/{document}.pdf"), &token).await;
+                assert_eq!(r.status(), 200, "{document}");
+                if crate::pdf_tools::available() {
+                    let text = crate::pdf_tools::text(&r.bytes().await.expect("pdf"));
+                    assert!(!text.contains("13500135006") && text.contains("135****5006"), "{user}'s {document} is masked");
+                }
+            }
+            assert_eq!(reveals(user), 0, "{user} revealed nothing");
         }
         assert!(hesheng::db::audit::verify(&mut app.conn()).expect("verify").is_ok());
     }

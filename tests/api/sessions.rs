@@ -176,6 +176,8 @@ async fn with_an_https_base_url_cookies_are_secure_and_host_prefixed() {
     let csrf = cookies.iter().find(|c| c.starts_with("__Host-hesheng_csrf=")).expect("prefixed csrf cookie");
     assert!(csrf.contains("Secure") && csrf.contains("HttpOnly") && csrf.contains("Path=/"));
     assert!(!csrf.contains("Domain="), "__Host- cookies carry no domain");
+    let hsts = response.headers().get("strict-transport-security").expect("HSTS with an https base URL");
+    assert!(hsts.to_str().expect("ascii").starts_with("max-age=31536000"), "{hsts:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -293,7 +293,7 @@ async fn submit_editor(
             AgreementFormPage::new(PageContext::new(&ctx, &req), head, action, editing, form, errors, warnings, true);
         return if any { refused(&page) } else { render(&page) };
     }
-    let archive = PrintSettings { base_url: state.config.base_url.clone(), lang: None };
+    let archive = PrintSettings { base_url: state.config.base_url.clone(), lang: None, full_phones: false };
     let supersedes = body.supersedes;
     let writer = user.clone();
     let saved = save(&state, lang, parsed, move |conn, draft| match current {
@@ -617,7 +617,7 @@ pub async fn sign(
         signer_name: (key == "recorder").then(|| form.text("signer_name")),
         signed_at: None,
     };
-    let archive = PrintSettings { base_url: state.config.base_url.clone(), lang: None };
+    let archive = PrintSettings { base_url: state.config.base_url.clone(), lang: None, full_phones: false };
     let writer = user.clone();
     let saved = save(&state, ctx.lang, parse_signature(&body, &user), move |conn, new| {
         let committee = committees::find(conn, writer.committee_id)?;

@@ -62,9 +62,9 @@ pub async fn list_cases(
     let status = blank(&q.status).and_then(|s| CaseStatus::parse(&s).ok());
     let risk_level = blank(&q.risk_level).and_then(|s| RiskLevel::parse(&s).ok());
     let mine = q.mine.as_deref() == Some("true");
+    let text = crate::domain::search_text(q.q.as_deref().unwrap_or_default()).map_err(|e| AppError::field("q", e))?;
     let (limit, before_id) = PageParams { limit: Some(25), cursor: q.cursor.clone() }.parse()?;
-    let filter =
-        CaseFilter { status, risk_level, mediator_id: mine.then_some(user.id), q: q.q.clone(), before_id, limit };
+    let filter = CaseFilter { status, risk_level, mediator_id: mine.then_some(user.id), q: text, before_id, limit };
     let lang = ctx.lang;
     let rows = state
         .read(move |conn| {
@@ -326,25 +326,33 @@ struct CasePage {
     roles: Vec<&'static str>,
 }
 
-/// Query of the case page.
-#[derive(Debug, Deserialize)]
-pub struct CasePageQuery {
-    reveal: Option<String>,
-}
-
 /// Shows a case: particulars, records, agreements, documents, timeline and
-/// a button for each move the state machine allows.
+/// a button for each move the state machine allows. Contacts are masked.
 pub async fn show_case(
     state: web::Data<AppState>,
     req: HttpRequest,
     ctx: RequestContext,
     user: SignedIn,
     path: web::Path<i64>,
-    query: web::Query<CasePageQuery>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let revealed = query.reveal.as_deref() == Some("contacts");
-    case_page(&state, &req, &ctx, &user, id, revealed, FormData::new(), FormErrors::none(), false).await
+    case_page(&state, &req, &ctx, &user, id, false, FormData::new(), FormErrors::none(), false).await
+}
+
+/// Shows a case with its parties' contacts in full: a mediator's or an
+/// administrator's act, by a form post (so no other site can make a
+/// browser do it), recorded in the audit chain. The page is the answer to
+/// the post, not stored anywhere.
+pub async fn reveal_contacts(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ctx: RequestContext,
+    user: SignedIn,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    user.require(CASE_WORK)?;
+    let id = path.into_inner();
+    case_page(&state, &req, &ctx, &user, id, true, FormData::new(), FormErrors::none(), false).await
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -12,12 +12,13 @@ use futures_util::future::LocalBoxFuture;
 use super::done;
 use super::form::FormData;
 use crate::db::parties::Party;
-use crate::db::{agreements, committees, portal, sign_in};
+use crate::db::{agreements, committees, parties, portal, sign_in};
 use crate::domain::audit::Actor;
 use crate::domain::clock::local_date;
-use crate::domain::throttle::{PER_ACCOUNT, PER_ADDRESS, ThrottleRule};
+use crate::domain::throttle::{PORTAL_PER_ADDRESS, PORTAL_PER_CODE};
 use crate::i18n::t;
 use crate::print::{self, PrintSettings};
+use crate::random;
 use crate::web::auth::client_address;
 use crate::web::context::RequestContext;
 use crate::web::cookies::CookieName;
@@ -29,24 +30,23 @@ use crate::web::state::{AppState, state_of};
 /// How long a portal sign-in lasts.
 pub const PORTAL_SESSION: TimeDelta = TimeDelta::hours(2);
 
-/// The signed-in resident, from the portal cookie (`party|issued|large`).
+/// The signed-in resident: the portal cookie holds a random session id,
+/// whose session is kept on the server (so that signing out ends it) and
+/// lasts [`PORTAL_SESSION`] from sign-in.
 #[derive(Debug, Clone)]
 pub struct Resident {
     /// The party.
     pub party: Party,
     /// Large type chosen.
     pub large_type: bool,
-    issued: i64,
+    /// The session's id hash.
+    session: String,
 }
 
 impl Resident {
     /// Who the resident is in the audit chain.
     pub fn actor(&self) -> Actor {
         Actor { id: None, name: format!("party:{}", self.party.id) }
-    }
-
-    fn cookie_value(party_id: i64, issued: i64, large: bool) -> String {
-        format!("{party_id}|{issued}|{}", u8::from(large))
     }
 }
 
@@ -58,19 +58,13 @@ impl FromRequest for Resident {
         let req = req.clone();
         Box::pin(async move {
             let state = state_of(&req)?;
-            let raw = state.cookies.read(&req, CookieName::Portal).ok_or(AppError::Unauthorized)?;
-            let mut parts = raw.split('|');
-            let party_id: i64 = parts.next().and_then(|p| p.parse().ok()).ok_or(AppError::Unauthorized)?;
-            let issued: i64 = parts.next().and_then(|p| p.parse().ok()).ok_or(AppError::Unauthorized)?;
-            let large_type = parts.next() == Some("1");
-            if Utc::now().timestamp() - issued > PORTAL_SESSION.num_seconds() {
-                return Err(AppError::Unauthorized);
-            }
-            let party = state.db(move |conn| Ok(portal::party(conn, party_id)?)).await.map_err(|e| match e {
-                AppError::NotFound => AppError::Unauthorized,
-                other => other,
-            })?;
-            Ok(Resident { party, large_type, issued })
+            let id = state.cookies.read(&req, CookieName::Portal).ok_or(AppError::Unauthorized)?;
+            let session = random::digest(&id);
+            let since = Utc::now().naive_utc() - PORTAL_SESSION;
+            let lookup = session.clone();
+            let found = state.db(move |conn| Ok(portal::session(conn, &lookup, since)?)).await?;
+            let (party, large_type) = found.ok_or(AppError::Unauthorized)?;
+            Ok(Resident { party, large_type, session })
         })
     }
 }
@@ -95,11 +89,6 @@ pub async fn login_form(req: HttpRequest, ctx: RequestContext) -> AppResult<Http
     render(&LoginPage { page: page_for(&ctx, &req, None), code: String::new(), error: None })
 }
 
-/// An access code as typed: letters and digits, upper case.
-fn normalise_code(raw: &str) -> String {
-    raw.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_uppercase()
-}
-
 /// Signs a resident in. Wrong code and wrong digits get the same answer;
 /// failures are throttled per code and per address.
 pub async fn login(
@@ -108,47 +97,34 @@ pub async fn login(
     ctx: RequestContext,
     form: FormData,
 ) -> AppResult<HttpResponse> {
-    let code = normalise_code(form.get("code"));
-    let last4: String = form.get("phone_last4").chars().filter(char::is_ascii_digit).collect();
+    let code = parties::normalised_code(form.get("code"));
+    let pin: String = form.get("pin").chars().filter(|c| !c.is_whitespace()).collect();
+    // Counted per code and per address apart from the staff's sign-ins,
+    // before the credentials are checked.
     let code_key = format!("portal:{code}");
-    let address_key = format!("addr:{}", client_address(&req, &state));
-    let (keys, lookup) = ((code_key.clone(), address_key.clone()), code.clone());
+    let address_key = format!("portal-addr:{}", client_address(&req, &state));
+    let typed = code.clone();
     let outcome = state
         .db(move |conn| {
-            let now = Utc::now().naive_utc();
-            let wait = |rule: ThrottleRule, s: Option<(i32, chrono::NaiveDateTime)>| {
-                s.and_then(|(failures, start)| rule.retry_after(failures, start, now))
-            };
-            let blocked = wait(PER_ACCOUNT, sign_in::failures(conn, &keys.0)?)
-                .into_iter()
-                .chain(wait(PER_ADDRESS, sign_in::failures(conn, &keys.1)?))
-                .max();
-            if let Some(wait) = blocked {
+            let keys = [(code_key.as_str(), PORTAL_PER_CODE), (address_key.as_str(), PORTAL_PER_ADDRESS)];
+            if let Some(wait) = sign_in::attempt(conn, &keys, Utc::now().naive_utc())? {
                 return Ok(Err(u64::try_from(wait.num_seconds()).unwrap_or(1).max(1)));
             }
-            let party = portal::party_by_code(conn, &lookup)?
-                .filter(|p| last4.len() == 4 && p.phone_last4.as_deref() == Some(last4.as_str()));
-            match party {
-                Some(p) => {
-                    sign_in::clear_failures(conn, &keys.0)?;
-                    Ok(Ok(Some(p)))
-                }
-                None => {
-                    sign_in::count_failure(conn, &keys.0, now, PER_ACCOUNT.window)?;
-                    sign_in::count_failure(conn, &keys.1, now, PER_ADDRESS.window)?;
-                    Ok(Ok(None))
-                }
-            }
+            let party = parties::by_credentials(conn, &typed, &pin)?;
+            let Some(party) = party else { return Ok(Ok(None)) };
+            sign_in::succeeded(conn, &code_key, &[&address_key])?;
+            let id = random::token();
+            portal::start_session(conn, &random::digest(&id), party.id, Utc::now().naive_utc())?;
+            Ok(Ok(Some(id)))
         })
         .await?;
     let page = page_for(&ctx, &req, None);
     match outcome {
-        Ok(Some(party)) => {
-            let value = Resident::cookie_value(party.id, Utc::now().timestamp(), false);
+        Ok(Some(session_id)) => {
             let max_age = Duration::seconds(PORTAL_SESSION.num_seconds());
             Ok(HttpResponse::SeeOther()
                 .insert_header(("Location", "/portal"))
-                .cookie(state.cookies.encrypted(CookieName::Portal, value, Some(max_age)))
+                .cookie(state.cookies.encrypted(CookieName::Portal, session_id, Some(max_age)))
                 .finish())
         }
         Ok(None) => {
@@ -164,25 +140,31 @@ pub async fn login(
     }
 }
 
-/// Signs a resident out.
-pub async fn logout(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::SeeOther()
+/// Signs a resident out: the session ends on the server, so a copy of the
+/// cookie opens nothing any more.
+pub async fn logout(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    if let Some(id) = state.cookies.read(&req, CookieName::Portal) {
+        let hash = random::digest(&id);
+        state.db(move |conn| Ok(portal::end_session(conn, &hash)?)).await?;
+    }
+    Ok(HttpResponse::SeeOther()
         .insert_header(("Location", "/portal/login"))
         .cookie(state.cookies.removal(CookieName::Portal))
-        .finish()
+        .finish())
 }
 
 /// Turns large type on or off.
-pub async fn toggle_large_type(state: web::Data<AppState>, resident: Resident, form: FormData) -> HttpResponse {
-    let value = Resident::cookie_value(resident.party.id, resident.issued, !resident.large_type);
+pub async fn toggle_large_type(
+    state: web::Data<AppState>,
+    resident: Resident,
+    form: FormData,
+) -> AppResult<HttpResponse> {
     let back = crate::web::redirect::local_path(&form.opt("back").unwrap_or_default())
         .filter(|b| b == "/portal" || b.starts_with("/portal/"))
         .unwrap_or_else(|| "/portal".into());
-    let left = PORTAL_SESSION.num_seconds() - (Utc::now().timestamp() - resident.issued);
-    HttpResponse::SeeOther()
-        .insert_header(("Location", back))
-        .cookie(state.cookies.encrypted(CookieName::Portal, value, Some(Duration::seconds(left.max(60)))))
-        .finish()
+    let (session, large) = (resident.session.clone(), !resident.large_type);
+    state.db(move |conn| Ok(portal::set_large_type(conn, &session, large)?)).await?;
+    Ok(HttpResponse::SeeOther().insert_header(("Location", back)).finish())
 }
 
 /// A case as its party sees it.
@@ -339,7 +321,7 @@ pub async fn agreement_pdf(
     query: web::Query<DocumentQuery>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let settings: PrintSettings = settings(&state, &ctx, &query)?;
+    let settings: PrintSettings = settings(&state, &ctx, &query, false)?;
     let party_id = resident.party.id;
     let committee_id = resident.party.committee_id;
     let actor = resident.actor();

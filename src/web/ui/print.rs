@@ -16,6 +16,7 @@ use crate::documents::merge::merge;
 use crate::domain::Invalid;
 use crate::domain::account::Role;
 use crate::print::{Kind, PrintSettings, render_case_document};
+use crate::web::access::CASE_WORK;
 use crate::web::context::{RequestContext, SignedIn};
 use crate::web::error::{AppError, AppResult};
 use crate::web::pages::{PageContext, render};
@@ -181,7 +182,8 @@ pub async fn start_batch(
     let job_id = state
         .db(move |conn| Ok(printing::start_job(conn, &actor, committee_id, &job_items, Utc::now().naive_utc())?))
         .await?;
-    let settings = PrintSettings { base_url: state.config.base_url.clone(), lang: None };
+    let full_phones = CASE_WORK.contains(&user.role());
+    let settings = PrintSettings { base_url: state.config.base_url.clone(), lang: None, full_phones };
     spawn_job(state.pool.clone(), user, job_id, items, settings);
     Ok(done(&state, &format!("/print/jobs/{job_id}"), "flash.print_started", &job_id.to_string()))
 }

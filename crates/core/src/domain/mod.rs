@@ -59,8 +59,15 @@ pub fn required_text(raw: &str, max: usize) -> Result<String, Invalid> {
     optional_text(text, max).map(|t| t.unwrap_or_default())
 }
 
+/// Fields up to this many characters are short (names, places, titles):
+/// they must read as they print, with no invisible formatting.
+pub const SHORT_FIELD: usize = 200;
+
 /// Trims a text field; empty means absent; longer than `max` characters or
-/// holding control characters other than line breaks is refused.
+/// holding control characters other than line breaks is refused, and so is
+/// a short field (up to [`SHORT_FIELD`]) holding a format character — a
+/// bidirectional override (U+202E) could make a name read otherwise than
+/// it is stored. Free text may hold them; the pages isolate it (`<bdi>`).
 pub fn optional_text(raw: &str, max: usize) -> Result<Option<String>, Invalid> {
     let text = raw.trim();
     if text.is_empty() {
@@ -72,7 +79,51 @@ pub fn optional_text(raw: &str, max: usize) -> Result<Option<String>, Invalid> {
     if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
         return Err(Invalid::new("invalid.control_characters"));
     }
+    if max <= SHORT_FIELD && text.chars().any(is_format_character) {
+        return Err(Invalid::new("invalid.format_characters"));
+    }
     Ok(Some(text.to_owned()))
+}
+
+/// A search text as typed: trimmed, empty meaning none; at most 100
+/// characters and no control characters (a NUL or a line break is no
+/// search anyone types, and the search indexes refuse them).
+pub fn search_text(raw: &str) -> Result<Option<String>, Invalid> {
+    let text = raw.trim();
+    if text.chars().any(char::is_control) {
+        return Err(Invalid::new("invalid.control_characters"));
+    }
+    optional_text(text, 100)
+}
+
+/// Whether `c` is a format character (Unicode general category Cf):
+/// invisible marks that change how text around them is shown —
+/// bidirectional embeddings, overrides, isolates and marks, zero-width
+/// spaces and joiners, the soft hyphen, the byte-order mark, tags.
+pub fn is_format_character(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0xAD | 0x600..=0x605
+            | 0x61C
+            | 0x6DD
+            | 0x70F
+            | 0x890..=0x891
+            | 0x8E2
+            | 0x180E
+            | 0x200B..=0x200F
+            | 0x202A..=0x202E
+            | 0x2060..=0x2064
+            | 0x2066..=0x206F
+            | 0xFEFF
+            | 0xFFF9..=0xFFFB
+            | 0x110BD
+            | 0x110CD
+            | 0x13430..=0x1343F
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0001
+            | 0xE0020..=0xE007F
+    )
 }
 
 #[cfg(test)]
@@ -88,5 +139,15 @@ mod tests {
         assert_eq!(optional_text(&long, 10).map_err(|e| e.key), Err("invalid.too_long"));
         assert_eq!(optional_text("a\0b", 10).map_err(|e| e.key), Err("invalid.control_characters"));
         assert_eq!(optional_text("第一行\n第二行", 10).map(|t| t.is_some()), Ok(true));
+    }
+
+    #[test]
+    fn short_fields_refuse_format_characters_and_free_text_keeps_them() {
+        for name in ["周\u{202E}芳桂", "\u{2067}张秀兰", "王\u{200B}芳", "李\u{FEFF}梅", "赵\u{AD}丽"] {
+            assert_eq!(required_text(name, 50).map_err(|e| e.key), Err("invalid.format_characters"), "{name:?}");
+        }
+        assert!(required_text("周桂芳", 50).is_ok());
+        let free = "投诉人说：\u{202E}这段文字\u{202C}是原话。";
+        assert_eq!(optional_text(free, 4000).map(|t| t.is_some()), Ok(true));
     }
 }

@@ -27,6 +27,9 @@ code_enum!(
 /// carry 46 bits.
 pub const ACCESS_CODE_LEN: usize = 10;
 
+/// Digits of a portal PIN, printed only on the party's own receipt slip.
+pub const PIN_LEN: usize = 6;
+
 /// A telephone number: digits only, an optional leading `+`, 7 to 15 digits
 /// (spaces, hyphens and brackets are dropped; `+86` is kept as given).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,14 +18,20 @@ pub const PER_ACCOUNT: ThrottleRule = ThrottleRule { limit: 5, window: TimeDelta
 /// office shares one address).
 pub const PER_ADDRESS: ThrottleRule = ThrottleRule { limit: 30, window: TimeDelta::minutes(15) };
 
-/// Failed portal sign-ins (access code and phone digits) from one address.
+/// Failed portal sign-ins for one access code: 5 per 15 minutes.
+pub const PORTAL_PER_CODE: ThrottleRule = ThrottleRule { limit: 5, window: TimeDelta::minutes(15) };
+
+/// Failed portal sign-ins from one address, counted apart from the staff's
+/// (residents on the office's network must not lock the staff out).
 pub const PORTAL_PER_ADDRESS: ThrottleRule = ThrottleRule { limit: 10, window: TimeDelta::minutes(15) };
 
 impl ThrottleRule {
-    /// How long to wait before trying again, when the limit is reached.
-    pub fn retry_after(&self, failures: i32, window_start: NaiveDateTime, now: NaiveDateTime) -> Option<TimeDelta> {
+    /// With `attempts` counted in the window that began at `window_start`
+    /// (this one included), how long the caller must wait before the next
+    /// attempt is checked, when this one passes the limit.
+    pub fn refuses(&self, attempts: i32, window_start: NaiveDateTime, now: NaiveDateTime) -> Option<TimeDelta> {
         let ends = window_start + self.window;
-        (failures >= self.limit && ends > now).then(|| ends - now)
+        (attempts > self.limit && ends > now).then(|| ends - now)
     }
 }
 
@@ -39,9 +45,9 @@ mod tests {
     }
 
     #[test]
-    fn the_limit_blocks_until_the_window_ends() {
-        assert_eq!(PER_ACCOUNT.retry_after(4, at(0), at(1)), None);
-        assert_eq!(PER_ACCOUNT.retry_after(5, at(0), at(1)), Some(TimeDelta::minutes(14)));
-        assert_eq!(PER_ACCOUNT.retry_after(9, at(0), at(15)), None);
+    fn the_attempt_past_the_limit_waits_until_the_window_ends() {
+        assert_eq!(PER_ACCOUNT.refuses(5, at(0), at(1)), None, "the fifth attempt is checked");
+        assert_eq!(PER_ACCOUNT.refuses(6, at(0), at(1)), Some(TimeDelta::minutes(14)));
+        assert_eq!(PER_ACCOUNT.refuses(9, at(0), at(15)), None);
     }
 }
