@@ -14,11 +14,12 @@ fn demo_connection(dir: &std::path::Path) -> db::DbConn {
     let url = format!("sqlite://{}", dir.join("bench.db").display());
     let mut conn = Manager::new(url.parse().expect("url"), SqliteSync::Normal).open().expect("open");
     db::run_migrations(&mut conn).expect("migrate");
-    db::committees::ensure_default(&mut conn).expect("committee");
-    // The demo's phone numbers are sealed at rest, as the server seals them:
-    // under a key kept next to the database, made on first use.
+    // The demo's phone numbers are sealed at rest, and its audit events
+    // keyed, as the server does: under a key kept next to the database,
+    // made on first use.
     let key = KeySource::File(dir.join("bench.db.key"));
     hesheng::startup::prepare_data_key(&mut conn, &key).expect("data key");
+    db::committees::ensure_default(&mut conn).expect("committee");
     hesheng::demo::load(&mut conn).expect("demo");
     conn
 }

@@ -9,13 +9,14 @@ use diesel::RunQueryDsl;
 use diesel::sql_types::Text;
 
 use crate::config::{ConfigError, DatabaseArgs, DatabaseSettings, ServeArgs, Settings};
+use crate::db::parties::Resealed;
 use crate::db::{self, DbConn, audit, users};
 use crate::domain::Invalid;
 use crate::domain::account::{Role, Username, check_new_password, display_name};
 use crate::domain::audit::Actor;
 use crate::domain::language::Lang;
 use crate::i18n::t_invalid;
-use crate::startup::{Application, StartError, prepare_data_key, prepare_database, seal_all};
+use crate::startup::{Application, StartError, connect_migrated, prepare_database, seal_all};
 use crate::{passwords, telemetry};
 
 /// Hesheng (和声): records and documents of community mediation.
@@ -155,8 +156,13 @@ enum ViewsCommand {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Recompute every hash; exit 1 naming the first event that does not match
+    /// Check the keyed audit chain, its anchors, and every frozen agreement, archived document and follow-up against it; exit 1 naming the first fault
     Verify {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Anchor the chains' heads in the anchor file now (the server does it every ten minutes)
+    Anchor {
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -210,6 +216,7 @@ pub fn run() -> ExitCode {
             add_user(&database, &name, &role, committee, display_name.as_deref())
         }
         Some(Command::Audit { command: AuditCommand::Verify { database } }) => verify_audit(&database),
+        Some(Command::Audit { command: AuditCommand::Anchor { database } }) => anchor_audit(&database),
         Some(Command::Backup { path, database }) => backup(&database, &path),
         Some(Command::Views { command: ViewsCommand::Build { lang, database } }) => {
             build_views(&database, lang.as_deref())
@@ -248,28 +255,27 @@ fn open(args: &DatabaseArgs) -> Result<db::PooledConn, CliError> {
     Ok(open_with_settings(args)?.0)
 }
 
-fn open_with_settings(args: &DatabaseArgs) -> Result<(db::PooledConn, DatabaseSettings), CliError> {
-    let mut settings = DatabaseSettings::from_args(args)?;
-    // A command needs one connection. A larger pool would open more in the
-    // background, and one still connecting when the command exits races
-    // with the TLS library's clean-up at exit.
-    settings.pool.max_size = 1;
-    Ok((prepare_database(&settings)?.get()?, settings))
+/// One connection, the database migrated and the data key installed (see
+/// `startup::prepare_database`); with what a first pass under a new key
+/// sealed.
+fn open_with_settings(args: &DatabaseArgs) -> Result<(db::PooledConn, Option<Resealed>), CliError> {
+    let (pool, resealed) = prepare_database(&single(args)?)?;
+    Ok((pool.get()?, resealed))
 }
 
-/// A connection for a command that reads or writes parties: the data key
-/// is loaded and installed (commands that copy or check the database
-/// without opening personal data do not need it).
-fn open_sealed(args: &DatabaseArgs) -> Result<db::PooledConn, CliError> {
-    let (mut conn, settings) = open_with_settings(args)?;
-    prepare_data_key(&mut conn, &settings.data_key)?;
-    Ok(conn)
+/// The database settings of a command: one connection. A larger pool would
+/// open more in the background, and one still connecting when the command
+/// exits races with the TLS library's clean-up at exit.
+fn single(args: &DatabaseArgs) -> Result<DatabaseSettings, CliError> {
+    let mut settings = DatabaseSettings::from_args(args)?;
+    settings.pool.max_size = 1;
+    Ok(settings)
 }
 
 fn migrate(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
     // prepare_database applies the migrations; values stored before
     // sealing are sealed.
-    open_sealed(args)?;
+    open(args)?;
     println!("migrations up to date");
     Ok(ExitCode::SUCCESS)
 }
@@ -312,7 +318,7 @@ fn add_user(
 }
 
 fn demo(args: &DatabaseArgs, scale: Option<usize>, seed: u64) -> Result<ExitCode, CliError> {
-    let mut conn = open_sealed(args)?;
+    let mut conn = open(args)?;
     match crate::demo::load(&mut conn).map_err(|e| CliError::Failed(e.to_string()))? {
         crate::demo::Loaded::Now { choir_case, memorandum } => {
             println!("demo loaded: the choir case is case {choir_case}, its memorandum agreement {memorandum}");
@@ -347,7 +353,7 @@ fn demo(args: &DatabaseArgs, scale: Option<usize>, seed: u64) -> Result<ExitCode
 }
 
 fn anonymise(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
-    let mut conn = open_sealed(args)?;
+    let mut conn = open(args)?;
     let done = db::privacy::anonymise_expired(&mut conn, chrono::Utc::now().naive_utc())?;
     println!(
         "anonymised {} parties past their committee's retention period: {} agreement snapshots and {} signatures \
@@ -358,11 +364,10 @@ fn anonymise(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
 }
 
 fn reseal(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
-    let (mut conn, settings) = open_with_settings(args)?;
-    // Checks the keys and seals what the current key has not sealed yet
-    // (values written by an instance still on the old key included).
+    // Opening checks the keys and seals what the current key has not sealed
+    // yet (values written by an instance still on the old key included).
     // When the database was on another key, that was a full pass already.
-    let prepared = prepare_data_key(&mut conn, &settings.data_key)?;
+    let (mut conn, prepared) = open_with_settings(args)?;
     let ring = crate::data_key::installed().map_err(|e| CliError::Failed(e.to_string()))?;
     let resealed = match prepared {
         Some(resealed) => resealed,
@@ -387,8 +392,7 @@ fn build_views(args: &DatabaseArgs, lang: Option<&str>) -> Result<ExitCode, CliE
         None => Lang::ZhCn,
         Some(code) => Lang::parse(code).map_err(|_| CliError::Usage(format!("unknown language {code:?}")))?,
     };
-    let (mut conn, settings) = open_with_settings(args)?;
-    prepare_data_key(&mut conn, &settings.data_key)?;
+    let mut conn = open(args)?;
     let started = std::time::Instant::now();
     let stored = crate::web::case_view::store_missing_views(&mut conn, lang, |n| {
         eprint!("\rstored {n} case views");
@@ -400,27 +404,55 @@ fn build_views(args: &DatabaseArgs, lang: Option<&str>) -> Result<ExitCode, CliE
 }
 
 fn verify_audit(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
+    let settings = single(args)?;
     let mut conn = open(args)?;
-    match audit::verify(&mut conn)? {
-        Ok(count) => {
-            // Frozen snapshots change only with an anonymisation the chain records.
-            let unmatched = db::privacy::unmatched_snapshots(&mut conn)?;
-            if let Some(id) = unmatched.first() {
-                println!(
-                    "FAILED: agreement {id}: its frozen content matches neither the hash it took effect with \
-                     nor an anonymisation recorded in the audit chain ({} agreements in all)",
-                    unmatched.len()
-                );
-                return Ok(ExitCode::from(1));
-            }
-            println!("ok {count} events");
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(fault) => {
-            println!("FAILED: {fault}");
-            Ok(ExitCode::from(1))
-        }
+    let ring = crate::data_key::installed().map_err(|e| CliError::Failed(e.to_string()))?;
+    let failed = |what: String| {
+        println!("FAILED: {what}");
+        Ok(ExitCode::from(1))
+    };
+    let count = match audit::verify_keyed(&mut conn, &ring)? {
+        Ok(count) => count,
+        Err(fault) => return failed(fault.to_string()),
+    };
+    let anchors = match db::anchors::check(&mut conn, &settings.audit_anchors, &ring)? {
+        Ok(n) => n,
+        Err(fault) => return failed(fault),
+    };
+    // Frozen snapshots change only with an anonymisation the chain records.
+    let unmatched = db::privacy::unmatched_snapshots(&mut conn)?;
+    if let Some(id) = unmatched.first() {
+        return failed(format!(
+            "agreement {id}: its frozen content matches neither the hash it took effect with \
+             nor an anonymisation recorded in the audit chain ({} agreements in all)",
+            unmatched.len()
+        ));
     }
+    let findings = db::integrity::check(&mut conn)?;
+    if let Some(first) = findings.first() {
+        return failed(format!("{first} ({} findings in all)", findings.len()));
+    }
+    println!("ok {count} events");
+    if anchors == 0 {
+        eprintln!(
+            "note: no anchors in {} — events cut from the end of a chain cannot be told apart from events never written",
+            settings.audit_anchors.display()
+        );
+    } else {
+        eprintln!("{anchors} anchors in {} found in the chain", settings.audit_anchors.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn anchor_audit(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
+    let settings = single(args)?;
+    let mut conn = open(args)?;
+    let ring = crate::data_key::installed().map_err(|e| CliError::Failed(e.to_string()))?;
+    let fresh = db::anchors::unanchored(&settings.audit_anchors, db::anchors::heads(&mut conn)?);
+    let written = db::anchors::append(&settings.audit_anchors, &ring, &fresh, chrono::Utc::now().naive_utc())
+        .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", settings.audit_anchors.display())))?;
+    println!("anchored {written} chain heads in {}", settings.audit_anchors.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn render(
@@ -436,7 +468,7 @@ fn render(
         let kinds: Vec<&str> = crate::print::Kind::ALL.iter().map(|k| k.code()).collect();
         CliError::Usage(format!("unknown document kind {kind:?}; one of {}", kinds.join(", ")))
     })?;
-    let mut conn = open_sealed(args)?;
+    let mut conn = open(args)?;
     let settings = crate::print::PrintSettings { base_url: base_url.to_owned(), lang, full_phones: true };
     let committee_id = {
         use crate::db::schema::mediation_case;
@@ -463,7 +495,8 @@ fn render(
 }
 
 fn backup(args: &DatabaseArgs, path: &std::path::Path) -> Result<ExitCode, CliError> {
-    let mut conn = open(args)?;
+    // A copy needs no data key: it opens no personal data and writes nothing.
+    let mut conn = connect_migrated(&single(args)?)?.get()?;
     let DbConn::Sqlite(sqlite) = &mut *conn else {
         return Err(CliError::Usage(
             "backup copies SQLite databases; for PostgreSQL use pg_dump (e.g. pg_dump -Fc -f hesheng.dump \"$DATABASE_URL\")".into(),

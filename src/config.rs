@@ -31,6 +31,9 @@ pub struct DatabaseArgs {
     /// File holding the data key when HESHENG_DATA_KEY is unset, made on first start [default: the SQLite file's path + .key; ./hesheng-data.key for PostgreSQL]
     #[arg(long, env = "HESHENG_DATA_KEY_FILE")]
     pub data_key_file: Option<PathBuf>,
+    /// File the audit chain's heads are anchored in, outside the database (keep it apart from the backups) [default: the SQLite file's path + .anchors; ./hesheng-audit.anchors for PostgreSQL]
+    #[arg(long, env = "HESHENG_AUDIT_ANCHOR_FILE")]
+    pub audit_anchor_file: Option<PathBuf>,
 }
 
 /// Settings of `hesheng serve`.
@@ -114,6 +117,8 @@ pub struct DatabaseSettings {
     pub pool: PoolOptions,
     /// Where the key sealing personal data comes from.
     pub data_key: KeySource,
+    /// Where the audit chain's heads are anchored.
+    pub audit_anchors: PathBuf,
 }
 
 impl DatabaseSettings {
@@ -144,9 +149,14 @@ impl DatabaseSettings {
                 DatabaseUrl::Postgres(_) => PathBuf::from("hesheng-data.key"),
             }),
         };
+        let audit_anchors = args.audit_anchor_file.clone().unwrap_or_else(|| match &url {
+            DatabaseUrl::Sqlite(path) => PathBuf::from(format!("{path}.anchors")),
+            DatabaseUrl::Postgres(_) => PathBuf::from("hesheng-audit.anchors"),
+        });
         Ok(Self {
             url,
             data_key,
+            audit_anchors,
             sqlite_sync: args.sqlite_sync,
             pool: PoolOptions {
                 max_size: pool_size,
@@ -242,6 +252,7 @@ mod tests {
             db_acquire_timeout: 5,
             data_key: None,
             data_key_file: None,
+            audit_anchor_file: None,
         }
     }
 

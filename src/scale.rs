@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::data_key::Field;
 use crate::db::audit::audited;
@@ -17,7 +17,7 @@ use crate::db::schema::{
     agreement, agreement_term, app_user, case_counter, case_mediator, case_party, complaint, follow_up, mediation_case,
     mediation_session, party, signature,
 };
-use crate::db::{DbConn, WriteError};
+use crate::db::{DbConn, WriteError, integrity};
 use crate::domain::agreement::{
     AgreementContent, PartySnapshot, Performance, Term, TermInput, confirmation_deadline, copies,
 };
@@ -215,6 +215,8 @@ pub fn generate(
         let batch = BATCH.min(n - i);
         let before = made;
         audited(conn, &actor, committee.id, |conn, log| {
+            let last_agreement: Option<i64> = agreement::table.select(diesel::dsl::max(agreement::id)).first(conn)?;
+            let last_follow_up: Option<i64> = follow_up::table.select(diesel::dsl::max(follow_up::id)).first(conn)?;
             for k in i..i + batch {
                 let offset = span * i64::try_from(k).unwrap_or(0) / i64::try_from(n).unwrap_or(1);
                 let registered = start + TimeDelta::seconds(offset + i64::try_from(rng.below(3600)).unwrap_or(0));
@@ -252,12 +254,36 @@ pub fn generate(
                         .execute(conn)?;
                 }
             }
+            // The batch's frozen agreements and follow-ups, each by the short
+            // digest of its stored parts, and the agreements' statuses, as
+            // signing and visiting record them one by one (`audit verify`).
+            let frozen: Vec<(i64, String)> = agreement::table
+                .filter(agreement::id.gt(last_agreement.unwrap_or(0)))
+                .filter(agreement::content_hash.is_not_null())
+                .order(agreement::id)
+                .select((agreement::id, agreement::status))
+                .load(conn)?;
+            let visits: Vec<i64> = follow_up::table
+                .filter(follow_up::id.gt(last_follow_up.unwrap_or(0)))
+                .order(follow_up::id)
+                .select(follow_up::id)
+                .load(conn)?;
+            let mut frozen_agreements = Vec::with_capacity(frozen.len());
+            for (id, _) in &frozen {
+                frozen_agreements.push(json!([id, integrity::short(&integrity::agreement_parts(conn, *id)?)]));
+            }
+            let mut follow_ups = Vec::with_capacity(visits.len());
+            for id in &visits {
+                follow_ups.push(json!([id, integrity::short(&integrity::follow_up_parts(conn, *id)?)]));
+            }
+            let statuses: Vec<Value> = frozen.iter().map(|(id, status)| json!([id, status])).collect();
             log.record(
                 "demo.scale",
                 "committee",
                 committee.id,
                 json!({"seed": seed, "cases": made.cases - before.cases, "complaints": made.complaints - before.complaints,
-                       "agreements": made.agreements - before.agreements}),
+                       "agreements": made.agreements - before.agreements, "frozen_agreements": frozen_agreements,
+                       "follow_ups": follow_ups, "statuses": statuses}),
             );
             Ok::<_, WriteError>(())
         })?;

@@ -86,18 +86,29 @@ pub enum StartError {
     },
 }
 
-/// Connects, migrates and makes sure the default committee exists.
-pub fn prepare_database(settings: &DatabaseSettings) -> Result<Pool, StartError> {
+/// Connects and migrates, without the data key (for copying the database).
+pub fn connect_migrated(settings: &DatabaseSettings) -> Result<Pool, StartError> {
     let pool = db::connect(&settings.url, settings.sqlite_sync, settings.pool)?;
-    let mut conn = pool.get()?;
-    let applied = db::run_migrations(&mut conn)?;
+    let applied = db::run_migrations(&mut *pool.get()?)?;
     if applied > 0 {
         tracing::info!(applied, "migrations applied");
     }
+    Ok(pool)
+}
+
+/// Connects, migrates, loads and installs the data key (sealing what is not
+/// yet sealed under it; see [`prepare_data_key`]) and makes sure the
+/// default committee exists. The key comes before any write, as every
+/// audit event is keyed with it.
+pub fn prepare_database(settings: &DatabaseSettings) -> Result<(Pool, Option<Resealed>), StartError> {
+    let pool = connect_migrated(settings)?;
+    let mut conn = pool.get()?;
+    let resealed = prepare_data_key(&mut conn, &settings.data_key)?;
     if committees::ensure_default(&mut conn)? {
         tracing::info!("default committee created");
     }
-    Ok(pool)
+    drop(conn);
+    Ok((pool, resealed))
 }
 
 /// The setting naming the key the stored personal data is sealed under.
@@ -132,13 +143,15 @@ pub fn prepare_data_key(conn: &mut DbConn, source: &KeySource) -> Result<Option<
     // Access codes came to be sealed and keyed after phones were: a
     // database sealed before that is sealed once more, codes included.
     let codes_under = db_settings::get(conn, ACCESS_CODES_SETTING)?;
-    let current = Some(ring.current_id());
-    let resealed = if sealed_under.as_deref() == current && codes_under.as_deref() == current {
-        None
-    } else {
-        Some(seal_all(conn, &ring)?)
-    };
+    let current = ring.current_id().to_owned();
+    let up_to_date =
+        sealed_under.as_deref() == Some(current.as_str()) && codes_under.as_deref() == Some(current.as_str());
+    // Installed first: sealing records settings, whose audit events are
+    // keyed with it.
     data_key::install(ring);
+    let ring =
+        data_key::installed().map_err(|e| StartError::Query(diesel::result::Error::SerializationError(Box::new(e))))?;
+    let resealed = if up_to_date { None } else { Some(seal_all(conn, &ring)?) };
     Ok(resealed)
 }
 
@@ -183,8 +196,7 @@ impl Application {
     /// Prepares the database and binds the listener; call
     /// [`Application::run_until_stopped`] to serve.
     pub fn build(settings: Settings) -> Result<Self, StartError> {
-        let pool = prepare_database(&settings.database)?;
-        prepare_data_key(&mut *pool.get()?, &settings.database.data_key)?;
+        let (pool, _) = prepare_database(&settings.database)?;
         let key = cookie_key(&pool, settings.secret_key.as_ref())?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;
@@ -218,7 +230,7 @@ impl Application {
             pool,
             stop: Arc::default(),
         };
-        let server = run(listener, state, settings.workers)
+        let server = run(listener, state, settings.workers, settings.database.audit_anchors.clone())
             .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;
         Ok(Self { port, base_url, server })
     }
@@ -315,6 +327,25 @@ fn spawn_session_purge(pool: Pool, config: Arc<WebConfig>, stop: Receiver<()>) {
     });
 }
 
+/// Anchors the audit chains' heads that moved in `path`, a minute after
+/// start and then every ten minutes (see `db::anchors`).
+fn spawn_anchors(pool: Pool, path: std::path::PathBuf, stop: Receiver<()>) {
+    let mut anchored: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
+    spawn_periodic("audit-anchors", Duration::from_secs(60), Duration::from_secs(600), stop, move || {
+        let done = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+            let heads = db::anchors::heads(&mut conn).map_err(|e| e.to_string())?;
+            let fresh: Vec<_> = heads.into_iter().filter(|h| anchored.get(&h.chain) != Some(&h.seq)).collect();
+            let ring = data_key::installed().map_err(|e| e.to_string())?;
+            db::anchors::append(&path, &ring, &fresh, Utc::now().naive_utc()).map_err(|e| e.to_string())?;
+            anchored.extend(fresh.iter().map(|h| (h.chain, h.seq)));
+            Ok(())
+        });
+        if let Err(error) = done {
+            tracing::warn!(%error, path = %path.display(), "audit chain not anchored");
+        }
+    });
+}
+
 /// Anonymises the parties past their committee's retention period, a
 /// minute after start and then daily.
 fn spawn_retention(pool: Pool, stop: Receiver<()>) {
@@ -358,9 +389,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::web::routes::configure(cfg);
 }
 
-fn run(listener: TcpListener, state: AppState, workers: Option<usize>) -> std::io::Result<Server> {
+fn run(
+    listener: TcpListener,
+    state: AppState,
+    workers: Option<usize>,
+    anchors: std::path::PathBuf,
+) -> std::io::Result<Server> {
     spawn_session_purge(state.pool.clone(), state.config.clone(), state.stop.subscribe());
     spawn_retention(state.pool.clone(), state.stop.subscribe());
+    spawn_anchors(state.pool.clone(), anchors, state.stop.subscribe());
     // Database work runs on the executor's threads. Each worker's blocking
     // threads do the rest (password hashing, report rendering, the intake
     // writer); more of them than pooled connections would only wait, each

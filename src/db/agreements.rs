@@ -630,11 +630,14 @@ fn take_effect(
             }
         }
     }
+    // Every frozen part of it, as it stands now, for `audit verify`.
+    let parts = super::integrity::agreement_parts(conn, a.id)?;
     log.record(
         "agreement.effective",
         "agreement",
         a.id,
-        json!({"content_hash": hash, "effective_at": now, "confirmation_deadline": deadline, "verification_code": code}),
+        json!({"content_hash": hash, "effective_at": now, "confirmation_deadline": deadline, "verification_code": code,
+               "parts_sha256": parts}),
     );
     if let Some(old) = a.supersedes_id {
         diesel::update(agreement::table.find(old))

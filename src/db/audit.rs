@@ -7,6 +7,7 @@ use diesel::sql_types::{BigInt, Text};
 
 use super::schema::{audit_event, audit_head};
 use super::{DbConn, Sql, write_transaction};
+use crate::data_key::{self, Keyring, Purpose};
 use crate::domain::audit::{Actor, ChainFault, ChainVerifier, Event, GENESIS_HASH, Head};
 use crate::on_backend;
 
@@ -131,6 +132,14 @@ struct EventRow {
     summary: String,
     prev_hash: String,
     hash: String,
+    mac: Option<String>,
+}
+
+impl EventRow {
+    fn keyed(e: Event, ring: &Keyring) -> Self {
+        let mac = Some(ring.mac(Purpose::AuditChain, e.hash.as_bytes()));
+        Self { mac, ..Self::from(e) }
+    }
 }
 
 impl From<Event> for EventRow {
@@ -147,6 +156,7 @@ impl From<Event> for EventRow {
             summary: e.summary,
             prev_hash: e.prev_hash,
             hash: e.hash,
+            mac: None,
         }
     }
 }
@@ -170,6 +180,8 @@ impl From<EventRow> for Event {
 }
 
 fn append(conn: &mut DbConn, actor: &Actor, mut head: Head, log: AuditLog) -> QueryResult<()> {
+    // Every event is keyed: without the data key nothing is written.
+    let ring = data_key::installed().map_err(|e| DieselError::SerializationError(Box::new(e)))?;
     // Both backends keep microseconds; hashing the stored precision keeps
     // the hash reproducible from the row.
     let now = Utc::now().naive_utc().trunc_subsecs(6);
@@ -190,7 +202,7 @@ fn append(conn: &mut DbConn, actor: &Actor, mut head: Head, log: AuditLog) -> Qu
         event.hash = event.compute_hash();
         head.seq = event.seq;
         head.hash.clone_from(&event.hash);
-        diesel::insert_into(audit_event::table).values(EventRow::from(event)).execute(conn)?;
+        diesel::insert_into(audit_event::table).values(EventRow::keyed(event, &ring)).execute(conn)?;
     }
     diesel::update(audit_head::table.find(head.chain))
         .set((audit_head::seq.eq(head.seq), audit_head::hash.eq(&head.hash)))
@@ -198,9 +210,42 @@ fn append(conn: &mut DbConn, actor: &Actor, mut head: Head, log: AuditLog) -> Qu
     Ok(())
 }
 
-/// Recomputes every chain; `Ok(Ok(n))` when all `n` events are intact,
-/// `Ok(Err(fault))` naming the first that is not.
+/// Recomputes every chain and checks every event's keyed hash with `ring`;
+/// `Ok(Ok(n))` when all `n` events are intact, `Ok(Err(fault))` naming the
+/// first that is not. Events written before chains were keyed have no keyed
+/// hash; they may only come before a chain's first keyed event, which pins
+/// them through the hash it links to.
+pub fn verify_keyed(conn: &mut DbConn, ring: &Keyring) -> QueryResult<Result<u64, ChainFault>> {
+    let mut keyed: Option<i64> = None;
+    verify_with(conn, &mut |row: &EventRow, event: &Event| {
+        if keyed != Some(row.chain) && row.mac.is_some() {
+            keyed = Some(row.chain);
+        }
+        match &row.mac {
+            Some(mac) if !ring.knows_mac_key(mac) => Err(ChainFault::KeyUnknown(event_label(event))),
+            Some(mac) if !ring.verify_mac(Purpose::AuditChain, row.hash.as_bytes(), mac) => {
+                Err(ChainFault::Forged(event_label(event)))
+            }
+            None if keyed == Some(row.chain) => Err(ChainFault::Unkeyed(event_label(event))),
+            _ => Ok(()),
+        }
+    })
+}
+
+/// [`verify_keyed`] with the process's keyring.
 pub fn verify(conn: &mut DbConn) -> QueryResult<Result<u64, ChainFault>> {
+    let ring = data_key::installed().map_err(|e| DieselError::SerializationError(Box::new(e)))?;
+    verify_keyed(conn, &ring)
+}
+
+fn event_label(e: &Event) -> String {
+    format!("event {}/{} ({} {} {} {})", e.chain, e.seq, e.actor, e.action, e.entity, e.entity_id)
+}
+
+fn verify_with(
+    conn: &mut DbConn,
+    check: &mut dyn FnMut(&EventRow, &Event) -> Result<(), ChainFault>,
+) -> QueryResult<Result<u64, ChainFault>> {
     const PAGE: i64 = 5_000;
     let heads: Vec<Head> = audit_head::table
         .select((audit_head::chain, audit_head::seq, audit_head::hash))
@@ -225,7 +270,13 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<Result<u64, ChainFault>> {
         let done = page.len() < usize::try_from(PAGE).unwrap_or(usize::MAX);
         for row in page {
             after = Some((row.chain, row.seq));
-            if let Err(fault) = verifier.push(&Event::from(row), &heads) {
+            let mac = row.mac.clone();
+            let event = Event::from(row);
+            if let Err(fault) = verifier.push(&event, &heads) {
+                return Ok(Err(fault));
+            }
+            let row = EventRow { mac, ..EventRow::from(event.clone()) };
+            if let Err(fault) = check(&row, &event) {
                 return Ok(Err(fault));
             }
         }

@@ -202,11 +202,13 @@ pub fn record_in(
             ))
             .execute(conn)?;
     }
+    let sha256 = super::integrity::follow_up_parts(conn, row.id)?;
     log.record(
         "follow_up.create",
         "follow_up",
         row.id,
         json!({
+            "sha256": sha256,
             "agreement_id": a.id,
             "method": row.method,
             "overall": row.overall,

@@ -3,6 +3,7 @@
 //! Backend-specific SQL lives only inside an explicit `match` on [`DbConn`].
 
 pub mod agreements;
+pub mod anchors;
 pub mod archive;
 pub mod audit;
 pub mod case_views;
@@ -12,6 +13,7 @@ pub mod complaints;
 pub mod dashboard;
 pub mod executor;
 pub mod follow_ups;
+pub mod integrity;
 pub mod investigations;
 pub mod mediation;
 pub mod parties;

@@ -409,6 +409,32 @@ fn anonymise(conn: &mut DbConn, committee_id: i64, ids: &[i64], now: NaiveDateTi
             log.record("document.erase", "document", id, json!({"reason": "retention"}));
         }
         done.documents = documents.len();
+        // The frozen parts of the cases' agreements and follow-ups as the
+        // anonymisation left them, for `audit verify` to tell this change
+        // from a tampering.
+        let frozen: Vec<i64> = agreement::table
+            .filter(agreement::case_id.eq_any(&cases))
+            .filter(agreement::content_hash.is_not_null())
+            .select(agreement::id)
+            .load(conn)?;
+        for id in frozen {
+            log.record(
+                "agreement.parts",
+                "agreement",
+                id,
+                json!({"parts_sha256": super::integrity::agreement_parts(conn, id)?}),
+            );
+        }
+        let visits: Vec<i64> =
+            follow_up::table.filter(follow_up::case_id.eq_any(&cases)).select(follow_up::id).load(conn)?;
+        for id in visits {
+            log.record(
+                "follow_up.parts",
+                "follow_up",
+                id,
+                json!({"sha256": super::integrity::follow_up_parts(conn, id)?}),
+            );
+        }
         let jobs: Vec<(i64, String)> = print_job::table
             .filter(print_job::committee_id.eq(committee_id))
             .filter(print_job::pdf.is_not_null())

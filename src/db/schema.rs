@@ -80,6 +80,7 @@ diesel::table! {
         summary -> Text,
         prev_hash -> Text,
         hash -> Text,
+        mac -> Nullable<Text>,
     }
 }
 

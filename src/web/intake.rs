@@ -186,6 +186,8 @@ mod tests {
         let pool = connect(&url, SqliteSync::Normal, options).unwrap();
         let mut conn = pool.get().unwrap();
         run_migrations(&mut conn).unwrap();
+        // Every audit event is keyed with the data key.
+        crate::data_key::install(crate::data_key::Keyring::parse(&crate::data_key::Keyring::generate()).unwrap());
         committees::ensure_default(&mut conn).unwrap();
         let committee = committees::list(&mut conn).unwrap()[0].id;
         // Another writer holds the lock: the intake's first batch waits for it.

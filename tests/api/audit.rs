@@ -122,7 +122,26 @@ both_backends! {
             ))
             .execute(&mut conn)
             .expect("insert");
-        assert_eq!(audit::verify(&mut conn).expect("verify"), Err(ChainFault::Inserted { chain: 1, seq: last.0 + 1 }));
+        // Well linked, but not keyed: whoever wrote it had no key.
+        let label = format!("event 1/{} (admin user.create user 99)", last.0 + 1);
+        assert_eq!(audit::verify(&mut conn).expect("verify"), Err(ChainFault::Unkeyed(label.clone())));
+        // A keyed hash made up, or taken from another event, does not pass either.
+        let other_mac: String = audit_event::table
+            .filter(audit_event::chain.eq(1).and(audit_event::seq.eq(last.0)))
+            .select(audit_event::mac.assume_not_null())
+            .first(&mut conn)
+            .expect("mac");
+        diesel::sql_query(format!("DROP TRIGGER {}", match app.backend {
+            hesheng::db::Backend::Sqlite => "audit_event_append_only_update",
+            hesheng::db::Backend::Postgres => "audit_event_append_only ON audit_event",
+        }))
+        .execute(&mut conn)
+        .expect("drop trigger");
+        diesel::update(audit_event::table.filter(audit_event::chain.eq(1).and(audit_event::seq.eq(last.0 + 1))))
+            .set(audit_event::mac.eq(&other_mac))
+            .execute(&mut conn)
+            .expect("forge");
+        assert_eq!(audit::verify(&mut conn).expect("verify"), Err(ChainFault::Forged(label)));
     }
 
     async fn concurrent_writers_keep_one_unbroken_chain(app) {

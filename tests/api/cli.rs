@@ -58,7 +58,9 @@ fn users_and_audit(backend: Backend) {
 
     let verify = hesheng(&url, &["audit", "verify"], None);
     assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stderr));
-    assert_eq!(text(&verify.stdout).trim(), "ok 2 events");
+    // The default committee, the ids of the data key sealing personal data
+    // and access codes, the user.
+    assert_eq!(text(&verify.stdout).trim(), "ok 4 events");
 
     let mut c = conn(&url);
     {
@@ -106,7 +108,9 @@ fn backup_writes_a_consistent_copy_of_a_sqlite_database() {
     let copied = hesheng::db::users::find_for_sign_in(&mut conn(&copy_url), "admin").expect("query");
     assert!(copied.is_some(), "the copy holds the user");
     let verify = hesheng(&copy_url, &["audit", "verify"], None);
-    assert_eq!(text(&verify.stdout).trim(), "ok 2 events");
+    // The default committee, the ids of the data key sealing personal data
+    // and access codes, the user.
+    assert_eq!(text(&verify.stdout).trim(), "ok 4 events");
 
     let again = hesheng(&url, &["backup", target.to_str().expect("path")], None);
     assert_eq!(again.status.code(), Some(2), "an existing file is not overwritten");

@@ -153,6 +153,7 @@ pub fn serve_args(database_url: &str) -> ServeArgs {
             db_acquire_timeout: 5,
             data_key: Some(DATA_KEY.to_owned()),
             data_key_file: None,
+            audit_anchor_file: None,
         },
         bind: "127.0.0.1:0".into(),
         base_url: None,

@@ -36,4 +36,5 @@ mod reports;
 mod scale;
 mod sessions;
 mod skips;
+mod tamper;
 mod webdriver;

@@ -102,6 +102,13 @@ pub enum ChainFault {
     Truncated { chain: i64, last: i64, head: i64 },
     /// Events follow the recorded head, or the head records another event.
     Inserted { chain: i64, seq: i64 },
+    /// An event's keyed hash does not match: it was written, or rewritten,
+    /// by someone without the key.
+    Forged(String),
+    /// An event has no keyed hash although an earlier one of its chain has.
+    Unkeyed(String),
+    /// An event was keyed under a data key that is not configured.
+    KeyUnknown(String),
 }
 
 impl fmt::Display for ChainFault {
@@ -121,6 +128,14 @@ impl fmt::Display for ChainFault {
             }
             ChainFault::Inserted { chain, seq } => {
                 write!(f, "event {chain}/{seq} was inserted after the recorded end of the chain")
+            }
+            ChainFault::Forged(label) => write!(
+                f,
+                "{label}: its keyed hash does not match — the chain was rebuilt or the event rewritten without the key"
+            ),
+            ChainFault::Unkeyed(label) => write!(f, "{label} has no keyed hash although events before it have"),
+            ChainFault::KeyUnknown(label) => {
+                write!(f, "{label} is keyed under a data key that is not configured: cannot check it")
             }
         }
     }
