@@ -36,6 +36,7 @@ pub struct TermBody {
     pub text: Option<String>,
     /// time_window, volume_limit, relocation, equipment, payment, deadline or free_text.
     #[serde(default)]
+    #[schema(required)]
     pub kind: String,
     /// `daily`, `weekdays`, `weekends` or `mon,tue,…`.
     pub days: Option<String>,
@@ -50,6 +51,7 @@ pub struct TermBody {
     /// Amount in yuan.
     pub amount: Option<f64>,
     /// Due date.
+    #[schema(format = Date)]
     pub due: Option<String>,
 }
 
@@ -58,10 +60,12 @@ pub struct TermBody {
 pub struct PerformanceBody {
     /// Manner.
     #[serde(default)]
+    #[schema(required)]
     pub manner: String,
     /// Place.
     pub place: Option<String>,
     /// Deadline `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub deadline: Option<String>,
 }
 
@@ -548,17 +552,20 @@ pub async fn withdraw_agreement(
 pub struct SignatureBody {
     /// party, mediator, recorder or committee_seal.
     #[serde(default)]
+    #[schema(required)]
     pub role: String,
     /// The signing party (party signatures).
     pub party_id: Option<i64>,
     /// paper, on_screen, fingerprint or seal.
     #[serde(default)]
+    #[schema(required)]
     pub method: String,
     /// The drawn signature (on_screen), PNG as base64, at most 200 KB.
     pub image_png_base64: Option<String>,
     /// Name of a recorder who is not the recording user.
     pub signer_name: Option<String>,
     /// When signed (default now).
+    #[schema(format = DateTime)]
     pub signed_at: Option<String>,
 }
 

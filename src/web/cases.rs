@@ -34,9 +34,11 @@ use crate::domain::{Invalid, optional_text, required_text};
 pub struct PartyBody {
     /// applicant, respondent, third_party or representative.
     #[serde(default)]
+    #[schema(required)]
     pub role: String,
     /// Name.
     #[serde(default)]
+    #[schema(required)]
     pub name: String,
     /// person (default) or organisation.
     pub kind: Option<String>,
@@ -98,14 +100,17 @@ pub fn parse_one_party(body: &PartyBody) -> AppResult<NewCaseParty> {
 pub struct NewCaseBody {
     /// Short title.
     #[serde(default)]
+    #[schema(required)]
     pub title: String,
     /// Dispute type of the statistics taxonomy: family, neighbour, housing,
     /// contract, business, damages, land, demolition, environment, labour,
     /// consumer, medical, traffic, property, other.
     #[serde(default)]
+    #[schema(required)]
     pub dispute_type: String,
     /// application, own_initiative or referral.
     #[serde(default)]
+    #[schema(required)]
     pub source: String,
     /// Complaints to put in the case.
     #[serde(default)]
@@ -123,6 +128,7 @@ pub struct NewCaseBody {
     /// Location (default: the first complaint's).
     pub location: Option<String>,
     /// Registration time (default now).
+    #[schema(format = DateTime)]
     pub registered_at: Option<String>,
     /// Assigned mediators (default: the registering mediator).
     pub mediator_ids: Option<Vec<i64>>,
@@ -221,7 +227,7 @@ pub async fn register_case(
 /// One case with its parties, complaints, records, agreements and timeline;
 /// contacts masked, an anonymous complainant never shown.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Case id"), RevealParams),
+    params(("id" = i64, Path, description = "Case id")),
     responses((status = 200, body = CaseView), (status = 400, content_type = "application/problem+json"),
         (status = 401, content_type = "application/problem+json"), (status = 404, content_type = "application/problem+json")))]
 pub async fn get_case(
@@ -280,6 +286,7 @@ pub struct CaseQuery {
     /// Text in the title, number or location.
     pub q: Option<String>,
     /// Rows per page, 1–200.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// Cursor of the next page.
     pub cursor: Option<String>,
@@ -329,6 +336,7 @@ pub async fn list_cases(
 pub struct TransitionBody {
     /// Target status.
     #[serde(default)]
+    #[schema(required)]
     pub to: String,
     /// Reason (required to terminate or refer).
     pub reason: Option<String>,

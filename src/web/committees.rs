@@ -18,12 +18,15 @@ use crate::domain::committee::{CommitteeInput, CommitteeSettings};
 pub struct NewCommitteeBody {
     /// Full name.
     #[serde(default)]
+    #[schema(required)]
     pub name: String,
     /// Abbreviation used in case numbers.
     #[serde(default)]
+    #[schema(required)]
     pub abbreviation: String,
     /// GB 3096 zone class: 0, 1, 2, 3, 4a, 4b.
     #[serde(default)]
+    #[schema(required)]
     pub zone_class: String,
     /// Night start (default 22:00).
     pub night_start: Option<String>,

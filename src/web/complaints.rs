@@ -48,6 +48,7 @@ pub enum PatternBody {
 pub struct ReporterBody {
     /// Name.
     #[serde(default)]
+    #[schema(required)]
     pub name: String,
     /// Telephone.
     pub phone: Option<String>,
@@ -59,18 +60,23 @@ pub struct ReporterBody {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct NewComplaintBody {
     /// When received (RFC 3339); default now.
+    #[schema(format = DateTime)]
     pub received_at: Option<String>,
     /// phone, wechat, visit, patrol, hotline or online.
     #[serde(default)]
+    #[schema(required)]
     pub channel: String,
     /// noise, leak, nuisance, property or other.
     #[serde(default)]
+    #[schema(required)]
     pub category: String,
     /// Where.
     #[serde(default)]
+    #[schema(required)]
     pub location: String,
     /// What happens.
     #[serde(default)]
+    #[schema(required)]
     pub description: String,
     /// When it happens.
     pub observed_pattern: Option<PatternBody>,
@@ -201,7 +207,7 @@ pub async fn register_complaint(
 
 /// One complaint; an anonymous complaint's reporter is not shown.
 #[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "complaints", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Complaint id"), RevealParams),
+    params(("id" = i64, Path, description = "Complaint id")),
     responses((status = 200, body = ComplaintView), (status = 400, content_type = "application/problem+json"),
         (status = 401, content_type = "application/problem+json"), (status = 404, content_type = "application/problem+json")))]
 pub async fn get_complaint(
@@ -254,12 +260,14 @@ pub async fn reveal_complaint_contacts(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ComplaintQuery {
     /// Only complaints of this case.
+    #[param(minimum = 1)]
     pub case_id: Option<i64>,
     /// `true`: only complaints in no case.
     pub unassigned: Option<bool>,
     /// Text in the location or description.
     pub q: Option<String>,
     /// Rows per page, 1–200.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// Cursor of the next page.
     pub cursor: Option<String>,
@@ -279,6 +287,9 @@ pub async fn list_complaints(
     let q = query.into_inner();
     let mut f = Fields::new();
     let text = f.optional("q", q.q.as_deref(), crate::domain::search_text).flatten();
+    if q.case_id.is_some_and(|id| id < 1) {
+        f.push("case_id", Invalid::new("invalid.range"));
+    }
     f.finish()?;
     let (limit, before_id) = PageParams { limit: q.limit, cursor: q.cursor }.parse()?;
     let filter =
@@ -329,6 +340,7 @@ pub async fn similar_complaints(
 pub struct AttachBody {
     /// The complaint (required; optional here so that a caller without the
     /// role is refused before the body is judged).
+    #[schema(required)]
     pub complaint_id: Option<i64>,
 }
 

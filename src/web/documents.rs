@@ -20,6 +20,7 @@ use crate::print::{self, Kind, PrintError, PrintSettings};
 pub struct DocumentQuery {
     /// zh-CN or en; default: English when the request or the committee asks
     /// for English, else Chinese.
+    #[param(pattern = "^(zh-CN|en)?$")]
     pub lang: Option<String>,
 }
 

@@ -23,12 +23,15 @@ use crate::domain::{Invalid, optional_text, required_text};
 pub struct NewInvestigationBody {
     /// When (RFC 3339).
     #[serde(default)]
+    #[schema(required, format = DateTime)]
     pub conducted_at: String,
     /// Where.
     #[serde(default)]
+    #[schema(required)]
     pub place: String,
     /// Who investigated.
     #[serde(default)]
+    #[schema(required)]
     pub investigators: String,
     /// Others present.
     pub participants: Option<String>,
@@ -134,19 +137,23 @@ pub async fn record_investigation(
 pub struct NewMeasurementBody {
     /// When (RFC 3339).
     #[serde(default)]
+    #[schema(required, format = DateTime)]
     pub measured_at: String,
     /// outside_window_1m, boundary, indoor_bedroom or indoor_other.
     #[serde(default)]
+    #[schema(required)]
     pub position: String,
     /// Microphone height, m.
     pub height_m: Option<f64>,
     /// L_Aeq, dB(A).
+    #[schema(required)]
     pub laeq_db: Option<f64>,
     /// L_max, dB(A).
     pub lmax_db: Option<f64>,
     /// Background level, dB(A).
     pub background_db: Option<f64>,
     /// Duration, s.
+    #[schema(required)]
     pub duration_s: Option<i32>,
     /// Meter class, 1 or 2.
     pub instrument_class: Option<i32>,

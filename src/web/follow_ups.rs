@@ -42,9 +42,11 @@ pub struct ObservationBody {
 pub struct FollowUpBody {
     /// When (RFC 3339).
     #[serde(default)]
+    #[schema(required, format = DateTime)]
     pub visited_at: String,
     /// visit, phone or night_check.
     #[serde(default)]
+    #[schema(required)]
     pub method: String,
     /// Observations per term.
     #[serde(default)]

@@ -19,14 +19,19 @@ use crate::db::users::User;
 use crate::domain::clock::{format_instant, parse_instant};
 use crate::domain::{Invalid, optional_text, required_text};
 
+/// How a session ended.
+pub const OUTCOMES: [&str; 3] = ["agreed", "continued", "failed"];
+
 /// A mediation session to record.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct NewSessionBody {
     /// When held (RFC 3339).
     #[serde(default)]
+    #[schema(required, format = DateTime)]
     pub held_at: String,
     /// Where.
     #[serde(default)]
+    #[schema(required)]
     pub place: String,
     /// The matter mediated.
     pub matter: Option<String>,
@@ -45,6 +50,7 @@ pub struct NewSessionBody {
     pub risks_explained: Option<String>,
     /// agreed, continued or failed.
     #[serde(default)]
+    #[schema(required)]
     pub outcome: String,
     /// Why it failed.
     pub failure_reason: Option<String>,
@@ -123,9 +129,9 @@ pub fn parse_session(body: &NewSessionBody, user: &User) -> AppResult<NewSession
     let risks_explained = text(&mut f, "risks_explained", body.risks_explained.as_deref(), 2000);
     let failure_reason = text(&mut f, "failure_reason", body.failure_reason.as_deref(), 1000);
     let outcome = match body.outcome.trim() {
-        o @ ("agreed" | "continued" | "failed") => Some(o.to_owned()),
+        o if OUTCOMES.contains(&o) => Some(o.to_owned()),
         _ => {
-            f.push("outcome", Invalid::new("invalid.choice").with("allowed", "agreed, continued, failed"));
+            f.push("outcome", Invalid::new("invalid.choice").with("allowed", OUTCOMES.join(", ")));
             None
         }
     };
@@ -210,17 +216,21 @@ pub struct VotesBody {
 pub struct NewMeetingBody {
     /// When held (RFC 3339).
     #[serde(default)]
+    #[schema(required, format = DateTime)]
     pub held_at: String,
     /// Where.
     #[serde(default)]
+    #[schema(required)]
     pub place: String,
     /// Who attended.
     #[serde(default)]
+    #[schema(required)]
     pub attendees: String,
     /// How many attended.
     pub attendance: Option<i32>,
     /// What was explained (law, standards).
     #[serde(default)]
+    #[schema(required)]
     pub explanations: String,
     /// The vote.
     #[serde(default)]
@@ -365,11 +375,14 @@ pub async fn record_meeting(
 pub struct NewReferralBody {
     /// To whom (court, police station, department).
     #[serde(default)]
+    #[schema(required)]
     pub referred_to: String,
     /// Why.
     #[serde(default)]
+    #[schema(required)]
     pub reason: String,
     /// When (default now).
+    #[schema(format = DateTime)]
     pub referred_at: Option<String>,
 }
 

@@ -17,6 +17,7 @@ pub const DEFAULT_LIMIT: i64 = 50;
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 pub struct PageParams {
     /// Rows per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -22,14 +22,31 @@ use crate::reports::{self, Report, month_start};
 #[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct ReportQuery {
     /// First day `YYYY-MM-DD` (default: the first of this month).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day `YYYY-MM-DD`, included (default: today).
+    #[param(format = Date)]
     pub to: Option<String>,
     /// Another committee (administrators of the installation only).
+    #[param(minimum = 1)]
     pub committee_id: Option<i64>,
 }
 
 /// Longest period a report covers.
+impl ReportQuery {
+    /// The API takes a date or no parameter: an empty `from` or `to` is
+    /// refused (the page's form sends empty fields, and takes them as none).
+    pub fn refuse_empty(&self) -> AppResult<()> {
+        let mut f = Fields::new();
+        for (field, value) in [("from", &self.from), ("to", &self.to)] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                f.push(field, Invalid::new("invalid.date"));
+            }
+        }
+        f.finish()
+    }
+}
+
 pub const MAX_DAYS: i64 = 3660;
 
 /// Checks a report query for `user`: the period and the committees asked
@@ -74,7 +91,7 @@ pub async fn reports_for(state: &AppState, user: &User, q: &ReportQuery, all: bo
 /// The figures of a period.
 #[utoipa::path(get, path = "/api/v1/reports/summary", tag = "reports", security(("bearer" = [])),
     params(ReportQuery),
-    responses((status = 200, description = "accepted, succeeded, success_rate, by_dispute_type, by_source, by_channel, amount_involved, median_days_to_agreement, follow_up_compliance_rate, breaches, referrals, prevented_*, complaints_by_hour, complaints_by_weekday_hour, hotspots, exceedances_by_hour", body = Object),
+    responses((status = 404, description = "`committee_id` names another committee (only the installation's administrators see every committee)", content_type = "application/problem+json"), (status = 200, description = "accepted, succeeded, success_rate, by_dispute_type, by_source, by_channel, amount_involved, median_days_to_agreement, follow_up_compliance_rate, breaches, referrals, prevented_*, complaints_by_hour, complaints_by_weekday_hour, hotspots, exceedances_by_hour", body = Object),
         (status = 422, content_type = "application/problem+json")))]
 pub async fn summary(
     state: web::Data<AppState>,
@@ -82,6 +99,7 @@ pub async fn summary(
     query: web::Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
     let user = user.require(EVERYONE)?.clone();
+    query.refuse_empty()?;
     let list = reports_for(&state, &user, &query, false).await?;
     let report = list.first().ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().json(report.json()))
@@ -90,7 +108,7 @@ pub async fn summary(
 /// The figures of a period as CSV (UTF-8 with BOM), one column per committee.
 #[utoipa::path(get, path = "/api/v1/reports/summary.csv", tag = "reports", security(("bearer" = [])),
     params(ReportQuery),
-    responses((status = 200, content_type = "text/csv", description = "section, code, item, then one column per committee")))]
+    responses((status = 404, description = "`committee_id` names another committee (only the installation's administrators see every committee)", content_type = "application/problem+json"), (status = 200, content_type = "text/csv", description = "section, code, item, then one column per committee")))]
 pub async fn summary_csv(
     state: web::Data<AppState>,
     user: SignedIn,
@@ -99,6 +117,7 @@ pub async fn summary_csv(
 ) -> AppResult<HttpResponse> {
     let user = user.require(EVERYONE)?.clone();
     let all = query.committee_id.is_none();
+    query.refuse_empty()?;
     let list = reports_for(&state, &user, &query, all).await?;
     let name = list.first().map_or_else(|| "report".to_owned(), |r| format!("report-{}-{}", r.from, r.to));
     Ok(HttpResponse::Ok()
@@ -110,7 +129,7 @@ pub async fn summary_csv(
 /// The report of a period as a printable PDF.
 #[utoipa::path(get, path = "/api/v1/reports/summary.pdf", tag = "reports", security(("bearer" = [])),
     params(ReportQuery),
-    responses((status = 200, content_type = "application/pdf", description = "The report")))]
+    responses((status = 404, description = "`committee_id` names another committee (only the installation's administrators see every committee)", content_type = "application/problem+json"), (status = 200, content_type = "application/pdf", description = "The report")))]
 pub async fn summary_pdf(
     state: web::Data<AppState>,
     user: SignedIn,
@@ -118,6 +137,7 @@ pub async fn summary_pdf(
     query: web::Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
     let user = user.require(EVERYONE)?.clone();
+    query.refuse_empty()?;
     let list = reports_for(&state, &user, &query, false).await?;
     let report = list.into_iter().next().ok_or(AppError::NotFound)?;
     let lang = ctx.lang;

@@ -20,10 +20,12 @@ pub struct TokenRequest {
     /// Sign-in name.
     #[serde(default)]
     #[validate(length(min = 1, code = "required"))]
+    #[schema(required)]
     pub username: String,
     /// Password.
     #[serde(default)]
     #[validate(length(min = 1, code = "required"))]
+    #[schema(required)]
     pub password: String,
 }
 

@@ -19,14 +19,17 @@ use crate::passwords;
 pub struct NewUserBody {
     /// Sign-in name: 3–32 of a-z 0-9 . _ -
     #[serde(default)]
+    #[schema(required)]
     pub username: String,
     /// Name shown on screens and documents (default: the username).
     pub display_name: Option<String>,
     /// admin, mediator, grid_worker or staff.
     #[serde(default)]
+    #[schema(required)]
     pub role: String,
     /// 12–128 characters, not common, not the username.
     #[serde(default)]
+    #[schema(required)]
     pub password: String,
     /// Committee (default: the administrator's own; others only for the
     /// installation's administrators).

@@ -116,7 +116,7 @@ fn page_of(
         case_number: ctx.case.number,
         case_title: ctx.case.title,
         positions: choices(lang, &codes(Position::ALL, Position::code), "position", form.get("position")),
-        outcomes: choices(lang, &["agreed", "continued", "failed"], "outcome", form.get("outcome")),
+        outcomes: choices(lang, &crate::web::mediation::OUTCOMES, "outcome", form.get("outcome")),
         library: ctx.library,
         page,
         form,
