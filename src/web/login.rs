@@ -68,6 +68,11 @@ pub async fn login(
     form: web::Form<LoginForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
+    // A control character in the page to return to is no link anyone
+    // follows: refused before anything is checked or started.
+    if form.next.as_deref().is_some_and(|n| n.chars().any(char::is_control)) {
+        return Err(AppError::BadRequest(crate::domain::Invalid::new("error.bad_next")));
+    }
     let next = safe_next(form.next.as_deref());
     let client = client_address(&req, &state);
     let user = match authenticate(&state, &form.username, &form.password, &client).await {

@@ -126,8 +126,11 @@ both_backends! {
 
     async fn after_sign_in_only_local_paths_are_followed(app) {
         app.create_user("admin", Role::Admin, 1);
-        let hostile = ["//evil.example/x", "https://evil.example", "/\t/evil.example", "/\\evil.example", "/.//evil.example", "/\r\nSet-Cookie: x=1", "/\u{0}"];
-        let cases = [("/healthz", "/healthz"), ("/cases?q=合唱", "/cases?q=%E5%90%88%E5%94%B1")].into_iter().chain(hostile.map(|h| (h, "/")));
+        let hostile = ["//evil.example/x", "https://evil.example", "/\\evil.example", "/.//evil.example"];
+        // An encoded tab stays encoded: a path of this site.
+        let cases = [("/healthz", "/healthz"), ("/cases?q=合唱", "/cases?q=%E5%90%88%E5%94%B1"), ("/%09/evil.example", "/%09/evil.example")]
+            .into_iter()
+            .chain(hostile.map(|h| (h, "/")));
         for (next, expected) in cases {
             // Signing in renews the CSRF token, so each round fetches it.
             let token = app.csrf("/login").await;
@@ -140,6 +143,24 @@ both_backends! {
                 .expect("login");
             assert_eq!(r.headers()["location"], expected, "{next}");
         }
+        // A control character in it (a tab browsers drop, a line break that
+        // would split the header, a NUL) is refused outright: 400, no
+        // session started.
+        use diesel::prelude::*;
+        let sessions = || hesheng::db::schema::web_session::table.count().get_result::<i64>(&mut app.conn()).expect("count");
+        let before = sessions();
+        for next in ["/\t/evil.example", "/\r\nSet-Cookie: x=1", "/\u{0}"] {
+            let token = app.csrf("/login").await;
+            let r = app
+                .client
+                .post(app.url("/login"))
+                .form(&[("username", "admin"), ("password", PASSWORD), ("next", next), ("csrf_token", token.as_str())])
+                .send()
+                .await
+                .expect("login");
+            assert_eq!(r.status(), 400, "{next:?}");
+        }
+        assert_eq!(sessions(), before, "nothing was started");
     }
 
     async fn the_language_follows_the_user_then_the_cookie_then_the_browser(app) {
