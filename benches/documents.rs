@@ -3,12 +3,12 @@
 //! merged into one PDF (`batch_merge_20x3`). Run: `cargo bench --bench documents`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use hesheng::app::documents::{Kind, PrintSettings, agreement_model, render_case_document};
 use hesheng::data_key::KeySource;
 use hesheng::db::{self, Manager, SqliteSync};
 use hesheng::documents::agreement;
 use hesheng::documents::merge::merge;
 use hesheng::domain::audit::Actor;
-use hesheng::print::{Kind, PrintSettings, agreement_model, render_case_document};
 
 fn demo_connection(dir: &std::path::Path) -> db::DbConn {
     let url = format!("sqlite://{}", dir.join("bench.db").display());
@@ -20,7 +20,7 @@ fn demo_connection(dir: &std::path::Path) -> db::DbConn {
     let key = KeySource::File(dir.join("bench.db.key"));
     hesheng::startup::prepare_data_key(&mut conn, &key).expect("data key");
     db::committees::ensure_default(&mut conn).expect("committee");
-    hesheng::demo::load(&mut conn).expect("demo");
+    hesheng::cli::demo::load(&mut conn).expect("demo");
     conn
 }
 

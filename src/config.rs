@@ -1,6 +1,5 @@
 //! Typed settings from environment variables and flags.
 
-use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -9,6 +8,7 @@ use clap::Args;
 
 use crate::data_key::KeySource;
 use crate::db::{DatabaseUrl, PoolOptions, SqliteSync, UnsupportedDatabaseUrl};
+use crate::secret::Secret;
 
 /// Where the data lives.
 #[derive(Debug, Clone, Args)]
@@ -17,7 +17,7 @@ pub struct DatabaseArgs {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://hesheng.db", hide_env_values = true)]
     pub database_url: String,
     /// SQLite commit durability: normal survives a killed process, full also a power cut
-    #[arg(long, env = "HESHENG_SQLITE_SYNC", value_enum, default_value = "normal")]
+    #[arg(long, env = "HESHENG_SQLITE_SYNC", default_value = "normal", value_parser = sqlite_sync_parser())]
     pub sqlite_sync: SqliteSync,
     /// Most database connections per instance (default: per CPU core four on SQLite, eight on PostgreSQL)
     #[arg(long, env = "HESHENG_DB_POOL_SIZE")]
@@ -34,6 +34,13 @@ pub struct DatabaseArgs {
     /// File the audit chain's heads are anchored in, outside the database (keep it apart from the backups) [default: the SQLite file's path + .anchors; ./hesheng-audit.anchors for PostgreSQL]
     #[arg(long, env = "HESHENG_AUDIT_ANCHOR_FILE")]
     pub audit_anchor_file: Option<PathBuf>,
+}
+
+/// `normal` or `full`, listed in the help and in the error for anything else.
+fn sqlite_sync_parser() -> impl clap::builder::TypedValueParser<Value = SqliteSync> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["normal", "full"])
+        .map(|s: String| if s == "full" { SqliteSync::Full } else { SqliteSync::Normal })
 }
 
 /// Settings of `hesheng serve`.
@@ -65,28 +72,6 @@ pub struct ServeArgs {
     /// Take the client address for sign-in throttling from X-Forwarded-For (only behind a trusted proxy)
     #[arg(long, env = "HESHENG_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
-}
-
-/// A value that must not appear in logs.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: String) -> Self {
-        Self(value)
-    }
-
-    /// The secret itself.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
 }
 
 /// A setting has a value Hesheng cannot use.

@@ -28,7 +28,7 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// What every sealed value starts with.
 pub const PREFIX: &str = "enc1:";

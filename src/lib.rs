@@ -3,19 +3,17 @@
 
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod data_key;
 pub mod db;
-pub mod demo;
 pub mod documents;
 pub use hesheng_core::domain;
 pub use hesheng_core::i18n;
 pub mod passwords;
-pub mod print;
 pub mod random;
-pub mod reports;
-pub mod scale;
+pub mod secret;
 pub mod startup;
 pub mod telemetry;
 pub mod time;

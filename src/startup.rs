@@ -2,33 +2,30 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::time::Duration;
 
 use actix_web::cookie::Key;
 use actix_web::dev::Server;
 use actix_web::error::{PathError, QueryPayloadError, UrlencodedError};
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpRequest, HttpServer, web};
-use chrono::Utc;
 use sha2::{Digest, Sha512};
 use tracing_actix_web::TracingLogger;
 
-use crate::config::{DatabaseSettings, Secret, Settings};
+use crate::app::error::AppError;
+use crate::config::{DatabaseSettings, Settings};
 use crate::data_key::{self, KeySource, Keyring, LoadError, Loaded};
-use crate::db::executor::Executor;
+use crate::db::maintenance::Maintenance;
 use crate::db::parties::{self, ResealError, Resealed};
-use crate::db::reader::Reader;
-use crate::db::{self, ConnectError, DbConn, MigrationError, Pool, committees, settings as db_settings};
+use crate::db::{self, ConnectError, Db, DbConn, MigrationError, Pool, committees, settings as db_settings};
 use crate::domain::Invalid;
 use crate::random;
-use crate::web::access_log::AccessSpan;
-use crate::web::context::{PAGE_BODY_LIMIT, resolve};
-use crate::web::cookies::Cookies;
-use crate::web::error::AppError;
-use crate::web::intake::{Intake, QUEUE};
-use crate::web::render_errors::render_errors;
-use crate::web::state::{AppState, WebConfig};
+use crate::secret::Secret;
+use crate::web::http::access_log::AccessSpan;
+use crate::web::http::context::{PAGE_BODY_LIMIT, resolve};
+use crate::web::http::cookies::Cookies;
+use crate::web::http::render_errors::render_errors;
+use crate::web::http::state::{AppState, WebConfig};
+use crate::web::ui::portal::PORTAL_SESSION;
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -205,8 +202,15 @@ impl Application {
         let port = local.port();
         let base_url = if settings.base_url.is_empty() { format!("http://{local}") } else { settings.base_url.clone() };
         let manager = db::Manager::new(settings.database.url.clone(), settings.database.sqlite_sync);
+        let db = Db::start(pool, manager, settings.database.pool).map_err(StartError::Threads)?;
+        db.start_maintenance(Maintenance {
+            session_idle: settings.session_idle,
+            session_max: settings.session_max,
+            portal_session: PORTAL_SESSION,
+            anchors: settings.database.audit_anchors.clone(),
+        });
         let state = AppState {
-            backend: settings.database.url.backend(),
+            db,
             cookies: Cookies::new(key, settings.secure_cookies()),
             config: Arc::new(WebConfig {
                 base_url: base_url.clone(),
@@ -216,21 +220,8 @@ impl Application {
                 trust_proxy: settings.trust_proxy,
                 clock: settings.clock.clone(),
             }),
-            views: Arc::new(crate::db::case_views::Writer::start(pool.clone())),
-            executor: Arc::new(
-                Executor::start(
-                    pool.clone(),
-                    usize::try_from(settings.database.pool.max_size).unwrap_or(1),
-                    settings.database.pool.acquire_timeout,
-                )
-                .map_err(StartError::Threads)?,
-            ),
-            intake: Arc::new(Intake::start(manager.clone(), QUEUE).map_err(StartError::Threads)?),
-            reader: Arc::new(Reader::new(manager)),
-            pool,
-            stop: Arc::default(),
         };
-        let server = run(listener, state, settings.workers, settings.database.audit_anchors.clone())
+        let server = run(listener, state, settings.workers)
             .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;
         Ok(Self { port, base_url, server })
     }
@@ -312,98 +303,18 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
-/// Forgets timed-out browser and portal sessions every ten minutes.
-fn spawn_session_purge(pool: Pool, config: Arc<WebConfig>, stop: Receiver<()>) {
-    spawn_periodic("session-purge", Duration::from_secs(600), Duration::from_secs(600), stop, move || {
-        let now = Utc::now().naive_utc();
-        let purged = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-            db::sign_in::purge_sessions(&mut conn, now - config.session_idle, now - config.session_max)
-                .and_then(|_| db::portal::purge_sessions(&mut conn, now - crate::web::ui::portal::PORTAL_SESSION))
-                .map_err(|e| e.to_string())
-        });
-        if let Err(error) = purged {
-            tracing::warn!(%error, "session purge failed");
-        }
-    });
-}
-
-/// Anchors the audit chains' heads that moved in `path`, a minute after
-/// start and then every ten minutes (see `db::anchors`).
-fn spawn_anchors(pool: Pool, path: std::path::PathBuf, stop: Receiver<()>) {
-    let mut anchored: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
-    spawn_periodic("audit-anchors", Duration::from_secs(60), Duration::from_secs(600), stop, move || {
-        let done = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-            let heads = db::anchors::heads(&mut conn).map_err(|e| e.to_string())?;
-            let fresh: Vec<_> = heads.into_iter().filter(|h| anchored.get(&h.chain) != Some(&h.seq)).collect();
-            let ring = data_key::installed().map_err(|e| e.to_string())?;
-            db::anchors::append(&path, &ring, &fresh, Utc::now().naive_utc()).map_err(|e| e.to_string())?;
-            anchored.extend(fresh.iter().map(|h| (h.chain, h.seq)));
-            Ok(())
-        });
-        if let Err(error) = done {
-            tracing::warn!(%error, path = %path.display(), "audit chain not anchored");
-        }
-    });
-}
-
-/// Anonymises the parties past their committee's retention period, a
-/// minute after start and then daily.
-fn spawn_retention(pool: Pool, stop: Receiver<()>) {
-    spawn_periodic("retention", Duration::from_secs(60), Duration::from_secs(24 * 3600), stop, move || {
-        let done = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-            db::privacy::anonymise_expired(&mut conn, Utc::now().naive_utc()).map_err(|e| e.to_string())
-        });
-        match done {
-            Ok(done) if done.parties > 0 => tracing::info!(?done, "parties past retention anonymised"),
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "anonymisation past retention failed"),
-        }
-    });
-}
-
-/// Runs `work` on a thread of its own after `first`, then every `every`,
-/// until `stop`'s sender is dropped with the application state.
-fn spawn_periodic(
-    name: &str,
-    first: Duration,
-    every: Duration,
-    stop: Receiver<()>,
-    mut work: impl FnMut() + Send + 'static,
-) -> Option<std::thread::JoinHandle<()>> {
-    let run = move || {
-        let mut wait = first;
-        while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(wait) {
-            work();
-            wait = every;
-        }
-    };
-    std::thread::Builder::new()
-        .name(name.into())
-        .spawn(run)
-        .inspect_err(|error| tracing::warn!(%error, task = name, "background task not started"))
-        .ok()
-}
-
 /// The one route table (`web::routes`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::web::routes::configure(cfg);
 }
 
-fn run(
-    listener: TcpListener,
-    state: AppState,
-    workers: Option<usize>,
-    anchors: std::path::PathBuf,
-) -> std::io::Result<Server> {
-    spawn_session_purge(state.pool.clone(), state.config.clone(), state.stop.subscribe());
-    spawn_retention(state.pool.clone(), state.stop.subscribe());
-    spawn_anchors(state.pool.clone(), anchors, state.stop.subscribe());
+fn run(listener: TcpListener, state: AppState, workers: Option<usize>) -> std::io::Result<Server> {
     // Database work runs on the executor's threads. Each worker's blocking
     // threads do the rest (password hashing, report rendering, the intake
     // writer); more of them than pooled connections would only wait, each
     // holding its own stack and allocator cache.
     let worker_count = workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    let pool_size = usize::try_from(state.pool.max_size()).unwrap_or(1);
+    let pool_size = usize::try_from(state.db.pool_size()).unwrap_or(1);
     let blocking = pool_size.div_ceil(worker_count).max(2);
     let https = state.config.base_url.starts_with("https://");
     let data = web::Data::new(state);
@@ -424,31 +335,4 @@ fn run(
     .listen(listener)?;
     server = server.workers(worker_count).worker_max_blocking_threads(blocking);
     Ok(server.run())
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    use super::*;
-    use crate::web::state::StopSignal;
-
-    #[test]
-    fn a_background_task_ends_when_its_stop_signal_is_dropped() {
-        let signal = StopSignal::default();
-        let runs = Arc::new(AtomicUsize::new(0));
-        let counted = Arc::clone(&runs);
-        let task =
-            spawn_periodic("test-task", Duration::ZERO, Duration::from_secs(3600), signal.subscribe(), move || {
-                counted.fetch_add(1, Ordering::SeqCst);
-            })
-            .expect("spawned");
-        while runs.load(Ordering::SeqCst) == 0 {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        drop(signal);
-        // Waiting out the hour would hang the test: the thread must notice.
-        task.join().expect("the task ends");
-        assert_eq!(runs.load(Ordering::SeqCst), 1);
-    }
 }

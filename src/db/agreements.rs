@@ -8,18 +8,20 @@ use sha2::{Digest, Sha256};
 
 use super::audit::{AuditLog, audited};
 use super::cases::{self, Case};
+use super::codes::Code;
 use super::committees::{self, Committee};
 use super::parties;
 use super::schema::{agreement, agreement_term, signature};
 use super::{DbConn, WriteError};
 use crate::domain::Invalid;
 use crate::domain::agreement::{
-    AgreementContent, AgreementKind, AgreementStatus, PartySnapshot, Performance, SignMethod, Signed, SignerRole, Term,
-    TermKind, confirmation_deadline, copies, missing_signatures,
+    AgreementContent, AgreementKind, AgreementStatus, PartySnapshot, Performance, Signed, SignerRole, Term, TermKind,
+    confirmation_deadline, copies, missing_signatures,
 };
 use crate::domain::audit::Actor;
 use crate::domain::case::CaseStatus;
 use crate::domain::clock::{ClockTime, local_date};
+use crate::domain::commands::agreement::{Draft, NewSignature};
 use crate::domain::noise::Position;
 use crate::domain::party::mask_phone;
 use crate::random;
@@ -40,7 +42,7 @@ pub struct Agreement {
     /// The version it replaces.
     pub supersedes_id: Option<i64>,
     /// written / oral.
-    pub kind: String,
+    pub kind: Code<AgreementKind>,
     /// Sub-title (调解备忘录).
     pub subtitle: Option<String>,
     /// Main facts.
@@ -56,7 +58,7 @@ pub struct Agreement {
     /// Deadline of performance.
     pub performance_deadline: Option<NaiveDate>,
     /// Status code.
-    pub status: String,
+    pub status: Code<AgreementStatus>,
     /// The canonical content, frozen when effective.
     pub content_json: Option<String>,
     /// SHA-256 of the canonical content.
@@ -80,12 +82,12 @@ pub struct Agreement {
 impl Agreement {
     /// The status.
     pub fn status(&self) -> AgreementStatus {
-        AgreementStatus::parse(&self.status).unwrap_or(AgreementStatus::Draft)
+        self.status.get()
     }
 
     /// The kind.
     pub fn kind(&self) -> AgreementKind {
-        AgreementKind::parse(&self.kind).unwrap_or(AgreementKind::Written)
+        self.kind.get()
     }
 }
 
@@ -99,8 +101,8 @@ pub struct TermRow {
     pub agreement_id: i64,
     /// Position, from 1.
     pub position: i32,
-    /// Kind code.
-    pub kind: String,
+    /// Kind.
+    pub kind: Code<TermKind>,
     /// Printable text.
     pub text: String,
     /// Days.
@@ -123,7 +125,7 @@ impl TermRow {
     /// The term as a domain value.
     pub fn to_term(&self) -> Term {
         Term {
-            kind: TermKind::parse(&self.kind).unwrap_or(TermKind::FreeText),
+            kind: self.kind.get(),
             text: self.text.clone(),
             days: self.days.clone(),
             start: self.start_time.as_deref().and_then(|t| ClockTime::parse(t).ok()),
@@ -158,25 +160,6 @@ pub struct SignatureRow {
     pub image_sha256: Option<String>,
     /// Who recorded it.
     pub recorded_by: Option<i64>,
-}
-
-/// What an agreement says, before it takes effect.
-#[derive(Debug, Clone)]
-pub struct Draft {
-    /// written / oral.
-    pub kind: AgreementKind,
-    /// Sub-title.
-    pub subtitle: Option<String>,
-    /// Facts.
-    pub facts: String,
-    /// Matters in dispute.
-    pub disputed_matters: String,
-    /// Responsibilities.
-    pub responsibilities: Option<String>,
-    /// Performance.
-    pub performance: Performance,
-    /// Terms in order.
-    pub terms: Vec<Term>,
 }
 
 /// One agreement of a committee, with its case.
@@ -408,23 +391,6 @@ pub fn withdraw(
     })
 }
 
-/// A signature to record.
-#[derive(Debug, Clone)]
-pub struct NewSignature {
-    /// Role.
-    pub role: SignerRole,
-    /// The party signing (party signatures).
-    pub party_id: Option<i64>,
-    /// Method.
-    pub method: SignMethod,
-    /// Name of the signer for mediator and recorder signatures.
-    pub signer_name: String,
-    /// Drawn image (on-screen signatures), already checked.
-    pub image_png: Option<Vec<u8>>,
-    /// When signed.
-    pub signed_at: NaiveDateTime,
-}
-
 /// What signing did.
 #[derive(Debug, Clone)]
 pub struct SignOutcome {
@@ -553,7 +519,7 @@ fn build_content(
     Ok(AgreementContent {
         committee: committee.name.clone(),
         case_number: case.number.clone(),
-        kind: a.kind.clone(),
+        kind: a.kind.to_string(),
         subtitle: a.subtitle.clone(),
         version: a.version,
         supersedes_version,
@@ -561,7 +527,7 @@ fn build_content(
             .into_iter()
             .map(|(cp, p)| PartySnapshot {
                 party_id: p.id,
-                role: cp.role,
+                role: cp.role.to_string(),
                 name: p.name,
                 sex: p.sex,
                 ethnicity: p.ethnicity,

@@ -60,6 +60,21 @@ where
     })
 }
 
+/// Records that `actor` saw the contact details of a record (`entity`
+/// `id` of `committee_id`).
+pub fn record_reveal(
+    conn: &mut DbConn,
+    actor: &Actor,
+    committee_id: i64,
+    entity: &'static str,
+    id: i64,
+) -> QueryResult<()> {
+    audited(conn, actor, committee_id, |_, log| {
+        log.record("contacts.reveal", entity, id, serde_json::json!({}));
+        Ok(())
+    })
+}
+
 /// How many events the chains of `committee_id` and of the installation
 /// (chain 0) hold, 0 for a chain not begun. The heads move with every
 /// commit, so this tells whether anything was written since.

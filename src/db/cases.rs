@@ -6,6 +6,7 @@ use diesel::sql_types::{BigInt, Integer, Text};
 use serde_json::json;
 
 use super::audit::{AuditLog, audited};
+use super::codes::Code;
 use super::committees::Committee;
 use super::parties;
 use super::schema::{agreement, app_user, case_mediator, case_transition, mediation_case, referral};
@@ -14,11 +15,10 @@ use super::{DbConn, Sql, WriteError, complaints};
 use crate::domain::Invalid;
 use crate::domain::account::Role;
 use crate::domain::audit::Actor;
-use crate::domain::case::{
-    CaseSource, CaseStatus, DisputeType, MoveError, MoveFacts, PartyRole, RiskLevel, check_move,
-};
+use crate::domain::case::{CaseStatus, MoveError, MoveFacts, RiskLevel, check_move};
 use crate::domain::clock::local_date;
-use crate::domain::party::Particulars;
+use crate::domain::commands::case::{CaseChanges, MoveRequest, NewCase, NewCaseParty};
+use crate::domain::commands::mediation::NewReferral;
 use crate::on_backend;
 use chrono::Datelike;
 
@@ -43,7 +43,7 @@ pub struct Case {
     /// Source code.
     pub source: String,
     /// Status code.
-    pub status: String,
+    pub status: Code<CaseStatus>,
     /// Risk level code.
     pub risk_level: String,
     /// Whether sessions are public (Art 23).
@@ -83,48 +83,8 @@ impl Case {
 
     /// The status; stored values are written from the enum only.
     pub fn status(&self) -> CaseStatus {
-        CaseStatus::parse(&self.status).unwrap_or(CaseStatus::Registered)
+        self.status.get()
     }
-}
-
-/// A party to add to a case.
-#[derive(Debug, Clone)]
-pub struct NewCaseParty {
-    /// Role.
-    pub role: PartyRole,
-    /// Particulars.
-    pub particulars: Particulars,
-    /// Whom a representative represents.
-    pub represents: Option<String>,
-}
-
-/// A case to register, checked.
-#[derive(Debug, Clone)]
-pub struct NewCase {
-    /// Title.
-    pub title: String,
-    /// Dispute type.
-    pub dispute_type: DisputeType,
-    /// Source.
-    pub source: CaseSource,
-    /// Risk level.
-    pub risk_level: RiskLevel,
-    /// Public session.
-    pub public_session: bool,
-    /// Brief facts.
-    pub facts: Option<String>,
-    /// Location.
-    pub location: Option<String>,
-    /// Registration time (UTC).
-    pub registered_at: NaiveDateTime,
-    /// Complaints to put in the case.
-    pub complaint_ids: Vec<i64>,
-    /// Parties.
-    pub parties: Vec<NewCaseParty>,
-    /// Assigned mediators (user ids).
-    pub mediator_ids: Vec<i64>,
-    /// What the applicant asks for.
-    pub requests: Vec<String>,
 }
 
 #[derive(QueryableByName)]
@@ -424,19 +384,6 @@ pub fn mediators(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<User>> {
         .load(conn)
 }
 
-/// A requested move with what it needs.
-#[derive(Debug, Clone, Default)]
-pub struct MoveRequest {
-    /// Target status.
-    pub to: Option<CaseStatus>,
-    /// Reason.
-    pub reason: Option<String>,
-    /// Art 26 routes explained (termination).
-    pub routes_explained: bool,
-    /// Recipient (referral).
-    pub referred_to: Option<String>,
-}
-
 fn has_effective_agreement(conn: &mut DbConn, case_id: i64) -> QueryResult<bool> {
     let n: i64 = agreement::table
         .filter(agreement::case_id.eq(case_id))
@@ -462,7 +409,7 @@ pub fn set_status(
     diesel::insert_into(case_transition::table)
         .values((
             case_transition::case_id.eq(case.id),
-            case_transition::from_status.eq(&case.status),
+            case_transition::from_status.eq(case.status.as_str()),
             case_transition::to_status.eq(to.code()),
             case_transition::reason.eq(reason),
             case_transition::created_by.eq(actor.id),
@@ -558,17 +505,6 @@ pub struct Referral {
     pub created_at: NaiveDateTime,
 }
 
-/// A referral to record.
-#[derive(Debug, Clone)]
-pub struct NewReferral {
-    /// To whom.
-    pub referred_to: String,
-    /// Why.
-    pub reason: String,
-    /// When.
-    pub referred_at: NaiveDateTime,
-}
-
 /// Records a referral; when the case may move to `referred` it does.
 pub fn refer(
     conn: &mut DbConn,
@@ -611,25 +547,6 @@ pub fn refer(
 /// Referrals of a case.
 pub fn referrals(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<Referral>> {
     referral::table.filter(referral::case_id.eq(case_id)).order(referral::id).select(Referral::as_select()).load(conn)
-}
-
-/// Changes to a case's particulars.
-#[derive(Debug, Clone, Default)]
-pub struct CaseChanges {
-    /// New title.
-    pub title: Option<String>,
-    /// New risk level.
-    pub risk_level: Option<RiskLevel>,
-    /// New public-session choice.
-    pub public_session: Option<bool>,
-    /// New brief facts.
-    pub facts: Option<String>,
-    /// New mediator list.
-    pub mediator_ids: Option<Vec<i64>>,
-    /// Prevented the dispute turning criminal.
-    pub prevented_criminal: Option<bool>,
-    /// Prevented a mass petition.
-    pub prevented_petition: Option<bool>,
 }
 
 /// Updates a case's particulars (not its status or number).

@@ -7,6 +7,7 @@ use sha2::Digest;
 
 use super::DbConn;
 use super::audit::audited;
+use super::codes::Code;
 use super::schema::committee;
 use crate::domain::audit::Actor;
 use crate::domain::clock::{ClockTime, NightWindow};
@@ -26,13 +27,13 @@ pub struct Committee {
     /// Case number pattern.
     pub number_pattern: String,
     /// GB 3096 zone class code.
-    pub zone_class: String,
+    pub zone_class: Code<ZoneClass>,
     /// Night start `HH:MM`.
     pub night_start: String,
     /// Night end `HH:MM`.
     pub night_end: String,
     /// Document language code.
-    pub language: String,
+    pub language: Code<Lang>,
     /// Local time offset from UTC in minutes.
     pub utc_offset_minutes: i32,
     /// Retention period in years.
@@ -44,10 +45,8 @@ pub struct Committee {
 }
 
 impl Committee {
-    /// The stored settings as domain types. Rows are checked on the way in,
-    /// so a value that no longer parses falls back to the default.
+    /// The stored settings as domain types.
     pub fn settings(&self) -> CommitteeSettings {
-        let defaults = CommitteeSettings::default_committee();
         let night = match (ClockTime::parse(&self.night_start), ClockTime::parse(&self.night_end)) {
             (Ok(s), Ok(e)) => NightWindow::new(s, e).unwrap_or_default(),
             _ => NightWindow::default(),
@@ -56,9 +55,9 @@ impl Committee {
             name: self.name.clone(),
             abbreviation: self.abbreviation.clone(),
             number_pattern: NumberPattern::parse(&self.number_pattern).unwrap_or_default(),
-            zone_class: ZoneClass::parse(&self.zone_class).unwrap_or(defaults.zone_class),
+            zone_class: self.zone_class.get(),
             night,
-            language: Lang::parse(&self.language).unwrap_or_default(),
+            language: self.language.get(),
             utc_offset_minutes: self.utc_offset_minutes,
             retention_years: self.retention_years,
         }

@@ -10,8 +10,8 @@ use super::schema::{complaint, mediation_case};
 use super::{DbConn, WriteError};
 use crate::domain::Invalid;
 use crate::domain::audit::Actor;
-use crate::domain::complaint::{Category, Channel, ObservedPattern, SIMILAR_WITHIN, location_key};
-use crate::domain::party::Particulars;
+use crate::domain::commands::complaint::NewComplaint;
+use crate::domain::complaint::{SIMILAR_WITHIN, location_key};
 
 /// A complaint as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -51,29 +51,6 @@ pub struct Complaint {
     pub created_by: Option<i64>,
     /// When recorded.
     pub created_at: NaiveDateTime,
-}
-
-/// A complaint to record, checked.
-#[derive(Debug, Clone)]
-pub struct NewComplaint {
-    /// Committee.
-    pub committee_id: i64,
-    /// When received (UTC).
-    pub received_at: NaiveDateTime,
-    /// Channel.
-    pub channel: Channel,
-    /// Category.
-    pub category: Category,
-    /// Location.
-    pub location: String,
-    /// Description.
-    pub description: String,
-    /// When it happens.
-    pub pattern: ObservedPattern,
-    /// The reporter, if identified.
-    pub reporter: Option<Particulars>,
-    /// Anonymous reporter.
-    pub anonymous: bool,
 }
 
 /// Records a complaint (and its reporter as a party).

@@ -14,7 +14,8 @@ use crate::domain::Invalid;
 use crate::domain::agreement::AgreementStatus;
 use crate::domain::audit::Actor;
 use crate::domain::case::CaseStatus;
-use crate::domain::follow_up::{Compliance, Observation, VisitMethod, assess, overall};
+use crate::domain::commands::follow_up::NewFollowUp;
+use crate::domain::follow_up::{Compliance, assess, overall};
 
 /// A follow-up as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -76,35 +77,6 @@ pub struct ObservationRow {
     pub note: Option<String>,
     /// Result.
     pub result: String,
-}
-
-/// A follow-up to record.
-#[derive(Debug, Clone)]
-pub struct NewFollowUp {
-    /// When.
-    pub visited_at: NaiveDateTime,
-    /// Who visited (or the reporting party's name).
-    pub visitor: String,
-    /// Method.
-    pub method: VisitMethod,
-    /// Observations by term index (from 0) with a note each.
-    pub observations: Vec<(usize, Observation, Option<String>)>,
-    /// Satisfaction 1–5.
-    pub satisfaction: Option<i32>,
-    /// Lawsuit filed.
-    pub lawsuit: bool,
-    /// Risk signs.
-    pub risk_signs: Option<String>,
-    /// Measures taken.
-    pub measures: Option<String>,
-    /// Notes.
-    pub notes: Option<String>,
-    /// Mark the agreement fulfilled when every term is kept.
-    pub mark_fulfilled: bool,
-    /// The party reporting through the portal.
-    pub reported_by_party_id: Option<i64>,
-    /// kept, partly or not_kept, for a party's own report.
-    pub resident_answer: Option<String>,
 }
 
 /// What the follow-up found.

@@ -2,25 +2,16 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::audit::audited;
 use super::cases;
+use super::codes::Json;
 use super::schema::{investigation, measurement};
 use super::{DbConn, WriteError};
 use crate::domain::Invalid;
 use crate::domain::audit::Actor;
-use crate::domain::noise::{Assessment, Position};
-
-/// One question and its answer in an investigation record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct QuestionAnswer {
-    /// 问
-    pub q: String,
-    /// 答
-    pub a: String,
-}
+use crate::domain::commands::investigation::{NewInvestigation, NewMeasurement, QuestionAnswer};
 
 /// An investigation as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -41,7 +32,7 @@ pub struct Investigation {
     /// Person investigated.
     pub subject: Option<String>,
     /// Q&A record as JSON.
-    pub record: String,
+    pub record: Json<Vec<QuestionAnswer>>,
     /// What was found.
     pub findings: Option<String>,
     /// Who recorded it.
@@ -53,27 +44,8 @@ pub struct Investigation {
 impl Investigation {
     /// The Q&A record.
     pub fn questions(&self) -> Vec<QuestionAnswer> {
-        serde_json::from_str(&self.record).unwrap_or_default()
+        self.record.0.clone()
     }
-}
-
-/// An investigation to record, checked.
-#[derive(Debug, Clone)]
-pub struct NewInvestigation {
-    /// When.
-    pub conducted_at: NaiveDateTime,
-    /// Where.
-    pub place: String,
-    /// Investigators.
-    pub investigators: String,
-    /// Others present.
-    pub participants: Option<String>,
-    /// Person investigated.
-    pub subject: Option<String>,
-    /// Q&A.
-    pub record: Vec<QuestionAnswer>,
-    /// Findings.
-    pub findings: Option<String>,
 }
 
 fn open_case(conn: &mut DbConn, committee_id: i64, case_id: i64) -> Result<cases::Case, WriteError> {
@@ -191,41 +163,6 @@ impl Measurement {
     pub fn reasons(&self) -> Vec<String> {
         self.invalid_reasons.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()
     }
-}
-
-/// A measurement to record: the reading and its assessment.
-#[derive(Debug, Clone)]
-pub struct NewMeasurement {
-    /// Investigation it belongs to.
-    pub investigation_id: Option<i64>,
-    /// When.
-    pub measured_at: NaiveDateTime,
-    /// Position.
-    pub position: Position,
-    /// Height.
-    pub height_m: Option<f64>,
-    /// L_Aeq.
-    pub laeq_db: f64,
-    /// L_max.
-    pub lmax_db: Option<f64>,
-    /// Background.
-    pub background_db: Option<f64>,
-    /// Duration.
-    pub duration_s: i32,
-    /// Instrument.
-    pub instrument: Option<String>,
-    /// Meter class.
-    pub instrument_class: Option<i32>,
-    /// Calibration before.
-    pub calibration_before_db: Option<f64>,
-    /// Calibration after.
-    pub calibration_after_db: Option<f64>,
-    /// Indicative.
-    pub indicative: bool,
-    /// Operator.
-    pub operator: Option<String>,
-    /// The assessment against the committee's limits.
-    pub assessment: Assessment,
 }
 
 /// Records a measurement.

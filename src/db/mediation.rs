@@ -7,10 +7,12 @@ use serde_json::json;
 
 use super::audit::audited;
 use super::cases;
+use super::codes::Json;
 use super::schema::{community_meeting, legal_reference, mediation_session, meeting_reference, session_reference};
 use super::{DbConn, WriteError};
 use crate::domain::Invalid;
 use crate::domain::audit::Actor;
+use crate::domain::commands::mediation::{NewMeeting, NewSession, Statement};
 
 /// An article of the legal library.
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, Deserialize, utoipa::ToSchema)]
@@ -56,15 +58,6 @@ fn resolve(conn: &mut DbConn, codes: &[String]) -> Result<Vec<LegalReference>, W
     Ok(found)
 }
 
-/// A statement made at a session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Statement {
-    /// Who spoke.
-    pub speaker: String,
-    /// What was said.
-    pub text: String,
-}
-
 /// A mediation session as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = mediation_session)]
@@ -86,7 +79,7 @@ pub struct Session {
     /// Others present.
     pub attendees: Option<String>,
     /// Statements, JSON.
-    pub statements: String,
+    pub statements: Json<Vec<Statement>>,
     /// Findings.
     pub findings: Option<String>,
     /// Risks explained to the parties.
@@ -104,37 +97,8 @@ pub struct Session {
 impl Session {
     /// The statements.
     pub fn statements(&self) -> Vec<Statement> {
-        serde_json::from_str(&self.statements).unwrap_or_default()
+        self.statements.0.clone()
     }
-}
-
-/// A session to record, checked.
-#[derive(Debug, Clone)]
-pub struct NewSession {
-    /// When.
-    pub held_at: NaiveDateTime,
-    /// Where.
-    pub place: String,
-    /// Matter.
-    pub matter: Option<String>,
-    /// Mediators.
-    pub mediators: String,
-    /// Recorder.
-    pub recorder: String,
-    /// Others present.
-    pub attendees: Option<String>,
-    /// Statements.
-    pub statements: Vec<Statement>,
-    /// Findings.
-    pub findings: Option<String>,
-    /// Risks explained.
-    pub risks_explained: Option<String>,
-    /// agreed / continued / failed.
-    pub outcome: String,
-    /// Why it failed.
-    pub failure_reason: Option<String>,
-    /// Cited articles (codes).
-    pub references: Vec<String>,
 }
 
 fn open_case(conn: &mut DbConn, committee_id: i64, case_id: i64) -> Result<(), WriteError> {
@@ -241,31 +205,6 @@ pub struct Meeting {
     pub created_by: Option<i64>,
     /// When recorded.
     pub created_at: NaiveDateTime,
-}
-
-/// A meeting to record, checked.
-#[derive(Debug, Clone)]
-pub struct NewMeeting {
-    /// When.
-    pub held_at: NaiveDateTime,
-    /// Where.
-    pub place: String,
-    /// Who attended.
-    pub attendees: String,
-    /// How many.
-    pub attendance: i32,
-    /// Explanations.
-    pub explanations: String,
-    /// For.
-    pub votes_for: i32,
-    /// Against.
-    pub votes_against: i32,
-    /// Abstain.
-    pub votes_abstain: i32,
-    /// Resolution.
-    pub resolution: Option<String>,
-    /// Cited articles.
-    pub references: Vec<String>,
 }
 
 /// Records a community meeting.

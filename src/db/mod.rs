@@ -8,17 +8,21 @@ pub mod archive;
 pub mod audit;
 pub mod case_views;
 pub mod cases;
+pub mod codes;
 pub mod committees;
 pub mod complaints;
 pub mod dashboard;
+mod door;
 pub mod executor;
 pub mod follow_ups;
+pub mod intake;
 pub mod integrity;
 pub mod investigations;
+pub mod maintenance;
 pub mod mediation;
 pub mod parties;
 pub mod portal;
-pub mod printing;
+pub mod print_queue;
 pub mod privacy;
 pub mod reader;
 pub mod reports;
@@ -41,6 +45,7 @@ use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, QueryResult};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+pub use door::Db;
 pub use sql::Sql;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -160,7 +165,7 @@ fn redact(url: &str) -> String {
 }
 
 /// How SQLite syncs commits to disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SqliteSync {
     /// WAL + NORMAL: every acknowledged commit survives a killed process.
     Normal,
@@ -187,6 +192,11 @@ impl Manager {
     /// A manager for `url`.
     pub fn new(url: DatabaseUrl, sqlite_sync: SqliteSync) -> Self {
         Self { url, sqlite_sync }
+    }
+
+    /// The backend its connections talk to.
+    pub fn backend(&self) -> Backend {
+        self.url.backend()
     }
 
     fn error(&self, reason: impl fmt::Display) -> ConnectError {
@@ -381,6 +391,13 @@ pub enum WriteError {
     /// The database failed.
     #[error(transparent)]
     Db(DieselError),
+    /// No connection or database thread came free in time, or too much
+    /// work is waiting: try again shortly.
+    #[error("busy: {0}")]
+    Busy(String),
+    /// The work was lost (its thread panicked or stopped, its batch failed).
+    #[error("failed: {0}")]
+    Failed(String),
 }
 
 impl From<DieselError> for WriteError {

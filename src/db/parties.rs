@@ -13,6 +13,7 @@ use serde_json::json;
 
 use super::DbConn;
 use super::audit::audited;
+use super::codes::Code;
 use super::schema::{case_party, complaint, party};
 use crate::data_key::{self, Field, KeyError, Keyring, Purpose};
 use crate::domain::audit::Actor;
@@ -247,7 +248,7 @@ pub struct CaseParty {
     /// Party.
     pub party_id: i64,
     /// applicant / respondent / third_party / representative.
-    pub role: String,
+    pub role: Code<PartyRole>,
     /// Whom a representative represents.
     pub represents: Option<String>,
 }
@@ -255,7 +256,7 @@ pub struct CaseParty {
 impl CaseParty {
     /// The role; stored values are checked by the table.
     pub fn role(&self) -> PartyRole {
-        PartyRole::parse(&self.role).unwrap_or(PartyRole::ThirdParty)
+        self.role.get()
     }
 }
 

@@ -9,11 +9,12 @@ use super::audit::audited;
 use super::cases::{self, Case};
 use super::committees::Committee;
 use super::complaints::Complaint;
-use super::follow_ups::{self, FollowUpOutcome, NewFollowUp};
+use super::follow_ups::{self, FollowUpOutcome};
 use super::parties::{CaseParty, Party};
 use super::schema::{case_party, complaint, follow_up, mediation_case, party, portal_session};
 use super::{DbConn, WriteError};
 use crate::domain::audit::Actor;
+use crate::domain::commands::follow_up::NewFollowUp;
 use crate::domain::complaint::location_key;
 use crate::domain::follow_up::VisitMethod;
 

@@ -7,7 +7,8 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 use serde_json::{Value, json};
 
 use super::audit::audited;
-use super::printing::JobItem;
+use super::codes::Json;
+use super::print_queue::JobItem;
 use super::schema::{
     agreement, audit_event, case_party, committee, complaint, document_archive, follow_up, mediation_case, party,
     print_job, signature,
@@ -435,13 +436,12 @@ fn anonymise(conn: &mut DbConn, committee_id: i64, ids: &[i64], now: NaiveDateTi
                 json!({"sha256": super::integrity::follow_up_parts(conn, id)?}),
             );
         }
-        let jobs: Vec<(i64, String)> = print_job::table
+        let jobs: Vec<(i64, Json<Vec<JobItem>>)> = print_job::table
             .filter(print_job::committee_id.eq(committee_id))
             .filter(print_job::pdf.is_not_null())
             .select((print_job::id, print_job::items))
             .load(conn)?;
-        for (job, items) in jobs {
-            let items: Vec<JobItem> = serde_json::from_str(&items).unwrap_or_default();
+        for (job, Json(items)) in jobs {
             if items.iter().any(|i| cases.contains(&i.case_id)) {
                 diesel::update(print_job::table.find(job)).set(print_job::pdf.eq(None::<Vec<u8>>)).execute(conn)?;
                 done.print_jobs += 1;

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::DbConn;
 use super::audit::audited;
+use super::codes::Code;
 use super::schema::{app_user, committee};
 use crate::domain::account::{Role, Username};
 use crate::domain::audit::Actor;
@@ -25,7 +26,7 @@ pub struct User {
     /// Name shown on screens and documents.
     pub display_name: String,
     /// Role code.
-    pub role: String,
+    pub role: Code<Role>,
     /// Preferred language, if chosen.
     pub language: Option<String>,
     /// Whether the user may sign in.
@@ -35,10 +36,9 @@ pub struct User {
 }
 
 impl User {
-    /// The user's role; the table's check constraint keeps it valid, and an
-    /// unreadable value falls back to the role with the fewest rights.
+    /// The user's role.
     pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Staff)
+        self.role.get()
     }
 
     /// The user's chosen language, if any.

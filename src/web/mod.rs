@@ -1,39 +1,7 @@
-//! The HTTP edge: handlers by area, extractors, errors and pages.
+//! The HTTP edge: the JSON API, the pages, what both share, and the one
+//! route table.
 
-pub mod access;
-pub mod access_log;
-pub mod agreements;
 pub mod api;
-pub mod assets;
-pub mod auth;
-pub mod case_view;
-pub mod cases;
-pub mod committees;
-pub mod complaints;
-pub mod context;
-pub mod cookies;
-pub mod documents;
-pub mod error;
-pub mod field_work;
-pub mod fields;
-pub mod follow_ups;
-pub mod health;
-pub mod intake;
-pub mod language;
-pub mod login;
-pub mod mediation;
-pub mod openapi;
-pub mod pages;
-pub mod pagination;
-pub mod portal_pins;
-pub mod privacy;
-pub mod redirect;
-pub mod render_errors;
-pub mod reports;
+pub mod http;
 pub mod routes;
-pub mod state;
-pub mod tokens;
 pub mod ui;
-pub mod users;
-pub mod verify;
-pub mod views;

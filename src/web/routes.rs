@@ -6,10 +6,45 @@
 use actix_web::http::Method;
 use actix_web::{Route, web};
 
-use crate::web::{
-    agreements, assets, cases, committees as committee_api, complaints, documents, field_work, follow_ups, health,
-    language, login, mediation, openapi, portal_pins, privacy, reports, tokens, ui, users, verify,
-};
+use crate::web::api::agreements;
+
+use crate::web::ui::assets;
+
+use crate::web::api::cases;
+
+use crate::web::api::committees as committee_api;
+
+use crate::web::api::complaints;
+
+use crate::web::api::documents;
+
+use crate::web::api::field_work;
+
+use crate::web::api::follow_ups;
+
+use crate::web::api::health;
+
+use crate::web::ui::language;
+
+use crate::web::ui::login;
+
+use crate::web::api::mediation;
+
+use crate::web::api::openapi;
+
+use crate::web::api::portal_pins;
+
+use crate::web::api::privacy;
+
+use crate::web::api::reports;
+
+use crate::web::api::tokens;
+
+use crate::web::ui;
+
+use crate::web::api::users;
+
+use crate::web::ui::verify;
 
 /// The prefix of the JSON API; its routes are matched within one scope.
 pub const API_PREFIX: &str = "/api/v1";
@@ -125,12 +160,12 @@ pub fn table() -> Vec<RouteDef> {
         POST "/admin/committee/seal/remove" => ui::admin::remove_seal,
         GET "/admin/committee/seal.png" => ui::admin::seal_image,
         GET "/reports" => ui::reports::show_reports,
-        GET "/print" => ui::print::show_queue,
-        POST "/print/requests" => ui::print::request_print,
-        POST "/print/batch" => ui::print::start_batch,
-        GET "/print/jobs/{id}" => ui::print::show_job,
-        GET "/print/jobs/{id}/pdf" => ui::print::job_pdf,
-        GET "/print/register" => ui::print::show_register,
+        GET "/print" => ui::print_queue::show_queue,
+        POST "/print/requests" => ui::print_queue::request_print,
+        POST "/print/batch" => ui::print_queue::start_batch,
+        GET "/print/jobs/{id}" => ui::print_queue::show_job,
+        GET "/print/jobs/{id}/pdf" => ui::print_queue::job_pdf,
+        GET "/print/register" => ui::print_queue::show_register,
         POST "/complaints/{id}/attach" => ui::complaints::attach_complaint,
         GET "/login" => login::login_form,
         POST "/login" => login::login,

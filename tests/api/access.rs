@@ -378,7 +378,7 @@ async fn client(app: &TestApp, caller: Caller, code_of: impl Fn(bool) -> (String
     };
     let bearer = match caller {
         Caller::Anonymous => None,
-        Caller::Staff(user) => sign_in(user, hesheng::demo::DEMO_PASSWORD).await,
+        Caller::Staff(user) => sign_in(user, hesheng::cli::demo::DEMO_PASSWORD).await,
         Caller::OtherCommittee => sign_in("other.admin", PASSWORD).await,
         Caller::ResidentOwn | Caller::ResidentOther => {
             let (code, pin) = code_of(caller == Caller::ResidentOwn);
@@ -434,7 +434,7 @@ async fn call(app: &TestApp, client: &Client, entry: &Entry) -> (u16, Option<Str
 
 both_backends! {
     async fn every_route_answers_every_caller_as_the_matrix_says(app) {
-        hesheng::demo::load(&mut app.conn()).expect("demo");
+        hesheng::cli::demo::load(&mut app.conn()).expect("demo");
         let mut conn = app.conn();
         let other = hesheng::db::committees::create(
             &mut conn,
@@ -456,13 +456,13 @@ both_backends! {
             .select((agreement::id, agreement::verification_code))
             .first(&mut conn)
             .expect("agreement");
-        let job = hesheng::db::printing::start_job(&mut conn, &Actor::cli(), 1, &[], chrono::Utc::now().naive_utc()).expect("job");
-        let finished = hesheng::db::printing::Finished { pdf: b"%PDF-1.7\n%%EOF\n", pages: 1, copies: &[], request_ids: &[] };
-        hesheng::db::printing::finish_job(&mut conn, &Actor::cli(), 1, job, &finished, chrono::Utc::now().naive_utc()).expect("finish");
+        let job = hesheng::db::print_queue::start_job(&mut conn, &Actor::cli(), 1, &[], chrono::Utc::now().naive_utc()).expect("job");
+        let finished = hesheng::db::print_queue::Finished { pdf: b"%PDF-1.7\n%%EOF\n", pages: 1, copies: &[], request_ids: &[] };
+        hesheng::db::print_queue::finish_job(&mut conn, &Actor::cli(), 1, job, &finished, chrono::Utc::now().naive_utc()).expect("finish");
         let residents = crate::helpers::access_codes(&mut conn);
         let resident = |own: bool| {
             let (_, code) = residents.iter().find(|(c, _)| (*c == case) == own).expect("a resident with a code");
-            (code.clone(), hesheng::demo::DEMO_PIN.to_owned())
+            (code.clone(), hesheng::cli::demo::DEMO_PIN.to_owned())
         };
         let fixture = Fixture {
             case,

@@ -262,3 +262,51 @@ both_backends! {
         assert_eq!(r.status(), 403);
     }
 }
+
+/// Archived copies of agreement `id`.
+fn archived(app: &TestApp, id: i64) -> i64 {
+    use diesel::prelude::*;
+    use hesheng::db::schema::document_archive;
+    document_archive::table
+        .filter(document_archive::agreement_id.eq(id))
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count")
+}
+
+/// Sets the committee's seal image as stored, bypassing the upload's checks.
+fn store_seal(app: &TestApp, png: Option<&[u8]>) {
+    use diesel::prelude::*;
+    use hesheng::db::schema::committee;
+    diesel::update(committee::table).set(committee::seal_png.eq(png)).execute(&mut app.conn()).expect("seal");
+}
+
+both_backends! {
+    async fn an_agreement_whose_pdf_cannot_be_made_at_signing_is_in_force_and_archived_on_first_read(app) {
+        let token = app.user_token("wang.mediator", Role::Mediator).await;
+        let (case, agreement) = drafted(&app, &token).await;
+        let id = agreement["id"].as_i64().expect("id");
+        // A stored seal that is no image makes every sealed PDF fail to render.
+        store_seal(&app, Some(b"not an image at all"));
+        let signed = sign_all(&app, &token, &case, id).await;
+        assert_eq!(signed["took_effect"], true, "{signed}");
+        assert_eq!(signed["agreement"]["status"], "effective");
+        assert_eq!(archived(&app, id), 0, "nothing could be archived");
+        let pdf = app.api_get(&format!("/api/v1/agreements/{id}/pdf"), &token).await;
+        assert_eq!(pdf.status(), 500, "the PDF still cannot be made");
+        assert_eq!(app.get_json(&format!("/api/v1/agreements/{id}"), &token).await["status"], "effective");
+
+        // Once the seal is fixed, the first read archives the agreement.
+        store_seal(&app, None);
+        let first = app.api_get(&format!("/api/v1/agreements/{id}/pdf"), &token).await;
+        assert_eq!(first.status(), 200);
+        let sha = first.headers()["x-content-sha256"].to_str().expect("header").to_owned();
+        let bytes = first.bytes().await.expect("pdf");
+        assert_eq!(hex::encode(Sha256::digest(&bytes)), sha);
+        assert_eq!(archived(&app, id), 1);
+        let again = app.api_get(&format!("/api/v1/agreements/{id}/pdf"), &token).await;
+        assert_eq!(again.headers()["x-content-sha256"].to_str().expect("header"), sha);
+        assert_eq!(again.bytes().await.expect("pdf"), bytes, "served from the archive byte for byte");
+        assert_eq!(archived(&app, id), 1);
+    }
+}

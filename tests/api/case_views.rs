@@ -5,9 +5,9 @@
 use std::io::Read;
 
 use diesel::prelude::*;
+use hesheng::cli::demo::{DEMO_PASSWORD, Loaded, load};
 use hesheng::db::case_views;
 use hesheng::db::schema::{case_view, mediation_case};
-use hesheng::demo::{DEMO_PASSWORD, Loaded, load};
 use hesheng::domain::account::Role;
 use hesheng::domain::language::Lang;
 use serde_json::{Value, json};

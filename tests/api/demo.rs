@@ -1,6 +1,6 @@
 use diesel::prelude::*;
+use hesheng::cli::demo::{Loaded, load};
 use hesheng::db::schema::{agreement, complaint, follow_up, measurement, mediation_case};
-use hesheng::demo::{Loaded, load};
 
 use crate::both_backends;
 
@@ -23,7 +23,7 @@ both_backends! {
         assert_eq!(counts(&app), before, "a second run adds nothing");
         assert!(hesheng::db::audit::verify(&mut app.conn()).expect("verify").is_ok());
 
-        let token = app.token_with("wang.mediator", hesheng::demo::DEMO_PASSWORD).await;
+        let token = app.token_with("wang.mediator", hesheng::cli::demo::DEMO_PASSWORD).await;
         let case = app.get_json(&format!("/api/v1/cases/{choir_case}"), &token).await;
         assert_eq!(case["number"], "（2026）敦南人调字第1号");
         let complaints = case["complaints"].as_array().expect("complaints");

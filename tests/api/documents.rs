@@ -1,5 +1,5 @@
+use hesheng::cli::demo::{DEMO_PASSWORD, Loaded, load};
 use hesheng::db::Backend;
-use hesheng::demo::{DEMO_PASSWORD, Loaded, load};
 use sha2::{Digest, Sha256};
 
 use crate::both_backends;

@@ -111,7 +111,7 @@ async fn killed_under_load_keeps_every_acknowledged_complaint(backend: Backend) 
     let base = format!("http://127.0.0.1:{port}");
     let token: Value = client
         .post(format!("{base}/api/v1/auth/token"))
-        .json(&json!({"username": "li.grid", "password": hesheng::demo::DEMO_PASSWORD}))
+        .json(&json!({"username": "li.grid", "password": hesheng::cli::demo::DEMO_PASSWORD}))
         .send()
         .await
         .expect("token")
@@ -121,7 +121,7 @@ async fn killed_under_load_keeps_every_acknowledged_complaint(backend: Backend) 
     let token = token["token"].as_str().expect("token").to_owned();
     let mediator: Value = client
         .post(format!("{base}/api/v1/auth/token"))
-        .json(&json!({"username": "wang.mediator", "password": hesheng::demo::DEMO_PASSWORD}))
+        .json(&json!({"username": "wang.mediator", "password": hesheng::cli::demo::DEMO_PASSWORD}))
         .send()
         .await
         .expect("token")

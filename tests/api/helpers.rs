@@ -129,6 +129,9 @@ pub fn hesheng_env(
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    if let Some(anchors) = anchor_file(database_url) {
+        command.env("HESHENG_AUDIT_ANCHOR_FILE", anchors);
+    }
     for (name, value) in env {
         match value {
             Some(v) => command.env(name, v),
@@ -143,6 +146,16 @@ pub fn hesheng_env(
     child.wait_with_output().expect("output")
 }
 
+/// Where the audit chain of a test database is anchored: next to an SQLite
+/// file (the default), and for a PostgreSQL database a file of its own in
+/// the temporary directory — never the working directory's default, which
+/// every PostgreSQL database of the machine would share.
+pub fn anchor_file(database_url: &str) -> Option<std::path::PathBuf> {
+    let path = database_url.strip_prefix("postgres://")?.split('?').next()?;
+    let name = path.rsplit('/').next()?;
+    Some(std::env::temp_dir().join(format!("hesheng-test-{name}.anchors")))
+}
+
 /// Serve arguments as `hesheng serve` would parse them from defaults.
 pub fn serve_args(database_url: &str) -> ServeArgs {
     ServeArgs {
@@ -153,7 +166,7 @@ pub fn serve_args(database_url: &str) -> ServeArgs {
             db_acquire_timeout: 5,
             data_key: Some(DATA_KEY.to_owned()),
             data_key_file: None,
-            audit_anchor_file: None,
+            audit_anchor_file: anchor_file(database_url),
         },
         bind: "127.0.0.1:0".into(),
         base_url: None,

@@ -6,8 +6,8 @@
 //! fields, and kept in free text, which the pages isolate (`<bdi>`).
 
 use diesel::prelude::*;
+use hesheng::cli::demo::DEMO_PASSWORD;
 use hesheng::db::schema::{complaint, mediation_case};
-use hesheng::demo::DEMO_PASSWORD;
 use serde_json::{Value, json};
 
 use crate::both_backends;
@@ -28,7 +28,7 @@ const FORMULA_PLACE: &str = "=HYPERLINK(\"http://example.invalid\",\"点我\")�
 
 both_backends! {
     async fn hostile_text_is_stored_as_written_and_comes_back_inert(app) {
-        hesheng::demo::load(&mut app.conn()).expect("demo");
+        hesheng::cli::demo::load(&mut app.conn()).expect("demo");
         let token = app.token_with("wang.mediator", DEMO_PASSWORD).await;
         let title = title();
 

@@ -480,7 +480,7 @@ fn succeeded(status: u16, location: &str, body: &str) -> bool {
 
 both_backends! {
     async fn a_write_aimed_at_another_committees_record_is_404_and_changes_nothing(app) {
-        hesheng::demo::load(&mut app.conn()).expect("demo");
+        hesheng::cli::demo::load(&mut app.conn()).expect("demo");
         let other = hesheng::db::committees::create(
             &mut app.conn(),
             &Actor::cli(),
@@ -489,7 +489,7 @@ both_backends! {
         .expect("second committee");
         app.create_user("other.admin", Role::Admin, other);
         let spare = app.create_user("spare.staff", Role::Staff, 1);
-        let admin = staff_caller(&app, "demo.admin", hesheng::demo::DEMO_PASSWORD).await;
+        let admin = staff_caller(&app, "demo.admin", hesheng::cli::demo::DEMO_PASSWORD).await;
         let stranger = staff_caller(&app, "other.admin", PASSWORD).await;
         let admin_token = admin.bearer.clone().expect("token");
         let stranger_token = stranger.bearer.clone().expect("token");
@@ -510,8 +510,8 @@ both_backends! {
                 .map(|(_, code)| code.clone())
                 .expect("a resident")
         };
-        let resident = resident_caller(&app, &resident_of(true), hesheng::demo::DEMO_PIN).await;
-        let other_resident = resident_caller(&app, &resident_of(false), hesheng::demo::DEMO_PIN).await;
+        let resident = resident_caller(&app, &resident_of(true), hesheng::cli::demo::DEMO_PIN).await;
+        let other_resident = resident_caller(&app, &resident_of(false), hesheng::cli::demo::DEMO_PIN).await;
         let ids = Ids {
             case: theirs.case,
             party: theirs.parties[0],

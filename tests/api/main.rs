@@ -36,5 +36,6 @@ mod reports;
 mod scale;
 mod sessions;
 mod skips;
+mod stored_codes;
 mod tamper;
 mod webdriver;

@@ -4,8 +4,8 @@
 
 use chrono::Datelike;
 use diesel::prelude::*;
+use hesheng::cli::demo::{DEMO_PASSWORD, DEMO_PIN, load};
 use hesheng::db::schema::{complaint, document_copy, follow_up, measurement, mediation_case};
-use hesheng::demo::{DEMO_PASSWORD, DEMO_PIN, load};
 use reqwest::redirect::Policy;
 
 use crate::both_backends;

@@ -6,8 +6,8 @@
 //! mediator issues a lost PIN by the API, audited, and nobody else can.
 
 use diesel::prelude::*;
+use hesheng::cli::demo::{DEMO_PASSWORD, load};
 use hesheng::db::schema::{audit_event, party};
-use hesheng::demo::{DEMO_PASSWORD, load};
 use serde_json::json;
 
 use crate::both_backends;
@@ -49,7 +49,7 @@ both_backends! {
         for ((code, key, pin), (_, name, plain)) in stored.iter().zip(&parties) {
             assert!(code.starts_with("enc1:") && !code.contains(plain.as_str()), "{name}'s code is sealed");
             assert!(key.as_deref().is_some_and(|k| !k.contains(plain.as_str())), "{name}'s code is found by a keyed hash");
-            assert!(pin.as_deref().is_some_and(|p| !p.contains(hesheng::demo::DEMO_PIN)), "{name}'s PIN is a keyed hash");
+            assert!(pin.as_deref().is_some_and(|p| !p.contains(hesheng::cli::demo::DEMO_PIN)), "{name}'s PIN is a keyed hash");
         }
 
         // The filed register and the volume name no credentials.
@@ -67,7 +67,7 @@ both_backends! {
         // The phone's last digits, printed masked on documents, open nothing.
         let (_, _, respondent_code) = parties.iter().find(|p| p.1 == "周桂芳").expect("respondent");
         assert_eq!(portal_sign_in(&app, respondent_code, "5006").await, 401);
-        assert_eq!(portal_sign_in(&app, respondent_code, hesheng::demo::DEMO_PIN).await, 303, "the demo's PIN");
+        assert_eq!(portal_sign_in(&app, respondent_code, hesheng::cli::demo::DEMO_PIN).await, 303, "the demo's PIN");
 
         // Slips: one page a party, with their own code and a new PIN alone.
         let mediator = Visitor::signed_in(&app, "wang.mediator").await;
@@ -91,7 +91,7 @@ both_backends! {
             // The printed PIN opens the portal; the demo's PIN no longer does.
             let (_, _, first_code) = &parties[0];
             assert_eq!(portal_sign_in(&app, first_code, &pins[0]).await, 303);
-            assert_eq!(portal_sign_in(&app, first_code, hesheng::demo::DEMO_PIN).await, 401, "a new slip's PIN replaces the old");
+            assert_eq!(portal_sign_in(&app, first_code, hesheng::cli::demo::DEMO_PIN).await, 401, "a new slip's PIN replaces the old");
         }
 
         // A lost slip: a mediator issues a new PIN by the API, once; a grid

@@ -2,14 +2,14 @@
 //! with every record that names them, for administrators only, and audited.
 
 use diesel::prelude::*;
+use hesheng::cli::demo::DEMO_PASSWORD;
 use hesheng::db::schema::{audit_event, case_party, complaint, document_archive, signature};
-use hesheng::demo::DEMO_PASSWORD;
 
 use crate::both_backends;
 
 both_backends! {
     async fn an_export_holds_every_record_that_names_the_party(app) {
-        hesheng::demo::load(&mut app.conn()).expect("demo");
+        hesheng::cli::demo::load(&mut app.conn()).expect("demo");
         let mut conn = app.conn();
         // The choir case's reporter of complaints, and its respondent who signed.
         let reporter: i64 = complaint::table
@@ -95,7 +95,7 @@ both_backends! {
         use hesheng::db::privacy::ANONYMISED_NAME;
         use hesheng::db::schema::{agreement, mediation_case, party};
 
-        hesheng::demo::load(&mut app.conn()).expect("demo");
+        hesheng::cli::demo::load(&mut app.conn()).expect("demo");
         let mut conn = app.conn();
         let admin = app.token_with("demo.admin", DEMO_PASSWORD).await;
         // The choir case, archived eleven years ago with its complaints and
@@ -245,7 +245,7 @@ both_backends! {
 
 both_backends! {
     async fn printing_the_phone_numbers_in_full_is_recorded_like_revealing_them(app) {
-        hesheng::demo::load(&mut app.conn()).expect("demo");
+        hesheng::cli::demo::load(&mut app.conn()).expect("demo");
         let reveals = |actor: &str| {
             audit_event::table
                 .filter(audit_event::action.eq("contacts.reveal"))

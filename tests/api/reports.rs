@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDateTime, TimeDelta, Timelike};
 use diesel::prelude::*;
+use hesheng::cli::demo::{DEMO_PASSWORD, load};
 use hesheng::db::schema::{agreement, agreement_term, complaint, follow_up, measurement, mediation_case, referral};
-use hesheng::demo::{DEMO_PASSWORD, load};
 use hesheng::domain::account::Role;
 use serde_json::{Value, json};
 

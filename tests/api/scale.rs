@@ -1,8 +1,8 @@
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
+use hesheng::cli::scale::{Generated, generate};
 use hesheng::db::schema::{agreement, complaint, mediation_case};
-use hesheng::scale::{Generated, generate};
 
 use crate::both_backends;
 use crate::helpers::TestApp;
@@ -13,7 +13,7 @@ fn until() -> chrono::NaiveDateTime {
 
 fn make(app: &TestApp, n: usize, seed: u64) -> Generated {
     let mut conn = app.conn();
-    hesheng::demo::load(&mut conn).expect("demo");
+    hesheng::cli::demo::load(&mut conn).expect("demo");
     let committee = hesheng::db::committees::find(&mut conn, 1).expect("committee");
     let mut seen = Vec::new();
     let made = generate(&mut conn, &committee, n, seed, until(), &mut |done| seen.push(done)).expect("generate");
@@ -33,7 +33,7 @@ both_backends! {
     async fn synthetic_cases_are_real_records(app) {
         let before: (i64, i64, i64) = {
             let mut conn = app.conn();
-            hesheng::demo::load(&mut conn).expect("demo");
+            hesheng::cli::demo::load(&mut conn).expect("demo");
             (
                 mediation_case::table.count().get_result(&mut conn).expect("cases"),
                 complaint::table.count().get_result(&mut conn).expect("complaints"),
@@ -79,7 +79,7 @@ both_backends! {
             .select((agreement::id, agreement::verification_code))
             .first(&mut conn)
             .expect("an effective agreement");
-        let token = app.token_with("wang.mediator", hesheng::demo::DEMO_PASSWORD).await;
+        let token = app.token_with("wang.mediator", hesheng::cli::demo::DEMO_PASSWORD).await;
         let a = app.get_json(&format!("/api/v1/agreements/{id}"), &token).await;
         assert_eq!(a["status"], "effective");
         assert!(!a["terms"].as_array().expect("terms").is_empty());

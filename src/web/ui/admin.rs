@@ -8,17 +8,18 @@ use askama::Template;
 
 use super::form::FormData;
 use super::{Choice, FormErrors, choices, codes, done, form_errors, refused};
+use crate::app::committees as committee_act;
+use crate::app::error::{AppError, AppResult};
+use crate::app::users as user_act;
 use crate::db::committees::{self, Committee};
 use crate::db::users::{self, User};
 use crate::domain::account::Role;
+use crate::domain::commands::admin::{AccountFields, CommitteeFields};
 use crate::domain::committee::{ZoneClass, check_seal_png};
 use crate::domain::language::Lang;
-use crate::web::committees::{NewCommitteeBody, settings_of};
-use crate::web::context::{RequestContext, SignedIn};
-use crate::web::error::{AppError, AppResult};
-use crate::web::pages::{PageContext, render};
-use crate::web::state::AppState;
-use crate::web::users::{NewUserBody, create_checked};
+use crate::web::http::context::{RequestContext, SignedIn};
+use crate::web::http::state::AppState;
+use crate::web::ui::page::{PageContext, render};
 
 const ADMIN: &[Role] = &[Role::Admin];
 
@@ -70,7 +71,7 @@ pub async fn create_user(
     mut form: FormData,
 ) -> AppResult<HttpResponse> {
     let admin = user.require(ADMIN)?.clone();
-    let body = NewUserBody {
+    let fields = AccountFields {
         username: form.text("username"),
         display_name: form.opt("display_name"),
         role: form.text("role"),
@@ -79,7 +80,7 @@ pub async fn create_user(
     };
     // The password is never shown again.
     form.set("password", "");
-    match form_errors(create_checked(&state, &admin, body).await, ctx.lang)? {
+    match form_errors(user_act::create_user(&state.db, &admin, fields).await, ctx.lang)? {
         Ok(created) => Ok(done(&state, "/admin", "flash.user_created", &created.username)),
         Err(errors) => users_page(&state, &req, &ctx, &admin, form, errors).await,
     }
@@ -126,10 +127,10 @@ fn form_of(c: &Committee) -> FormData {
         ("name", c.name.clone()),
         ("abbreviation", c.abbreviation.clone()),
         ("number_pattern", c.number_pattern.clone()),
-        ("zone_class", c.zone_class.clone()),
+        ("zone_class", c.zone_class.to_string()),
         ("night_start", c.night_start.clone()),
         ("night_end", c.night_end.clone()),
-        ("language", c.language.clone()),
+        ("language", c.language.to_string()),
         ("retention_years", c.retention_years.to_string()),
     ])
 }
@@ -182,7 +183,7 @@ pub async fn save_committee(
     mut form: FormData,
 ) -> AppResult<HttpResponse> {
     let admin = user.require(ADMIN)?.clone();
-    let body = NewCommitteeBody {
+    let fields = CommitteeFields {
         name: form.text("name"),
         abbreviation: form.text("abbreviation"),
         zone_class: form.text("zone_class"),
@@ -192,15 +193,11 @@ pub async fn save_committee(
         language: form.opt("language"),
         retention_years: form.number("retention_years"),
     };
-    let parsed = form.finish(settings_of(&body));
-    let actor = admin.actor();
-    let id = admin.committee_id;
-    let saved = super::save(&state, ctx.lang, parsed, move |conn, mut settings| {
-        settings.utc_offset_minutes = committees::find(conn, id)?.utc_offset_minutes;
-        committees::update(conn, &actor, id, &settings)?;
-        Ok(settings.name)
-    })
-    .await?;
+    let parsed = form.finish(fields.parse().map_err(AppError::from));
+    let saved = match parsed {
+        Err(refused) => form_errors::<String>(Err(refused), ctx.lang)?,
+        Ok(_) => form_errors(committee_act::update_settings(&state.db, &admin, fields).await, ctx.lang)?,
+    };
     match saved {
         Ok(name) => Ok(done(&state, "/admin/committee", "flash.committee_saved", &name)),
         Err(errors) => committee_page(&state, &req, &ctx, &admin, Some(form), errors, None).await,

@@ -8,28 +8,25 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::form::FormData;
-use super::{Choice, FormErrors, choices, codes, done, form_errors, refused, save};
+use super::{Choice, FormErrors, choices, codes, done, form_errors, refused};
+use crate::app::agreements::{self as act, AgreementView, agreement_view};
+use crate::app::error::{AppError, AppResult};
+use crate::app::follow_ups::record_follow_up;
 use crate::db::agreements::{self, Agreement};
 use crate::db::cases::{self, Case};
 use crate::db::committees::{self, Committee};
-use crate::db::follow_ups;
 use crate::db::parties;
 use crate::db::users::User;
 use crate::domain::agreement::{AgreementKind, TermKind, vagueness_warnings};
 use crate::domain::clock::to_local_input;
+use crate::domain::commands::agreement::{DraftFields, PerformanceFields, SignatureFields, TermFields};
+use crate::domain::commands::follow_up::{FollowUpFields, ObservationFields};
 use crate::domain::noise::Position;
 use crate::i18n::t;
-use crate::print::PrintSettings;
-use crate::web::access::{EVERYONE, FIELD_WORK, MEDIATION, SIGNING};
-use crate::web::agreements::{
-    AgreementBody, AgreementView, PerformanceBody, SignatureBody, TermBody, agreement_view, create_agreement,
-    parse_draft, parse_signature, record_signature,
-};
-use crate::web::context::{RequestContext, SignedIn};
-use crate::web::error::{AppError, AppResult};
-use crate::web::follow_ups::{FollowUpBody, ObservationBody, parse_follow_up};
-use crate::web::pages::{PageContext, render};
-use crate::web::state::AppState;
+use crate::web::http::access::{EVERYONE, FIELD_WORK, MEDIATION, SIGNING};
+use crate::web::http::context::{RequestContext, SignedIn};
+use crate::web::http::state::AppState;
+use crate::web::ui::page::{PageContext, render};
 
 /// The case an agreement page belongs to.
 #[derive(Debug, Clone)]
@@ -129,14 +126,14 @@ fn form_of(a: &AgreementView) -> FormData {
     form
 }
 
-/// The API body of a posted editor.
-fn agreement_body(form: &mut FormData) -> AgreementBody {
+/// The draft a posted editor holds, and the agreement it amends.
+fn draft_fields(form: &mut FormData) -> (DraftFields, Option<i64>) {
     let mut terms = Vec::new();
     for i in form.rows("terms") {
         let field = |f: &str| format!("terms[{i}].{f}");
         let max_db = form.number::<f64>(&field("max_db"));
         let amount = form.number::<f64>(&field("amount"));
-        terms.push(TermBody {
+        terms.push(TermFields {
             text: form.opt(&field("text")),
             kind: form.text(&field("kind")),
             days: form.opt(&field("days")),
@@ -148,20 +145,20 @@ fn agreement_body(form: &mut FormData) -> AgreementBody {
             due: form.opt(&field("due")),
         });
     }
-    AgreementBody {
+    let fields = DraftFields {
         kind: Some(form.text("kind")),
         facts: Some(form.text("facts")),
         disputed_matters: Some(form.text("disputed_matters")),
         responsibilities: Some(form.text("responsibilities")),
         terms: Some(terms),
-        performance: Some(PerformanceBody {
+        performance: Some(PerformanceFields {
             manner: form.text("performance.manner"),
             place: form.opt("performance.place"),
             deadline: form.opt("performance.deadline"),
         }),
         subtitle: Some(form.text("subtitle")),
-        supersedes: form.number("supersedes"),
-    }
+    };
+    (fields, form.number("supersedes"))
 }
 
 /// Query of the new-agreement form.
@@ -242,7 +239,7 @@ async fn submit_editor(
 ) -> AppResult<HttpResponse> {
     let lang = ctx.lang;
     let editing = matches!(target, Target::Draft(_));
-    let body = agreement_body(&mut form);
+    let (fields, supersedes) = draft_fields(&mut form);
     let (committee, case, current) = {
         let committee_id = user.committee_id;
         let target_id = match target {
@@ -282,7 +279,7 @@ async fn submit_editor(
         );
         return render(&page);
     }
-    let parsed = form.finish(parse_draft(&body, None, draft_lang));
+    let parsed = form.finish(fields.parse(None, draft_lang).map_err(AppError::from));
     if form.get("action") == "check" {
         let (warnings, errors) = match form_errors(parsed, lang)? {
             Ok(draft) => (warnings_of(&draft.terms, lang), FormErrors::none()),
@@ -293,16 +290,19 @@ async fn submit_editor(
             AgreementFormPage::new(PageContext::new(&ctx, &req), head, action, editing, form, errors, warnings, true);
         return if any { refused(&page) } else { render(&page) };
     }
-    let archive = PrintSettings { base_url: state.config.base_url.clone(), lang: None, full_phones: false };
-    let supersedes = body.supersedes;
-    let writer = user.clone();
-    let saved = save(&state, lang, parsed, move |conn, draft| match current {
-        Some(a) => {
-            Ok(agreements::update_draft(conn, &writer.actor(), committee.id, a.id, &draft, Utc::now().naive_utc())?)
+    let saved = match parsed {
+        Err(refused) => form_errors::<AgreementView>(Err(refused), lang)?,
+        Ok(_) => {
+            let written = match &current {
+                Some(a) => act::edit_draft(&state.db, &user, a.id, fields, lang).await,
+                None => {
+                    let base_url = &state.config.base_url;
+                    act::draft_agreement(&state.db, &user, case_id, fields, supersedes, base_url, lang).await
+                }
+            };
+            form_errors(written, lang)?
         }
-        None => create_agreement(conn, &writer, &committee, case_id, &draft, supersedes, &archive),
-    })
-    .await?;
+    };
     match saved {
         Ok(a) => Ok(done(&state, &format!("/agreements/{}", a.id), "flash.agreement_saved", &a.version.to_string())),
         Err(errors) => refused(&AgreementFormPage::new(
@@ -349,7 +349,7 @@ pub async fn edit_agreement(
             let (a, case) = agreements::find(conn, committee.id, id)?;
             if a.status() != crate::domain::agreement::AgreementStatus::Draft {
                 return Err(AppError::Conflict {
-                    problem: crate::domain::Invalid::new("conflict.agreement_not_draft").with("status", &a.status),
+                    problem: crate::domain::Invalid::new("conflict.agreement_not_draft").with("status", a.status),
                     extra: None,
                 });
             }
@@ -425,7 +425,7 @@ fn signers_of(conn: &mut crate::db::DbConn, a: &Agreement, committee: &Committee
         out.push(Signer {
             key: format!("party:{}", p.id),
             role: "party",
-            party_role: Some(cp.role.clone()),
+            party_role: Some(cp.role.to_string()),
             name: p.name.clone(),
             signed: signed("party", Some(p.id)),
             required: true,
@@ -609,7 +609,7 @@ pub async fn sign(
         _ => (key.clone(), None),
     };
     let method = form.text("method");
-    let body = SignatureBody {
+    let fields = SignatureFields {
         role,
         party_id,
         method: method.clone(),
@@ -617,13 +617,8 @@ pub async fn sign(
         signer_name: (key == "recorder").then(|| form.text("signer_name")),
         signed_at: None,
     };
-    let archive = PrintSettings { base_url: state.config.base_url.clone(), lang: None, full_phones: false };
-    let writer = user.clone();
-    let saved = save(&state, ctx.lang, parse_signature(&body, &user), move |conn, new| {
-        let committee = committees::find(conn, writer.committee_id)?;
-        record_signature(conn, &writer, &committee, id, &new, &archive)
-    })
-    .await?;
+    let signed = act::sign_agreement(&state.db, &user, id, fields, &state.config.base_url, ctx.lang).await;
+    let saved = form_errors(signed, ctx.lang)?;
     match saved {
         Ok(outcome) if outcome.took_effect => Ok(done(
             &state,
@@ -708,7 +703,7 @@ pub async fn create_follow_up(
     for i in form.rows("observations") {
         let field = |f: &str| format!("observations[{i}].{f}");
         let measured_db = form.number::<f64>(&field("measured_db"));
-        let o = ObservationBody {
+        let o = ObservationFields {
             term_index: Some(i),
             observed_end: form.opt(&field("observed_end")),
             measured_db,
@@ -721,7 +716,7 @@ pub async fn create_follow_up(
         }
     }
     let satisfaction = form.number::<i32>("satisfaction");
-    let body = FollowUpBody {
+    let fields = FollowUpFields {
         visited_at: form.instant("visited_at", offset),
         method: form.text("method"),
         observations,
@@ -733,16 +728,14 @@ pub async fn create_follow_up(
         visitor: Some(form.text("visitor")),
         mark_fulfilled: form.checked("mark_fulfilled"),
     };
-    let parsed = form.finish(parse_follow_up(&body, &user));
-    let writer = user.clone();
-    let saved = save(&state, ctx.lang, parsed, move |conn, new| {
-        let committee = committees::find(conn, writer.committee_id)?;
-        Ok(follow_ups::record(conn, &writer.actor(), &committee, id, &new, Utc::now().naive_utc())?)
-    })
-    .await?;
+    let parsed = form.finish(fields.parse(&user.display_name).map_err(AppError::from));
+    let saved = match parsed {
+        Err(refused) => form_errors::<crate::app::follow_ups::FollowUpView>(Err(refused), ctx.lang)?,
+        Ok(_) => form_errors(record_follow_up(&state.db, &user, id, fields).await, ctx.lang)?,
+    };
     match saved {
         Ok(outcome) => {
-            let label = t(ctx.lang, &format!("compliance.{}", outcome.follow_up.overall));
+            let label = t(ctx.lang, &format!("compliance.{}", outcome.overall));
             Ok(done(&state, &format!("/agreements/{id}"), "flash.follow_up_recorded", &label))
         }
         Err(errors) => follow_up_page(&state, &req, &ctx, &user, id, Some(form), errors).await,

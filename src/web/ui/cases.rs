@@ -3,27 +3,26 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::Utc;
+use chrono::{Datelike, Utc};
 use serde::Deserialize;
 
 use super::form::FormData;
-use super::{CaseRow, Choice, FormErrors, Pager, choices, codes, done, refused, save};
-use crate::db::cases::{self, CaseChanges, CaseFilter};
+use super::{CaseRow, Choice, FormErrors, Pager, choices, codes, done, form_errors, refused};
+use crate::app::case_view::{CaseView, masked_view};
+use crate::app::cases as act;
+use crate::app::documents::Kind;
+use crate::app::error::{AppError, AppResult};
+use crate::db::cases::{self, Case, CaseFilter};
 use crate::db::complaints::{self as complaint_db, Complaint};
 use crate::db::{committees, users};
 use crate::domain::account::Role;
 use crate::domain::case::{CaseSource, CaseStatus, DisputeType, PartyRole, RiskLevel};
-use crate::print::Kind;
-use crate::web::access::{CASE_WORK, EVERYONE, FIELD_WORK, MEDIATION};
-use crate::web::case_view::{CaseView, masked_view, revealed_view};
-use crate::web::cases::{
-    NewCaseBody, PartyBody, TransitionBody, create_case, parse_move, parse_new_case, parse_one_party,
-};
-use crate::web::context::{RequestContext, SignedIn};
-use crate::web::error::{AppError, AppResult};
-use crate::web::pages::{PageContext, render};
-use crate::web::pagination::{Page, PageParams};
-use crate::web::state::AppState;
+use crate::domain::commands::case::{CaseChanges, CaseFields, MoveFields, PartyFields};
+use crate::web::http::access::{CASE_WORK, EVERYONE, FIELD_WORK, MEDIATION};
+use crate::web::http::context::{RequestContext, SignedIn};
+use crate::web::http::pagination::{Page, PageParams};
+use crate::web::http::state::AppState;
+use crate::web::ui::page::{PageContext, render};
 
 /// Filters of the case list.
 #[derive(Debug, Deserialize)]
@@ -231,8 +230,8 @@ fn ctx_title_suffix(ctx: &RequestContext, category: &str) -> String {
     crate::i18n::t(ctx.lang, &format!("case.title_suffix.{category}"))
 }
 
-/// The API body of a posted case form.
-fn case_body(form: &mut FormData) -> NewCaseBody {
+/// The case a posted case form holds.
+fn case_fields(form: &mut FormData) -> CaseFields {
     let rows = form.rows("parties");
     let mut parties = Vec::new();
     for i in rows {
@@ -241,9 +240,9 @@ fn case_body(form: &mut FormData) -> NewCaseBody {
             continue;
         }
         let birth_year = form.number::<i32>(&field("birth_year"));
-        parties.push(party_body(form, &field, birth_year));
+        parties.push(party_fields(form, &field, birth_year));
     }
-    NewCaseBody {
+    CaseFields {
         title: form.text("title"),
         dispute_type: form.text("dispute_type"),
         source: form.text("source"),
@@ -259,8 +258,8 @@ fn case_body(form: &mut FormData) -> NewCaseBody {
     }
 }
 
-fn party_body(form: &FormData, field: &dyn Fn(&str) -> String, birth_year: Option<i32>) -> PartyBody {
-    PartyBody {
+fn party_fields(form: &FormData, field: &dyn Fn(&str) -> String, birth_year: Option<i32>) -> PartyFields {
+    PartyFields {
         role: form.text(&field("role")),
         name: form.text(&field("name")),
         kind: form.opt(&field("kind")),
@@ -285,10 +284,14 @@ pub async fn create_case_form(
     mut form: FormData,
 ) -> AppResult<HttpResponse> {
     let user = user.require(CASE_WORK)?.clone();
-    let body = case_body(&mut form);
-    let parsed = form.finish(parse_new_case(&body, &user));
-    let writer = user.clone();
-    let saved = save(&state, ctx.lang, parsed, move |conn, new| Ok(create_case(conn, &writer, new)?.1)).await?;
+    let fields = case_fields(&mut form);
+    let now = Utc::now().naive_utc();
+    let mediators = if user.role() == Role::Mediator { vec![user.id] } else { Vec::new() };
+    let parsed = form.finish(fields.parse(now, now.year(), mediators).map_err(AppError::from));
+    let saved = match parsed {
+        Err(refused) => form_errors::<Case>(Err(refused), ctx.lang)?,
+        Ok(_) => form_errors(act::register_case(&state.db, &user, fields).await, ctx.lang)?,
+    };
     match saved {
         Ok(case) => Ok(done(&state, &format!("/cases/{}", case.id), "flash.case_registered", &case.number)),
         Err(errors) => {
@@ -373,9 +376,9 @@ async fn case_page(
     let revealed = revealed && CASE_WORK.contains(&role);
     let lang = ctx.lang;
     let case = if revealed {
-        state.db(move |conn| revealed_view(conn, &user, id, lang)).await?
+        act::reveal_case_contacts(&state.db, &user, id, lang).await?
     } else {
-        let json = masked_view(state, user.committee_id, id, lang).await?.into_plain()?;
+        let json = masked_view(&state.db, user.committee_id, id, lang).await?.into_plain()?;
         serde_json::from_slice::<CaseView>(&json).map_err(|e| AppError::Internal(e.into()))?
     };
     let status = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Registered);
@@ -407,7 +410,7 @@ async fn case_page(
         documents,
         can_mediate,
         can_field_work: FIELD_WORK.contains(&role),
-        can_print: super::print::PRINTING.contains(&role),
+        can_print: super::print_queue::PRINTING.contains(&role),
         revealed,
         closed: status.is_closed(),
         errors,
@@ -429,16 +432,13 @@ pub async fn move_case(
 ) -> AppResult<HttpResponse> {
     let writer = user.require(CASE_WORK)?.clone();
     let id = path.into_inner();
-    let body = TransitionBody {
+    let fields = MoveFields {
         to: form.text("to"),
         reason: form.opt("reason"),
         routes_explained: form.checked("routes_explained"),
         referred_to: form.opt("referred_to"),
     };
-    let saved = save(&state, ctx.lang, parse_move(&body), move |conn, request| {
-        Ok(cases::transition(conn, &writer.actor(), writer.committee_id, id, &request, Utc::now().naive_utc())?)
-    })
-    .await?;
+    let saved = form_errors(act::move_case(&state.db, &writer, id, fields).await, ctx.lang)?;
     match saved {
         Ok(case) => {
             let label = crate::i18n::t(ctx.lang, &format!("status.{}", case.status));
@@ -460,14 +460,18 @@ pub async fn add_party(
     let writer = user.require(CASE_WORK)?.clone();
     let id = path.into_inner();
     let birth_year = form.number::<i32>("party.birth_year");
-    let body = party_body(&form, &|f: &str| format!("party.{f}"), birth_year);
-    let parsed = form.finish(parse_one_party(&body).map_err(|e| prefix_fields(e, "party.")));
-    let saved = save(&state, ctx.lang, parsed, move |conn, party| {
-        Ok(cases::add_party(conn, &writer.actor(), writer.committee_id, id, &party, Utc::now().naive_utc())?)
-    })
-    .await?;
+    let fields = party_fields(&form, &|f: &str| format!("party.{f}"), birth_year);
+    let name = fields.name.clone();
+    let parsed = form.finish(fields.parse(Utc::now().year()).map_err(|e| prefix_fields(e.into(), "party.")));
+    let saved = match parsed {
+        Err(refused) => form_errors::<()>(Err(refused), ctx.lang)?,
+        Ok(_) => {
+            let added = act::add_party(&state.db, &writer, id, fields).await;
+            form_errors(added.map_err(|e| prefix_fields(e, "party.")), ctx.lang)?
+        }
+    };
     match saved {
-        Ok(_) => Ok(done(&state, &format!("/cases/{id}#parties"), "flash.party_added", &body.name)),
+        Ok(()) => Ok(done(&state, &format!("/cases/{id}#parties"), "flash.party_added", &name)),
         Err(errors) => case_page(&state, &req, &ctx, &user, id, false, form, errors, true).await,
     }
 }
@@ -487,11 +491,7 @@ pub async fn set_flags(
         prevented_petition: Some(form.checked("prevented_petition")),
         ..CaseChanges::default()
     };
-    let case = state
-        .db(move |conn| {
-            Ok(cases::update(conn, &user.actor(), user.committee_id, id, &changes, Utc::now().naive_utc())?)
-        })
-        .await?;
+    let case = act::change_case(&state.db, &user, id, changes).await?;
     Ok(done(&state, &format!("/cases/{id}#flags"), "flash.flags_saved", &case.number))
 }
 

@@ -3,21 +3,22 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::Utc;
+use chrono::{Datelike, Utc};
 use serde::Deserialize;
 
 use super::form::FormData;
-use super::{Choice, ComplaintRow, FormErrors, Pager, choices, codes, done, refused, save};
+use super::{Choice, ComplaintRow, FormErrors, Pager, choices, codes, done, form_errors, refused};
+use crate::app::complaints as act;
+use crate::app::error::{AppError, AppResult};
 use crate::db::complaints::{self, ComplaintFilter};
-use crate::db::{cases, committees, dashboard};
+use crate::db::{committees, dashboard};
+use crate::domain::commands::complaint::{ComplaintFields, PatternFields, ReporterFields};
 use crate::domain::complaint::{Category, Channel};
-use crate::web::access::{CASE_WORK, EVERYONE};
-use crate::web::complaints::{NewComplaintBody, PatternBody, ReporterBody, parse_complaint};
-use crate::web::context::{RequestContext, SignedIn};
-use crate::web::error::{AppError, AppResult};
-use crate::web::pages::{PageContext, render};
-use crate::web::pagination::{Page, PageParams};
-use crate::web::state::AppState;
+use crate::web::http::access::{CASE_WORK, EVERYONE};
+use crate::web::http::context::{RequestContext, SignedIn};
+use crate::web::http::pagination::{Page, PageParams};
+use crate::web::http::state::AppState;
+use crate::web::ui::page::{PageContext, render};
 
 /// The intake form.
 #[derive(Template)]
@@ -46,25 +47,25 @@ pub async fn new_complaint(req: HttpRequest, ctx: RequestContext, user: SignedIn
     render(&ComplaintFormPage::new(PageContext::new(&ctx, &req), form, FormErrors::none()))
 }
 
-/// The API body of a posted intake form.
-fn complaint_body(form: &FormData, offset: i32) -> NewComplaintBody {
+/// The complaint a posted intake form holds.
+fn complaint_fields(form: &FormData, offset: i32) -> ComplaintFields {
     let pattern = ["observed_pattern.text", "observed_pattern.start", "observed_pattern.end", "observed_pattern.days"];
     let has_pattern = pattern.iter().any(|f| form.opt(f).is_some());
     let anonymous = form.checked("anonymous");
     let has_reporter = ["reporter.name", "reporter.phone", "reporter.address"].iter().any(|f| form.opt(f).is_some());
-    NewComplaintBody {
+    ComplaintFields {
         received_at: form.opt("received_at").map(|_| form.instant("received_at", offset)),
         channel: form.text("channel"),
         category: form.text("category"),
         location: form.text("location"),
         description: form.text("description"),
-        observed_pattern: has_pattern.then(|| PatternBody::Detailed {
+        observed_pattern: has_pattern.then(|| PatternFields::Detailed {
             text: form.opt("observed_pattern.text"),
             start: form.opt("observed_pattern.start"),
             end: form.opt("observed_pattern.end"),
             days: form.opt("observed_pattern.days"),
         }),
-        reporter: (has_reporter || !anonymous).then(|| ReporterBody {
+        reporter: (has_reporter || !anonymous).then(|| ReporterFields {
             name: form.text("reporter.name"),
             phone: form.opt("reporter.phone"),
             address: form.opt("reporter.address"),
@@ -84,11 +85,14 @@ pub async fn create_complaint(
     let user = user.require(EVERYONE)?.clone();
     let committee_id = user.committee_id;
     let offset = state.db(move |conn| Ok(committees::find(conn, committee_id)?.utc_offset_minutes)).await?;
-    let parsed = form.finish(parse_complaint(&complaint_body(&form, offset), committee_id));
-    let saved = save(&state, ctx.lang, parsed, move |conn, new| {
-        Ok(complaints::create(conn, &user.actor(), &new, Utc::now().naive_utc())?)
-    })
-    .await?;
+    let fields = complaint_fields(&form, offset);
+    let now = Utc::now().naive_utc();
+    let parsed = form.finish(fields.parse(committee_id, now, now.year()).map_err(AppError::from));
+    let saved = match parsed {
+        Err(refused) => form_errors::<crate::app::case_view::parts::ComplaintView>(Err(refused), ctx.lang)?,
+        // Written by the intake, as the API's complaints are.
+        Ok(_) => form_errors(act::register_complaint(&state.db, &user, fields).await, ctx.lang)?,
+    };
     match saved {
         Ok(c) => Ok(done(&state, &format!("/complaints/{}", c.id), "flash.complaint_recorded", &c.location)),
         Err(errors) => refused(&ComplaintFormPage::new(PageContext::new(&ctx, &req), form, errors)),
@@ -245,11 +249,6 @@ pub async fn attach_complaint(
     let user = user.require(CASE_WORK)?.clone();
     let id = path.into_inner();
     let case_id: i64 = form.get("case_id").parse().map_err(|_| AppError::NotFound)?;
-    let number = state
-        .db(move |conn| {
-            complaints::attach(conn, &user.actor(), user.committee_id, case_id, id)?;
-            Ok(cases::find(conn, user.committee_id, case_id)?.number)
-        })
-        .await?;
+    let number = act::attach_complaint(&state.db, &user, case_id, id).await?;
     Ok(done(&state, &format!("/cases/{case_id}"), "flash.complaint_attached", &number))
 }

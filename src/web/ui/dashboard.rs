@@ -5,13 +5,13 @@ use askama::Template;
 use chrono::TimeDelta;
 
 use super::{CaseRow, ComplaintRow};
+use crate::app::error::AppResult;
 use crate::db::{committees, dashboard};
 use crate::domain::account::Role;
 use crate::domain::clock::{format_instant, local_date};
-use crate::web::context::{RequestContext, SignedIn};
-use crate::web::error::AppResult;
-use crate::web::pages::{PageContext, render};
-use crate::web::state::AppState;
+use crate::web::http::context::{RequestContext, SignedIn};
+use crate::web::http::state::AppState;
+use crate::web::ui::page::{PageContext, render};
 
 /// A follow-up is due when an effective agreement has had no visit for this long.
 pub const FOLLOW_UP_EVERY: TimeDelta = TimeDelta::days(30);

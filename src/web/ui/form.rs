@@ -11,10 +11,10 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
+use crate::app::error::{AppError, AppResult, FieldError};
 use crate::domain::Invalid;
 use crate::domain::clock::parse_local;
-use crate::web::context::{PAGE_BODY_LIMIT, read_body};
-use crate::web::error::{AppError, AppResult, FieldError};
+use crate::web::http::context::{PAGE_BODY_LIMIT, read_body};
 
 /// The fields of a posted form (or of a form to show, with its defaults).
 #[derive(Debug, Clone, Default)]

@@ -2,31 +2,36 @@
 
 pub mod admin;
 pub mod agreements;
+pub mod assets;
 pub mod cases;
 pub mod charts;
 pub mod complaints;
 pub mod dashboard;
 pub mod form;
+pub mod language;
+pub mod login;
+pub mod page;
 pub mod portal;
-pub mod print;
+pub mod print_queue;
 pub mod records;
 pub mod reports;
+pub mod verify;
 
 use actix_web::HttpResponse;
 use actix_web::cookie::time::Duration;
 use actix_web::http::header;
 
-use super::context::Flash;
-use super::error::{AppError, AppResult, FieldError};
-use super::pages::render_with_status;
-use super::pagination::Page;
-use super::state::AppState;
+use crate::app::error::{AppError, AppResult, FieldError};
 use crate::db::DbConn;
 use crate::db::cases::Listed;
 use crate::db::complaints::Complaint;
 use crate::domain::clock::local;
 use crate::domain::language::Lang;
 use crate::i18n::{t, t_invalid_words};
+use crate::web::http::context::Flash;
+use crate::web::http::pagination::Page;
+use crate::web::http::state::AppState;
+use crate::web::ui::page::render_with_status;
 use chrono::NaiveDateTime;
 
 /// The errors of a form, by field, in the reader's language.
@@ -110,7 +115,11 @@ pub fn done(state: &AppState, location: &str, key: &str, value: &str) -> HttpRes
     let flash = Flash { key: key.to_owned(), value: value.to_owned() };
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location.to_owned()))
-        .cookie(state.cookies.encrypted(super::cookies::CookieName::Flash, flash.encode(), Some(Duration::minutes(5))))
+        .cookie(state.cookies.encrypted(
+            crate::web::http::cookies::CookieName::Flash,
+            flash.encode(),
+            Some(Duration::minutes(5)),
+        ))
         .finish()
 }
 

@@ -11,21 +11,21 @@ use futures_util::future::LocalBoxFuture;
 
 use super::done;
 use super::form::FormData;
+use crate::app::documents::{self, PrintSettings};
+use crate::app::error::{AppError, AppResult};
 use crate::db::parties::Party;
 use crate::db::{agreements, committees, parties, portal, sign_in};
 use crate::domain::audit::Actor;
 use crate::domain::clock::local_date;
 use crate::domain::throttle::{PORTAL_PER_ADDRESS, PORTAL_PER_CODE};
 use crate::i18n::t;
-use crate::print::{self, PrintSettings};
 use crate::random;
-use crate::web::auth::client_address;
-use crate::web::context::RequestContext;
-use crate::web::cookies::CookieName;
-use crate::web::documents::{DocumentQuery, pdf_response, settings};
-use crate::web::error::{AppError, AppResult};
-use crate::web::pages::{PageContext, render, render_with_status};
-use crate::web::state::{AppState, state_of};
+use crate::web::http::auth::client_address;
+use crate::web::http::context::RequestContext;
+use crate::web::http::cookies::CookieName;
+use crate::web::http::pdf::{DocumentQuery, pdf_response, settings};
+use crate::web::http::state::{AppState, state_of};
+use crate::web::ui::page::{PageContext, render, render_with_status};
 
 /// How long a portal sign-in lasts.
 pub const PORTAL_SESSION: TimeDelta = TimeDelta::hours(2);
@@ -159,7 +159,7 @@ pub async fn toggle_large_type(
     resident: Resident,
     form: FormData,
 ) -> AppResult<HttpResponse> {
-    let back = crate::web::redirect::local_path(&form.opt("back").unwrap_or_default())
+    let back = crate::web::http::redirect::local_path(&form.opt("back").unwrap_or_default())
         .filter(|b| b == "/portal" || b.starts_with("/portal/"))
         .unwrap_or_else(|| "/portal".into());
     let (session, large) = (resident.session.clone(), !resident.large_type);
@@ -216,7 +216,13 @@ pub async fn home(
             let offset = committees::find(conn, party.committee_id)?.utc_offset_minutes;
             let cases = portal::cases_of(conn, party.id)?
                 .into_iter()
-                .map(|(cp, c)| MyCase { id: c.id, number: c.number, title: c.title, status: c.status, role: cp.role })
+                .map(|(cp, c)| MyCase {
+                    id: c.id,
+                    number: c.number,
+                    title: c.title,
+                    status: c.status.to_string(),
+                    role: cp.role.to_string(),
+                })
                 .collect();
             let complaints = portal::complaints_of(conn, party.id)?
                 .into_iter()
@@ -296,8 +302,8 @@ pub async fn show_case(
                     .map(|(answer, at)| (answer, local_date(at, offset).to_string()));
                 list.push(MyAgreement {
                     id: a.id,
-                    kind: a.kind.clone(),
-                    status: a.status.clone(),
+                    kind: a.kind.to_string(),
+                    status: a.status.to_string(),
                     effective: a.effective_at.map(|t| local_date(t, offset).to_string()).unwrap_or_default(),
                     confirmation_deadline: a.confirmation_deadline.map(|d| d.to_string()).unwrap_or_default(),
                     can_confirm: a.confirmation_deadline.is_some_and(|d| d >= today),
@@ -305,7 +311,13 @@ pub async fn show_case(
                     last_answer,
                 });
             }
-            let case = MyCase { id: c.id, number: c.number, title: c.title, status: c.status, role: cp.role };
+            let case = MyCase {
+                id: c.id,
+                number: c.number,
+                title: c.title,
+                status: c.status.to_string(),
+                role: cp.role.to_string(),
+            };
             Ok((case, local_date(c.registered_at, offset).to_string(), complaints, list))
         })
         .await?;
@@ -325,16 +337,17 @@ pub async fn agreement_pdf(
     let party_id = resident.party.id;
     let committee_id = resident.party.committee_id;
     let actor = resident.actor();
-    let printed = state
+    state
         .db(move |conn| {
             let a = agreements::find_any(conn, id)?;
             portal::case_of(conn, party_id, a.case_id)?;
             if !a.status().is_frozen() {
                 return Err(AppError::NotFound);
             }
-            Ok(print::agreement_pdf(conn, committee_id, a.id, &settings, &actor)?)
+            Ok(())
         })
         .await?;
+    let printed = documents::agreement_pdf(&state.db, committee_id, id, &settings, &actor).await?;
     let name = format!("{}.pdf", t(ctx.lang, "doc.agreement.title"));
     Ok(pdf_response(printed.rendered, &name, printed.archived_sha256.as_deref()))
 }

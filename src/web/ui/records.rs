@@ -7,23 +7,22 @@ use askama::Template;
 use chrono::Utc;
 
 use super::form::FormData;
-use super::{Choice, FormErrors, choices, codes, done, refused, save};
+use super::{Choice, FormErrors, choices, codes, done, form_errors, refused};
+use crate::app::error::{AppError, AppResult};
+use crate::app::field_work::{self, MeasurementView, preview};
+use crate::app::mediation as mediation_act;
 use crate::db::cases::{self, Case};
 use crate::db::committees::{self, Committee};
-use crate::db::investigations::{self, QuestionAnswer};
-use crate::db::mediation::{self, LegalReference, Statement};
+use crate::db::mediation::{self, LegalReference};
 use crate::db::users::User;
 use crate::domain::clock::to_local_input;
+use crate::domain::commands::investigation::{InvestigationFields, MeasurementFields, QuestionAnswer};
+use crate::domain::commands::mediation::{MeetingFields, SessionFields, Statement};
 use crate::domain::noise::Position;
-use crate::web::access::{FIELD_WORK, MEDIATION};
-use crate::web::context::{RequestContext, SignedIn};
-use crate::web::error::AppResult;
-use crate::web::field_work::{
-    MeasurementView, NewInvestigationBody, NewMeasurementBody, parse_investigation, parse_measurement, preview,
-};
-use crate::web::mediation::{NewMeetingBody, NewSessionBody, VotesBody, parse_meeting, parse_session};
-use crate::web::pages::{PageContext, render};
-use crate::web::state::AppState;
+use crate::web::http::access::{FIELD_WORK, MEDIATION};
+use crate::web::http::context::{RequestContext, SignedIn};
+use crate::web::http::state::AppState;
+use crate::web::ui::page::{PageContext, render};
 
 /// Which record a form records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +115,7 @@ fn page_of(
         case_number: ctx.case.number,
         case_title: ctx.case.title,
         positions: choices(lang, &codes(Position::ALL, Position::code), "position", form.get("position")),
-        outcomes: choices(lang, &crate::web::mediation::OUTCOMES, "outcome", form.get("outcome")),
+        outcomes: choices(lang, &crate::domain::commands::mediation::OUTCOMES, "outcome", form.get("outcome")),
         library: ctx.library,
         page,
         form,
@@ -132,7 +131,7 @@ fn parse_kind(raw: &str) -> AppResult<RecordKind> {
         "measurements" => Ok(RecordKind::Measurement),
         "sessions" => Ok(RecordKind::Session),
         "meetings" => Ok(RecordKind::Meeting),
-        _ => Err(crate::web::error::AppError::NotFound),
+        _ => Err(crate::app::error::AppError::NotFound),
     }
 }
 
@@ -172,8 +171,8 @@ pub async fn new_record(
     render(&page_of(PageContext::new(&ctx, &req), kind, record, form, FormErrors::none(), None))
 }
 
-fn investigation_body(form: &FormData, offset: i32) -> NewInvestigationBody {
-    NewInvestigationBody {
+fn investigation_fields(form: &FormData, offset: i32) -> InvestigationFields {
+    InvestigationFields {
         conducted_at: form.instant("conducted_at", offset),
         place: form.text("place"),
         investigators: form.text("investigators"),
@@ -192,8 +191,8 @@ fn investigation_body(form: &FormData, offset: i32) -> NewInvestigationBody {
     }
 }
 
-fn measurement_body(form: &mut FormData, offset: i32) -> NewMeasurementBody {
-    NewMeasurementBody {
+fn measurement_fields(form: &mut FormData, offset: i32) -> MeasurementFields {
+    MeasurementFields {
         measured_at: form.instant("measured_at", offset),
         position: form.text("position"),
         height_m: form.number("height_m"),
@@ -222,8 +221,8 @@ fn statements(form: &FormData) -> Vec<Statement> {
         .collect()
 }
 
-fn session_body(form: &FormData, offset: i32) -> NewSessionBody {
-    NewSessionBody {
+fn session_fields(form: &FormData, offset: i32) -> SessionFields {
+    SessionFields {
         held_at: form.instant("held_at", offset),
         place: form.text("place"),
         matter: form.opt("matter"),
@@ -239,19 +238,16 @@ fn session_body(form: &FormData, offset: i32) -> NewSessionBody {
     }
 }
 
-fn meeting_body(form: &mut FormData, offset: i32) -> NewMeetingBody {
-    let votes = VotesBody {
-        votes_for: form.number("votes.for").unwrap_or(0),
-        against: form.number("votes.against").unwrap_or(0),
-        abstain: form.number("votes.abstain").unwrap_or(0),
-    };
-    NewMeetingBody {
+fn meeting_fields(form: &mut FormData, offset: i32) -> MeetingFields {
+    MeetingFields {
         held_at: form.instant("held_at", offset),
         place: form.text("place"),
         attendees: form.text("attendees"),
         attendance: form.number("attendance"),
         explanations: form.text("explanations"),
-        votes,
+        votes_for: form.number("votes.for").unwrap_or(0),
+        votes_against: form.number("votes.against").unwrap_or(0),
+        votes_abstain: form.number("votes.abstain").unwrap_or(0),
         resolution: form.opt("resolution"),
         legal_references: form.all("legal_references"),
     }
@@ -273,23 +269,23 @@ pub async fn create_record(
     let record = context(&state, &user, case_id).await?;
     let offset = record.committee.utc_offset_minutes;
     let lang = ctx.lang;
-    let actor = user.actor();
-    let committee_id = user.committee_id;
-    let now = Utc::now().naive_utc();
+    let db = &state.db;
     let saved: Result<(), FormErrors> = match kind {
         RecordKind::Investigation => {
-            let parsed = form.finish(parse_investigation(&investigation_body(&form, offset)));
-            save(&state, lang, parsed, move |conn, new| {
-                investigations::create(conn, &actor, committee_id, case_id, &new, now)?;
-                Ok(())
-            })
-            .await?
+            let fields = investigation_fields(&form, offset);
+            let parsed = form.finish(fields.parse().map(|_| ()).map_err(AppError::from));
+            let written = match parsed {
+                Ok(()) => field_work::record_investigation(db, &user, case_id, fields).await.map(|_| ()),
+                Err(refused) => Err(refused),
+            };
+            form_errors(written, lang)?
         }
         RecordKind::Measurement => {
-            let body = measurement_body(&mut form, offset);
-            let parsed = form.finish(parse_measurement(&body, &record.committee));
+            let fields = measurement_fields(&mut form, offset);
+            let settings = record.committee.settings();
+            let parsed = form.finish(fields.parse(&settings, offset).map_err(AppError::from));
             if form.get("action") == "preview" {
-                let shown = match super::form_errors(parsed, lang)? {
+                let shown = match form_errors(parsed, lang)? {
                     Ok(new) => (Some(preview(&new, offset)), FormErrors::none()),
                     Err(errors) => (None, errors),
                 };
@@ -297,28 +293,29 @@ pub async fn create_record(
                 let page = page_of(PageContext::new(&ctx, &req), kind, record, form, errors, view);
                 return if page.errors.any() { refused(&page) } else { render(&page) };
             }
-            save(&state, lang, parsed, move |conn, new| {
-                investigations::record_measurement(conn, &actor, committee_id, case_id, &new, now)?;
-                Ok(())
-            })
-            .await?
+            let written = match parsed {
+                Ok(_) => field_work::record_measurement(db, &user, case_id, fields).await.map(|_| ()),
+                Err(refused) => Err(refused),
+            };
+            form_errors(written, lang)?
         }
         RecordKind::Session => {
-            let parsed = form.finish(parse_session(&session_body(&form, offset), &user));
-            save(&state, lang, parsed, move |conn, new| {
-                mediation::record_session(conn, &actor, committee_id, case_id, &new, now)?;
-                Ok(())
-            })
-            .await?
+            let fields = session_fields(&form, offset);
+            let parsed = form.finish(fields.parse(&user.display_name).map(|_| ()).map_err(AppError::from));
+            let written = match parsed {
+                Ok(()) => mediation_act::record_session(db, &user, case_id, fields).await.map(|_| ()),
+                Err(refused) => Err(refused),
+            };
+            form_errors(written, lang)?
         }
         RecordKind::Meeting => {
-            let body = meeting_body(&mut form, offset);
-            let parsed = form.finish(parse_meeting(&body));
-            save(&state, lang, parsed, move |conn, new| {
-                mediation::record_meeting(conn, &actor, committee_id, case_id, &new, now)?;
-                Ok(())
-            })
-            .await?
+            let fields = meeting_fields(&mut form, offset);
+            let parsed = form.finish(fields.parse().map(|_| ()).map_err(AppError::from));
+            let written = match parsed {
+                Ok(()) => mediation_act::record_meeting(db, &user, case_id, fields).await.map(|_| ()),
+                Err(refused) => Err(refused),
+            };
+            form_errors(written, lang)?
         }
     };
     match saved {

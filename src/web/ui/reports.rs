@@ -7,19 +7,19 @@ use askama::Template;
 use chrono::{Datelike, TimeDelta, Utc};
 
 use super::charts;
+use crate::app::error::{AppError, AppResult};
+use crate::app::reports::{Report, headline, month_start, period};
+use crate::app::reports::{ReportRequest, reports_for};
 use crate::db::committees;
 use crate::db::reports::{Signals, signals};
 use crate::domain::account::Role;
 use crate::domain::clock::local_date;
 use crate::i18n::t;
-use crate::reports::{Report, headline, month_start, period};
-use crate::web::access::EVERYONE;
-use crate::web::context::{RequestContext, SignedIn};
-use crate::web::error::{AppError, AppResult};
-use crate::web::pages::{PageContext, render, render_with_status};
-use crate::web::reports::{ReportQuery, reports_for};
-use crate::web::state::AppState;
+use crate::web::http::access::EVERYONE;
+use crate::web::http::context::{RequestContext, SignedIn};
+use crate::web::http::state::AppState;
 use crate::web::ui::FormErrors;
+use crate::web::ui::page::{PageContext, render, render_with_status};
 
 /// A chart and the numbers it shows.
 #[derive(Debug, Clone)]
@@ -56,23 +56,41 @@ fn chart(title: String, rows: Vec<(String, i64)>) -> Chart {
     Chart { svg: charts::bars(&rows, &title), title, rows }
 }
 
+/// The period and committee the reports form asks for; empty fields are
+/// taken as none.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ReportForm {
+    /// First day.
+    from: Option<String>,
+    /// Last day.
+    to: Option<String>,
+    /// Another committee.
+    committee_id: Option<i64>,
+}
+
+impl ReportForm {
+    fn request(&self) -> ReportRequest {
+        ReportRequest { from: self.from.clone(), to: self.to.clone(), committee_id: self.committee_id }
+    }
+}
+
 /// Shows the reports.
 pub async fn show_reports(
     state: web::Data<AppState>,
     req: HttpRequest,
     ctx: RequestContext,
     user: SignedIn,
-    query: web::Query<ReportQuery>,
+    query: web::Query<ReportForm>,
 ) -> AppResult<HttpResponse> {
     let user = user.require(EVERYONE)?.clone();
     let lang = ctx.lang;
     let q = query.into_inner();
-    let reports = match reports_for(&state, &user, &q, true).await {
+    let reports = match reports_for(&state.db, &user, &q.request(), true).await {
         Ok(list) => list,
         Err(AppError::Validation(fields)) => {
             // A bad period: the default period, with the message above the form.
             let errors = FormErrors::from_fields(lang, &fields);
-            let list = reports_for(&state, &user, &ReportQuery::default(), true).await?;
+            let list = reports_for(&state.db, &user, &ReportRequest::default(), true).await?;
             return page(&state, &req, &ctx, &user, list, errors, true).await;
         }
         Err(other) => return Err(other),

@@ -42,6 +42,18 @@ impl Role {
     }
 }
 
+impl super::StoredCode for Role {
+    const NAME: &'static str = "Role";
+
+    fn as_code(self) -> &'static str {
+        self.code()
+    }
+
+    fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())

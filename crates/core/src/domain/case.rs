@@ -32,6 +32,18 @@ macro_rules! code_enum {
             }
         }
 
+        impl $crate::domain::StoredCode for $name {
+            const NAME: &'static str = stringify!($name);
+
+            fn as_code(self) -> &'static str {
+                self.code()
+            }
+
+            fn from_code(code: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.code() == code)
+            }
+        }
+
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.code())

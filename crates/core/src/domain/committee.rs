@@ -55,6 +55,18 @@ impl ZoneClass {
     }
 }
 
+impl super::StoredCode for ZoneClass {
+    const NAME: &'static str = "ZoneClass";
+
+    fn as_code(self) -> &'static str {
+        self.code()
+    }
+
+    fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|z| z.code() == code)
+    }
+}
+
 impl fmt::Display for ZoneClass {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())

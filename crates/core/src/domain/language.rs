@@ -18,6 +18,18 @@ pub enum Lang {
     En,
 }
 
+impl super::StoredCode for Lang {
+    const NAME: &'static str = "Lang";
+
+    fn as_code(self) -> &'static str {
+        self.code()
+    }
+
+    fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.code() == code)
+    }
+}
+
 impl Lang {
     /// Every language, default first.
     pub const ALL: [Lang; 2] = [Lang::ZhCn, Lang::En];

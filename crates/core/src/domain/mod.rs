@@ -5,8 +5,10 @@ pub mod agreement;
 pub mod audit;
 pub mod case;
 pub mod clock;
+pub mod commands;
 pub mod committee;
 pub mod complaint;
+pub mod fields;
 pub mod follow_up;
 pub mod language;
 pub mod noise;
@@ -14,6 +16,18 @@ pub mod party;
 pub mod throttle;
 
 use std::fmt;
+
+/// A value stored and sent as a short code (`effective`, `mediator`):
+/// every code names one value, and a code that names none is an error,
+/// never a default.
+pub trait StoredCode: Copy + Sized + 'static {
+    /// The type's name, for messages about a code that names nothing.
+    const NAME: &'static str;
+    /// The value's code.
+    fn as_code(self) -> &'static str;
+    /// The value a code names.
+    fn from_code(code: &str) -> Option<Self>;
+}
 
 /// Why a value was refused: a message key of `locales/` with its arguments,
 /// so that the edge can say it in the reader's language.

@@ -1,0 +1,15 @@
+//! The application: what a user can do, each action written once, called
+//! by the JSON API, the pages and the command line alike.
+
+pub mod agreements;
+pub mod case_view;
+pub mod cases;
+pub mod committees;
+pub mod complaints;
+pub mod documents;
+pub mod error;
+pub mod field_work;
+pub mod follow_ups;
+pub mod mediation;
+pub mod reports;
+pub mod users;

@@ -1,0 +1,79 @@
+//! Users of a committee: creating them, listing them.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::error::{AppError, AppResult};
+use crate::db::Db;
+use crate::db::users::{self, CreateUserError, NewUser, User};
+use crate::domain::Invalid;
+use crate::domain::account::is_root_admin;
+use crate::domain::commands::admin::AccountFields;
+use crate::passwords;
+
+/// A user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    /// Id.
+    pub id: i64,
+    /// Committee.
+    pub committee_id: i64,
+    /// Sign-in name.
+    pub username: String,
+    /// Shown name.
+    pub display_name: String,
+    /// Role.
+    pub role: String,
+    /// Whether the user may sign in.
+    pub active: bool,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id,
+            committee_id: u.committee_id,
+            username: u.username,
+            display_name: u.display_name,
+            role: u.role.to_string(),
+            active: u.active,
+        }
+    }
+}
+
+/// Creates a user for `admin`: in the administrator's committee, or any
+/// for the installation's administrators; the password is hashed off the
+/// HTTP workers; a taken name is a conflict.
+pub async fn create_user(db: &Db, admin: &User, fields: AccountFields) -> AppResult<User> {
+    let committee_id = fields.committee_id.unwrap_or(admin.committee_id);
+    if committee_id != admin.committee_id && !is_root_admin(admin.role(), admin.committee_id) {
+        return Err(AppError::Forbidden);
+    }
+    let account = fields.parse()?;
+    let password = account.password.clone();
+    let password_hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("password hashing stopped: {e}")))??;
+    let new = NewUser {
+        committee_id,
+        username: account.username,
+        display_name: account.display_name,
+        role: account.role,
+        password_hash,
+    };
+    let actor = admin.actor();
+    db.run(move |conn| match users::create(conn, &actor, &new) {
+        Ok(id) => Ok(users::find(conn, id)?),
+        Err(CreateUserError::UsernameTaken) => Err(AppError::conflict(Invalid::new("conflict.username_taken"))),
+        Err(CreateUserError::NoSuchCommittee) => {
+            Err(AppError::field("committee_id", Invalid::new("invalid.no_such_committee")))
+        }
+        Err(CreateUserError::Db(e)) => Err(e.into()),
+    })
+    .await
+}
+
+/// The users of a committee.
+pub async fn list_users(db: &Db, committee_id: i64) -> AppResult<Vec<User>> {
+    db.run(move |conn| Ok::<_, AppError>(users::list(conn, committee_id)?)).await
+}

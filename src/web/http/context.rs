@@ -1,0 +1,367 @@
+//! Who is asking, in which language, and the CSRF check of every form.
+//!
+//! One middleware resolves the request's context before any handler runs:
+//! the signed-in user (a browser session cookie, or a bearer token on the
+//! API), the language (user setting, then cookie, then Accept-Language on
+//! pages; Accept-Language first on the API), and for pages the CSRF token.
+//! Every state-changing page request must carry that token in a form field
+//! named `csrf_token`; the body is read here, checked and handed on.
+
+use std::future::{Ready, ready};
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use chrono::{NaiveDateTime, TimeDelta, Utc};
+use futures_util::StreamExt;
+use subtle::ConstantTimeEq;
+
+use crate::app::error::{AppError, AppResult};
+use crate::db::sign_in::{self, WebSession};
+use crate::db::users::User;
+use crate::domain::account::Role;
+use crate::domain::language::Lang;
+use crate::random;
+use crate::web::http::cookies::{CookieName, Cookies};
+use crate::web::http::state::{AppState, state_of};
+
+/// Largest page form body read for the CSRF check (multipart uploads
+/// included); endpoint extractors set smaller limits of their own.
+pub const PAGE_BODY_LIMIT: usize = 3 * 1024 * 1024;
+
+/// How the user was identified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A browser session (hash of its id).
+    Session(String),
+    /// An API token (its id).
+    Token(i64),
+}
+
+/// The resolved context of one request.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    /// The reader's language.
+    pub lang: Lang,
+    /// The signed-in user, if any.
+    pub user: Option<User>,
+    /// How the user signed in.
+    pub credential: Option<Credential>,
+    /// The CSRF token forms of this page must carry.
+    pub csrf_token: String,
+    /// A message left by the previous action (key and argument).
+    pub flash: Option<Flash>,
+}
+
+/// A one-time message shown on the page after an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    /// Message key.
+    pub key: String,
+    /// Value of its `%{value}` placeholder.
+    pub value: String,
+}
+
+impl Flash {
+    /// The cookie form: `key|value`.
+    pub fn encode(&self) -> String {
+        format!("{}|{}", self.key, self.value)
+    }
+
+    fn decode(raw: &str) -> Option<Self> {
+        let (key, value) = raw.split_once('|')?;
+        (key.starts_with("flash.") && key.len() < 80).then(|| Self { key: key.to_owned(), value: value.to_owned() })
+    }
+}
+
+impl RequestContext {
+    /// The context of a request the middleware did not see.
+    fn fallback(req: &HttpRequest) -> Self {
+        Self {
+            lang: accept_language(req).unwrap_or_default(),
+            user: None,
+            credential: None,
+            csrf_token: String::new(),
+            flash: None,
+        }
+    }
+}
+
+fn accept_language(req: &HttpRequest) -> Option<Lang> {
+    req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::negotiate)
+}
+
+impl FromRequest for RequestContext {
+    type Error = AppError;
+    type Future = Ready<AppResult<Self>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(req.extensions().get::<RequestContext>().cloned().unwrap_or_else(|| Self::fallback(req))))
+    }
+}
+
+/// The signed-in user; 401 (pages: a redirect to sign in) otherwise.
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub User);
+
+impl SignedIn {
+    /// Refuses with 403 unless the user has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> AppResult<&User> {
+        if roles.contains(&self.0.role()) { Ok(&self.0) } else { Err(AppError::Forbidden) }
+    }
+}
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = Ready<AppResult<Self>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let user = req.extensions().get::<RequestContext>().and_then(|c| c.user.clone());
+        ready(user.map(SignedIn).ok_or(AppError::Unauthorized))
+    }
+}
+
+/// Whether the path is served without any context (static files, health).
+fn is_contextless(path: &str) -> bool {
+    path.starts_with("/assets/") || path == "/healthz" || path == "/favicon.ico"
+}
+
+/// Whether the path belongs to the JSON API.
+pub fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// The middleware; see the module documentation. Its own refusals (401 for
+/// a bad token, 403 for a missing CSRF token) become responses here.
+pub async fn resolve(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if is_contextless(req.path()) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let resolved = match establish(&mut req).await {
+        Ok(resolved) => resolved,
+        Err(error) => return Ok(req.error_response(error)),
+    };
+    let Resolved { csrf_token, new_csrf, stale_session, had_flash, cookies } = resolved;
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if new_csrf {
+        res.response_mut().add_cookie(&cookies.encrypted(CookieName::Csrf, csrf_token, None))?;
+    }
+    if stale_session {
+        res.response_mut().add_cookie(&cookies.removal(CookieName::Session))?;
+    }
+    // A flash is shown once: forget it unless the answer leaves a new one.
+    let flash_name = CookieName::Flash.name(cookies.secure());
+    if had_flash && !res.response().cookies().any(|c| c.name() == flash_name) {
+        res.response_mut().add_cookie(&cookies.removal(CookieName::Flash))?;
+    }
+    Ok(res)
+}
+
+struct Resolved {
+    csrf_token: String,
+    new_csrf: bool,
+    stale_session: bool,
+    had_flash: bool,
+    cookies: Cookies,
+}
+
+async fn establish(req: &mut ServiceRequest) -> AppResult<Resolved> {
+    let state = state_of(req.request())?;
+    let api = is_api(req.path());
+    let safe = req.method().is_safe();
+    let cookies = state.cookies.clone();
+
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(|t| t.trim().to_owned());
+    let session_id = cookies.read(req.request(), CookieName::Session);
+
+    let mut stale_session = false;
+    let (user, credential) = if let (true, Some(token)) = (api, bearer) {
+        let (token_id, user) = token_user(&state, token).await?;
+        (Some(user), Some(Credential::Token(token_id)))
+    } else if let (true, Some(id)) = (!api || safe, session_id) {
+        match session_user(&state, &id).await? {
+            Some((hash, user)) => (Some(user), Some(Credential::Session(hash))),
+            None => {
+                stale_session = true;
+                (None, None)
+            }
+        }
+    } else {
+        (None, None)
+    };
+
+    let header_lang = accept_language(req.request());
+    let cookie_lang = cookies.read_plain(req.request(), CookieName::Lang).and_then(|l| Lang::parse(&l).ok());
+    let user_lang = user.as_ref().and_then(User::language);
+    let lang =
+        if api { header_lang.or(user_lang) } else { user_lang.or(cookie_lang).or(header_lang) }.unwrap_or_default();
+
+    let (csrf_token, new_csrf) = if api {
+        (String::new(), false)
+    } else {
+        match cookies.read(req.request(), CookieName::Csrf) {
+            Some(token) => (token, false),
+            None => (random::token(), true),
+        }
+    };
+    // Set before the body is read, so that a refused request still gets
+    // its context (language) for the error page.
+    let flash = if api { None } else { cookies.read(req.request(), CookieName::Flash).and_then(|f| Flash::decode(&f)) };
+    let had_flash = flash.is_some();
+    req.extensions_mut().insert(RequestContext { lang, user, credential, csrf_token: csrf_token.clone(), flash });
+    if !api && !safe {
+        verify_csrf(req, &csrf_token, new_csrf).await?;
+    }
+    Ok(Resolved { csrf_token, new_csrf, stale_session, had_flash, cookies })
+}
+
+async fn token_user(state: &AppState, token: String) -> AppResult<(i64, User)> {
+    let hash = random::digest(&token);
+    let now = Utc::now().naive_utc();
+    state
+        .read(move |conn| Ok(sign_in::find_token(conn, &hash, now)?))
+        .await?
+        .filter(|(_, user)| user.active)
+        .ok_or(AppError::Unauthorized)
+}
+
+/// The session's user, or `None` when the session is unknown, timed out
+/// (then it is removed) or the user was deactivated.
+async fn session_user(state: &AppState, session_id: &str) -> AppResult<Option<(String, User)>> {
+    let hash = random::digest(session_id);
+    let (idle, max) = (state.config.session_idle, state.config.session_max);
+    // Most requests only read the session: they are answered at once. One
+    // that has to expire or touch it goes on to the database threads.
+    let read = {
+        let hash = hash.clone();
+        move |conn: &mut crate::db::DbConn| sign_in::find_session(conn, &hash)
+    };
+    if let Some(Some((session, user))) = state.db.read_here(read)
+        && session_due(&session, &user, idle, max, Utc::now().naive_utc()) == SessionDue::Nothing
+    {
+        return Ok(Some((hash, user)));
+    }
+    state
+        .db(move |conn| {
+            let Some((session, user)) = sign_in::find_session(conn, &hash)? else {
+                return Ok(None);
+            };
+            let now = Utc::now().naive_utc();
+            match session_due(&session, &user, idle, max, now) {
+                SessionDue::End => {
+                    sign_in::expire_session(conn, &hash)?;
+                    return Ok(None);
+                }
+                SessionDue::Touch => sign_in::touch_session(conn, &hash, now)?,
+                SessionDue::Nothing => {}
+            }
+            Ok(Some((hash, user)))
+        })
+        .await
+}
+
+/// What a session needs written before its request goes on.
+#[derive(Debug, PartialEq, Eq)]
+enum SessionDue {
+    /// Nothing.
+    Nothing,
+    /// Its last use, about once a minute: enough for a 30-minute timeout.
+    Touch,
+    /// Its end: it timed out or its user was deactivated.
+    End,
+}
+
+fn session_due(session: &WebSession, user: &User, idle: TimeDelta, max: TimeDelta, now: NaiveDateTime) -> SessionDue {
+    if now - session.last_seen_at > idle || now - session.created_at > max || !user.active {
+        SessionDue::End
+    } else if now - session.last_seen_at > TimeDelta::seconds(60) {
+        SessionDue::Touch
+    } else {
+        SessionDue::Nothing
+    }
+}
+
+async fn verify_csrf(req: &mut ServiceRequest, expected: &str, cookie_is_new: bool) -> AppResult<()> {
+    let content_type =
+        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let body = read_body(req.take_payload(), PAGE_BODY_LIMIT).await?;
+    let submitted = if content_type.starts_with("application/x-www-form-urlencoded") {
+        form_field(&body, "csrf_token")
+    } else if content_type.starts_with("multipart/form-data") {
+        multipart_field(&content_type, &body, "csrf_token")
+    } else {
+        None
+    };
+    req.set_payload(Payload::from(body));
+    let valid = !cookie_is_new
+        && submitted.is_some_and(|s| !s.is_empty() && bool::from(s.as_bytes().ct_eq(expected.as_bytes())));
+    if valid { Ok(()) } else { Err(AppError::Csrf) }
+}
+
+/// Reads a whole body, refusing one larger than `limit` with 413.
+pub async fn read_body(mut payload: Payload, limit: usize) -> AppResult<Bytes> {
+    let mut body = actix_web::web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            tracing::debug!(cause = %e, "unreadable request body");
+            AppError::BadRequest(crate::domain::Invalid::new("error.bad_request"))
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find_map(|(k, v)| (k == name).then_some(v))
+}
+
+/// The value of a small text field of a multipart body.
+fn multipart_field(content_type: &str, body: &[u8], name: &str) -> Option<String> {
+    let boundary = content_type.split(';').find_map(|p| p.trim().strip_prefix("boundary="))?.trim_matches('"');
+    let delimiter = format!("--{boundary}");
+    let wanted = format!("name=\"{name}\"");
+    let text = String::from_utf8_lossy(body);
+    text.split(delimiter.as_str()).find_map(|part| {
+        let (headers, value) = part.split_once("\r\n\r\n")?;
+        let disposition = headers.lines().find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))?;
+        disposition
+            .split(';')
+            .any(|p| p.trim() == wanted)
+            .then(|| value.strip_suffix("\r\n").unwrap_or(value).to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_csrf_field_is_found_in_url_encoded_and_multipart_bodies() {
+        assert_eq!(form_field(b"a=1&csrf_token=abc%2Bd&b=2", "csrf_token").as_deref(), Some("abc+d"));
+        assert_eq!(form_field(b"a=1", "csrf_token"), None);
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\ntok123\r\n--XyZ\r\n\
+                    Content-Disposition: form-data; name=\"seal\"; filename=\"s.png\"\r\nContent-Type: image/png\r\n\r\n\
+                    PNGDATA\r\n--XyZ--\r\n";
+        let ct = "multipart/form-data; boundary=XyZ";
+        assert_eq!(multipart_field(ct, body.as_bytes(), "csrf_token").as_deref(), Some("tok123"));
+        assert_eq!(multipart_field(ct, body.as_bytes(), "csrf"), None);
+        assert_eq!(multipart_field("multipart/form-data", body.as_bytes(), "csrf_token"), None);
+    }
+}
