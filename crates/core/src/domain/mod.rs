@@ -9,6 +9,8 @@ pub mod committee;
 pub mod complaint;
 pub mod follow_up;
 pub mod language;
+pub mod monitor;
+pub mod night;
 pub mod noise;
 pub mod party;
 pub mod throttle;
