@@ -11,6 +11,8 @@ pub mod complaint;
 pub mod fields;
 pub mod follow_up;
 pub mod language;
+pub mod monitor;
+pub mod night;
 pub mod noise;
 pub mod party;
 pub mod throttle;
