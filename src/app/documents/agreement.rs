@@ -1,0 +1,280 @@
+//! An agreement's document: the written agreement or the register of an
+//! oral one, read, rendered with no connection held, and archived.
+
+use super::*;
+
+/// The view model of a written agreement.
+pub fn agreement_model(
+    conn: &mut DbConn,
+    committee: &Committee,
+    case: &Case,
+    a: &Agreement,
+    settings: &PrintSettings,
+) -> Result<AgreementDoc, PrintError> {
+    if a.kind() != AgreementKind::Written {
+        return Err(PrintError::NotApplicable);
+    }
+    let lang = settings.lang(committee);
+    let content: AgreementContent = agreements::content(conn, committee, a, case)?;
+    let kinds: std::collections::HashMap<i64, bool> =
+        parties::of_case(conn, case.id)?.into_iter().map(|(_, p)| (p.id, p.kind == "organisation")).collect();
+    let sigs = agreements::signatures(conn, a.id)?;
+    let offset = committee.utc_offset_minutes;
+    let mut signatures = Vec::new();
+    for p in content.parties.iter().filter(|p| p.role != "representative") {
+        let signed = sigs.iter().find(|s| s.role == "party" && s.party_id == Some(p.party_id));
+        signatures.push(SignatureBlock {
+            role: "party".into(),
+            party_role: Some(p.role.clone()),
+            name: signed.map(|s| s.signer_name.clone()),
+            method: signed.map(|s| s.method.clone()),
+            image: match signed {
+                Some(s) if s.image_sha256.is_some() => agreements::signature_image(conn, s.id)?,
+                _ => None,
+            },
+            date: signed.map(|s| local_date(s.signed_at, offset)),
+        });
+    }
+    for role in ["mediator", "recorder"] {
+        let signed = sigs.iter().find(|s| s.role == role);
+        signatures.push(SignatureBlock {
+            role: role.into(),
+            party_role: None,
+            name: signed.map(|s| s.signer_name.clone()),
+            method: signed.map(|s| s.method.clone()),
+            image: match signed {
+                Some(s) if s.image_sha256.is_some() => agreements::signature_image(conn, s.id)?,
+                _ => None,
+            },
+            date: signed.map(|s| local_date(s.signed_at, offset)),
+        });
+    }
+    let sealed = sigs.iter().any(|s| s.role == "committee_seal");
+    let seal_image = if sealed { committees::seal(conn, committee.id)? } else { None };
+    let record_time = a.effective_at.unwrap_or(a.created_at);
+    Ok(AgreementDoc {
+        header: header(committee, &case.number, lang, record_time),
+        subtitle: content.subtitle.clone(),
+        version: content.version,
+        parties: content
+            .parties
+            .iter()
+            .map(|p| PartyBlock {
+                organisation_party: kinds.get(&p.party_id).copied().unwrap_or(false),
+                ..party_block(p)
+            })
+            .collect(),
+        facts: content.facts.clone(),
+        disputed_matters: content.disputed_matters.clone(),
+        responsibilities: content.responsibilities.clone(),
+        terms: content.terms.iter().map(|t| t.text.clone()).collect(),
+        performance_manner: content.performance.manner.clone(),
+        performance_place: content.performance.place.clone(),
+        performance_deadline: content.performance.deadline,
+        copies: content.copies,
+        signatures,
+        seal_image,
+        sealed,
+        date: local_date(a.effective_at.unwrap_or(a.updated_at), offset),
+        content_hash: a.content_hash.clone(),
+        verify_url: a
+            .verification_code
+            .as_ref()
+            .map(|code| format!("{}/verify/{code}", settings.base_url.trim_end_matches('/'))),
+    })
+}
+
+/// An agreement's document, its records read, ready to be rendered.
+#[derive(Debug, Clone)]
+pub enum AgreementDocument {
+    /// A written agreement.
+    Written(Box<AgreementDoc>),
+    /// The register of an oral one.
+    Oral(Box<OralAgreementDoc>),
+}
+
+impl AgreementDocument {
+    /// Renders the PDF: work for a core, no database.
+    pub fn render(&self) -> Result<Rendered, PrintError> {
+        Ok(match self {
+            AgreementDocument::Written(doc) => agreement_doc::render(doc)?,
+            AgreementDocument::Oral(doc) => oral_agreement::render(doc)?,
+        })
+    }
+}
+
+/// Where a rendered agreement is archived.
+#[derive(Debug, Clone)]
+pub struct ArchiveSlot {
+    committee_id: i64,
+    case_id: i64,
+    agreement_id: i64,
+    kind: Kind,
+    lang: Lang,
+}
+
+/// What printing an agreement takes, once its records are read.
+#[derive(Debug)]
+pub enum AgreementPrint {
+    /// The archived copy, byte for byte.
+    Archived(Pdf),
+    /// To be rendered, then archived in `slot` when the agreement is in
+    /// force (and not erased past its retention period).
+    Render {
+        /// The document.
+        document: AgreementDocument,
+        /// Where to archive it.
+        slot: Option<ArchiveSlot>,
+    },
+}
+
+/// Reads what the PDF of an agreement takes: the written agreement, or the
+/// register of an oral one. Once effective it is archived on first
+/// request, and served from the archive byte for byte ever after.
+pub fn prepare_agreement_pdf(
+    conn: &mut DbConn,
+    committee_id: i64,
+    agreement_id: i64,
+    settings: &PrintSettings,
+) -> Result<AgreementPrint, PrintError> {
+    let committee = committees::find(conn, committee_id)?;
+    let (a, case) = agreements::find(conn, committee_id, agreement_id)?;
+    let lang = settings.lang(&committee);
+    let kind = match a.kind() {
+        AgreementKind::Written => Kind::Agreement,
+        AgreementKind::Oral => Kind::OralAgreement,
+    };
+    let archived = if a.status().is_frozen() { archive::find(conn, a.id, kind.code(), lang.code())? } else { None };
+    // Erased past the retention period, it is printed anew from the
+    // anonymised snapshot, and not archived again.
+    let erased = archived.as_ref().is_some_and(|(stored, _)| stored.erased_at.is_some());
+    if let Some((stored, bytes)) = archived
+        && !erased
+    {
+        let pages = usize::try_from(stored.pages).unwrap_or(0);
+        return Ok(AgreementPrint::Archived(Pdf {
+            rendered: Rendered { bytes, pages },
+            archived_sha256: Some(stored.sha256),
+        }));
+    }
+    let document = match kind {
+        Kind::Agreement => {
+            AgreementDocument::Written(Box::new(agreement_model(conn, &committee, &case, &a, settings)?))
+        }
+        _ => {
+            let c = Ctx { committee: &committee, case: &case, lang, offset: committee.utc_offset_minutes };
+            AgreementDocument::Oral(Box::new(oral_model(conn, &c, &a)?))
+        }
+    };
+    let slot = (a.status().is_frozen() && !erased).then_some(ArchiveSlot {
+        committee_id,
+        case_id: case.id,
+        agreement_id: a.id,
+        kind,
+        lang,
+    });
+    Ok(AgreementPrint::Render { document, slot })
+}
+
+/// Archives a rendered agreement in its slot; when another request
+/// archived it first, answers what the archive holds.
+pub fn archive_agreement_pdf(
+    conn: &mut DbConn,
+    actor: &Actor,
+    slot: &ArchiveSlot,
+    rendered: Rendered,
+) -> Result<Pdf, PrintError> {
+    let sha256 = hex::encode(Sha256::digest(&rendered.bytes));
+    let stored = archive::store(
+        conn,
+        actor,
+        &NewArchived {
+            committee_id: slot.committee_id,
+            case_id: slot.case_id,
+            agreement_id: slot.agreement_id,
+            kind: slot.kind.code(),
+            lang: slot.lang.code(),
+            sha256: &sha256,
+            pages: i32::try_from(rendered.pages).unwrap_or(i32::MAX),
+            bytes: &rendered.bytes,
+        },
+        Utc::now().naive_utc(),
+    )?;
+    if stored.sha256 == sha256 {
+        return Ok(Pdf { rendered, archived_sha256: Some(sha256) });
+    }
+    let (_, bytes) =
+        archive::find(conn, slot.agreement_id, slot.kind.code(), slot.lang.code())?.ok_or(PrintError::NotFound)?;
+    Ok(Pdf { rendered: Rendered { bytes, pages: rendered.pages }, archived_sha256: Some(stored.sha256) })
+}
+
+/// The PDF of an agreement (see [`prepare_agreement_pdf`]): its records
+/// read on one connection, rendered with none held, archived on another.
+pub async fn agreement_pdf(
+    db: &Db,
+    committee_id: i64,
+    agreement_id: i64,
+    settings: &PrintSettings,
+    actor: &Actor,
+) -> AppResult<Pdf> {
+    let reading = settings.clone();
+    let print = db
+        .run(move |conn| Ok::<_, AppError>(prepare_agreement_pdf(conn, committee_id, agreement_id, &reading)?))
+        .await?;
+    let (document, slot) = match print {
+        AgreementPrint::Archived(pdf) => return Ok(pdf),
+        AgreementPrint::Render { document, slot } => (document, slot),
+    };
+    let rendered = tokio::task::spawn_blocking(move || document.render())
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering stopped: {e}")))??;
+    let Some(slot) = slot else { return Ok(Pdf { rendered, archived_sha256: None }) };
+    let actor = actor.clone();
+    db.run(move |conn| Ok::<_, AppError>(archive_agreement_pdf(conn, &actor, &slot, rendered)?)).await
+}
+
+/// [`agreement_pdf`] on one connection, for the command line.
+pub fn agreement_pdf_on(
+    conn: &mut DbConn,
+    committee_id: i64,
+    agreement_id: i64,
+    settings: &PrintSettings,
+    actor: &Actor,
+) -> Result<Pdf, PrintError> {
+    match prepare_agreement_pdf(conn, committee_id, agreement_id, settings)? {
+        AgreementPrint::Archived(pdf) => Ok(pdf),
+        AgreementPrint::Render { document, slot: None } => {
+            Ok(Pdf { rendered: document.render()?, archived_sha256: None })
+        }
+        AgreementPrint::Render { document, slot: Some(slot) } => {
+            archive_agreement_pdf(conn, actor, &slot, document.render()?)
+        }
+    }
+}
+
+pub(super) fn oral_model(conn: &mut DbConn, c: &Ctx<'_>, a: &Agreement) -> Result<OralAgreementDoc, PrintError> {
+    let content = agreements::content(conn, c.committee, a, c.case)?;
+    let registrar = match a.created_by {
+        Some(id) => users::find(conn, id)?.display_name,
+        None => String::new(),
+    };
+    let mediators: Vec<String> = cases::mediators(conn, c.case.id)?.into_iter().map(|u| u.display_name).collect();
+    let mut performance = content.performance.manner.clone();
+    if let Some(place) = &content.performance.place {
+        performance.push_str(&format!("；{place}"));
+    }
+    if let Some(deadline) = content.performance.deadline {
+        performance.push_str(&format!("；{}", Labels { lang: c.lang }.date(deadline)));
+    }
+    Ok(OralAgreementDoc {
+        header: c.header(&c.case.number, a.effective_at.unwrap_or(a.created_at)),
+        parties: content.parties.iter().map(party_block).collect(),
+        facts: content.facts.clone(),
+        terms: content.terms.iter().map(|t| t.text.clone()).collect(),
+        performance,
+        mediator: mediators.join("、"),
+        registrar,
+        date: local_date(a.effective_at.unwrap_or(a.created_at), c.offset),
+        content_hash: a.content_hash.clone(),
+    })
+}

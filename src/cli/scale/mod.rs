@@ -1,0 +1,300 @@
+//! Synthetic cases for measuring at scale (`hesheng demo --scale N`):
+//! reproducible from a seed, about five complaints a case, with parties,
+//! sessions, effective agreements (content frozen and hashed like real
+//! ones), signatures and follow-ups, written in batched transactions — each
+//! batch one event of the audit chain.
+
+mod case;
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
+use diesel::prelude::*;
+use serde_json::{Value, json};
+
+use crate::data_key::Field;
+use crate::db::audit::audited;
+use crate::db::committees::Committee;
+use crate::db::schema::{
+    agreement, agreement_term, app_user, case_counter, case_mediator, case_party, complaint, follow_up, mediation_case,
+    mediation_session, party, signature,
+};
+use crate::db::{DbConn, WriteError, integrity};
+use crate::domain::agreement::{
+    AgreementContent, PartySnapshot, Performance, Term, TermInput, confirmation_deadline, copies,
+};
+use crate::domain::audit::Actor;
+use crate::domain::clock::local_date;
+use crate::domain::complaint::location_key;
+use crate::domain::language::Lang;
+use crate::domain::party::mask_phone;
+use crate::random::UNAMBIGUOUS;
+
+use case::*;
+
+/// Cases per transaction.
+pub const BATCH: usize = 500;
+
+/// A small, fast, reproducible generator (SplitMix64).
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn bits(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.bits() % n }
+    }
+
+    /// One of `items`, by weight.
+    pub fn weighted<'a, T>(&mut self, items: &'a [(T, u32)]) -> &'a T {
+        let total: u64 = items.iter().map(|(_, w)| u64::from(*w)).sum();
+        let mut pick = self.below(total);
+        for (item, w) in items {
+            if pick < u64::from(*w) {
+                return item;
+            }
+            pick -= u64::from(*w);
+        }
+        &items[items.len() - 1].0
+    }
+
+    /// One of `items`.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[usize::try_from(self.below(items.len() as u64)).unwrap_or(0)]
+    }
+}
+
+/// A distinct code of `len` unambiguous characters for every `n`: a
+/// bijective scramble of the counter, so synthetic codes never collide.
+pub fn code_of(n: u64, len: u32, salt: u64) -> String {
+    let base = UNAMBIGUOUS.len() as u64;
+    let space = base.pow(len);
+    // A multiplier prime to 25 permutes the code space.
+    let mut x = (n.wrapping_mul(7_777_777) + salt) % space;
+    let mut out = vec![b'3'; len as usize];
+    for slot in out.iter_mut().rev() {
+        *slot = UNAMBIGUOUS[(x % base) as usize];
+        x /= base;
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马",
+    "罗",
+];
+
+const GIVEN: &[&str] = &[
+    "秀兰", "建国", "桂芳", "志强", "淑芬", "浩", "丽", "伟", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟",
+    "涛", "明", "超",
+];
+
+const ROADS: &[&str] =
+    &["敦化南路", "和平里北街", "安定路", "双井街", "石佛营东里", "团结湖路", "望京西路", "劲松南路"];
+const NOISE: &[&str] = &[
+    "楼下合唱队用音箱唱到十点多",
+    "广场舞音响太响，晚上九点半还不停",
+    "楼上深夜跳绳、拖动家具",
+    "饭店排风机夜里一直响",
+    "装修电钻周末早上七点就开始",
+    "邻居家狗夜里一直叫",
+];
+
+/// What was generated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generated {
+    /// Cases.
+    pub cases: usize,
+    /// Complaints.
+    pub complaints: usize,
+    /// Agreements.
+    pub agreements: usize,
+}
+
+struct Terms {
+    templates: Vec<Vec<Term>>,
+}
+
+impl Terms {
+    fn new(lang: Lang) -> Self {
+        let parse =
+            |inputs: &[TermInput<'_>]| inputs.iter().filter_map(|i| Term::parse(i, lang).ok()).collect::<Vec<_>>();
+        Self {
+            templates: vec![
+                parse(&[
+                    TermInput {
+                        kind: "time_window",
+                        days: Some("daily"),
+                        start: Some("19:00"),
+                        end: Some("21:00"),
+                        ..Default::default()
+                    },
+                    TermInput {
+                        kind: "volume_limit",
+                        max_db: Some(55.0),
+                        position: Some("outside_window_1m"),
+                        ..Default::default()
+                    },
+                ]),
+                parse(&[
+                    TermInput {
+                        kind: "time_window",
+                        days: Some("weekdays"),
+                        start: Some("08:00"),
+                        end: Some("18:00"),
+                        ..Default::default()
+                    },
+                    TermInput { kind: "payment", amount: Some(800.0), due: Some("2026-12-31"), ..Default::default() },
+                ]),
+                parse(&[TermInput {
+                    kind: "free_text",
+                    text: Some("被申请人于七日内在排风机加装消声设备。"),
+                    ..Default::default()
+                }]),
+            ],
+        }
+    }
+}
+
+/// The case statuses generated, by weight.
+const STATUSES: &[(&str, u32)] = &[
+    ("archived", 35),
+    ("fulfilled", 20),
+    ("agreed", 12),
+    ("terminated", 8),
+    ("mediating", 10),
+    ("investigating", 6),
+    ("registered", 4),
+    ("breached", 3),
+    ("referred", 2),
+];
+
+/// Generates `n` cases in `committee` (after its existing ones), over the
+/// two years before `until`.
+pub fn generate(
+    conn: &mut DbConn,
+    committee: &Committee,
+    n: usize,
+    seed: u64,
+    until: NaiveDateTime,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Generated, WriteError> {
+    let mut rng = Rng::new(seed);
+    let settings = committee.settings();
+    let terms = Terms::new(settings.language);
+    let mediators: Vec<(i64, String)> = app_user::table
+        .filter(app_user::committee_id.eq(committee.id))
+        .filter(app_user::role.eq_any(["mediator", "admin"]))
+        .select((app_user::id, app_user::display_name))
+        .load(conn)?;
+    if mediators.is_empty() {
+        return Err(WriteError::conflict(crate::domain::Invalid::new("conflict.no_mediator")));
+    }
+    let mut counters: BTreeMap<i32, i32> = case_counter::table
+        .filter(case_counter::committee_id.eq(committee.id))
+        .select((case_counter::year, case_counter::last_seq))
+        .load::<(i32, i32)>(conn)?
+        .into_iter()
+        .collect();
+    let start = until - TimeDelta::days(730);
+    let span = (until - start).num_seconds();
+    let party_base: u64 = party::table.count().get_result::<i64>(conn)?.try_into().unwrap_or(0);
+    let agreement_base: u64 = agreement::table.count().get_result::<i64>(conn)?.try_into().unwrap_or(0);
+    let mut made = Generated { cases: 0, complaints: 0, agreements: 0 };
+    let actor = Actor::cli();
+    let mut i = 0;
+    while i < n {
+        let batch = BATCH.min(n - i);
+        let before = made;
+        audited(conn, &actor, committee.id, |conn, log| {
+            let last_agreement: Option<i64> = agreement::table.select(diesel::dsl::max(agreement::id)).first(conn)?;
+            let last_follow_up: Option<i64> = follow_up::table.select(diesel::dsl::max(follow_up::id)).first(conn)?;
+            for k in i..i + batch {
+                let offset = span * i64::try_from(k).unwrap_or(0) / i64::try_from(n).unwrap_or(1);
+                let registered = start + TimeDelta::seconds(offset + i64::try_from(rng.below(3600)).unwrap_or(0));
+                let year = local_date(registered, committee.utc_offset_minutes).year();
+                let seq = counters.entry(year).or_insert(0);
+                *seq += 1;
+                let seq = *seq;
+                one_case(
+                    conn,
+                    committee,
+                    &terms,
+                    &mediators,
+                    &mut rng,
+                    registered,
+                    year,
+                    seq,
+                    (party_base, agreement_base),
+                    &mut made,
+                )?;
+            }
+            for (year, last) in &counters {
+                let updated = diesel::update(
+                    case_counter::table
+                        .filter(case_counter::committee_id.eq(committee.id).and(case_counter::year.eq(year))),
+                )
+                .set(case_counter::last_seq.eq(last))
+                .execute(conn)?;
+                if updated == 0 {
+                    diesel::insert_into(case_counter::table)
+                        .values((
+                            case_counter::committee_id.eq(committee.id),
+                            case_counter::year.eq(year),
+                            case_counter::last_seq.eq(last),
+                        ))
+                        .execute(conn)?;
+                }
+            }
+            // The batch's frozen agreements and follow-ups, each by the short
+            // digest of its stored parts, and the agreements' statuses, as
+            // signing and visiting record them one by one (`audit verify`).
+            let frozen: Vec<(i64, String)> = agreement::table
+                .filter(agreement::id.gt(last_agreement.unwrap_or(0)))
+                .filter(agreement::content_hash.is_not_null())
+                .order(agreement::id)
+                .select((agreement::id, agreement::status))
+                .load(conn)?;
+            let visits: Vec<i64> = follow_up::table
+                .filter(follow_up::id.gt(last_follow_up.unwrap_or(0)))
+                .order(follow_up::id)
+                .select(follow_up::id)
+                .load(conn)?;
+            let mut frozen_agreements = Vec::with_capacity(frozen.len());
+            for (id, _) in &frozen {
+                frozen_agreements.push(json!([id, integrity::short(&integrity::agreement_parts(conn, *id)?)]));
+            }
+            let mut follow_ups = Vec::with_capacity(visits.len());
+            for id in &visits {
+                follow_ups.push(json!([id, integrity::short(&integrity::follow_up_parts(conn, *id)?)]));
+            }
+            let statuses: Vec<Value> = frozen.iter().map(|(id, status)| json!([id, status])).collect();
+            log.record(
+                "demo.scale",
+                "committee",
+                committee.id,
+                json!({"seed": seed, "cases": made.cases - before.cases, "complaints": made.complaints - before.complaints,
+                       "agreements": made.agreements - before.agreements, "frozen_agreements": frozen_agreements,
+                       "follow_ups": follow_ups, "statuses": statuses}),
+            );
+            Ok::<_, WriteError>(())
+        })?;
+        i += batch;
+        progress(i);
+    }
+    Ok(made)
+}
