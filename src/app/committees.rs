@@ -7,8 +7,10 @@ use crate::app::error::{AppError, AppResult};
 use crate::db::Db;
 use crate::db::committees::{self, Committee};
 use crate::db::users::User;
+use crate::domain::Invalid;
 use crate::domain::account::is_root_admin;
 use crate::domain::commands::admin::CommitteeFields;
+use crate::domain::committee::check_seal_png;
 
 /// A committee.
 #[derive(Debug, Serialize, ToSchema)]
@@ -83,4 +85,15 @@ pub async fn update_settings(db: &Db, admin: &User, fields: CommitteeFields) -> 
         Ok::<_, AppError>(settings.name)
     })
     .await
+}
+
+/// Stores the seal image of the administrator's committee after checking
+/// that it is a PNG of a seal's size; `None` removes it.
+pub async fn set_seal(db: &Db, admin: &User, png: Option<Vec<u8>>) -> AppResult<()> {
+    if let Some(png) = &png {
+        check_seal_png(png).map_err(|problem: Invalid| AppError::field("seal", problem))?;
+    }
+    let actor = admin.actor();
+    let id = admin.committee_id;
+    db.run(move |conn| Ok::<_, AppError>(committees::set_seal(conn, &actor, id, png.as_deref())?)).await
 }

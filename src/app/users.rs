@@ -77,3 +77,23 @@ pub async fn create_user(db: &Db, admin: &User, fields: AccountFields) -> AppRes
 pub async fn list_users(db: &Db, committee_id: i64) -> AppResult<Vec<User>> {
     db.run(move |conn| Ok::<_, AppError>(users::list(conn, committee_id)?)).await
 }
+
+/// Lets a user of the administrator's committee sign in again, or stops
+/// them; an administrator cannot stop themselves. Answers the username.
+pub async fn set_active(db: &Db, admin: &User, id: i64, active: bool) -> AppResult<String> {
+    if id == admin.id {
+        return Err(AppError::Forbidden);
+    }
+    let admin = admin.clone();
+    db.run(move |conn| {
+        users::set_active(conn, &admin.actor(), admin.committee_id, id, active)?;
+        Ok::<_, AppError>(users::find(conn, id)?.username)
+    })
+    .await
+}
+
+/// Keeps `lang` as the user's language.
+pub async fn set_language(db: &Db, user: &User, lang: crate::domain::language::Lang) -> AppResult<()> {
+    let user = user.clone();
+    db.run(move |conn| Ok::<_, AppError>(users::set_language(conn, &user, lang)?)).await
+}

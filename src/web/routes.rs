@@ -129,7 +129,7 @@ pub fn table() -> Vec<RouteDef> {
         POST "/cases/{id}/parties" => ui::cases::add_party,
         POST "/cases/{id}/flags" => ui::cases::set_flags,
         POST "/cases/{id}/contacts" => ui::cases::reveal_contacts,
-        POST "/cases/{id}/receipts" => portal_pins::print_receipts,
+        POST "/cases/{id}/receipts" => ui::receipts::print_receipts,
         POST "/cases/{id}/complaints/{complaint_id}/detach" => ui::cases::detach_complaint,
         GET "/cases/{id}/agreements/new" => ui::agreements::new_agreement,
         POST "/cases/{id}/agreements" => ui::agreements::create_agreement_form,

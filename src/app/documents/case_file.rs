@@ -3,47 +3,222 @@
 
 use super::*;
 
-/// Lays out one document of a case (not the volume).
-pub(super) fn lay_out(
+/// The model of one form document of a case, its records read.
+#[derive(Debug, Clone)]
+pub enum FormModel {
+    /// 人民调解申请书.
+    Application(Box<ApplicationDoc>),
+    /// 受理登记.
+    Acceptance(Box<AcceptanceDoc>),
+    /// 权利义务告知书.
+    Rights(Box<RightsNoticeDoc>),
+    /// 调查笔录 and measurements.
+    Investigations(Box<InvestigationsDoc>),
+    /// 调解笔录.
+    Sessions(Box<SessionsDoc>),
+    /// 调解协议书, inside a volume.
+    Agreement(Box<AgreementDoc>),
+    /// 口头协议登记, inside a volume.
+    Oral(Box<OralAgreementDoc>),
+    /// 回访记录.
+    FollowUps(Box<FollowUpsDoc>),
+    /// 司法确认申请书.
+    Confirmation(Box<ConfirmationDoc>),
+}
+
+impl FormModel {
+    /// Lays the document out: work for a core, no database.
+    pub fn lay_out(&self) -> Laid {
+        match self {
+            FormModel::Application(m) => application::lay_out(m),
+            FormModel::Acceptance(m) => acceptance::lay_out(m),
+            FormModel::Rights(m) => rights_notice::lay_out(m),
+            FormModel::Investigations(m) => investigation::lay_out(m),
+            FormModel::Sessions(m) => session_record::lay_out(m),
+            FormModel::Agreement(m) => agreement_doc::lay_out(m),
+            FormModel::Oral(m) => oral_agreement::lay_out(m),
+            FormModel::FollowUps(m) => follow_up::lay_out(m),
+            FormModel::Confirmation(m) => confirmation::lay_out(m),
+        }
+    }
+}
+
+/// Reads the model of one document of a case (not the volume).
+pub(super) fn read_form(
     conn: &mut DbConn,
     c: &Ctx<'_>,
     kind: Kind,
     settings: &PrintSettings,
-) -> Result<Laid, PrintError> {
+) -> Result<FormModel, PrintError> {
     Ok(match kind {
-        Kind::Application => application::lay_out(&application_model(conn, c)?),
-        Kind::Acceptance => acceptance::lay_out(&acceptance_model(conn, c)?),
-        Kind::RightsNotice => rights_notice::lay_out(&rights_model(conn, c)?),
-        Kind::Investigation => investigation::lay_out(&investigations_model(conn, c)?),
-        Kind::SessionRecord => session_record::lay_out(&sessions_model(conn, c)?),
+        Kind::Application => FormModel::Application(Box::new(application_model(conn, c)?)),
+        Kind::Acceptance => FormModel::Acceptance(Box::new(acceptance_model(conn, c)?)),
+        Kind::RightsNotice => FormModel::Rights(Box::new(rights_model(conn, c)?)),
+        Kind::Investigation => FormModel::Investigations(Box::new(investigations_model(conn, c)?)),
+        Kind::SessionRecord => FormModel::Sessions(Box::new(sessions_model(conn, c)?)),
         Kind::Agreement => {
             let a = current_agreement(conn, c.case.id)?.ok_or(PrintError::NotApplicable)?;
-            agreement_doc::lay_out(&agreement_model(conn, c.committee, c.case, &a, settings)?)
+            FormModel::Agreement(Box::new(agreement_model(conn, c.committee, c.case, &a, settings)?))
         }
         Kind::OralAgreement => {
             let a = current_agreement(conn, c.case.id)?
                 .filter(|a| a.kind() == AgreementKind::Oral)
                 .ok_or(PrintError::NotApplicable)?;
-            oral_agreement::lay_out(&oral_model(conn, c, &a)?)
+            FormModel::Oral(Box::new(oral_model(conn, c, &a)?))
         }
         Kind::FollowUp => {
             let a = current_agreement(conn, c.case.id)?
                 .filter(|a| a.status().is_frozen())
                 .ok_or(PrintError::NotApplicable)?;
-            follow_up::lay_out(&follow_ups_model(conn, c, &a)?)
+            FormModel::FollowUps(Box::new(follow_ups_model(conn, c, &a)?))
         }
         Kind::ConfirmationApplication => {
             let a = current_agreement(conn, c.case.id)?
                 .filter(|a| a.status().is_frozen())
                 .ok_or(PrintError::NotApplicable)?;
-            confirmation::lay_out(&confirmation_model(conn, c, &a, settings)?)
+            FormModel::Confirmation(Box::new(confirmation_model(conn, c, &a, settings)?))
         }
         Kind::Volume => return Err(PrintError::NotApplicable),
     })
 }
 
-/// Renders a document of a case. The written agreement, once effective,
-/// comes from the archive byte for byte.
+/// The parts of a case file (卷宗) with its documents' models read.
+#[derive(Debug, Clone)]
+pub struct VolumeParts {
+    /// The volume with no documents yet.
+    volume: VolumeDoc,
+    /// (Document title, its model), in the file's order.
+    documents: Vec<(String, FormModel)>,
+}
+
+/// A document of a case with its records read, to be rendered with no
+/// connection held.
+#[derive(Debug)]
+pub enum CaseDocument {
+    /// The written agreement or the oral agreement's register: the archive's
+    /// copy, or one to render (and archive, once in force).
+    Agreement(AgreementPrint),
+    /// A form document.
+    Form {
+        /// Which.
+        kind: Kind,
+        /// Its model.
+        model: FormModel,
+        /// Its header.
+        header: Header,
+        /// Its title.
+        title: String,
+        /// What its PDF's identifier is made from.
+        id_seed: String,
+    },
+    /// The case file.
+    Volume(Box<VolumeParts>),
+}
+
+/// A case document read, and what printing it means for the audit chain.
+#[derive(Debug)]
+pub struct PreparedDocument {
+    /// The document.
+    pub document: CaseDocument,
+    committee_id: i64,
+    case_id: i64,
+    kind: Kind,
+    /// Whether it prints phone numbers in full (the confirmation
+    /// application, alone or in the volume, for a mediator or an
+    /// administrator): each such printing is recorded as a reveal.
+    reveals: bool,
+}
+
+/// A rendered case document and what is left to do with a connection.
+#[derive(Debug)]
+pub struct RenderedDocument {
+    rendered: Rendered,
+    archive: Option<ArchiveSlot>,
+    reveal: Option<(i64, i64, Kind)>,
+}
+
+/// Reads what a document of a case takes. The written agreement, once
+/// effective, comes from the archive byte for byte.
+pub fn prepare_case_document(
+    conn: &mut DbConn,
+    committee_id: i64,
+    case_id: i64,
+    kind: Kind,
+    settings: &PrintSettings,
+) -> Result<PreparedDocument, PrintError> {
+    let committee = committees::find(conn, committee_id)?;
+    let case = cases::find(conn, committee_id, case_id)?;
+    let lang = settings.lang(&committee);
+    let c = Ctx { committee: &committee, case: &case, lang, offset: committee.utc_offset_minutes };
+    let l = Labels { lang };
+    let (document, reveals) = match kind {
+        Kind::Agreement | Kind::OralAgreement => {
+            let wanted = if kind == Kind::Agreement { AgreementKind::Written } else { AgreementKind::Oral };
+            let a =
+                current_agreement(conn, case.id)?.filter(|a| a.kind() == wanted).ok_or(PrintError::NotApplicable)?;
+            (CaseDocument::Agreement(prepare_agreement_pdf(conn, committee_id, a.id, settings)?), false)
+        }
+        Kind::Volume => {
+            let (parts, holds) = volume_parts(conn, &c, settings)?;
+            (CaseDocument::Volume(Box::new(parts)), holds && settings.full_phones)
+        }
+        other => {
+            let model = read_form(conn, &c, other, settings)?;
+            let document = CaseDocument::Form {
+                kind: other,
+                model,
+                header: c.header(&case.number, case.updated_at),
+                title: l.t(other.title_key()),
+                id_seed: format!("{}|{}", other.code(), case.number),
+            };
+            (document, other == Kind::ConfirmationApplication && settings.full_phones)
+        }
+    };
+    Ok(PreparedDocument { document, committee_id, case_id, kind, reveals })
+}
+
+impl PreparedDocument {
+    /// Lays out and writes the PDF: work for a core, no database.
+    pub fn render(self) -> Result<RenderedDocument, PrintError> {
+        let reveal = self.reveals.then_some((self.committee_id, self.case_id, self.kind));
+        let (rendered, archive) = match self.document {
+            CaseDocument::Agreement(AgreementPrint::Archived(pdf)) => (pdf.rendered, None),
+            CaseDocument::Agreement(AgreementPrint::Render { document, slot }) => (document.render()?, slot),
+            CaseDocument::Form { model, header, title, id_seed, .. } => {
+                let laid = model.lay_out();
+                let id_seed = format!("{id_seed}|{}", laid.pages.len());
+                (crate::documents::forms::write_form(&laid, &header, &title, id_seed)?, None)
+            }
+            CaseDocument::Volume(parts) => {
+                let VolumeParts { mut volume, documents } = *parts;
+                volume.documents = documents.into_iter().map(|(title, model)| (title, model.lay_out())).collect();
+                (volume::render(&volume)?, None)
+            }
+        };
+        Ok(RenderedDocument { rendered, archive, reveal })
+    }
+}
+
+impl RenderedDocument {
+    /// Archives an agreement that is in force and records a printing of
+    /// phone numbers in full; answers the document.
+    pub fn finish(self, conn: &mut DbConn, actor: &Actor) -> Result<Rendered, PrintError> {
+        let rendered = match self.archive {
+            Some(slot) => archive_agreement_pdf(conn, actor, &slot, self.rendered)?.rendered,
+            None => self.rendered,
+        };
+        if let Some((committee_id, case_id, kind)) = self.reveal {
+            audited(conn, actor, committee_id, |_, log| {
+                log.record("contacts.reveal", "case", case_id, serde_json::json!({"document": kind.code()}));
+                Ok::<_, diesel::result::Error>(())
+            })?;
+        }
+        Ok(rendered)
+    }
+}
+
+/// Renders a document of a case on one connection (the command line, the
+/// benchmarks); see [`case_document`] for the server's way.
 pub fn render_case_document(
     conn: &mut DbConn,
     committee_id: i64,
@@ -52,67 +227,38 @@ pub fn render_case_document(
     settings: &PrintSettings,
     actor: &Actor,
 ) -> Result<Rendered, PrintError> {
-    let committee = committees::find(conn, committee_id)?;
-    let case = cases::find(conn, committee_id, case_id)?;
-    // The confirmation application, alone or in the volume, prints the
-    // parties' phone numbers in full for a mediator or an administrator:
-    // each such printing is recorded as their revealing is on screen.
-    let (rendered, reveals) = render_document(conn, &committee, &case, kind, settings, actor)?;
-    if reveals {
-        audited(conn, actor, committee_id, |_, log| {
-            log.record("contacts.reveal", "case", case_id, serde_json::json!({"document": kind.code()}));
-            Ok::<_, diesel::result::Error>(())
-        })?;
-    }
-    Ok(rendered)
+    prepare_case_document(conn, committee_id, case_id, kind, settings)?.render()?.finish(conn, actor)
 }
 
-/// A document of a case, and whether it prints phone numbers in full (the
-/// confirmation application holds them, alone or in the volume).
-pub(super) fn render_document(
-    conn: &mut DbConn,
-    committee: &Committee,
-    case: &Case,
+/// A document of a case as the server prints it: its records read on one
+/// connection, rendered with none held, archived (an agreement in force)
+/// and audited (phone numbers in full) on another.
+pub async fn case_document(
+    db: &Db,
+    committee_id: i64,
+    case_id: i64,
     kind: Kind,
     settings: &PrintSettings,
     actor: &Actor,
-) -> Result<(Rendered, bool), PrintError> {
-    let committee_id = committee.id;
-    let lang = settings.lang(committee);
-    let c = Ctx { committee, case, lang, offset: committee.utc_offset_minutes };
-    let l = Labels { lang };
-    match kind {
-        Kind::Agreement | Kind::OralAgreement => {
-            let wanted = if kind == Kind::Agreement { AgreementKind::Written } else { AgreementKind::Oral };
-            let a =
-                current_agreement(conn, case.id)?.filter(|a| a.kind() == wanted).ok_or(PrintError::NotApplicable)?;
-            Ok((agreement_pdf_on(conn, committee_id, a.id, settings, actor)?.rendered, false))
-        }
-        Kind::Volume => {
-            let (model, reveals) = volume_model(conn, &c, settings)?;
-            Ok((volume::render(&model)?, reveals && settings.full_phones))
-        }
-        other => {
-            let laid = lay_out(conn, &c, other, settings)?;
-            let title = l.t(other.title_key());
-            let at = case.updated_at;
-            let rendered = crate::documents::forms::write_form(
-                &laid,
-                &c.header(&case.number, at),
-                &title,
-                format!("{}|{}|{}", other.code(), case.number, laid.pages.len()),
-            )?;
-            Ok((rendered, other == Kind::ConfirmationApplication && settings.full_phones))
-        }
-    }
+) -> AppResult<Rendered> {
+    let reading = settings.clone();
+    let prepared = db
+        .run(move |conn| Ok::<_, AppError>(prepare_case_document(conn, committee_id, case_id, kind, &reading)?))
+        .await?;
+    let rendered = tokio::task::spawn_blocking(move || prepared.render())
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering stopped: {e}")))??;
+    let actor = actor.clone();
+    db.run(move |conn| Ok::<_, AppError>(rendered.finish(conn, &actor)?)).await
 }
 
-/// The volume of a case, and whether it holds the confirmation application.
-pub(super) fn volume_model(
+/// The parts of the volume of a case, and whether it holds the
+/// confirmation application.
+pub(super) fn volume_parts(
     conn: &mut DbConn,
     c: &Ctx<'_>,
     settings: &PrintSettings,
-) -> Result<(VolumeDoc, bool), PrintError> {
+) -> Result<(VolumeParts, bool), PrintError> {
     let l = Labels { lang: c.lang };
     let mut documents = Vec::new();
     let agreement = current_agreement(conn, c.case.id)?;
@@ -131,10 +277,10 @@ pub(super) fn volume_model(
     }
     let mut holds_application = false;
     for kind in kinds {
-        match lay_out(conn, c, kind, settings) {
-            Ok(laid) => {
+        match read_form(conn, c, kind, settings) {
+            Ok(model) => {
                 holds_application |= kind == Kind::ConfirmationApplication;
-                documents.push((l.t(kind.title_key()), laid));
+                documents.push((l.t(kind.title_key()), model));
             }
             Err(PrintError::NotApplicable) => {}
             Err(e) => return Err(e),
@@ -154,16 +300,16 @@ pub(super) fn volume_model(
         status: c.case.status.to_string(),
         retention_years: c.committee.retention_years,
         filed_by: c.committee.name.clone(),
-        documents,
+        documents: Vec::new(),
     };
-    Ok((volume, holds_application))
+    Ok((VolumeParts { volume, documents }, holds_application))
 }
 
-/// Prints the receipt slips of case `case_id` of `committee_id`: one page
-/// for each party (or for `only` that one), each with the party's access
-/// code and a PIN issued now, which replaces any before it. Issuing is
-/// audited; the PINs are kept only as keyed hashes, so these pages are the
-/// only place they appear.
+/// The receipt slips of case `case_id` of `committee_id`: one page for
+/// each party (or for `only` that one), each with the party's access code
+/// and a PIN issued now, which replaces any before it. Issuing is audited;
+/// the PINs are kept only as keyed hashes, so these pages are the only
+/// place they appear. Rendered by `documents::receipts::render`.
 pub fn receipts(
     conn: &mut DbConn,
     committee_id: i64,
@@ -172,7 +318,7 @@ pub fn receipts(
     settings: &PrintSettings,
     actor: &Actor,
     now: NaiveDateTime,
-) -> Result<Rendered, PrintError> {
+) -> Result<ReceiptsDoc, PrintError> {
     let committee = committees::find(conn, committee_id)?;
     let case = cases::find(conn, committee_id, case_id)?;
     let lang = settings.lang(&committee);
@@ -200,5 +346,5 @@ pub fn receipts(
         portal_url: format!("{}/portal", settings.base_url.trim_end_matches('/')),
         slips,
     };
-    Ok(crate::documents::receipts::render(&doc)?)
+    Ok(doc)
 }

@@ -27,14 +27,9 @@ pub async fn case_document(
     let (case_id, file) = path.into_inner();
     let kind = file.strip_suffix(".pdf").and_then(Kind::parse).ok_or(AppError::NotFound)?;
     let settings = settings(&state, &ctx, &query, CASE_WORK.contains(&user.role()))?;
-    let (rendered, number) = state
-        .db(move |conn| {
-            let case = crate::db::cases::find(conn, user.committee_id, case_id)?;
-            let rendered =
-                documents::render_case_document(conn, user.committee_id, case_id, kind, &settings, &user.actor())?;
-            Ok((rendered, case.number))
-        })
-        .await?;
+    let committee_id = user.committee_id;
+    let number = state.read(move |conn| Ok(crate::db::cases::find(conn, committee_id, case_id)?.number)).await?;
+    let rendered = documents::case_document(&state.db, committee_id, case_id, kind, &settings, &user.actor()).await?;
     Ok(pdf_response(rendered, &format!("{number}-{}.pdf", kind.code()), None))
 }
 

@@ -1,16 +1,15 @@
 //! Sign-in for programs: bearer tokens.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{SecondsFormat, Utc};
+use chrono::SecondsFormat;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::error::{AppError, AppResult};
-use crate::db::sign_in;
+use crate::app::sign_in::{authenticate, issue_token as issue, revoke_token as revoke};
 use crate::domain::Invalid;
 use crate::domain::fields::Fields;
-use crate::random;
-use crate::web::http::auth::{authenticate, client_address};
+use crate::web::http::auth::client_address;
 use crate::web::http::context::{Credential, RequestContext, SignedIn};
 use crate::web::http::json::ApiJson;
 use crate::web::http::state::AppState;
@@ -63,12 +62,8 @@ pub async fn issue_token(
     }
     f.finish()?;
     let client = client_address(&req, &state);
-    let user = authenticate(&state, &body.username, &body.password, &client).await?;
-    let token = format!("hs_{}", random::token());
-    let hash = random::digest(&token);
-    let now = Utc::now().naive_utc();
-    let expires_at = now + state.config.token_ttl;
-    state.db(move |conn| Ok(sign_in::issue_token(conn, &user, &hash, now, expires_at)?)).await?;
+    let user = authenticate(&state.db, &body.username, &body.password, &client).await?;
+    let (token, expires_at) = issue(&state.db, &user, state.config.token_ttl).await?;
     Ok(HttpResponse::Ok().json(TokenResponse {
         token,
         token_type: "Bearer",
@@ -86,7 +81,6 @@ pub async fn revoke_token(state: web::Data<AppState>, user: SignedIn, ctx: Reque
     let Some(Credential::Token(token_id)) = ctx.credential else {
         return Err(AppError::Unauthorized);
     };
-    let user = user.0;
-    state.db(move |conn| Ok(sign_in::revoke_token(conn, &user, token_id, Utc::now().naive_utc())?)).await?;
+    revoke(&state.db, &user.0, token_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -15,18 +15,17 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use chrono::{NaiveDateTime, TimeDelta, Utc};
 use futures_util::StreamExt;
 use subtle::ConstantTimeEq;
 
 use crate::app::error::{AppError, AppResult};
-use crate::db::sign_in::{self, WebSession};
+use crate::app::sign_in as sign_in_act;
 use crate::db::users::User;
 use crate::domain::account::Role;
 use crate::domain::language::Lang;
 use crate::random;
 use crate::web::http::cookies::{CookieName, Cookies};
-use crate::web::http::state::{AppState, state_of};
+use crate::web::http::state::state_of;
 
 /// Largest page form body read for the CSRF check (multipart uploads
 /// included); endpoint extractors set smaller limits of their own.
@@ -187,10 +186,10 @@ async fn establish(req: &mut ServiceRequest) -> AppResult<Resolved> {
 
     let mut stale_session = false;
     let (user, credential) = if let (true, Some(token)) = (api, bearer) {
-        let (token_id, user) = token_user(&state, token).await?;
+        let (token_id, user) = sign_in_act::token_user(&state.db, token).await?;
         (Some(user), Some(Credential::Token(token_id)))
     } else if let (true, Some(id)) = (!api || safe, session_id) {
-        match session_user(&state, &id).await? {
+        match sign_in_act::session_user(&state.db, &id, state.config.session_idle, state.config.session_max).await? {
             Some((hash, user)) => (Some(user), Some(Credential::Session(hash))),
             None => {
                 stale_session = true;
@@ -224,72 +223,6 @@ async fn establish(req: &mut ServiceRequest) -> AppResult<Resolved> {
         verify_csrf(req, &csrf_token, new_csrf).await?;
     }
     Ok(Resolved { csrf_token, new_csrf, stale_session, had_flash, cookies })
-}
-
-async fn token_user(state: &AppState, token: String) -> AppResult<(i64, User)> {
-    let hash = random::digest(&token);
-    let now = Utc::now().naive_utc();
-    state
-        .read(move |conn| Ok(sign_in::find_token(conn, &hash, now)?))
-        .await?
-        .filter(|(_, user)| user.active)
-        .ok_or(AppError::Unauthorized)
-}
-
-/// The session's user, or `None` when the session is unknown, timed out
-/// (then it is removed) or the user was deactivated.
-async fn session_user(state: &AppState, session_id: &str) -> AppResult<Option<(String, User)>> {
-    let hash = random::digest(session_id);
-    let (idle, max) = (state.config.session_idle, state.config.session_max);
-    // Most requests only read the session: they are answered at once. One
-    // that has to expire or touch it goes on to the database threads.
-    let read = {
-        let hash = hash.clone();
-        move |conn: &mut crate::db::DbConn| sign_in::find_session(conn, &hash)
-    };
-    if let Some(Some((session, user))) = state.db.read_here(read)
-        && session_due(&session, &user, idle, max, Utc::now().naive_utc()) == SessionDue::Nothing
-    {
-        return Ok(Some((hash, user)));
-    }
-    state
-        .db(move |conn| {
-            let Some((session, user)) = sign_in::find_session(conn, &hash)? else {
-                return Ok(None);
-            };
-            let now = Utc::now().naive_utc();
-            match session_due(&session, &user, idle, max, now) {
-                SessionDue::End => {
-                    sign_in::expire_session(conn, &hash)?;
-                    return Ok(None);
-                }
-                SessionDue::Touch => sign_in::touch_session(conn, &hash, now)?,
-                SessionDue::Nothing => {}
-            }
-            Ok(Some((hash, user)))
-        })
-        .await
-}
-
-/// What a session needs written before its request goes on.
-#[derive(Debug, PartialEq, Eq)]
-enum SessionDue {
-    /// Nothing.
-    Nothing,
-    /// Its last use, about once a minute: enough for a 30-minute timeout.
-    Touch,
-    /// Its end: it timed out or its user was deactivated.
-    End,
-}
-
-fn session_due(session: &WebSession, user: &User, idle: TimeDelta, max: TimeDelta, now: NaiveDateTime) -> SessionDue {
-    if now - session.last_seen_at > idle || now - session.created_at > max || !user.active {
-        SessionDue::End
-    } else if now - session.last_seen_at > TimeDelta::seconds(60) {
-        SessionDue::Touch
-    } else {
-        SessionDue::Nothing
-    }
 }
 
 async fn verify_csrf(req: &mut ServiceRequest, expected: &str, cookie_is_new: bool) -> AppResult<()> {

@@ -15,7 +15,7 @@ use crate::db::committees::{self, Committee};
 use crate::db::users::{self, User};
 use crate::domain::account::Role;
 use crate::domain::commands::admin::{AccountFields, CommitteeFields};
-use crate::domain::committee::{ZoneClass, check_seal_png};
+use crate::domain::committee::ZoneClass;
 use crate::domain::language::Lang;
 use crate::web::http::context::{RequestContext, SignedIn};
 use crate::web::http::state::AppState;
@@ -93,18 +93,9 @@ pub async fn set_active(
     path: web::Path<i64>,
     form: FormData,
 ) -> AppResult<HttpResponse> {
-    let admin = user.require(ADMIN)?.clone();
-    let id = path.into_inner();
-    if id == admin.id {
-        return Err(AppError::Forbidden);
-    }
+    let admin = user.require(ADMIN)?;
     let active = form.checked("active");
-    let name = state
-        .db(move |conn| {
-            users::set_active(conn, &admin.actor(), admin.committee_id, id, active)?;
-            Ok(users::find(conn, id)?.username)
-        })
-        .await?;
+    let name = user_act::set_active(&state.db, admin, path.into_inner(), active).await?;
     let key = if active { "flash.user_activated" } else { "flash.user_deactivated" };
     Ok(done(&state, "/admin", key, &name))
 }
@@ -225,22 +216,20 @@ pub async fn upload_seal(
 ) -> AppResult<HttpResponse> {
     let admin = user.require(ADMIN)?.clone();
     let png = form.seal.map(|f| f.data.to_vec()).unwrap_or_default();
-    if let Err(problem) = check_seal_png(&png) {
-        let message = crate::i18n::t_invalid(ctx.lang, &problem);
-        return committee_page(&state, &req, &ctx, &admin, None, FormErrors::none(), Some(message)).await;
+    match committee_act::set_seal(&state.db, &admin, Some(png)).await {
+        Err(AppError::Validation(errors)) => {
+            let message = errors.first().map(|e| crate::i18n::t_invalid(ctx.lang, &e.problem)).unwrap_or_default();
+            return committee_page(&state, &req, &ctx, &admin, None, FormErrors::none(), Some(message)).await;
+        }
+        other => other?,
     }
-    let actor = admin.actor();
-    let id = admin.committee_id;
-    state.db(move |conn| Ok(committees::set_seal(conn, &actor, id, Some(&png))?)).await?;
     Ok(done(&state, "/admin/committee", "flash.seal_saved", ""))
 }
 
 /// Removes the seal image (after confirmation).
 pub async fn remove_seal(state: web::Data<AppState>, user: SignedIn) -> AppResult<HttpResponse> {
-    let admin = user.require(ADMIN)?.clone();
-    let actor = admin.actor();
-    let id = admin.committee_id;
-    state.db(move |conn| Ok(committees::set_seal(conn, &actor, id, None)?)).await?;
+    let admin = user.require(ADMIN)?;
+    committee_act::set_seal(&state.db, admin, None).await?;
     Ok(done(&state, "/admin/committee", "flash.seal_removed", ""))
 }
 

@@ -6,7 +6,6 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
-use crate::db::users;
 use crate::domain::language::Lang;
 use crate::web::http::context::RequestContext;
 use crate::web::http::cookies::CookieName;
@@ -28,7 +27,7 @@ pub async fn switch_language(
 ) -> AppResult<HttpResponse> {
     let lang = Lang::parse(&form.lang).map_err(|e| AppError::field("lang", e))?;
     if let Some(user) = ctx.user {
-        state.db(move |conn| Ok(users::set_language(conn, &user, lang)?)).await?;
+        crate::app::users::set_language(&state.db, &user, lang).await?;
     }
     let next = crate::web::http::redirect::local_or(form.next.as_deref(), "/");
     Ok(HttpResponse::SeeOther()

@@ -3,13 +3,12 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::Utc;
 use serde::Deserialize;
 
 use crate::app::error::{AppError, AppResult};
-use crate::db::sign_in;
+use crate::app::sign_in::{authenticate, end_session, start_session};
 use crate::random;
-use crate::web::http::auth::{authenticate, client_address};
+use crate::web::http::auth::client_address;
 use crate::web::http::context::{Credential, RequestContext, SignedIn};
 use crate::web::http::cookies::CookieName;
 use crate::web::http::state::AppState;
@@ -75,7 +74,7 @@ pub async fn login(
     }
     let next = safe_next(form.next.as_deref());
     let client = client_address(&req, &state);
-    let user = match authenticate(&state, &form.username, &form.password, &client).await {
+    let user = match authenticate(&state.db, &form.username, &form.password, &client).await {
         Ok(user) => user,
         Err(error @ (AppError::WrongCredentials | AppError::TooManyRequests { .. })) => {
             let (status, key, retry) = match &error {
@@ -96,15 +95,11 @@ pub async fn login(
         Err(other) => return Err(other),
     };
 
-    let session_id = random::token();
-    let id_hash = random::digest(&session_id);
     let replaces = match ctx.credential {
         Some(Credential::Session(hash)) => Some(hash),
         _ => None,
     };
-    state
-        .db(move |conn| Ok(sign_in::start_session(conn, &user, &id_hash, replaces.as_deref(), Utc::now().naive_utc())?))
-        .await?;
+    let session_id = start_session(&state.db, &user, replaces).await?;
     let cookies = &state.cookies;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, next))
@@ -117,8 +112,7 @@ pub async fn login(
 /// Signs out: the session ends on the server, the cookie is removed.
 pub async fn logout(state: web::Data<AppState>, ctx: RequestContext, user: SignedIn) -> AppResult<HttpResponse> {
     if let Some(Credential::Session(hash)) = ctx.credential {
-        let user = user.0;
-        state.db(move |conn| Ok(sign_in::end_session(conn, &user, &hash)?)).await?;
+        end_session(&state.db, &user.0, hash).await?;
     }
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/login"))

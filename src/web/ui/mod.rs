@@ -13,6 +13,7 @@ pub mod login;
 pub mod page;
 pub mod portal;
 pub mod print_queue;
+pub mod receipts;
 pub mod records;
 pub mod reports;
 pub mod verify;
@@ -22,7 +23,6 @@ use actix_web::cookie::time::Duration;
 use actix_web::http::header;
 
 use crate::app::error::{AppError, AppResult, FieldError};
-use crate::db::DbConn;
 use crate::db::cases::Listed;
 use crate::db::complaints::Complaint;
 use crate::domain::clock::local;
@@ -83,25 +83,6 @@ pub fn form_errors<T>(result: AppResult<T>, lang: Lang) -> AppResult<Result<T, F
             Ok(Err(FormErrors { errors: vec![(String::from("main"), t_invalid_words(lang, &problem))] }))
         }
         Err(other) => Err(other),
-    }
-}
-
-/// Checks and saves a form: the parsed record is written by `write` on
-/// the blocking pool; refusals of either step come back as form errors.
-pub async fn save<N, T, F>(
-    state: &AppState,
-    lang: Lang,
-    parsed: AppResult<N>,
-    write: F,
-) -> AppResult<Result<T, FormErrors>>
-where
-    N: Send + 'static,
-    T: Send + 'static,
-    F: FnOnce(&mut DbConn, N) -> AppResult<T> + Send + 'static,
-{
-    match parsed {
-        Ok(new) => form_errors(state.db(move |conn| write(conn, new)).await, lang),
-        Err(e) => form_errors(Err(e), lang),
     }
 }
 

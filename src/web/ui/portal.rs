@@ -13,11 +13,11 @@ use super::done;
 use super::form::FormData;
 use crate::app::documents::{self, PrintSettings};
 use crate::app::error::{AppError, AppResult};
+use crate::app::portal::{self as resident, ResidentSignIn};
 use crate::db::parties::Party;
-use crate::db::{agreements, committees, parties, portal, sign_in};
+use crate::db::{agreements, committees, parties, portal};
 use crate::domain::audit::Actor;
 use crate::domain::clock::local_date;
-use crate::domain::throttle::{PORTAL_PER_ADDRESS, PORTAL_PER_CODE};
 use crate::i18n::t;
 use crate::random;
 use crate::web::http::auth::client_address;
@@ -99,39 +99,21 @@ pub async fn login(
 ) -> AppResult<HttpResponse> {
     let code = parties::normalised_code(form.get("code"));
     let pin: String = form.get("pin").chars().filter(|c| !c.is_whitespace()).collect();
-    // Counted per code and per address apart from the staff's sign-ins,
-    // before the credentials are checked.
-    let code_key = format!("portal:{code}");
-    let address_key = format!("portal-addr:{}", client_address(&req, &state));
-    let typed = code.clone();
-    let outcome = state
-        .db(move |conn| {
-            let keys = [(code_key.as_str(), PORTAL_PER_CODE), (address_key.as_str(), PORTAL_PER_ADDRESS)];
-            if let Some(wait) = sign_in::attempt(conn, &keys, Utc::now().naive_utc())? {
-                return Ok(Err(u64::try_from(wait.num_seconds()).unwrap_or(1).max(1)));
-            }
-            let party = parties::by_credentials(conn, &typed, &pin)?;
-            let Some(party) = party else { return Ok(Ok(None)) };
-            sign_in::succeeded(conn, &code_key, &[&address_key])?;
-            let id = random::token();
-            portal::start_session(conn, &random::digest(&id), party.id, Utc::now().naive_utc())?;
-            Ok(Ok(Some(id)))
-        })
-        .await?;
+    let outcome = resident::sign_in_resident(&state.db, code.clone(), pin, &client_address(&req, &state)).await?;
     let page = page_for(&ctx, &req, None);
     match outcome {
-        Ok(Some(session_id)) => {
+        ResidentSignIn::Session(session_id) => {
             let max_age = Duration::seconds(PORTAL_SESSION.num_seconds());
             Ok(HttpResponse::SeeOther()
                 .insert_header(("Location", "/portal"))
                 .cookie(state.cookies.encrypted(CookieName::Portal, session_id, Some(max_age)))
                 .finish())
         }
-        Ok(None) => {
+        ResidentSignIn::Refused => {
             let error = Some(page.t("portal.wrong_code"));
             render_with_status(&LoginPage { page, code, error }, StatusCode::UNAUTHORIZED)
         }
-        Err(retry) => {
+        ResidentSignIn::Throttled(retry) => {
             let error = Some(page.t("login.throttled"));
             let mut response = render_with_status(&LoginPage { page, code, error }, StatusCode::TOO_MANY_REQUESTS)?;
             response.headers_mut().insert(actix_web::http::header::RETRY_AFTER, retry.into());
@@ -144,8 +126,7 @@ pub async fn login(
 /// cookie opens nothing any more.
 pub async fn logout(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
     if let Some(id) = state.cookies.read(&req, CookieName::Portal) {
-        let hash = random::digest(&id);
-        state.db(move |conn| Ok(portal::end_session(conn, &hash)?)).await?;
+        resident::sign_out_resident(&state.db, &id).await?;
     }
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", "/portal/login"))
@@ -163,7 +144,7 @@ pub async fn toggle_large_type(
         .filter(|b| b == "/portal" || b.starts_with("/portal/"))
         .unwrap_or_else(|| "/portal".into());
     let (session, large) = (resident.session.clone(), !resident.large_type);
-    state.db(move |conn| Ok(portal::set_large_type(conn, &session, large)?)).await?;
+    resident::set_large_type(&state.db, session, large).await?;
     Ok(HttpResponse::SeeOther().insert_header(("Location", back)).finish())
 }
 
@@ -369,17 +350,8 @@ pub async fn feedback(
     };
     let satisfaction = form.number::<i32>("satisfaction").filter(|s| (1..=5).contains(s));
     let note = form.opt("note").map(|n| n.chars().take(1000).collect());
-    let party = resident.party.clone();
-    let actor = resident.actor();
-    let case_id = state
-        .db(move |conn| {
-            let committee = committees::find(conn, party.committee_id)?;
-            let default_description = t(committee.settings().language, "portal.not_kept_complaint");
-            let report = portal::Answer { answer, note, satisfaction, default_description };
-            let outcome = portal::report(conn, &actor, &committee, &party, id, &report, Utc::now().naive_utc())?;
-            Ok(outcome.agreement.case_id)
-        })
-        .await?;
+    let case_id =
+        resident::report_keeping(&state.db, &resident.party, resident.actor(), id, answer, note, satisfaction).await?;
     let label = t(ctx.lang, &format!("portal.answer.{answer}"));
     Ok(done(&state, &format!("/portal/cases/{case_id}"), "flash.portal_thanks", &label))
 }

@@ -5,16 +5,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::form::FormData;
 use super::{Choice, Pager, done, short_time};
-use crate::app::documents::{Kind, PrintSettings, render_case_document};
+use crate::app::documents::{Kind, PrintSettings};
 use crate::app::error::{AppError, AppResult};
-use crate::db::print_queue::{self, CopyLine, JobItem, NewCopy, PrintJob};
+use crate::app::print_queue as act;
+use crate::db::print_queue::{self, CopyLine, JobItem, PrintJob};
 use crate::db::users::User;
-use crate::db::{Db, committees, dashboard};
-use crate::documents::merge::merge;
+use crate::db::{committees, dashboard};
 use crate::domain::Invalid;
 use crate::domain::account::Role;
 use crate::web::http::access::CASE_WORK;
@@ -130,13 +129,7 @@ pub async fn request_print(
     };
     let note = form.opt("note");
     let back = crate::web::http::redirect::local_or(form.opt("back").as_deref(), "/print");
-    state
-        .db(move |conn| {
-            let new = print_queue::NewRequest { case_id, kind: kind.code(), copies, note: note.as_deref() };
-            print_queue::request(conn, &user.actor(), user.committee_id, &new, Utc::now().naive_utc())?;
-            Ok(())
-        })
-        .await?;
+    act::request_print(&state.db, &user, case_id, kind, copies, note).await?;
     let title = crate::i18n::t(ctx.lang, kind.title_key());
     Ok(done(&state, &back, "flash.print_queued", &title))
 }
@@ -160,82 +153,16 @@ pub async fn start_batch(
     form: FormData,
 ) -> AppResult<HttpResponse> {
     let user = user.require(PRINTING)?.clone();
-    let mut items: Vec<JobItem> = form.all("item").iter().filter_map(|v| item_of(v)).take(MAX_BATCH).collect();
+    let items: Vec<JobItem> = form.all("item").iter().filter_map(|v| item_of(v)).take(MAX_BATCH).collect();
     if items.is_empty() {
         let message = crate::i18n::t(ctx.lang, "print.choose_something");
         return queue_page(&state, &req, &ctx, &user, Some(message)).await;
     }
-    let actor = user.actor();
-    let committee_id = user.committee_id;
-    // For whom each copy is, as the queue says.
     let kept = crate::i18n::t(ctx.lang, "print.for_the_file");
-    let queue = state.db(move |conn| Ok(print_queue::queue(conn, committee_id, &kept)?)).await?;
-    for item in &mut items {
-        item.recipient = queue
-            .iter()
-            .find(|e| {
-                e.case_id == item.case_id && e.kind == item.kind && e.request.as_ref().map(|r| r.id) == item.request_id
-            })
-            .and_then(|e| e.recipient.clone());
-    }
-    let job_items = items.clone();
-    let job_id = state
-        .db(move |conn| Ok(print_queue::start_job(conn, &actor, committee_id, &job_items, Utc::now().naive_utc())?))
-        .await?;
     let full_phones = CASE_WORK.contains(&user.role());
     let settings = PrintSettings { base_url: state.config.base_url.clone(), lang: None, full_phones };
-    spawn_job(&state.db, user, job_id, items, settings);
+    let job_id = act::print_batch(&state.db, &user, items, kept, settings).await?;
     Ok(done(&state, &format!("/print/jobs/{job_id}"), "flash.print_started", &job_id.to_string()))
-}
-
-/// Renders a batch on its own thread: each document (an effective agreement
-/// from the archive), then one merged PDF, then the copy register.
-fn spawn_job(db: &Db, user: User, job_id: i64, items: Vec<JobItem>, settings: PrintSettings) {
-    let run = move |db: Db| {
-        let actor = user.actor();
-        let committee_id = user.committee_id;
-        let failure = |e: &dyn std::fmt::Display| AppError::Internal(anyhow::anyhow!("{e}"));
-        let outcome = db.run_blocking(|conn| -> AppResult<()> {
-            let mut parts = Vec::with_capacity(items.len());
-            let mut copies = Vec::with_capacity(items.len());
-            for (n, item) in items.iter().enumerate() {
-                let kind = Kind::parse(&item.kind).ok_or_else(|| failure(&"unknown document"))?;
-                let rendered = render_case_document(conn, committee_id, item.case_id, kind, &settings, &actor)
-                    .map_err(|e| failure(&format!("case {} {}: {e}", item.case_id, item.kind)))?;
-                copies.push(NewCopy {
-                    case_id: item.case_id,
-                    kind: item.kind.clone(),
-                    copies: item.copies,
-                    pages: i32::try_from(rendered.pages).unwrap_or(i32::MAX),
-                    sha256: hex::encode(Sha256::digest(&rendered.bytes)),
-                    recipient: item.recipient.clone(),
-                });
-                parts.push((rendered.bytes, usize::try_from(item.copies).unwrap_or(1)));
-                let done = i32::try_from(n + 1).unwrap_or(i32::MAX);
-                print_queue::progress(conn, job_id, done)?;
-            }
-            let borrowed: Vec<(&[u8], usize)> = parts.iter().map(|(b, c)| (b.as_slice(), *c)).collect();
-            let (pdf, pages) = merge(&borrowed).map_err(|e| failure(&e))?;
-            let request_ids: Vec<i64> = items.iter().filter_map(|i| i.request_id).collect();
-            let pages = i32::try_from(pages).unwrap_or(i32::MAX);
-            let finished = print_queue::Finished { pdf: &pdf, pages, copies: &copies, request_ids: &request_ids };
-            print_queue::finish_job(conn, &actor, committee_id, job_id, &finished, Utc::now().naive_utc())?;
-            Ok(())
-        });
-        if let Err(error) = outcome {
-            tracing::error!(job_id, %error, "print job failed");
-            let failed = db.run_blocking(|conn| -> AppResult<()> {
-                print_queue::fail_job(conn, &actor, committee_id, job_id, "render", Utc::now().naive_utc())?;
-                Ok(())
-            });
-            if let Err(error) = failed {
-                tracing::error!(job_id, %error, "print job could not be marked failed");
-            }
-        }
-    };
-    if let Err(error) = db.detach(&format!("print-job-{job_id}"), run) {
-        tracing::error!(job_id, %error, "print job not started");
-    }
 }
 
 /// A job's progress page.

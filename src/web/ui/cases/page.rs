@@ -218,10 +218,8 @@ pub async fn detach_complaint(
     user: SignedIn,
     path: web::Path<(i64, i64)>,
 ) -> AppResult<HttpResponse> {
-    let user = user.require(CASE_WORK)?.clone();
+    let user = user.require(CASE_WORK)?;
     let (case_id, complaint_id) = path.into_inner();
-    state
-        .db(move |conn| Ok(complaint_db::detach(conn, &user.actor(), user.committee_id, case_id, complaint_id)?))
-        .await?;
+    crate::app::complaints::detach_complaint(&state.db, user, case_id, complaint_id).await?;
     Ok(done(&state, &format!("/cases/{case_id}"), "flash.complaint_detached", &complaint_id.to_string()))
 }
