@@ -4,11 +4,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::error::{AppError, AppResult};
-use crate::db::Db;
 use crate::db::users::{self, CreateUserError, NewUser, User};
+use crate::db::{Db, DbConn};
 use crate::domain::Invalid;
 use crate::domain::account::is_root_admin;
-use crate::domain::commands::admin::AccountFields;
+use crate::domain::audit::Actor;
+use crate::domain::commands::admin::{AccountFields, NewAccount};
 use crate::passwords;
 
 /// A user.
@@ -54,6 +55,21 @@ pub async fn create_user(db: &Db, admin: &User, fields: AccountFields) -> AppRes
     let password_hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("password hashing stopped: {e}")))??;
+    let actor = admin.actor();
+    db.run(move |conn| insert_account(conn, &actor, committee_id, account, password_hash)).await
+}
+
+/// Stores a checked account in `committee_id` with its password's hash:
+/// the one way users are created, by an administrator (see
+/// [`create_user`]) or by the operator (`hesheng users add`). A taken name
+/// is a conflict; an unknown committee a refusal of `committee_id`.
+pub fn insert_account(
+    conn: &mut DbConn,
+    actor: &Actor,
+    committee_id: i64,
+    account: NewAccount,
+    password_hash: String,
+) -> AppResult<User> {
     let new = NewUser {
         committee_id,
         username: account.username,
@@ -61,16 +77,14 @@ pub async fn create_user(db: &Db, admin: &User, fields: AccountFields) -> AppRes
         role: account.role,
         password_hash,
     };
-    let actor = admin.actor();
-    db.run(move |conn| match users::create(conn, &actor, &new) {
+    match users::create(conn, actor, &new) {
         Ok(id) => Ok(users::find(conn, id)?),
         Err(CreateUserError::UsernameTaken) => Err(AppError::conflict(Invalid::new("conflict.username_taken"))),
         Err(CreateUserError::NoSuchCommittee) => {
             Err(AppError::field("committee_id", Invalid::new("invalid.no_such_committee")))
         }
         Err(CreateUserError::Db(e)) => Err(e.into()),
-    })
-    .await
+    }
 }
 
 /// The users of a committee.

@@ -1,6 +1,11 @@
 //! The command line: serve (default), migrate, demo, users, audit, render, privacy, data-key, backup.
 
+mod maintenance;
+
+use maintenance::*;
+
 pub mod demo;
+
 pub mod scale;
 
 use std::io::Read;
@@ -11,12 +16,14 @@ use clap::{Parser, Subcommand};
 use diesel::RunQueryDsl;
 use diesel::sql_types::Text;
 
+use crate::app::error::AppError;
+use crate::app::users::insert_account;
 use crate::config::{ConfigError, DatabaseArgs, DatabaseSettings, ServeArgs, Settings};
 use crate::db::parties::Resealed;
-use crate::db::{self, DbConn, audit, users};
+use crate::db::{self, DbConn, audit};
 use crate::domain::Invalid;
-use crate::domain::account::{Role, Username, check_new_password, display_name};
 use crate::domain::audit::Actor;
+use crate::domain::commands::admin::AccountFields;
 use crate::domain::language::Lang;
 use crate::i18n::t_invalid;
 use crate::startup::{Application, StartError, connect_migrated, prepare_database, seal_all};
@@ -299,23 +306,39 @@ fn add_user(
     committee: i64,
     shown: Option<&str>,
 ) -> Result<ExitCode, CliError> {
-    let username = Username::parse(name).map_err(|e| refused("NAME", &e))?;
-    let role = Role::parse(role).map_err(|e| refused("--role", &e))?;
-    let display_name = display_name(shown.unwrap_or(name)).map_err(|e| refused("--display-name", &e))?;
     let mut password = String::new();
     std::io::stdin()
         .read_to_string(&mut password)
         .map_err(|e| CliError::Usage(format!("cannot read the password from standard input: {e}")))?;
     let password = password.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&password);
-    check_new_password(password, username.as_str()).map_err(|e| refused("password", &e))?;
-    let password_hash = passwords::hash(password).map_err(|e| CliError::Failed(e.to_string()))?;
-    let mut conn = open(args)?;
-    let new = users::NewUser { committee_id: committee, username: username.clone(), display_name, role, password_hash };
-    let id = users::create(&mut conn, &Actor::cli(), &new).map_err(|e| match e {
-        users::CreateUserError::UsernameTaken => CliError::Usage(format!("the username {username} is taken")),
-        users::CreateUserError::NoSuchCommittee => CliError::Usage(format!("there is no committee {committee}")),
-        users::CreateUserError::Db(e) => CliError::from(e),
+    let fields = AccountFields {
+        username: name.to_owned(),
+        display_name: shown.map(str::to_owned),
+        role: role.to_owned(),
+        password: password.to_owned(),
+        committee_id: Some(committee),
+    };
+    let account = fields.parse().map_err(|refused_fields| {
+        let lang = operator_lang();
+        let named = |field: &str| match field {
+            "username" => "NAME".to_owned(),
+            "role" => "--role".to_owned(),
+            "display_name" => "--display-name".to_owned(),
+            other => other.to_owned(),
+        };
+        let lines: Vec<String> =
+            refused_fields.0.iter().map(|e| format!("{}: {}", named(&e.field), t_invalid(lang, &e.problem))).collect();
+        CliError::Usage(lines.join("; "))
     })?;
+    let password_hash = passwords::hash(&account.password).map_err(|e| CliError::Failed(e.to_string()))?;
+    let mut conn = open(args)?;
+    let (username, role) = (account.username.clone(), account.role);
+    let id = match insert_account(&mut conn, &Actor::cli(), committee, account, password_hash) {
+        Ok(user) => user.id,
+        Err(AppError::Conflict { .. }) => return Err(CliError::Usage(format!("the username {username} is taken"))),
+        Err(AppError::Validation(_)) => return Err(CliError::Usage(format!("there is no committee {committee}"))),
+        Err(other) => return Err(CliError::Failed(format!("{other:#}"))),
+    };
     println!("created user {username} (id {id}, role {role}, committee {committee})");
     Ok(ExitCode::SUCCESS)
 }
@@ -353,166 +376,5 @@ fn demo(args: &DatabaseArgs, scale: Option<usize>, seed: u64) -> Result<ExitCode
         "sign in as wang.mediator (mediator), li.grid (grid worker), zhao.staff (staff) or demo.admin (admin) with the password \"{}\"",
         crate::cli::demo::DEMO_PASSWORD
     );
-    Ok(ExitCode::SUCCESS)
-}
-
-fn anonymise(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
-    let mut conn = open(args)?;
-    let done = db::privacy::anonymise_expired(&mut conn, chrono::Utc::now().naive_utc())?;
-    println!(
-        "anonymised {} parties past their committee's retention period: {} agreement snapshots and {} signatures \
-         without them, {} archived documents erased (hashes kept), {} print batches dropped",
-        done.parties, done.agreements, done.signatures, done.documents, done.print_jobs
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-fn reseal(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
-    // Opening checks the keys and seals what the current key has not sealed
-    // yet (values written by an instance still on the old key included).
-    // When the database was on another key, that was a full pass already.
-    let (mut conn, prepared) = open_with_settings(args)?;
-    let ring = crate::data_key::installed().map_err(|e| CliError::Failed(e.to_string()))?;
-    let resealed = match prepared {
-        Some(resealed) => resealed,
-        None => seal_all(&mut conn, &ring)?,
-    };
-    println!(
-        "sealed under data key {}: {} phone and {} identity numbers anew, {} stored case views dropped; keys {} no longer needed",
-        ring.current_id(),
-        resealed.phones,
-        resealed.id_numbers,
-        resealed.views,
-        match ring.ids().get(1..) {
-            Some(old) if !old.is_empty() => old.join(", "),
-            _ => "(none)".to_owned(),
-        }
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-fn build_views(args: &DatabaseArgs, lang: Option<&str>) -> Result<ExitCode, CliError> {
-    let lang = match lang {
-        None => Lang::ZhCn,
-        Some(code) => Lang::parse(code).map_err(|_| CliError::Usage(format!("unknown language {code:?}")))?,
-    };
-    let mut conn = open(args)?;
-    let started = std::time::Instant::now();
-    let stored = crate::app::case_view::store_missing_views(&mut conn, lang, |n| {
-        eprint!("\rstored {n} case views");
-    })
-    .map_err(|e| CliError::Failed(e.to_string()))?;
-    eprintln!();
-    println!("stored {stored} case views ({lang}) in {:.1} s", started.elapsed().as_secs_f64());
-    Ok(ExitCode::SUCCESS)
-}
-
-fn verify_audit(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
-    let settings = single(args)?;
-    let mut conn = open(args)?;
-    let ring = crate::data_key::installed().map_err(|e| CliError::Failed(e.to_string()))?;
-    let failed = |what: String| {
-        println!("FAILED: {what}");
-        Ok(ExitCode::from(1))
-    };
-    let count = match audit::verify_keyed(&mut conn, &ring)? {
-        Ok(count) => count,
-        Err(fault) => return failed(fault.to_string()),
-    };
-    let anchors = match db::anchors::check(&mut conn, &settings.audit_anchors, &ring)? {
-        Ok(n) => n,
-        Err(fault) => return failed(fault),
-    };
-    // Frozen snapshots change only with an anonymisation the chain records.
-    let unmatched = db::privacy::unmatched_snapshots(&mut conn)?;
-    if let Some(id) = unmatched.first() {
-        return failed(format!(
-            "agreement {id}: its frozen content matches neither the hash it took effect with \
-             nor an anonymisation recorded in the audit chain ({} agreements in all)",
-            unmatched.len()
-        ));
-    }
-    let findings = db::integrity::check(&mut conn)?;
-    if let Some(first) = findings.first() {
-        return failed(format!("{first} ({} findings in all)", findings.len()));
-    }
-    println!("ok {count} events");
-    if anchors == 0 {
-        eprintln!(
-            "note: no anchors in {} — events cut from the end of a chain cannot be told apart from events never written",
-            settings.audit_anchors.display()
-        );
-    } else {
-        eprintln!("{anchors} anchors in {} found in the chain", settings.audit_anchors.display());
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn anchor_audit(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
-    let settings = single(args)?;
-    let mut conn = open(args)?;
-    let ring = crate::data_key::installed().map_err(|e| CliError::Failed(e.to_string()))?;
-    let fresh = db::anchors::unanchored(&settings.audit_anchors, db::anchors::heads(&mut conn)?);
-    let written = db::anchors::append(&settings.audit_anchors, &ring, &fresh, chrono::Utc::now().naive_utc())
-        .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", settings.audit_anchors.display())))?;
-    println!("anchored {written} chain heads in {}", settings.audit_anchors.display());
-    Ok(ExitCode::SUCCESS)
-}
-
-fn render(
-    args: &DatabaseArgs,
-    kind: &str,
-    case_id: i64,
-    output: &std::path::Path,
-    base_url: &str,
-    lang: Option<&str>,
-) -> Result<ExitCode, CliError> {
-    let lang = lang.map(Lang::parse).transpose().map_err(|e| refused("--lang", &e))?;
-    let kind = crate::app::documents::Kind::parse(kind).ok_or_else(|| {
-        let kinds: Vec<&str> = crate::app::documents::Kind::ALL.iter().map(|k| k.code()).collect();
-        CliError::Usage(format!("unknown document kind {kind:?}; one of {}", kinds.join(", ")))
-    })?;
-    let mut conn = open(args)?;
-    let settings = crate::app::documents::PrintSettings { base_url: base_url.to_owned(), lang, full_phones: true };
-    let committee_id = {
-        use crate::db::schema::mediation_case;
-        use diesel::prelude::*;
-        mediation_case::table
-            .find(case_id)
-            .select(mediation_case::committee_id)
-            .first::<i64>(&mut conn)
-            .optional()?
-            .ok_or_else(|| CliError::Failed(format!("there is no case {case_id}")))?
-    };
-    let rendered =
-        crate::app::documents::render_case_document(&mut conn, committee_id, case_id, kind, &settings, &Actor::cli())
-            .map_err(|e| match e {
-            crate::app::documents::PrintError::NotFound => CliError::Failed(format!("there is no case {case_id}")),
-            crate::app::documents::PrintError::NotApplicable => {
-                CliError::Failed(format!("case {case_id} has no {} (yet)", kind.code()))
-            }
-            other => CliError::Failed(other.to_string()),
-        })?;
-    std::fs::write(output, &rendered.bytes)
-        .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", output.display())))?;
-    println!("wrote {} ({} pages, {} bytes)", output.display(), rendered.pages, rendered.bytes.len());
-    Ok(ExitCode::SUCCESS)
-}
-
-fn backup(args: &DatabaseArgs, path: &std::path::Path) -> Result<ExitCode, CliError> {
-    // A copy needs no data key: it opens no personal data and writes nothing.
-    let mut conn = connect_migrated(&single(args)?)?.get()?;
-    let DbConn::Sqlite(sqlite) = &mut *conn else {
-        return Err(CliError::Usage(
-            "backup copies SQLite databases; for PostgreSQL use pg_dump (e.g. pg_dump -Fc -f hesheng.dump \"$DATABASE_URL\")".into(),
-        ));
-    };
-    if path.exists() {
-        return Err(CliError::Usage(format!("{} exists; choose a new file", path.display())));
-    }
-    let target = path.to_str().ok_or_else(|| CliError::Usage("the backup path is not valid UTF-8".into()))?;
-    // VACUUM INTO reads one consistent snapshot while the server keeps writing.
-    diesel::sql_query("VACUUM INTO ?").bind::<Text, _>(target).execute(sqlite)?;
-    println!("backup written to {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
