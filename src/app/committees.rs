@@ -41,10 +41,10 @@ impl From<Committee> for CommitteeView {
             id: c.id,
             name: c.name,
             abbreviation: c.abbreviation,
-            number_pattern: c.number_pattern,
+            number_pattern: c.number_pattern.0.as_str().to_owned(),
             zone_class: c.zone_class.to_string(),
-            night_start: c.night_start,
-            night_end: c.night_end,
+            night_start: c.night_start.0.to_string(),
+            night_end: c.night_end.0.to_string(),
             language: c.language.to_string(),
             retention_years: c.retention_years,
         }

@@ -13,6 +13,8 @@ use diesel::sql_types::Text;
 use serde::de::DeserializeOwned;
 
 use crate::domain::StoredCode;
+use crate::domain::clock::ClockTime;
+use crate::domain::committee::NumberPattern;
 
 /// A stored code, read as the value it names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, FromSqlRow)]
@@ -69,5 +71,46 @@ where
     fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
         let text = String::from_sql(bytes)?;
         serde_json::from_str(&text).map(Json).map_err(|e| format!("corrupt JSON in the database: {e}").into())
+    }
+}
+
+/// A value stored as text in a form of its own (a clock time, a case number
+/// pattern), read back parsed.
+pub trait FromStored: Sized {
+    /// The type's name, for messages about text that does not parse.
+    const NAME: &'static str;
+    /// The value the stored text holds.
+    fn from_stored(text: &str) -> Option<Self>;
+}
+
+impl FromStored for ClockTime {
+    const NAME: &'static str = "clock time";
+
+    fn from_stored(text: &str) -> Option<Self> {
+        ClockTime::parse(text).ok()
+    }
+}
+
+impl FromStored for NumberPattern {
+    const NAME: &'static str = "case number pattern";
+
+    fn from_stored(text: &str) -> Option<Self> {
+        NumberPattern::parse(text).ok()
+    }
+}
+
+/// Stored text, read as the value it holds.
+#[derive(Debug, Clone, PartialEq, Eq, FromSqlRow)]
+pub struct Parsed<T>(pub T);
+
+impl<T: FromStored, DB: Backend> FromSql<Text, DB> for Parsed<T>
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        let text = String::from_sql(bytes)?;
+        T::from_stored(&text)
+            .map(Parsed)
+            .ok_or_else(|| format!("unreadable {} {text:?} in the database", T::NAME).into())
     }
 }

@@ -7,7 +7,7 @@ use sha2::Digest;
 
 use super::DbConn;
 use super::audit::audited;
-use super::codes::Code;
+use super::codes::{Code, Parsed};
 use super::schema::committee;
 use crate::domain::audit::Actor;
 use crate::domain::clock::{ClockTime, NightWindow};
@@ -25,13 +25,13 @@ pub struct Committee {
     /// Abbreviation used in case numbers.
     pub abbreviation: String,
     /// Case number pattern.
-    pub number_pattern: String,
+    pub number_pattern: Parsed<NumberPattern>,
     /// GB 3096 zone class code.
     pub zone_class: Code<ZoneClass>,
     /// Night start `HH:MM`.
-    pub night_start: String,
+    pub night_start: Parsed<ClockTime>,
     /// Night end `HH:MM`.
-    pub night_end: String,
+    pub night_end: Parsed<ClockTime>,
     /// Document language code.
     pub language: Code<Lang>,
     /// Local time offset from UTC in minutes.
@@ -47,14 +47,12 @@ pub struct Committee {
 impl Committee {
     /// The stored settings as domain types.
     pub fn settings(&self) -> CommitteeSettings {
-        let night = match (ClockTime::parse(&self.night_start), ClockTime::parse(&self.night_end)) {
-            (Ok(s), Ok(e)) => NightWindow::new(s, e).unwrap_or_default(),
-            _ => NightWindow::default(),
-        };
+        // Equal ends are refused on the way in (`CommitteeSettings::parse`).
+        let night = NightWindow::new(self.night_start.0, self.night_end.0).unwrap_or_default();
         CommitteeSettings {
             name: self.name.clone(),
             abbreviation: self.abbreviation.clone(),
-            number_pattern: NumberPattern::parse(&self.number_pattern).unwrap_or_default(),
+            number_pattern: self.number_pattern.0.clone(),
             zone_class: self.zone_class.get(),
             night,
             language: self.language.get(),

@@ -13,8 +13,8 @@ both_backends! {
 
     async fn the_default_committee_exists_on_first_start(app) {
         let committee = hesheng::db::committees::find(&mut app.conn(), 1).expect("committee 1");
-        assert_eq!(committee.number_pattern, "（{year}）{abbr}人调字第{seq}号");
-        assert_eq!(committee.night_start, "22:00");
+        assert_eq!(committee.number_pattern.0.as_str(), "（{year}）{abbr}人调字第{seq}号");
+        assert_eq!(committee.night_start.0.to_string(), "22:00");
         assert_eq!(hesheng::db::committees::list(&mut app.conn()).expect("list").len(), 1);
     }
 

@@ -595,6 +595,27 @@ both_backends! {
         let image = admin.get("/admin/committee/seal.png").await;
         assert_eq!(image.status(), 200);
         assert_eq!(image.bytes().await.expect("png").as_ref(), seal_png().as_slice());
+
+        // As Chrome, Edge, Safari and WeChat's browser send it: a boundary
+        // in mixed case.
+        let boundary = "----WebKitFormBoundaryQx7AbCdEfGhIjKlM";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"seal\"; filename=\"seal.png\"\r\n\
+             Content-Type: image/png\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(&seal_png());
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let browser = admin
+            .client
+            .post(app.url("/admin/committee/seal"))
+            .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(browser.status(), 303, "a browser's upload is taken");
     }
 
     async fn a_resident_sees_their_own_case_and_reports_on_the_agreement(app) {

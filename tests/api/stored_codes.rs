@@ -41,6 +41,10 @@ both_backends! {
         assert_eq!(edit.status(), 500, "not editable as a draft");
         app.conn().batch_execute(&format!("UPDATE agreement SET status = 'draft' WHERE id = {id}")).expect("mend");
         assert_eq!(app.api_get(&format!("/api/v1/agreements/{id}"), &token).await.status(), 200);
+        // A term's end that is no clock time is an error, not a term
+        // without an end.
+        unchecked(&app, "agreement_term", &format!("UPDATE agreement_term SET end_time = '25:99' WHERE agreement_id = {id}"));
+        assert_eq!(app.api_get(&format!("/api/v1/agreements/{id}"), &token).await.status(), 500);
     }
 
     async fn an_unknown_role_is_an_error_not_staff(app) {

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::audit::{AuditLog, audited};
 use super::cases::{self, Case};
-use super::codes::Code;
+use super::codes::{Code, Parsed};
 use super::committees::{self, Committee};
 use super::parties;
 use super::schema::{agreement, agreement_term, signature};
@@ -114,13 +114,13 @@ pub struct TermRow {
     /// Days.
     pub days: Option<String>,
     /// Start.
-    pub start_time: Option<String>,
+    pub start_time: Option<Parsed<ClockTime>>,
     /// End.
-    pub end_time: Option<String>,
+    pub end_time: Option<Parsed<ClockTime>>,
     /// Limit.
     pub max_db: Option<f64>,
     /// Measuring position.
-    pub measure_position: Option<String>,
+    pub measure_position: Option<Code<Position>>,
     /// Amount in fen.
     pub amount_fen: Option<i64>,
     /// Due date.
@@ -134,10 +134,10 @@ impl TermRow {
             kind: self.kind.get(),
             text: self.text.clone(),
             days: self.days.clone(),
-            start: self.start_time.as_deref().and_then(|t| ClockTime::parse(t).ok()),
-            end: self.end_time.as_deref().and_then(|t| ClockTime::parse(t).ok()),
+            start: self.start_time.as_ref().map(|t| t.0),
+            end: self.end_time.as_ref().map(|t| t.0),
             max_db: self.max_db,
-            position: self.measure_position.as_deref().and_then(|p| Position::parse(p).ok()),
+            position: self.measure_position.map(Code::get),
             amount_fen: self.amount_fen,
             due: self.due,
         }

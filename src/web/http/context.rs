@@ -226,16 +226,9 @@ async fn establish(req: &mut ServiceRequest) -> AppResult<Resolved> {
 }
 
 async fn verify_csrf(req: &mut ServiceRequest, expected: &str, cookie_is_new: bool) -> AppResult<()> {
-    let content_type =
-        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let body = read_body(req.take_payload(), PAGE_BODY_LIMIT).await?;
-    let submitted = if content_type.starts_with("application/x-www-form-urlencoded") {
-        form_field(&body, "csrf_token")
-    } else if content_type.starts_with("multipart/form-data") {
-        multipart_field(&content_type, &body, "csrf_token")
-    } else {
-        None
-    };
+    let submitted = submitted_field(&content_type, &body, "csrf_token");
     req.set_payload(Payload::from(body));
     let valid = !cookie_is_new
         && submitted.is_some_and(|s| !s.is_empty() && bool::from(s.as_bytes().ct_eq(expected.as_bytes())));
@@ -258,6 +251,18 @@ pub async fn read_body(mut payload: Payload, limit: usize) -> AppResult<Bytes> {
     Ok(body.freeze())
 }
 
+/// The value of field `name` of a form body of either encoding. The media
+/// type is compared without regard to case; the multipart boundary is
+/// taken as sent (browsers send `----WebKitFormBoundary…`, in mixed case).
+fn submitted_field(content_type: &str, body: &[u8], name: &str) -> Option<String> {
+    let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match media.as_str() {
+        "application/x-www-form-urlencoded" => form_field(body, name),
+        "multipart/form-data" => multipart_field(content_type, body, name),
+        _ => None,
+    }
+}
+
 fn form_field(body: &[u8], name: &str) -> Option<String> {
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
         .ok()?
@@ -267,11 +272,16 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
 
 /// The value of a small text field of a multipart body.
 fn multipart_field(content_type: &str, body: &[u8], name: &str) -> Option<String> {
-    let boundary = content_type.split(';').find_map(|p| p.trim().strip_prefix("boundary="))?.trim_matches('"');
+    let boundary = content_type.split(';').find_map(|p| {
+        let (key, value) = p.trim().split_once('=')?;
+        key.trim().eq_ignore_ascii_case("boundary").then_some(value.trim())
+    })?;
+    let boundary = boundary.trim_matches('"');
     let delimiter = format!("--{boundary}");
     let wanted = format!("name=\"{name}\"");
     let text = String::from_utf8_lossy(body);
-    text.split(delimiter.as_str()).find_map(|part| {
+    // What comes before the first delimiter is the preamble, not a part.
+    text.split(delimiter.as_str()).skip(1).find_map(|part| {
         let (headers, value) = part.split_once("\r\n\r\n")?;
         let disposition = headers.lines().find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))?;
         disposition
@@ -296,5 +306,26 @@ mod tests {
         assert_eq!(multipart_field(ct, body.as_bytes(), "csrf_token").as_deref(), Some("tok123"));
         assert_eq!(multipart_field(ct, body.as_bytes(), "csrf"), None);
         assert_eq!(multipart_field("multipart/form-data", body.as_bytes(), "csrf_token"), None);
+    }
+
+    #[test]
+    fn a_browser_s_mixed_case_boundary_is_taken_as_sent() {
+        // Chrome, Edge, Safari and WeChat's browser all send this form.
+        let boundary = "----WebKitFormBoundaryQx7AbCdEfGhIjKlM";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\ntok123\r\n--{boundary}--\r\n"
+        );
+        for ct in [
+            format!("multipart/form-data; boundary={boundary}"),
+            format!("Multipart/Form-Data; Boundary=\"{boundary}\""),
+        ] {
+            assert_eq!(submitted_field(&ct, body.as_bytes(), "csrf_token").as_deref(), Some("tok123"), "{ct}");
+        }
+        let lowered = format!("multipart/form-data; boundary={}", boundary.to_ascii_lowercase());
+        assert_eq!(submitted_field(&lowered, body.as_bytes(), "csrf_token"), None, "a boundary is not case-folded");
+        assert_eq!(
+            submitted_field("Application/X-WWW-Form-Urlencoded", b"csrf_token=abc", "csrf_token").as_deref(),
+            Some("abc")
+        );
     }
 }

@@ -117,10 +117,10 @@ fn form_of(c: &Committee) -> FormData {
     FormData::with([
         ("name", c.name.clone()),
         ("abbreviation", c.abbreviation.clone()),
-        ("number_pattern", c.number_pattern.clone()),
+        ("number_pattern", c.number_pattern.0.as_str().to_owned()),
         ("zone_class", c.zone_class.to_string()),
-        ("night_start", c.night_start.clone()),
-        ("night_end", c.night_end.clone()),
+        ("night_start", c.night_start.0.to_string()),
+        ("night_end", c.night_end.0.to_string()),
         ("language", c.language.to_string()),
         ("retention_years", c.retention_years.to_string()),
     ])
