@@ -170,10 +170,10 @@ pub fn draft_of(a: &Agreement, terms: Vec<Term>) -> Draft {
 fn signature_view(s: &SignatureRow, offset: i32) -> SignatureView {
     SignatureView {
         id: s.id,
-        role: s.role.clone(),
+        role: s.role.to_string(),
         party_id: s.party_id,
         signer_name: s.signer_name.clone(),
-        method: s.method.clone(),
+        method: s.method.to_string(),
         signed_at: format_instant(s.signed_at, offset),
         image_sha256: s.image_sha256.clone(),
     }
@@ -205,10 +205,7 @@ pub fn agreement_view_of(
     let missing = if a.kind() == AgreementKind::Written && !a.status().is_frozen() {
         let required: Vec<i64> =
             case_parties.iter().filter(|(cp, _)| cp.role().signs_agreements()).map(|(cp, _)| cp.party_id).collect();
-        let signed: Vec<Signed> = sigs
-            .iter()
-            .filter_map(|s| SignerRole::parse(&s.role).ok().map(|role| Signed { role, party_id: s.party_id }))
-            .collect();
+        let signed: Vec<Signed> = sigs.iter().map(|s| Signed { role: s.role.get(), party_id: s.party_id }).collect();
         let Missing { parties, mediator, committee_seal } = missing_signatures(&required, &signed);
         Some(MissingView { parties, mediator, committee_seal })
     } else {

@@ -97,7 +97,7 @@ impl MeasurementView {
         Self {
             id: Some(m.id),
             measured_at: format_instant(m.measured_at, offset),
-            position: m.position.clone(),
+            position: m.position.to_string(),
             height_m: m.height_m,
             laeq_db: m.laeq_db,
             lmax_db: m.lmax_db,

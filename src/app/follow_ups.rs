@@ -79,7 +79,7 @@ pub async fn record_follow_up(
             agreement_id: fu.agreement_id,
             visited_at: format_instant(fu.visited_at, committee.utc_offset_minutes),
             visitor: fu.visitor.clone(),
-            method: fu.method.clone(),
+            method: fu.method.to_string(),
             satisfaction: fu.satisfaction,
             overall: fu.overall.clone(),
             compliance: outcome

@@ -1,5 +1,7 @@
 //! Complaints.
 
+use crate::db::codes::Code;
+use crate::domain::complaint::{Category, Channel};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::json;
@@ -24,9 +26,9 @@ pub struct Complaint {
     /// When it was received.
     pub received_at: NaiveDateTime,
     /// Channel code.
-    pub channel: String,
+    pub channel: Code<Channel>,
     /// Category code.
-    pub category: String,
+    pub category: Code<Category>,
     /// Location as given.
     pub location: String,
     /// Location normalised for duplicate search.
@@ -176,7 +178,7 @@ pub fn escape_like(s: &str) -> String {
 pub fn similar(conn: &mut DbConn, c: &Complaint) -> QueryResult<Vec<Complaint>> {
     complaint::table
         .filter(complaint::committee_id.eq(c.committee_id))
-        .filter(complaint::category.eq(&c.category))
+        .filter(complaint::category.eq(c.category.as_str()))
         .filter(complaint::location_key.eq(&c.location_key))
         .filter(complaint::received_at.between(c.received_at - SIMILAR_WITHIN, c.received_at + SIMILAR_WITHIN))
         .filter(complaint::id.ne(c.id))

@@ -34,7 +34,7 @@ pub fn open_cases(conn: &mut DbConn, committee_id: i64, mediator: Option<i64>, l
         "orange" => 1,
         _ => 2,
     };
-    cases.sort_by_key(|c| (rank(&c.risk_level), -c.id));
+    cases.sort_by_key(|c| (rank(c.risk_level.as_str()), -c.id));
     Ok(cases)
 }
 

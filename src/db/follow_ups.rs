@@ -1,5 +1,7 @@
 //! Follow-up visits and the compliance they find.
 
+use crate::db::codes::Code;
+use crate::domain::follow_up::VisitMethod;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::json;
@@ -32,7 +34,7 @@ pub struct FollowUp {
     /// Who visited.
     pub visitor: String,
     /// Method code.
-    pub method: String,
+    pub method: Code<VisitMethod>,
     /// Satisfaction 1–5.
     pub satisfaction: Option<i32>,
     /// Whether a lawsuit was filed.

@@ -1,5 +1,7 @@
 //! On-site investigations and noise measurements.
 
+use crate::db::codes::Code;
+use crate::domain::noise::Position;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::json;
@@ -115,7 +117,7 @@ pub struct Measurement {
     /// When.
     pub measured_at: NaiveDateTime,
     /// Position code.
-    pub position: String,
+    pub position: Code<Position>,
     /// Height, m.
     pub height_m: Option<f64>,
     /// L_Aeq, dB(A).

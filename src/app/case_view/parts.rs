@@ -162,8 +162,8 @@ impl ComplaintView {
         Self {
             id: c.id,
             received_at: format_instant(c.received_at, offset),
-            channel: c.channel.clone(),
-            category: c.category.clone(),
+            channel: c.channel.to_string(),
+            category: c.category.to_string(),
             location: c.location.clone(),
             description: c.description.clone(),
             observed_pattern: PatternView {

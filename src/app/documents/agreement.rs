@@ -27,7 +27,7 @@ pub fn agreement_model(
             role: "party".into(),
             party_role: Some(p.role.clone()),
             name: signed.map(|s| s.signer_name.clone()),
-            method: signed.map(|s| s.method.clone()),
+            method: signed.map(|s| s.method.to_string()),
             image: match signed {
                 Some(s) if s.image_sha256.is_some() => agreements::signature_image(conn, s.id)?,
                 _ => None,
@@ -41,7 +41,7 @@ pub fn agreement_model(
             role: role.into(),
             party_role: None,
             name: signed.map(|s| s.signer_name.clone()),
-            method: signed.map(|s| s.method.clone()),
+            method: signed.map(|s| s.method.to_string()),
             image: match signed {
                 Some(s) if s.image_sha256.is_some() => agreements::signature_image(conn, s.id)?,
                 _ => None,

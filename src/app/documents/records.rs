@@ -28,8 +28,8 @@ pub(super) fn acceptance_model(conn: &mut DbConn, c: &Ctx<'_>) -> Result<Accepta
     Ok(AcceptanceDoc {
         header: c.header(&c.case.number, c.case.registered_at),
         date: local_date(c.case.registered_at, c.offset),
-        source: c.case.source.clone(),
-        dispute_type: c.case.dispute_type.clone(),
+        source: c.case.source.to_string(),
+        dispute_type: c.case.dispute_type.to_string(),
         title: c.case.title.clone(),
         facts: c.case.facts.clone().unwrap_or_default(),
         complaint_households: households(conn, c.case)?,
@@ -59,7 +59,7 @@ pub(super) fn investigations_model(conn: &mut DbConn, c: &Ctx<'_>) -> Result<Inv
     let last = records.iter().map(|r| r.created_at).max().unwrap_or(c.case.registered_at);
     let row = |m: &investigations::Measurement| MeasurementRow {
         time: local(m.measured_at, c.offset).format("%m-%d %H:%M").to_string(),
-        position: m.position.clone(),
+        position: m.position.to_string(),
         laeq: format_db(m.laeq_db),
         background: m.background_db.map_or_else(|| "—".into(), format_db),
         corrected: m.corrected_db.map_or_else(|| "—".into(), format_db),
@@ -207,7 +207,7 @@ pub(super) fn follow_ups_model(conn: &mut DbConn, c: &Ctx<'_>, a: &Agreement) ->
             .collect();
         records.push(FollowUpDoc {
             time: c.time(f.visited_at),
-            method: f.method.clone(),
+            method: f.method.to_string(),
             visitor: f.visitor.clone(),
             terms,
             overall: f.overall.clone(),

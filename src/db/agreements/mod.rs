@@ -3,6 +3,7 @@
 mod drafting;
 mod signing;
 
+use crate::domain::agreement::SignMethod;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -153,13 +154,13 @@ pub struct SignatureRow {
     /// Agreement.
     pub agreement_id: i64,
     /// Role code.
-    pub role: String,
+    pub role: Code<SignerRole>,
     /// Party, for party signatures.
     pub party_id: Option<i64>,
     /// Name of the signer.
     pub signer_name: String,
     /// Method code.
-    pub method: String,
+    pub method: Code<SignMethod>,
     /// When signed.
     pub signed_at: NaiveDateTime,
     /// SHA-256 of the drawn image.

@@ -91,10 +91,8 @@ pub fn sign(
                 .set((agreement::status.eq(AgreementStatus::Signing.code()), agreement::updated_at.eq(now)))
                 .execute(conn)?;
         }
-        let mut signed: Vec<Signed> = existing
-            .iter()
-            .filter_map(|s| SignerRole::parse(&s.role).ok().map(|role| Signed { role, party_id: s.party_id }))
-            .collect();
+        let mut signed: Vec<Signed> =
+            existing.iter().map(|s| Signed { role: s.role.get(), party_id: s.party_id }).collect();
         signed.push(Signed { role: new.role, party_id: new.party_id });
         let required = signing_parties(conn, case.id)?;
         let took_effect = missing_signatures(&required, &signed).is_complete();

@@ -2,6 +2,8 @@
 //! and text searched.
 
 use super::*;
+use crate::db::codes::Code;
+use crate::domain::case::{CaseSource, DisputeType, RiskLevel};
 
 /// A case as a list shows it: the columns of a row, without the facts,
 /// requests and bookkeeping of the whole record.
@@ -15,13 +17,13 @@ pub struct Listed {
     /// Short title.
     pub title: String,
     /// Dispute type code.
-    pub dispute_type: String,
+    pub dispute_type: Code<DisputeType>,
     /// Source code.
-    pub source: String,
+    pub source: Code<CaseSource>,
     /// Status code.
     pub status: String,
     /// Risk level code.
-    pub risk_level: String,
+    pub risk_level: Code<RiskLevel>,
     /// Where the dispute is.
     pub location: Option<String>,
     /// When registered.

@@ -3,6 +3,7 @@
 mod changes;
 mod list;
 
+use crate::domain::case::{CaseSource, DisputeType};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
@@ -45,13 +46,13 @@ pub struct Case {
     /// Short title.
     pub title: String,
     /// Dispute type code.
-    pub dispute_type: String,
+    pub dispute_type: Code<DisputeType>,
     /// Source code.
-    pub source: String,
+    pub source: Code<CaseSource>,
     /// Status code.
     pub status: Code<CaseStatus>,
     /// Risk level code.
-    pub risk_level: String,
+    pub risk_level: Code<RiskLevel>,
     /// Whether sessions are public (Art 23).
     pub public_session: bool,
     /// Brief facts.

@@ -208,7 +208,7 @@ impl CaseRow {
             number: c.number,
             title: c.title,
             status: c.status,
-            risk: c.risk_level,
+            risk: c.risk_level.to_string(),
             location: c.location.unwrap_or_default(),
         }
     }

@@ -217,7 +217,7 @@ pub async fn new_case(
     ]);
     if let Some(first) = data.complaints.first() {
         form.set("location", first.location.clone());
-        form.set("title", format!("{}{}", first.location, ctx_title_suffix(&ctx, &first.category)));
+        form.set("title", format!("{}{}", first.location, ctx_title_suffix(&ctx, first.category.as_str())));
         let facts: Vec<String> = data.complaints.iter().map(|c| c.description.clone()).collect();
         form.set("facts", facts.join("\n"));
     }
