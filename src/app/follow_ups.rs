@@ -53,6 +53,7 @@ pub fn summary_view(f: &FollowUp, offset: i32) -> serde_json::Value {
         "method": f.method,
         "satisfaction": f.satisfaction,
         "overall": f.overall,
+        "resident_answer": f.resident_answer,
         "risk_signs": f.risk_signs,
         "measures": f.measures,
         "lawsuit": f.lawsuit,

@@ -36,7 +36,7 @@ use crate::on_backend;
 /// What a stored view was made by; views of another format are rebuilt.
 /// Changes to the case JSON come with a new release, whose version is part
 /// of the format; the number after it tells apart changes within one.
-pub const FORMAT: &str = concat!(env!("CARGO_PKG_VERSION"), "/2");
+pub const FORMAT: &str = concat!(env!("CARGO_PKG_VERSION"), "/3");
 
 /// Where the audit chains stood before a view was built: (the committee's
 /// head, the installation's).

@@ -196,7 +196,9 @@ pub fn of_records(conn: &mut DbConn, case: &cases::Case, records: &Records) -> Q
             at: f.visited_at,
             kind: "follow_up",
             record_id: f.id,
-            summary: format!("{} · {}", f.method, f.overall),
+            // A party's own report says what they answered; no term was
+            // assessed, so its finding alone would say nothing.
+            summary: format!("{} · {}", f.method, f.resident_answer.as_deref().unwrap_or(&f.overall)),
             recorded_by: who(f.created_by),
         });
     }

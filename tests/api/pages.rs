@@ -658,6 +658,12 @@ both_backends! {
         let mediator = Visitor::signed_in(&app, MEDIATOR).await;
         let (_, dashboard) = mediator.page("/").await;
         assert!(dashboard.contains("昨晚十点还在唱"), "the report reaches the mediators' dashboard");
+        // The case shows the party's answer in the follow-ups and the
+        // timeline, not the finding of a visit that assessed no term.
+        let (_, case_page) = mediator.page("/cases/1").await;
+        let answered = case_page.matches("没有做到").count();
+        assert!(answered >= 2, "the answer in the follow-ups and the timeline: {answered}");
+        assert!(case_page.contains("当事人反馈 · 没有做到"), "the timeline names the party's report and its answer");
 
         // Signing out ends the session on the server: a copy of the cookie
         // kept from before opens nothing.

@@ -72,11 +72,10 @@ pub fn code_labels(prefixes: &[&str]) -> CodeLabels {
         .map(|lang| {
             let mut found: HashMap<String, (usize, String)> = HashMap::new();
             for (key, text) in crate::_rust_i18n_backend().messages_for_locale(lang.code()).unwrap_or_default() {
-                let Some((prefix, word)) = key.split_once('.') else { continue };
+                // The word is the key's last part; a prefix may have parts
+                // of its own (`portal.answer`).
+                let Some((prefix, word)) = key.rsplit_once('.') else { continue };
                 let Some(rank) = prefixes.iter().position(|p| *p == prefix) else { continue };
-                if word.contains('.') {
-                    continue;
-                }
                 let better = found.get(word).is_none_or(|(r, _)| rank < *r);
                 if better {
                     found.insert(word.to_owned(), (rank, text.into_owned()));

@@ -165,7 +165,7 @@ pub fn render_with_status<T: Template>(template: &T, status: actix_web::http::St
 
 /// Prefixes under which a code word of a record summary is looked up, the
 /// first that labels it winning.
-const WORD_PREFIXES: [&str; 9] = [
+const WORD_PREFIXES: [&str; 10] = [
     "status",
     "channel",
     "category",
@@ -175,6 +175,7 @@ const WORD_PREFIXES: [&str; 9] = [
     "visit_method",
     "compliance",
     "period",
+    "portal.answer",
 ];
 
 /// See [`PageContext::words`].
