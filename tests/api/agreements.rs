@@ -49,7 +49,10 @@ both_backends! {
             .iter()
             .map(|w| (w["term_index"].as_i64().unwrap_or(-1), w["code"].as_str().unwrap_or("")))
             .collect();
-        assert_eq!(warnings, [(1, "volume_without_number"), (2, "vague_wording"), (3, "time_without_clock")]);
+        assert_eq!(
+            warnings,
+            [(1, "volume_without_number"), (2, "vague_wording"), (3, "time_without_clock"), (3, "vague_wording")]
+        );
         assert!(a["warnings"][0]["message"].as_str().is_some_and(|m| m.contains("分贝")));
         assert_eq!(a["missing_signatures"]["mediator"], true);
         assert_eq!(a["missing_signatures"]["parties"].as_array().map(Vec::len), Some(2));

@@ -294,6 +294,11 @@ const VAGUE_WORDS: &[&str] = &[
     "一点",
     "较低",
     "不要太",
+    "别太",
+    "原则上",
+    "早点",
+    "小点",
+    "稍微",
     "as far as possible",
     "try to",
     "appropriate",
@@ -304,14 +309,22 @@ const VAGUE_WORDS: &[&str] = &[
     "a bit",
 ];
 
+/// Words that, after them, make "一点" or "一些" mean "a bit" (小一点, 早一点,
+/// 低一些) rather than one o'clock.
+const COMPARATIVES: &str = "小轻低早少慢短弱静近远晚快好声";
+
 /// Whether text names a measurable target: an Arabic or full-width digit,
-/// or a Chinese numeral followed by a unit of time, sound or money.
+/// or a Chinese numeral followed by a unit of time, sound or money — not
+/// the "一点" of a comparative ("声音小一点" names no time).
 fn has_measure(text: &str) -> bool {
     if text.chars().any(|c| c.is_ascii_digit() || ('０'..='９').contains(&c)) {
         return true;
     }
     let chars: Vec<char> = text.chars().collect();
-    chars.windows(2).any(|w| "零一二两三四五六七八九十百千".contains(w[0]) && "点时分贝元日天号月".contains(w[1]))
+    chars.windows(2).enumerate().any(|(i, w)| {
+        let hedge = w[0] == '一' && i > 0 && COMPARATIVES.contains(chars[i - 1]);
+        !hedge && "零一二两三四五六七八九十百千".contains(w[0]) && "点时分贝元日天号月".contains(w[1])
+    })
 }
 
 /// Warnings for terms a court would find unclear: a volume promise with no
@@ -562,6 +575,41 @@ mod tests {
     }
 
     #[test]
+    fn vague_phrasings_are_flagged_and_precise_ones_are_not() {
+        let words = |text: &str| parsed(TermInput { kind: "free_text", text: Some(text), ..Default::default() });
+        let vague = [
+            "声音小一点",
+            "合唱队尽量小声一点",
+            "尽量早点结束",
+            "早点结束",
+            "音量低一些",
+            "原则上晚上不唱",
+            "适当调低音量",
+            "注意不要扰民",
+            "音响别太大声",
+            "稍微小点声",
+            "keep it down a bit",
+        ];
+        for text in vague {
+            let w = vagueness_warnings(&[words(text)]);
+            assert!(w.iter().any(|w| w.code == "warning.vague_wording"), "{text} is vague");
+        }
+        let precise = [
+            "每天21:00前结束",
+            "音量不超过55分贝",
+            "晚上九点前结束",
+            "凌晨一点后不得施工",
+            "尽量在九点前结束",
+            "赔偿维修费五百元",
+            "end by 21:00 every day",
+        ];
+        for text in precise {
+            let w = vagueness_warnings(&[words(text)]);
+            assert!(w.iter().all(|w| w.code != "warning.vague_wording"), "{text} names its measure: {w:?}");
+        }
+    }
+
+    #[test]
     fn vague_terms_are_flagged() {
         let terms = vec![
             parsed(TermInput { kind: "volume_limit", text: Some("音量调小"), ..Default::default() }),
@@ -577,7 +625,12 @@ mod tests {
         let found: Vec<(usize, &str)> = w.iter().map(|w| (w.term_index, w.code)).collect();
         assert_eq!(
             found,
-            [(0, "warning.volume_without_number"), (1, "warning.time_without_clock"), (2, "warning.vague_wording")]
+            [
+                (0, "warning.volume_without_number"),
+                (1, "warning.time_without_clock"),
+                (1, "warning.vague_wording"),
+                (2, "warning.vague_wording")
+            ]
         );
     }
 
