@@ -17,3 +17,14 @@ pub mod privacy;
 pub mod reports;
 pub mod sign_in;
 pub mod users;
+
+/// Runs CPU work (rendering a PDF, hashing a password) on the runtime's
+/// blocking threads, off the HTTP workers; `what` names it if it stops.
+pub(crate) async fn off_the_workers<T: Send + 'static>(
+    what: &'static str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> error::AppResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| error::AppError::Internal(anyhow::anyhow!("{what} stopped: {e}")))
+}

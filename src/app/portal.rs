@@ -48,9 +48,8 @@ pub async fn print_receipts(
             Ok::<_, AppError>((doc, case.number))
         })
         .await?;
-    let rendered = tokio::task::spawn_blocking(move || crate::documents::receipts::render(&doc))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering stopped: {e}")))?
+    let rendered = crate::app::off_the_workers("rendering", move || crate::documents::receipts::render(&doc))
+        .await?
         .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("rendering receipts")))?;
     Ok((rendered, number))
 }

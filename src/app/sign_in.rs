@@ -36,15 +36,14 @@ pub async fn authenticate(db: &Db, username: &str, password: &str, client: &str)
     }
 
     let password = password.to_owned();
-    let verified = tokio::task::spawn_blocking(move || match found {
+    let verified = crate::app::off_the_workers("password check", move || match found {
         Some((user, hash)) => (passwords::verify(&password, &hash) && user.active).then_some(user),
         None => {
             passwords::verify_dummy(&password);
             None
         }
     })
-    .await
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("password check stopped: {e}")))?;
+    .await?;
     let user = verified.ok_or(AppError::WrongCredentials)?;
     db.run(move |conn| Ok::<_, AppError>(sign_in::succeeded(conn, &account_key, &[&address_key])?)).await?;
     Ok(user)

@@ -52,9 +52,7 @@ pub async fn create_user(db: &Db, admin: &User, fields: AccountFields) -> AppRes
     }
     let account = fields.parse()?;
     let password = account.password.clone();
-    let password_hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("password hashing stopped: {e}")))??;
+    let password_hash = crate::app::off_the_workers("password hashing", move || passwords::hash(&password)).await??;
     let actor = admin.actor();
     db.run(move |conn| insert_account(conn, &actor, committee_id, account, password_hash)).await
 }

@@ -225,9 +225,7 @@ pub async fn agreement_pdf(
         AgreementPrint::Archived(pdf) => return Ok(pdf),
         AgreementPrint::Render { document, slot } => (document, slot),
     };
-    let rendered = tokio::task::spawn_blocking(move || document.render())
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering stopped: {e}")))??;
+    let rendered = crate::app::off_the_workers("rendering", move || document.render()).await??;
     let Some(slot) = slot else { return Ok(Pdf { rendered, archived_sha256: None }) };
     let actor = actor.clone();
     db.run(move |conn| Ok::<_, AppError>(archive_agreement_pdf(conn, &actor, &slot, rendered)?)).await

@@ -245,9 +245,7 @@ pub async fn case_document(
     let prepared = db
         .run(move |conn| Ok::<_, AppError>(prepare_case_document(conn, committee_id, case_id, kind, &reading)?))
         .await?;
-    let rendered = tokio::task::spawn_blocking(move || prepared.render())
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering stopped: {e}")))??;
+    let rendered = crate::app::off_the_workers("rendering", move || prepared.render()).await??;
     let actor = actor.clone();
     db.run(move |conn| Ok::<_, AppError>(rendered.finish(conn, &actor)?)).await
 }
