@@ -18,7 +18,7 @@ fn demo_connection(dir: &std::path::Path) -> db::DbConn {
     // keyed, as the server does: under a key kept next to the database,
     // made on first use.
     let key = KeySource::File(dir.join("bench.db.key"));
-    hesheng::startup::prepare_data_key(&mut conn, &key).expect("data key");
+    hesheng::db::opening::prepare_data_key(&mut conn, &key).expect("data key");
     db::committees::ensure_default(&mut conn).expect("committee");
     hesheng::cli::demo::load(&mut conn).expect("demo");
     conn

@@ -12,11 +12,10 @@ use sha2::{Digest, Sha512};
 use tracing_actix_web::TracingLogger;
 
 use crate::app::error::AppError;
-use crate::config::{DatabaseSettings, Settings};
-use crate::data_key::{self, KeySource, Keyring, LoadError, Loaded};
+use crate::config::Settings;
 use crate::db::maintenance::Maintenance;
-use crate::db::parties::{self, ResealError, Resealed};
-use crate::db::{self, ConnectError, Db, DbConn, MigrationError, Pool, committees, settings as db_settings};
+use crate::db::opening::{OpenError, prepare_database};
+use crate::db::{self, Db, settings as db_settings};
 use crate::domain::Invalid;
 use crate::random;
 use crate::secret::Secret;
@@ -30,46 +29,12 @@ use crate::web::ui::portal::PORTAL_SESSION;
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    /// The database could not be reached.
+    /// The database could not be opened and prepared.
     #[error(transparent)]
-    Connect(#[from] ConnectError),
-    /// A migration failed.
-    #[error(transparent)]
-    Migrate(#[from] MigrationError),
+    Open(#[from] OpenError),
     /// A query during start-up failed.
     #[error("database error during start-up: {0}")]
-    Query(#[from] diesel::result::Error),
-    /// No connection was free.
-    #[error("no database connection: {0}")]
-    Pool(#[from] r2d2::Error),
-    /// The data key cannot be read or made.
-    #[error(transparent)]
-    DataKey(#[from] LoadError),
-    /// The stored personal data is sealed, and no key file was found.
-    #[error(
-        "personal data in this database is sealed under data key {id}, but {} does not exist: \
-         set HESHENG_DATA_KEY or HESHENG_DATA_KEY_FILE, or restore the key file"
-    , path.display())]
-    DataKeyMissing {
-        /// The file looked for.
-        path: std::path::PathBuf,
-        /// The key the data is sealed under.
-        id: String,
-    },
-    /// The configured keys are not the one the data is sealed under.
-    #[error(
-        "personal data in this database is sealed under data key {id}, which is not among the configured keys \
-         ({configured}); during a rotation give the new key, a comma, then the old one"
-    )]
-    DataKeyUnknown {
-        /// The key the data is sealed under.
-        id: String,
-        /// The ids of the keys given.
-        configured: String,
-    },
-    /// A stored value does not open.
-    #[error("sealing personal data: {0}")]
-    Reseal(#[from] ResealError),
+    Database(#[from] db::WriteError),
     /// The database threads could not be started.
     #[error("cannot start the database threads: {0}")]
     Threads(std::io::Error),
@@ -83,101 +48,14 @@ pub enum StartError {
     },
 }
 
-/// Connects and migrates, without the data key (for copying the database).
-pub fn connect_migrated(settings: &DatabaseSettings) -> Result<Pool, StartError> {
-    let pool = db::connect(&settings.url, settings.sqlite_sync, settings.pool)?;
-    let applied = db::run_migrations(&mut *pool.get()?)?;
-    if applied > 0 {
-        tracing::info!(applied, "migrations applied");
-    }
-    Ok(pool)
-}
-
-/// Connects, migrates, loads and installs the data key (sealing what is not
-/// yet sealed under it; see [`prepare_data_key`]) and makes sure the
-/// default committee exists. The key comes before any write, as every
-/// audit event is keyed with it.
-pub fn prepare_database(settings: &DatabaseSettings) -> Result<(Pool, Option<Resealed>), StartError> {
-    let pool = connect_migrated(settings)?;
-    let mut conn = pool.get()?;
-    let resealed = prepare_data_key(&mut conn, &settings.data_key)?;
-    if committees::ensure_default(&mut conn)? {
-        tracing::info!("default committee created");
-    }
-    drop(conn);
-    Ok((pool, resealed))
-}
-
-/// The setting naming the key the stored personal data is sealed under.
-pub const DATA_KEY_SETTING: &str = "data_key_id";
-
-/// The setting naming the key the portal access codes are sealed and
-/// keyed under.
-pub const ACCESS_CODES_SETTING: &str = "access_codes_key_id";
-
-/// Loads the data key (making the key file on a first start), checks that
-/// it opens what is stored, seals under its current key whatever is not
-/// yet, and installs it for the process. Returns what a full pass sealed,
-/// when the database was not yet on the current key.
-pub fn prepare_data_key(conn: &mut DbConn, source: &KeySource) -> Result<Option<Resealed>, StartError> {
-    let sealed_under = db_settings::get(conn, DATA_KEY_SETTING)?;
-    let ring = match source.load()? {
-        Loaded::Ring(ring) => ring,
-        Loaded::Missing(path) => match sealed_under {
-            Some(id) => return Err(StartError::DataKeyMissing { path, id }),
-            None => {
-                let ring = data_key::create_key_file(&path)?;
-                tracing::info!(path = %path.display(), "data key created; keep a copy apart from the backups");
-                ring
-            }
-        },
-    };
-    if let Some(id) = &sealed_under
-        && !ring.knows(id)
-    {
-        return Err(StartError::DataKeyUnknown { id: id.clone(), configured: ring.ids().join(", ") });
-    }
-    // Access codes came to be sealed and keyed after phones were: a
-    // database sealed before that is sealed once more, codes included.
-    let codes_under = db_settings::get(conn, ACCESS_CODES_SETTING)?;
-    let current = ring.current_id().to_owned();
-    let up_to_date =
-        sealed_under.as_deref() == Some(current.as_str()) && codes_under.as_deref() == Some(current.as_str());
-    // Installed first: sealing records settings, whose audit events are
-    // keyed with it.
-    data_key::install(ring);
-    let ring =
-        data_key::installed().map_err(|e| StartError::Query(diesel::result::Error::SerializationError(Box::new(e))))?;
-    let resealed = if up_to_date { None } else { Some(seal_all(conn, &ring)?) };
-    Ok(resealed)
-}
-
-/// Seals every stored value under the current key and records that key.
-pub fn seal_all(conn: &mut DbConn, ring: &Keyring) -> Result<Resealed, StartError> {
-    let resealed = parties::reseal(conn, ring)?;
-    db_settings::put(conn, DATA_KEY_SETTING, ring.current_id())?;
-    db_settings::put(conn, ACCESS_CODES_SETTING, ring.current_id())?;
-    if resealed != Resealed::default() {
-        tracing::info!(
-            phones = resealed.phones,
-            id_numbers = resealed.id_numbers,
-            access_codes = resealed.access_codes,
-            key = ring.current_id(),
-            "personal data sealed"
-        );
-    }
-    Ok(resealed)
-}
-
 /// The cookie key: from the configured secret, or from one generated on
 /// first start and kept in the database so that every instance shares it.
-fn cookie_key(pool: &Pool, secret: Option<&Secret>) -> Result<Key, StartError> {
+fn cookie_key(db: &Db, secret: Option<&Secret>) -> Result<Key, StartError> {
     let material = match secret {
         Some(s) => s.expose().to_owned(),
-        None => {
-            let mut conn = pool.get()?;
-            db_settings::get_or_init(&mut conn, "cookie_secret", random::token)?
-        }
+        None => db.run_blocking(|conn| {
+            db_settings::get_or_init(conn, "cookie_secret", random::token).map_err(db::WriteError::from)
+        })?,
     };
     Ok(Key::from(&Sha512::digest(material.as_bytes())))
 }
@@ -194,15 +72,15 @@ impl Application {
     /// [`Application::run_until_stopped`] to serve.
     pub fn build(settings: Settings) -> Result<Self, StartError> {
         let (pool, _) = prepare_database(&settings.database)?;
-        let key = cookie_key(&pool, settings.secret_key.as_ref())?;
+        let manager = db::Manager::new(settings.database.url.clone(), settings.database.sqlite_sync);
+        let db = Db::start(pool, manager, settings.database.pool).map_err(StartError::Threads)?;
+        let key = cookie_key(&db, settings.secret_key.as_ref())?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;
         let local =
             listener.local_addr().map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;
         let port = local.port();
         let base_url = if settings.base_url.is_empty() { format!("http://{local}") } else { settings.base_url.clone() };
-        let manager = db::Manager::new(settings.database.url.clone(), settings.database.sqlite_sync);
-        let db = Db::start(pool, manager, settings.database.pool).map_err(StartError::Threads)?;
         db.start_maintenance(Maintenance {
             session_idle: settings.session_idle,
             session_max: settings.session_max,

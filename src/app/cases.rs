@@ -57,12 +57,17 @@ pub async fn reveal_case_contacts(db: &Db, user: &User, id: i64, lang: Lang) -> 
 
 /// Cases of the user's committee, newest first, as the list shows them.
 pub async fn list_cases(db: &Db, user: &User, filter: CaseFilter) -> AppResult<Vec<CaseSummary>> {
+    let (offset, listed) = listed_cases(db, user, filter).await?;
+    Ok(listed.into_iter().map(|c| CaseSummary::new(c, offset)).collect())
+}
+
+/// Cases of the user's committee, newest first, as stored; and the
+/// committee's UTC offset.
+pub async fn listed_cases(db: &Db, user: &User, filter: CaseFilter) -> AppResult<(i32, Vec<cases::Listed>)> {
     let committee_id = user.committee_id;
     db.read(move |conn| {
         let offset = committees::find(conn, committee_id)?.utc_offset_minutes;
-        let items =
-            cases::list(conn, committee_id, &filter)?.into_iter().map(|c| CaseSummary::new(c, offset)).collect();
-        Ok::<_, AppError>(items)
+        Ok::<_, AppError>((offset, cases::list(conn, committee_id, &filter)?))
     })
     .await
 }
@@ -102,6 +107,34 @@ pub async fn add_party(db: &Db, user: &User, id: i64, fields: PartyFields) -> Ap
     db.run(move |conn| {
         cases::add_party(conn, &user.actor(), user.committee_id, id, &party, Utc::now().naive_utc())?;
         Ok::<_, AppError>(())
+    })
+    .await
+}
+
+/// What the new-case form offers: those of complaints `ids` of the user's
+/// committee that are in no case yet, and the active mediators (and
+/// administrators) to assign, as id and name.
+pub async fn case_form_source(
+    db: &Db,
+    user: &User,
+    ids: Vec<i64>,
+) -> AppResult<(Vec<complaints::Complaint>, Vec<(i64, String)>)> {
+    let committee_id = user.committee_id;
+    db.run(move |conn| {
+        let mut open = Vec::new();
+        for id in ids {
+            if let Ok(c) = complaints::find(conn, committee_id, id)
+                && c.case_id.is_none()
+            {
+                open.push(c);
+            }
+        }
+        let mediators = crate::db::users::list(conn, committee_id)?
+            .into_iter()
+            .filter(|u| u.active && matches!(u.role(), Role::Mediator | Role::Admin))
+            .map(|u| (u.id, u.display_name))
+            .collect();
+        Ok::<_, AppError>((open, mediators))
     })
     .await
 }

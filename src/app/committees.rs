@@ -97,3 +97,9 @@ pub async fn set_seal(db: &Db, admin: &User, png: Option<Vec<u8>>) -> AppResult<
     let id = admin.committee_id;
     db.run(move |conn| Ok::<_, AppError>(committees::set_seal(conn, &actor, id, png.as_deref())?)).await
 }
+
+/// The seal image (PNG) of the administrator's committee, if any.
+pub async fn seal(db: &Db, admin: &User) -> AppResult<Option<Vec<u8>>> {
+    let id = admin.committee_id;
+    db.run(move |conn| Ok::<_, AppError>(committees::seal(conn, id)?)).await
+}

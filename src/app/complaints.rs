@@ -98,3 +98,53 @@ pub async fn detach_complaint(db: &Db, user: &User, case_id: i64, complaint_id: 
     })
     .await
 }
+
+/// Complaints of the user's committee, newest first, each with the number
+/// of its likely duplicates; and the committee's UTC offset.
+pub async fn list_with_duplicates(
+    db: &Db,
+    user: &User,
+    filter: ComplaintFilter,
+) -> AppResult<(i32, Vec<(complaints::Complaint, usize)>)> {
+    let committee_id = user.committee_id;
+    db.run(move |conn| {
+        let offset = committees::find(conn, committee_id)?.utc_offset_minutes;
+        let mut rows = Vec::new();
+        for c in complaints::list(conn, committee_id, &filter)? {
+            let similar = complaints::similar(conn, &c)?.len();
+            rows.push((c, similar));
+        }
+        Ok::<_, AppError>((offset, rows))
+    })
+    .await
+}
+
+/// One complaint as the complaint page shows it.
+pub struct ComplaintDetail {
+    /// The committee's UTC offset in minutes.
+    pub offset: i32,
+    /// The complaint.
+    pub complaint: complaints::Complaint,
+    /// Its reporter, unless anonymous.
+    pub reporter: Option<crate::db::parties::Party>,
+    /// Its likely duplicates.
+    pub similar: Vec<complaints::Complaint>,
+    /// Open cases it could be put into.
+    pub open_cases: Vec<crate::db::cases::Listed>,
+}
+
+/// Complaint `id` of the user's committee with its likely duplicates and
+/// the open cases it could join. Contacts are for the page to mask.
+pub async fn complaint_detail(db: &Db, user: &User, id: i64) -> AppResult<ComplaintDetail> {
+    let committee_id = user.committee_id;
+    db.run(move |conn| {
+        let offset = committees::find(conn, committee_id)?.utc_offset_minutes;
+        let c = complaints::find(conn, committee_id, id)?;
+        let similar = complaints::similar(conn, &c)?;
+        let open_cases = crate::db::dashboard::open_cases(conn, committee_id, None, 200)?;
+        let (complaint, reporter) = complaints::with_reporter(conn, c)?;
+        let reporter = reporter.filter(|_| !complaint.anonymous);
+        Ok::<_, AppError>(ComplaintDetail { offset, complaint, reporter, similar, open_cases })
+    })
+    .await
+}

@@ -175,7 +175,7 @@ pub async fn record_measurement(
     let user = user.clone();
     db.run(move |conn| {
         let committee = committees::find(conn, user.committee_id)?;
-        let new = fields.parse(&committee.settings(), committee.utc_offset_minutes)?;
+        let new = fields.parse(&committee.settings()?, committee.utc_offset_minutes)?;
         let now = Utc::now().naive_utc();
         let row = investigations::record_measurement(conn, &user.actor(), committee.id, case_id, &new, now)?;
         Ok::<_, AppError>(MeasurementView::new(&row, committee.utc_offset_minutes))
@@ -189,7 +189,7 @@ pub async fn assess_measurement(db: &Db, user: &User, fields: MeasurementFields)
     let committee_id = user.committee_id;
     db.read(move |conn| {
         let committee = committees::find(conn, committee_id)?;
-        let new = fields.parse(&committee.settings(), committee.utc_offset_minutes)?;
+        let new = fields.parse(&committee.settings()?, committee.utc_offset_minutes)?;
         Ok::<_, AppError>(preview(&new, committee.utc_offset_minutes))
     })
     .await

@@ -182,3 +182,19 @@ pub async fn record_referral(db: &Db, user: &User, case_id: i64, fields: Referra
 pub async fn legal_library(db: &Db) -> AppResult<Vec<LegalReference>> {
     db.run(|conn| Ok::<_, AppError>(mediation::library(conn)?)).await
 }
+
+/// What a record form of case `case_id` needs: the committee, the case
+/// and the legal library.
+pub async fn record_context(
+    db: &Db,
+    user: &User,
+    case_id: i64,
+) -> AppResult<(committees::Committee, cases::Case, Vec<LegalReference>)> {
+    let committee_id = user.committee_id;
+    db.run(move |conn| {
+        let committee = committees::find(conn, committee_id)?;
+        let case = cases::find(conn, committee_id, case_id)?;
+        Ok::<_, AppError>((committee, case, mediation::library(conn)?))
+    })
+    .await
+}

@@ -6,6 +6,7 @@ pub mod case_view;
 pub mod cases;
 pub mod committees;
 pub mod complaints;
+pub mod dashboard;
 pub mod documents;
 pub mod error;
 pub mod field_work;
@@ -17,6 +18,7 @@ pub mod privacy;
 pub mod reports;
 pub mod sign_in;
 pub mod users;
+pub mod verification;
 
 /// Runs CPU work (rendering a PDF, hashing a password) on the runtime's
 /// blocking threads, off the HTTP workers; `what` names it if it stops.

@@ -112,10 +112,107 @@ pub async fn report_keeping(
     let party = party.clone();
     db.run(move |conn| {
         let committee = committees::find(conn, party.committee_id)?;
-        let default_description = t(committee.settings().language, "portal.not_kept_complaint");
+        let default_description = t(committee.lang(), "portal.not_kept_complaint");
         let report = portal::Answer { answer, note, satisfaction, default_description };
         let outcome = portal::report(conn, &actor, &committee, &party, agreement_id, &report, Utc::now().naive_utc())?;
         Ok::<_, AppError>(outcome.agreement.case_id)
     })
     .await
+}
+
+/// The party a portal session (by the hash of its id) belongs to, with its
+/// large-type choice, if the session started after `since` and is open.
+pub async fn resident_session(
+    db: &Db,
+    session_hash: String,
+    since: chrono::NaiveDateTime,
+) -> AppResult<Option<(Party, bool)>> {
+    db.run(move |conn| Ok::<_, AppError>(portal::session(conn, &session_hash, since)?)).await
+}
+
+/// A resident's home: their committee's UTC offset, their cases (with
+/// their role in each) and their complaints (with their case's status).
+pub struct Home {
+    /// The committee's UTC offset in minutes.
+    pub offset: i32,
+    /// The party's cases.
+    pub cases: Vec<(parties::CaseParty, cases::Case)>,
+    /// The party's complaints.
+    pub complaints: Vec<(crate::db::complaints::Complaint, Option<String>)>,
+}
+
+/// The home of `party`.
+pub async fn home(db: &Db, party: &Party) -> AppResult<Home> {
+    let (committee_id, party_id) = (party.committee_id, party.id);
+    db.run(move |conn| {
+        Ok::<_, AppError>(Home {
+            offset: committees::find(conn, committee_id)?.utc_offset_minutes,
+            cases: portal::cases_of(conn, party_id)?,
+            complaints: portal::complaints_of(conn, party_id)?,
+        })
+    })
+    .await
+}
+
+/// A signed agreement as a party sees it: its terms' texts and the
+/// party's last answer on its keeping, with when.
+pub struct OwnAgreement {
+    /// The agreement.
+    pub agreement: crate::db::agreements::Agreement,
+    /// Its terms' texts.
+    pub terms: Vec<String>,
+    /// The party's last answer and its time.
+    pub last_answer: Option<(String, chrono::NaiveDateTime)>,
+}
+
+/// One case of a party's own: their role, the case, its number of
+/// complaints and its signed agreements.
+pub struct OwnCase {
+    /// The committee's UTC offset in minutes.
+    pub offset: i32,
+    /// The party's place in the case.
+    pub role: parties::CaseParty,
+    /// The case.
+    pub case: cases::Case,
+    /// How many complaints it holds.
+    pub complaints: usize,
+    /// Its signed agreements.
+    pub agreements: Vec<OwnAgreement>,
+}
+
+/// Case `case_id` of `party`; another party's case is not found.
+pub async fn own_case(db: &Db, party: &Party, case_id: i64) -> AppResult<OwnCase> {
+    let (committee_id, party_id) = (party.committee_id, party.id);
+    db.run(move |conn| {
+        let offset = committees::find(conn, committee_id)?.utc_offset_minutes;
+        let (role, case) = portal::case_of(conn, party_id, case_id)?;
+        let complaints = crate::db::complaints::of_case(conn, case.id)?.len();
+        let mut agreements = Vec::new();
+        for a in portal::signed_agreements(conn, case.id)? {
+            let terms = crate::db::agreements::terms(conn, a.id)?.into_iter().map(|t| t.text).collect();
+            let last_answer = portal::last_answer(conn, party_id, a.id)?;
+            agreements.push(OwnAgreement { agreement: a, terms, last_answer });
+        }
+        Ok::<_, AppError>(OwnCase { offset, role, case, complaints, agreements })
+    })
+    .await
+}
+
+/// The PDF of agreement `id` for `party`: only a signed (frozen) agreement
+/// of the party's own case; any other is not found.
+pub async fn own_agreement_pdf(
+    db: &Db,
+    party: &Party,
+    id: i64,
+    settings: &PrintSettings,
+    actor: &Actor,
+) -> AppResult<crate::app::documents::Pdf> {
+    let party_id = party.id;
+    db.run(move |conn| {
+        let a = crate::db::agreements::find_any(conn, id)?;
+        portal::case_of(conn, party_id, a.case_id)?;
+        if !a.status().is_frozen() { Err(AppError::NotFound) } else { Ok(()) }
+    })
+    .await?;
+    crate::app::documents::agreement_pdf(db, party.committee_id, id, settings, actor).await
 }

@@ -122,3 +122,58 @@ fn spawn_job(db: &Db, user: User, job_id: i64, items: Vec<JobItem>, settings: Pr
         tracing::error!(job_id, %error, "print job not started");
     }
 }
+
+/// The print queue of the user's committee (`kept` names the file copy)
+/// and the open cases a request may be made for.
+pub async fn queue(
+    db: &Db,
+    user: &User,
+    kept: String,
+) -> AppResult<(Vec<print_queue::QueueEntry>, Vec<crate::db::cases::Listed>)> {
+    let committee_id = user.committee_id;
+    db.run(move |conn| {
+        let entries = print_queue::queue(conn, committee_id, &kept)?;
+        let open = crate::db::dashboard::open_cases(conn, committee_id, None, 200)?;
+        Ok::<_, AppError>((entries, open))
+    })
+    .await
+}
+
+/// Batch `id` of the user's committee with the case number of each item.
+pub async fn job(db: &Db, user: &User, id: i64) -> AppResult<(print_queue::PrintJob, Vec<String>)> {
+    let committee_id = user.committee_id;
+    db.run(move |conn| {
+        let job = print_queue::find_job(conn, committee_id, id)?;
+        let mut numbers = Vec::new();
+        for item in job.items() {
+            numbers
+                .push(crate::db::cases::find(conn, committee_id, item.case_id).map(|c| c.number).unwrap_or_default());
+        }
+        Ok::<_, AppError>((job, numbers))
+    })
+    .await
+}
+
+/// The merged PDF of finished batch `id` of the user's committee.
+pub async fn job_pdf(db: &Db, user: &User, id: i64) -> AppResult<Vec<u8>> {
+    let committee_id = user.committee_id;
+    db.run(move |conn| Ok::<_, AppError>(print_queue::job_pdf(conn, committee_id, id)?))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The copy register of the user's committee, newest first, before
+/// `before_id`; and the committee's UTC offset.
+pub async fn register(
+    db: &Db,
+    user: &User,
+    before_id: Option<i64>,
+    limit: i64,
+) -> AppResult<(Vec<print_queue::CopyLine>, i32)> {
+    let committee_id = user.committee_id;
+    db.run(move |conn| {
+        let offset = crate::db::committees::find(conn, committee_id)?.utc_offset_minutes;
+        Ok::<_, AppError>((print_queue::register(conn, committee_id, before_id, limit)?, offset))
+    })
+    .await
+}

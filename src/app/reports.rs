@@ -106,6 +106,27 @@ pub struct Report {
     pub offset_minutes: i32,
 }
 
+/// Signals for review in committee `committee_id`'s report from `from` to
+/// `to` (cases closed within a day, and the like): for administrators.
+pub async fn signals_for(
+    db: &Db,
+    admin: &User,
+    committee_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<reports::Signals> {
+    if admin.role() != crate::domain::account::Role::Admin
+        || (admin.committee_id != committee_id && !is_root_admin(admin.role(), admin.committee_id))
+    {
+        return Err(AppError::NotFound);
+    }
+    db.run(move |conn| {
+        let c = committees::find(conn, committee_id)?;
+        Ok::<_, AppError>(reports::signals(conn, committee_id, &period(from, to, c.utc_offset_minutes))?)
+    })
+    .await
+}
+
 /// The UTC period of local days `from`–`to` (both included).
 pub fn period(from: NaiveDate, to: NaiveDate, offset_minutes: i32) -> Period {
     let shift = TimeDelta::minutes(i64::from(offset_minutes));
@@ -131,7 +152,7 @@ pub fn build(conn: &mut DbConn, committee: &Committee, from: NaiveDate, to: Naiv
         by_weekday_hour: reports::complaints_by_weekday_hour(conn, committee.id, &p)?,
         hotspots: reports::hotspots(conn, committee.id, &p, HOTSPOTS)?,
         exceedances_by_hour: reports::exceedances_by_hour(conn, committee.id, &p)?,
-        night: committee.settings().night,
+        night: committee.settings()?.night,
         offset_minutes: committee.utc_offset_minutes,
     })
 }

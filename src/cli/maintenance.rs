@@ -149,7 +149,7 @@ pub(super) fn render(
 
 pub(super) fn backup(args: &DatabaseArgs, path: &std::path::Path) -> Result<ExitCode, CliError> {
     // A copy needs no data key: it opens no personal data and writes nothing.
-    let mut conn = connect_migrated(&single(args)?)?.get()?;
+    let mut conn = open_one_without_key(&single(args)?)?;
     let DbConn::Sqlite(sqlite) = &mut *conn else {
         return Err(CliError::Usage(
             "backup copies SQLite databases; for PostgreSQL use pg_dump (e.g. pg_dump -Fc -f hesheng.dump \"$DATABASE_URL\")".into(),

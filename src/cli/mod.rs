@@ -19,6 +19,7 @@ use diesel::sql_types::Text;
 use crate::app::error::AppError;
 use crate::app::users::insert_account;
 use crate::config::{ConfigError, DatabaseArgs, DatabaseSettings, ServeArgs, Settings};
+use crate::db::opening::{OpenError, open_one, open_one_without_key, seal_all};
 use crate::db::parties::Resealed;
 use crate::db::{self, DbConn, audit};
 use crate::domain::Invalid;
@@ -26,7 +27,7 @@ use crate::domain::audit::Actor;
 use crate::domain::commands::admin::AccountFields;
 use crate::domain::language::Lang;
 use crate::i18n::t_invalid;
-use crate::startup::{Application, StartError, connect_migrated, prepare_database, seal_all};
+use crate::startup::{Application, StartError};
 use crate::{passwords, telemetry};
 
 /// Hesheng (和声): records and documents of community mediation.
@@ -185,6 +186,8 @@ enum CliError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Start(#[from] StartError),
+    #[error(transparent)]
+    Open(#[from] OpenError),
     #[error("{0}")]
     Usage(String),
     #[error("{0}")]
@@ -195,7 +198,7 @@ impl CliError {
     fn exit_code(&self) -> ExitCode {
         match self {
             CliError::Config(_) | CliError::Usage(_) => ExitCode::from(2),
-            CliError::Start(_) | CliError::Failed(_) => ExitCode::from(1),
+            CliError::Start(_) | CliError::Open(_) | CliError::Failed(_) => ExitCode::from(1),
         }
     }
 }
@@ -266,11 +269,10 @@ fn open(args: &DatabaseArgs) -> Result<db::PooledConn, CliError> {
 }
 
 /// One connection, the database migrated and the data key installed (see
-/// `startup::prepare_database`); with what a first pass under a new key
+/// `db::opening::prepare_database`); with what a first pass under a new key
 /// sealed.
 fn open_with_settings(args: &DatabaseArgs) -> Result<(db::PooledConn, Option<Resealed>), CliError> {
-    let (pool, resealed) = prepare_database(&single(args)?)?;
-    Ok((pool.get()?, resealed))
+    Ok(open_one(&single(args)?)?)
 }
 
 /// The database settings of a command: one connection. A larger pool would

@@ -45,11 +45,20 @@ pub struct Committee {
 }
 
 impl Committee {
-    /// The stored settings as domain types.
-    pub fn settings(&self) -> CommitteeSettings {
-        // Equal ends are refused on the way in (`CommitteeSettings::parse`).
-        let night = NightWindow::new(self.night_start.0, self.night_end.0).unwrap_or_default();
-        CommitteeSettings {
+    /// The stored settings as domain types. Equal night ends are refused
+    /// on the way in (`CommitteeSettings::parse`); a stored row with them
+    /// is corrupt, an error rather than a default night.
+    pub fn settings(&self) -> QueryResult<CommitteeSettings> {
+        let night = NightWindow::new(self.night_start.0, self.night_end.0).map_err(|_| {
+            diesel::result::Error::DeserializationError(
+                format!(
+                    "committee {}: stored night window {}–{} is empty",
+                    self.id, self.night_start.0, self.night_end.0
+                )
+                .into(),
+            )
+        })?;
+        Ok(CommitteeSettings {
             name: self.name.clone(),
             abbreviation: self.abbreviation.clone(),
             number_pattern: self.number_pattern.0.clone(),
@@ -58,7 +67,12 @@ impl Committee {
             language: self.language.get(),
             utc_offset_minutes: self.utc_offset_minutes,
             retention_years: self.retention_years,
-        }
+        })
+    }
+
+    /// The document language.
+    pub fn lang(&self) -> Lang {
+        self.language.get()
     }
 }
 

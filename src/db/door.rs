@@ -101,6 +101,11 @@ impl Db {
             .map_err(|refused| E::from(WriteError::from(refused)))?
     }
 
+    /// Whether the database answers: `SELECT 1` on a pooled connection.
+    pub async fn ping(&self) -> Result<(), WriteError> {
+        self.run(|conn| super::ping(conn).map_err(WriteError::from)).await
+    }
+
     /// Runs the read `f` at once on this thread's own connection where the
     /// backend allows (see [`super::reader`]), else as [`Db::run`] does; so
     /// too when it fails here, so that a database busy for a moment is

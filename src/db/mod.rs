@@ -21,6 +21,7 @@ pub mod integrity;
 pub mod investigations;
 pub mod maintenance;
 pub mod mediation;
+pub mod opening;
 pub mod parties;
 pub mod portal;
 pub mod print_queue;

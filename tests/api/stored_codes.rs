@@ -70,4 +70,22 @@ both_backends! {
         let pdf = app.api_get(&format!("/api/v1/cases/{id}/documents/investigation.pdf"), &token).await;
         assert_eq!(pdf.status(), 500);
     }
+
+    async fn an_empty_stored_night_is_an_error_not_the_default_night(app) {
+        let token = app.user_token("li.grid", Role::GridWorker).await;
+        let reading = json!({
+            "measured_at": "2026-05-20T21:40:00+08:00", "position": "outside_window_1m", "height_m": 1.5,
+            "laeq_db": 58.4, "lmax_db": 70.4, "background_db": 44.0, "duration_s": 600, "instrument_class": 2,
+            "calibration_before_db": 93.8, "calibration_after_db": 94.0, "indicative": false
+        });
+        let night = app.post_ok("/api/v1/measurements/assess", &token, &reading, 200).await;
+        assert_eq!(night["period"], "day", "21:40 is day under the committee's 22:00–06:00 night");
+        // Settings refuse equal ends; a row edited to have them is corrupt.
+        unchecked(&app, "committee", "UPDATE committee SET night_start = '21:00', night_end = '21:00'");
+        let read = app.api_post("/api/v1/measurements/assess", &token, &reading).await;
+        assert_eq!(read.status(), 500, "never assessed under a default night");
+        let admin = app.user_token("admin.two", Role::Admin).await;
+        let report = app.api_get("/api/v1/reports/summary?from=2026-05-01&to=2026-05-31", &admin).await;
+        assert_eq!(report.status(), 500);
+    }
 }

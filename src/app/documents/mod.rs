@@ -95,7 +95,7 @@ pub struct PrintSettings {
 
 impl PrintSettings {
     fn lang(&self, committee: &Committee) -> Lang {
-        self.lang.unwrap_or_else(|| committee.settings().language)
+        self.lang.unwrap_or_else(|| committee.lang())
     }
 }
 
@@ -277,4 +277,16 @@ impl Ctx<'_> {
 /// The time of a record as printed (for templates and tests).
 pub fn printed_time(t: NaiveDateTime, offset: i32) -> String {
     format_instant(t, offset)
+}
+
+/// The number of case `case_id` of committee `committee_id`, for a
+/// document's file name.
+pub async fn case_number(db: &Db, committee_id: i64, case_id: i64) -> AppResult<String> {
+    db.read(move |conn| Ok::<_, AppError>(cases::find(conn, committee_id, case_id)?.number)).await
+}
+
+/// The number of the case of agreement `id` of committee `committee_id`,
+/// for a document's file name.
+pub async fn agreement_case_number(db: &Db, committee_id: i64, id: i64) -> AppResult<String> {
+    db.read(move |conn| Ok::<_, AppError>(crate::db::agreements::find(conn, committee_id, id)?.1.number)).await
 }

@@ -170,7 +170,7 @@ pub(super) fn choir(
         [("2026-05-20T21:40:00+08:00", 62.1, 74.5, 48.0), ("2026-05-20T22:20:00+08:00", 53.6, 69.2, 44.5)]
     {
         let measured_at = at(when)?;
-        let settings = committee.settings();
+        let settings = committee.settings()?;
         let reading = Reading {
             at: local_clock(measured_at, committee.utc_offset_minutes),
             position: Position::OutsideWindow,

@@ -122,7 +122,7 @@ pub fn load(conn: &mut DbConn) -> Result<Loaded, DemoError> {
     }
     let mut committee = committees::find(conn, 1)?;
     if committee.name == CommitteeSettings::default_committee().name {
-        let mut s = committee.settings();
+        let mut s = committee.settings()?;
         s.name = "敦化南路社区人民调解委员会".to_owned();
         s.abbreviation = "敦南".to_owned();
         committees::update(conn, &Actor::cli(), committee.id, &s)?;

@@ -15,7 +15,7 @@ pub(super) fn one_case(
     (party_base, agreement_base): (u64, u64),
     made: &mut Generated,
 ) -> QueryResult<i64> {
-    let settings = committee.settings();
+    let settings = committee.settings()?;
     let road = rng.pick(ROADS);
     let building = 1 + rng.below(40);
     let place = format!("{road}{building}号院");

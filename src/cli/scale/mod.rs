@@ -194,7 +194,7 @@ pub fn generate(
     progress: &mut dyn FnMut(usize),
 ) -> Result<Generated, WriteError> {
     let mut rng = Rng::new(seed);
-    let settings = committee.settings();
+    let settings = committee.settings()?;
     let terms = Terms::new(settings.language);
     let mediators: Vec<(i64, String)> = app_user::table
         .filter(app_user::committee_id.eq(committee.id))

@@ -148,7 +148,7 @@ pub fn create(
         check_mediators(conn, committee.id, &new.mediator_ids)?;
         let year = local_date(new.registered_at, committee.utc_offset_minutes).year();
         let seq = next_seq(conn, committee.id, year)?;
-        let number = committee.settings().number_pattern.format(year, &committee.abbreviation, i64::from(seq));
+        let number = committee.settings()?.number_pattern.format(year, &committee.abbreviation, i64::from(seq));
         let case = diesel::insert_into(mediation_case::table)
             .values((
                 mediation_case::committee_id.eq(committee.id),

@@ -28,7 +28,7 @@ pub async fn case_document(
     let kind = file.strip_suffix(".pdf").and_then(Kind::parse).ok_or(AppError::NotFound)?;
     let settings = settings(&state, &ctx, &query, CASE_WORK.contains(&user.role()))?;
     let committee_id = user.committee_id;
-    let number = state.read(move |conn| Ok(crate::db::cases::find(conn, committee_id, case_id)?.number)).await?;
+    let number = documents::case_number(&state.db, committee_id, case_id).await?;
     let rendered = documents::case_document(&state.db, committee_id, case_id, kind, &settings, &user.actor()).await?;
     Ok(pdf_response(rendered, &format!("{number}-{}.pdf", kind.code()), None))
 }
@@ -50,7 +50,7 @@ pub async fn agreement_pdf(
     let id = path.into_inner();
     let settings = settings(&state, &ctx, &query, CASE_WORK.contains(&user.role()))?;
     let committee_id = user.committee_id;
-    let number = state.read(move |conn| Ok(crate::db::agreements::find(conn, committee_id, id)?.1.number)).await?;
+    let number = documents::agreement_case_number(&state.db, committee_id, id).await?;
     let pdf = documents::agreement_pdf(&state.db, committee_id, id, &settings, &user.actor()).await?;
     let sha = pdf.archived_sha256.clone();
     Ok(pdf_response(pdf.rendered, &format!("{number}-agreement-{id}.pdf"), sha.as_deref()))

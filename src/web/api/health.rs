@@ -5,7 +5,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::error::AppResult;
-use crate::db;
 use crate::web::http::state::AppState;
 
 /// The health check answer.
@@ -21,6 +20,6 @@ pub struct Health {
 #[utoipa::path(get, path = "/healthz", tag = "health",
     responses((status = 200, body = Health), (status = 503, description = "No database connection", content_type = "application/problem+json")))]
 pub async fn health(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    state.db(|conn| Ok(db::ping(conn)?)).await?;
+    state.db.ping().await?;
     Ok(HttpResponse::Ok().json(Health { status: "ok", backend: state.db.backend().as_str() }))
 }

@@ -6,7 +6,7 @@ use actix_web::web;
 use chrono::TimeDelta;
 
 use crate::app::error::{AppError, AppResult};
-use crate::db::{Db, DbConn};
+use crate::db::Db;
 use crate::web::http::cookies::Cookies;
 
 /// Per-instance web settings.
@@ -35,27 +35,6 @@ pub struct AppState {
     pub cookies: Cookies,
     /// Settings.
     pub config: Arc<WebConfig>,
-}
-
-impl AppState {
-    /// Runs the quick read `f` (see [`Db::read`]).
-    pub async fn read<T, F>(&self, f: F) -> AppResult<T>
-    where
-        F: FnOnce(&mut DbConn) -> AppResult<T> + Clone + Send + 'static,
-        T: Send + 'static,
-    {
-        self.db.read(f).await
-    }
-
-    /// Runs `f` with a pooled connection on one of the database threads
-    /// (see [`Db::run`]).
-    pub async fn db<T, F>(&self, f: F) -> AppResult<T>
-    where
-        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        self.db.run(f).await
-    }
 }
 
 /// The state, from a request's app data.

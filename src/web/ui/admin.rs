@@ -11,8 +11,8 @@ use super::{Choice, FormErrors, choices, codes, done, form_errors, refused};
 use crate::app::committees as committee_act;
 use crate::app::error::{AppError, AppResult};
 use crate::app::users as user_act;
-use crate::db::committees::{self, Committee};
-use crate::db::users::{self, User};
+use crate::db::committees::Committee;
+use crate::db::users::User;
 use crate::domain::account::Role;
 use crate::domain::commands::admin::{AccountFields, CommitteeFields};
 use crate::domain::committee::ZoneClass;
@@ -43,8 +43,7 @@ async fn users_page(
     form: FormData,
     errors: FormErrors,
 ) -> AppResult<HttpResponse> {
-    let committee_id = admin.committee_id;
-    let list = state.db(move |conn| Ok(users::list(conn, committee_id)?)).await?;
+    let list = user_act::list_users(&state.db, admin.committee_id).await?;
     let roles = choices(ctx.lang, &codes(&Role::ALL, Role::code), "role", form.get("role"));
     let page = UsersPage { page: PageContext::new(ctx, req), users: list, me: admin.id, form, errors, roles };
     if page.errors.any() { refused(&page) } else { render(&page) }
@@ -135,10 +134,8 @@ async fn committee_page(
     errors: FormErrors,
     seal_error: Option<String>,
 ) -> AppResult<HttpResponse> {
-    let committee_id = admin.committee_id;
-    let (committee, has_seal) = state
-        .db(move |conn| Ok((committees::find(conn, committee_id)?, committees::seal(conn, committee_id)?.is_some())))
-        .await?;
+    let committee = committee_act::committee(&state.db, admin, admin.committee_id).await?;
+    let has_seal = committee_act::seal(&state.db, admin).await?.is_some();
     let form = form.unwrap_or_else(|| form_of(&committee));
     let lang = ctx.lang;
     let zones = choices(lang, &codes(&ZoneClass::ALL, ZoneClass::code), "zone_class", form.get("zone_class"));
@@ -235,7 +232,6 @@ pub async fn remove_seal(state: web::Data<AppState>, user: SignedIn) -> AppResul
 
 /// The seal image, for the settings page.
 pub async fn seal_image(state: web::Data<AppState>, user: SignedIn) -> AppResult<HttpResponse> {
-    let id = user.require(ADMIN)?.committee_id;
-    let png = state.db(move |conn| Ok(committees::seal(conn, id)?)).await?.ok_or(AppError::NotFound)?;
+    let png = committee_act::seal(&state.db, user.require(ADMIN)?).await?.ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().content_type("image/png").insert_header(("Cache-Control", "private, no-store")).body(png))
 }

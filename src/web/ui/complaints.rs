@@ -8,10 +8,10 @@ use serde::Deserialize;
 
 use super::form::FormData;
 use super::{Choice, ComplaintRow, FormErrors, Pager, choices, codes, done, form_errors, refused};
+use crate::app::committees::committee;
 use crate::app::complaints as act;
 use crate::app::error::{AppError, AppResult};
-use crate::db::complaints::{self, ComplaintFilter};
-use crate::db::{committees, dashboard};
+use crate::db::complaints::ComplaintFilter;
 use crate::domain::commands::complaint::{ComplaintFields, PatternFields, ReporterFields};
 use crate::domain::complaint::{Category, Channel};
 use crate::web::http::access::{CASE_WORK, EVERYONE};
@@ -84,7 +84,7 @@ pub async fn create_complaint(
 ) -> AppResult<HttpResponse> {
     let user = user.require(EVERYONE)?.clone();
     let committee_id = user.committee_id;
-    let offset = state.db(move |conn| Ok(committees::find(conn, committee_id)?.utc_offset_minutes)).await?;
+    let offset = committee(&state.db, &user, committee_id).await?.utc_offset_minutes;
     let fields = complaint_fields(&form, offset);
     let now = Utc::now().naive_utc();
     let parsed = form.finish(fields.parse(committee_id, now, now.year()).map_err(AppError::from));
@@ -135,17 +135,8 @@ pub async fn list_complaints(
     let (limit, before_id) = PageParams { limit: Some(25), cursor: query.cursor.clone() }.parse()?;
     let filter = ComplaintFilter { unassigned: !all, q: query.q.clone(), before_id, limit, ..Default::default() };
     let lang = ctx.lang;
-    let rows = state
-        .db(move |conn| {
-            let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;
-            let mut rows = Vec::new();
-            for c in complaints::list(conn, user.committee_id, &filter)? {
-                let similar = complaints::similar(conn, &c)?.len();
-                rows.push(ComplaintRow::new(&c, similar, offset, lang));
-            }
-            Ok(rows)
-        })
-        .await?;
+    let (offset, listed) = act::list_with_duplicates(&state.db, &user, filter).await?;
+    let rows = listed.iter().map(|(c, similar)| ComplaintRow::new(c, *similar, offset, lang)).collect();
     let q = query.q.unwrap_or_default();
     let page_of = Page::new(rows, limit, |r| r.id);
     let params = serde_urlencoded::to_string([("view", if all { "all" } else { "open" }), ("q", q.as_str())])
@@ -184,46 +175,36 @@ pub async fn show_complaint(
     let lang = ctx.lang;
     let page = PageContext::new(&ctx, &req);
     let none = page.t("doc.none");
-    let (complaint, description, pattern, reporter, anonymous, similar, open_cases, unassigned_ids) = state
-        .db(move |conn| {
-            let committee = committees::find(conn, user.committee_id)?;
-            let offset = committee.utc_offset_minutes;
-            let c = complaints::find(conn, committee.id, id)?;
-            let similar: Vec<_> = complaints::similar(conn, &c)?;
-            let mut unassigned_ids = vec![c.id];
-            unassigned_ids.extend(similar.iter().filter(|s| s.case_id.is_none()).map(|s| s.id));
-            let similar_rows = similar.iter().map(|s| ComplaintRow::new(s, 0, offset, lang)).collect::<Vec<_>>();
-            let open_cases = dashboard::open_cases(conn, committee.id, None, 200)?
-                .into_iter()
-                .map(|k| Choice {
-                    value: k.id.to_string(),
-                    label: format!("{} {}", k.number, k.title),
-                    selected: false,
-                })
-                .collect::<Vec<_>>();
-            let pattern = [
-                c.observed_pattern.clone(),
-                match (&c.pattern_start, &c.pattern_end) {
-                    (Some(s), Some(e)) => Some(format!("{s}–{e}")),
-                    (Some(s), None) => Some(s.clone()),
-                    (None, Some(e)) => Some(format!("–{e}")),
-                    (None, None) => None,
-                },
-                c.pattern_days.clone(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" · ");
-            let (c, reporter) = complaints::with_reporter(conn, c)?;
-            // Contacts stay masked here; the case page reveals them on request.
-            let reporter = reporter.filter(|_| !c.anonymous).map(|p| {
-                (p.name.clone(), p.phone.as_deref().map(crate::domain::party::mask_phone).unwrap_or_default())
-            });
-            let row = ComplaintRow::new(&c, similar_rows.len(), offset, lang);
-            Ok((row, c.description, pattern, reporter, c.anonymous, similar_rows, open_cases, unassigned_ids))
-        })
-        .await?;
+    let detail = act::complaint_detail(&state.db, &user, id).await?;
+    let (c, offset) = (detail.complaint, detail.offset);
+    let mut unassigned_ids = vec![c.id];
+    unassigned_ids.extend(detail.similar.iter().filter(|s| s.case_id.is_none()).map(|s| s.id));
+    let similar = detail.similar.iter().map(|s| ComplaintRow::new(s, 0, offset, lang)).collect::<Vec<_>>();
+    let open_cases = detail
+        .open_cases
+        .into_iter()
+        .map(|k| Choice { value: k.id.to_string(), label: format!("{} {}", k.number, k.title), selected: false })
+        .collect::<Vec<_>>();
+    let pattern = [
+        c.observed_pattern.clone(),
+        match (&c.pattern_start, &c.pattern_end) {
+            (Some(s), Some(e)) => Some(format!("{s}–{e}")),
+            (Some(s), None) => Some(s.clone()),
+            (None, Some(e)) => Some(format!("–{e}")),
+            (None, None) => None,
+        },
+        c.pattern_days.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    // Contacts stay masked here; the case page reveals them on request.
+    let reporter = detail
+        .reporter
+        .map(|p| (p.name.clone(), p.phone.as_deref().map(crate::domain::party::mask_phone).unwrap_or_default()));
+    let complaint = ComplaintRow::new(&c, similar.len(), offset, lang);
+    let (description, anonymous) = (c.description, c.anonymous);
     let ids = unassigned_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     render(&ComplaintPage {
         page,

@@ -5,8 +5,8 @@ use askama::Template;
 use chrono::TimeDelta;
 
 use super::{CaseRow, ComplaintRow};
+use crate::app::dashboard::overview;
 use crate::app::error::AppResult;
-use crate::db::{committees, dashboard};
 use crate::domain::account::Role;
 use crate::domain::clock::{format_instant, local_date};
 use crate::web::http::context::{RequestContext, SignedIn};
@@ -85,64 +85,57 @@ pub async fn dashboard(
     let can_triage = matches!(user.role(), Role::Mediator | Role::Admin | Role::GridWorker);
     let role_label = page.t(&format!("role.{}", user.role().code()));
     let now = state.config.clock.now();
-    let data = state
-        .db(move |conn| {
-            let committee = committees::find(conn, user.committee_id)?;
-            let offset = committee.utc_offset_minutes;
-            let triage = dashboard::to_triage(conn, committee.id, 20)?
-                .into_iter()
-                .map(|(c, similar)| ComplaintRow::new(&c, similar, offset, lang))
-                .collect::<Vec<_>>();
-            let open = dashboard::open_cases(conn, committee.id, mine_only.then_some(user.id), 200)?;
-            let (breached, working): (Vec<_>, Vec<_>) = open.into_iter().partition(|c| c.status == "breached");
-            let today = local_date(now, offset);
-            let mut follow_ups_due = Vec::new();
-            let mut confirmations = Vec::new();
-            for a in dashboard::effective_agreements(conn, committee.id)? {
-                let last = a.last_follow_up.or(a.effective_at).unwrap_or(now);
-                if now - last >= FOLLOW_UP_EVERY {
-                    follow_ups_due.push(AgreementRow {
-                        agreement_id: a.agreement_id,
-                        case_id: a.case_id,
-                        number: a.number.clone(),
-                        title: a.title.clone(),
-                        date: format_instant(last, offset).chars().take(10).collect(),
-                        days_left: 0,
-                    });
-                }
-                if let Some(deadline) = a.confirmation_deadline {
-                    let left = (deadline - today).num_days();
-                    if (0..=CONFIRMATION_WARNING_DAYS).contains(&left) {
-                        confirmations.push(AgreementRow {
-                            agreement_id: a.agreement_id,
-                            case_id: a.case_id,
-                            number: a.number,
-                            title: a.title,
-                            date: deadline.to_string(),
-                            days_left: left,
-                        });
-                    }
-                }
+    let data = overview(&state.db, &user, now).await?;
+    let committee_name = data.committee.name.clone();
+    let offset = data.committee.utc_offset_minutes;
+    let triage = data.triage.iter().map(|(c, similar)| ComplaintRow::new(c, *similar, offset, lang)).collect();
+    let (breached, working): (Vec<_>, Vec<_>) = data.open.into_iter().partition(|c| c.status == "breached");
+    let today = local_date(now, offset);
+    let mut follow_ups_due = Vec::new();
+    let mut confirmations = Vec::new();
+    for a in data.effective {
+        let last = a.last_follow_up.or(a.effective_at).unwrap_or(now);
+        if now - last >= FOLLOW_UP_EVERY {
+            follow_ups_due.push(AgreementRow {
+                agreement_id: a.agreement_id,
+                case_id: a.case_id,
+                number: a.number.clone(),
+                title: a.title.clone(),
+                date: format_instant(last, offset).chars().take(10).collect(),
+                days_left: 0,
+            });
+        }
+        if let Some(deadline) = a.confirmation_deadline {
+            let left = (deadline - today).num_days();
+            if (0..=CONFIRMATION_WARNING_DAYS).contains(&left) {
+                confirmations.push(AgreementRow {
+                    agreement_id: a.agreement_id,
+                    case_id: a.case_id,
+                    number: a.number,
+                    title: a.title,
+                    date: deadline.to_string(),
+                    days_left: left,
+                });
             }
-            let rows = |cases: Vec<crate::db::cases::Listed>| {
-                cases.into_iter().map(|c| CaseRow::new(c, offset, lang)).collect::<Vec<_>>()
-            };
-            let reports = dashboard::resident_reports(conn, committee.id, now - TimeDelta::days(60))?
-                .into_iter()
-                .map(|r| ReportRow {
-                    case_id: r.case_id,
-                    number: r.number,
-                    title: r.title,
-                    answer: r.follow_up.resident_answer.clone().unwrap_or_default(),
-                    by: r.follow_up.visitor.clone(),
-                    at: super::short_time(r.follow_up.visited_at, offset),
-                    note: r.follow_up.notes.clone().unwrap_or_default(),
-                })
-                .collect::<Vec<_>>();
-            Ok((committee.name, triage, rows(working), follow_ups_due, confirmations, rows(breached), reports))
+        }
+    }
+    let rows = |cases: Vec<crate::db::cases::Listed>| {
+        cases.into_iter().map(|c| CaseRow::new(c, offset, lang)).collect::<Vec<_>>()
+    };
+    let reports = data
+        .resident_reports
+        .into_iter()
+        .map(|r| ReportRow {
+            case_id: r.case_id,
+            number: r.number,
+            title: r.title,
+            answer: r.follow_up.resident_answer.clone().unwrap_or_default(),
+            by: r.follow_up.visitor.clone(),
+            at: super::short_time(r.follow_up.visited_at, offset),
+            note: r.follow_up.notes.clone().unwrap_or_default(),
         })
-        .await?;
-    let (committee_name, triage, my_cases, follow_ups_due, confirmations, breaches, reports) = data;
+        .collect::<Vec<_>>();
+    let (my_cases, breaches) = (rows(working), rows(breached));
     render(&DashboardPage {
         page,
         committee_name,

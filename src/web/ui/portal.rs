@@ -11,11 +11,11 @@ use futures_util::future::LocalBoxFuture;
 
 use super::done;
 use super::form::FormData;
-use crate::app::documents::{self, PrintSettings};
+use crate::app::documents::PrintSettings;
 use crate::app::error::{AppError, AppResult};
 use crate::app::portal::{self as resident, ResidentSignIn};
+use crate::db::parties;
 use crate::db::parties::Party;
-use crate::db::{agreements, committees, parties, portal};
 use crate::domain::audit::Actor;
 use crate::domain::clock::local_date;
 use crate::i18n::t;
@@ -62,7 +62,7 @@ impl FromRequest for Resident {
             let session = random::digest(&id);
             let since = Utc::now().naive_utc() - PORTAL_SESSION;
             let lookup = session.clone();
-            let found = state.db(move |conn| Ok(portal::session(conn, &lookup, since)?)).await?;
+            let found = resident::resident_session(&state.db, lookup, since).await?;
             let (party, large_type) = found.ok_or(AppError::Unauthorized)?;
             Ok(Resident { party, large_type, session })
         })
@@ -191,31 +191,28 @@ pub async fn home(
     ctx: RequestContext,
     resident: Resident,
 ) -> AppResult<HttpResponse> {
-    let party = resident.party.clone();
-    let (cases, complaints) = state
-        .db(move |conn| {
-            let offset = committees::find(conn, party.committee_id)?.utc_offset_minutes;
-            let cases = portal::cases_of(conn, party.id)?
-                .into_iter()
-                .map(|(cp, c)| MyCase {
-                    id: c.id,
-                    number: c.number,
-                    title: c.title,
-                    status: c.status.to_string(),
-                    role: cp.role.to_string(),
-                })
-                .collect();
-            let complaints = portal::complaints_of(conn, party.id)?
-                .into_iter()
-                .map(|(c, status)| MyComplaint {
-                    date: local_date(c.received_at, offset).to_string(),
-                    location: c.location,
-                    case_status: status,
-                })
-                .collect();
-            Ok((cases, complaints))
+    let home = resident::home(&state.db, &resident.party).await?;
+    let offset = home.offset;
+    let cases = home
+        .cases
+        .into_iter()
+        .map(|(cp, c)| MyCase {
+            id: c.id,
+            number: c.number,
+            title: c.title,
+            status: c.status.to_string(),
+            role: cp.role.to_string(),
         })
-        .await?;
+        .collect();
+    let complaints = home
+        .complaints
+        .into_iter()
+        .map(|(c, status)| MyComplaint {
+            date: local_date(c.received_at, offset).to_string(),
+            location: c.location,
+            case_status: status,
+        })
+        .collect();
     render(&HomePage {
         page: page_for(&ctx, &req, Some(&resident)),
         name: resident.party.name.clone(),
@@ -267,41 +264,35 @@ pub async fn show_case(
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let case_id = path.into_inner();
-    let party_id = resident.party.id;
-    let committee_id = resident.party.committee_id;
-    let (case, registered, complaints, agreements) = state
-        .db(move |conn| {
-            let committee = committees::find(conn, committee_id)?;
-            let offset = committee.utc_offset_minutes;
-            let (cp, c) = portal::case_of(conn, party_id, case_id)?;
-            let complaints = crate::db::complaints::of_case(conn, c.id)?.len();
-            let today = local_date(Utc::now().naive_utc(), offset);
-            let mut list = Vec::new();
-            for a in portal::signed_agreements(conn, c.id)? {
-                let terms = agreements::terms(conn, a.id)?.into_iter().map(|t| t.text).collect();
-                let last_answer = portal::last_answer(conn, party_id, a.id)?
-                    .map(|(answer, at)| (answer, local_date(at, offset).to_string()));
-                list.push(MyAgreement {
-                    id: a.id,
-                    kind: a.kind.to_string(),
-                    status: a.status.to_string(),
-                    effective: a.effective_at.map(|t| local_date(t, offset).to_string()).unwrap_or_default(),
-                    confirmation_deadline: a.confirmation_deadline.map(|d| d.to_string()).unwrap_or_default(),
-                    can_confirm: a.confirmation_deadline.is_some_and(|d| d >= today),
-                    terms,
-                    last_answer,
-                });
+    let own = resident::own_case(&state.db, &resident.party, case_id).await?;
+    let offset = own.offset;
+    let today = local_date(Utc::now().naive_utc(), offset);
+    let agreements = own
+        .agreements
+        .into_iter()
+        .map(|o| {
+            let a = o.agreement;
+            MyAgreement {
+                id: a.id,
+                kind: a.kind.to_string(),
+                status: a.status.to_string(),
+                effective: a.effective_at.map(|t| local_date(t, offset).to_string()).unwrap_or_default(),
+                confirmation_deadline: a.confirmation_deadline.map(|d| d.to_string()).unwrap_or_default(),
+                can_confirm: a.confirmation_deadline.is_some_and(|d| d >= today),
+                terms: o.terms,
+                last_answer: o.last_answer.map(|(answer, at)| (answer, local_date(at, offset).to_string())),
             }
-            let case = MyCase {
-                id: c.id,
-                number: c.number,
-                title: c.title,
-                status: c.status.to_string(),
-                role: cp.role.to_string(),
-            };
-            Ok((case, local_date(c.registered_at, offset).to_string(), complaints, list))
         })
-        .await?;
+        .collect();
+    let (c, complaints) = (own.case, own.complaints);
+    let registered = local_date(c.registered_at, offset).to_string();
+    let case = MyCase {
+        id: c.id,
+        number: c.number,
+        title: c.title,
+        status: c.status.to_string(),
+        role: own.role.role.to_string(),
+    };
     render(&CasePage { page: page_for(&ctx, &req, Some(&resident)), case, registered, complaints, agreements })
 }
 
@@ -315,20 +306,8 @@ pub async fn agreement_pdf(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let settings: PrintSettings = settings(&state, &ctx, &query, false)?;
-    let party_id = resident.party.id;
-    let committee_id = resident.party.committee_id;
     let actor = resident.actor();
-    state
-        .db(move |conn| {
-            let a = agreements::find_any(conn, id)?;
-            portal::case_of(conn, party_id, a.case_id)?;
-            if !a.status().is_frozen() {
-                return Err(AppError::NotFound);
-            }
-            Ok(())
-        })
-        .await?;
-    let printed = documents::agreement_pdf(&state.db, committee_id, id, &settings, &actor).await?;
+    let printed = resident::own_agreement_pdf(&state.db, &resident.party, id, &settings, &actor).await?;
     let name = format!("{}.pdf", t(ctx.lang, "doc.agreement.title"));
     Ok(pdf_response(printed.rendered, &name, printed.archived_sha256.as_deref()))
 }

@@ -9,11 +9,10 @@ use serde::Deserialize;
 use super::form::FormData;
 use super::{Choice, Pager, done, short_time};
 use crate::app::documents::{Kind, PrintSettings};
-use crate::app::error::{AppError, AppResult};
+use crate::app::error::AppResult;
 use crate::app::print_queue as act;
-use crate::db::print_queue::{self, CopyLine, JobItem, PrintJob};
+use crate::db::print_queue::{CopyLine, JobItem, PrintJob};
 use crate::db::users::User;
-use crate::db::{committees, dashboard};
 use crate::domain::Invalid;
 use crate::domain::account::Role;
 use crate::web::http::access::CASE_WORK;
@@ -67,13 +66,8 @@ async fn queue_page(
     user: &User,
     error: Option<String>,
 ) -> AppResult<HttpResponse> {
-    let committee_id = user.committee_id;
     let kept = crate::i18n::t(ctx.lang, "print.for_the_file");
-    let (entries, open) = state
-        .db(move |conn| {
-            Ok((print_queue::queue(conn, committee_id, &kept)?, dashboard::open_cases(conn, committee_id, None, 200)?))
-        })
-        .await?;
+    let (entries, open) = act::queue(&state.db, user, kept).await?;
     let rows = entries
         .into_iter()
         .filter_map(|e| {
@@ -186,19 +180,7 @@ pub async fn show_job(
 ) -> AppResult<HttpResponse> {
     let user = user.require(PRINTING)?.clone();
     let id = path.into_inner();
-    let committee_id = user.committee_id;
-    let (job, numbers) = state
-        .db(move |conn| {
-            let job = print_queue::find_job(conn, committee_id, id)?;
-            let mut numbers = Vec::new();
-            for item in job.items() {
-                numbers.push(
-                    crate::db::cases::find(conn, committee_id, item.case_id).map(|c| c.number).unwrap_or_default(),
-                );
-            }
-            Ok((job, numbers))
-        })
-        .await?;
+    let (job, numbers) = act::job(&state.db, &user, id).await?;
     let items = job
         .items()
         .into_iter()
@@ -215,9 +197,7 @@ pub async fn show_job(
 pub async fn job_pdf(state: web::Data<AppState>, user: SignedIn, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let user = user.require(PRINTING)?.clone();
     let id = path.into_inner();
-    let committee_id = user.committee_id;
-    let pdf =
-        state.db(move |conn| Ok(print_queue::job_pdf(conn, committee_id, id)?)).await?.ok_or(AppError::NotFound)?;
+    let pdf = act::job_pdf(&state.db, &user, id).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header(("Cache-Control", "private, no-store"))
@@ -261,13 +241,7 @@ pub async fn show_register(
 ) -> AppResult<HttpResponse> {
     let user = user.require(PRINTING)?.clone();
     let (limit, before_id) = PageParams { limit: Some(50), cursor: query.cursor.clone() }.parse()?;
-    let committee_id = user.committee_id;
-    let (lines, offset) = state
-        .db(move |conn| {
-            let offset = committees::find(conn, committee_id)?.utc_offset_minutes;
-            Ok((print_queue::register(conn, committee_id, before_id, limit)?, offset))
-        })
-        .await?;
+    let (lines, offset) = act::register(&state.db, &user, before_id, limit).await?;
     let rows: Vec<RegisterRow> = lines
         .into_iter()
         .map(|line| RegisterRow {

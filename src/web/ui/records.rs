@@ -11,9 +11,9 @@ use super::{Choice, FormErrors, choices, codes, done, form_errors, refused};
 use crate::app::error::{AppError, AppResult};
 use crate::app::field_work::{self, MeasurementView, preview};
 use crate::app::mediation as mediation_act;
-use crate::db::cases::{self, Case};
-use crate::db::committees::{self, Committee};
-use crate::db::mediation::{self, LegalReference};
+use crate::db::cases::Case;
+use crate::db::committees::Committee;
+use crate::db::mediation::LegalReference;
 use crate::db::users::User;
 use crate::domain::clock::to_local_input;
 use crate::domain::commands::investigation::{InvestigationFields, MeasurementFields, QuestionAnswer};
@@ -81,15 +81,8 @@ struct Context {
 }
 
 async fn context(state: &AppState, user: &User, case_id: i64) -> AppResult<Context> {
-    let committee_id = user.committee_id;
-    state
-        .db(move |conn| {
-            let committee = committees::find(conn, committee_id)?;
-            let case = cases::find(conn, committee_id, case_id)?;
-            let library = mediation::library(conn)?;
-            Ok(Context { case, committee, library })
-        })
-        .await
+    let (committee, case, library) = mediation_act::record_context(&state.db, user, case_id).await?;
+    Ok(Context { case, committee, library })
 }
 
 fn page_of(
@@ -282,7 +275,7 @@ pub async fn create_record(
         }
         RecordKind::Measurement => {
             let fields = measurement_fields(&mut form, offset);
-            let settings = record.committee.settings();
+            let settings = record.committee.settings()?;
             let parsed = form.finish(fields.parse(&settings, offset).map_err(AppError::from));
             if form.get("action") == "preview" {
                 let shown = match form_errors(parsed, lang)? {

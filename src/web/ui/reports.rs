@@ -8,10 +8,9 @@ use chrono::{Datelike, TimeDelta, Utc};
 
 use super::charts;
 use crate::app::error::{AppError, AppResult};
-use crate::app::reports::{Report, headline, month_start, period};
-use crate::app::reports::{ReportRequest, reports_for};
-use crate::db::committees;
-use crate::db::reports::{Signals, signals};
+use crate::app::reports::{Report, headline, month_start};
+use crate::app::reports::{ReportRequest, reports_for, signals_for};
+use crate::db::reports::Signals;
 use crate::domain::account::Role;
 use crate::domain::clock::local_date;
 use crate::i18n::t;
@@ -114,14 +113,7 @@ async fn page(
         reports.iter().find(|r| r.committee_id == user.committee_id).or(reports.first()).ok_or(AppError::NotFound)?;
     let signals = if user.role() == Role::Admin {
         let (committee_id, from, to) = (mine.committee_id, mine.from, mine.to);
-        Some(
-            state
-                .db(move |conn| {
-                    let c = committees::find(conn, committee_id)?;
-                    Ok(signals(conn, committee_id, &period(from, to, c.utc_offset_minutes))?)
-                })
-                .await?,
-        )
+        Some(signals_for(&state.db, user, committee_id, from, to).await?)
     } else {
         None
     };

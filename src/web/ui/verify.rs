@@ -9,34 +9,10 @@ use askama::Template;
 use sha2::{Digest, Sha256};
 
 use crate::app::error::{AppError, AppResult};
-use crate::db::{agreements, archive};
-use crate::domain::clock::local_date;
+use crate::app::verification::{self, VerifiedAgreement};
 use crate::web::http::context::RequestContext;
 use crate::web::http::state::AppState;
 use crate::web::ui::page::{PageContext, render, render_with_status};
-
-/// What the page shows of an agreement.
-#[derive(Debug, Clone)]
-pub struct VerifiedAgreement {
-    /// The committee.
-    pub committee: String,
-    /// Case number.
-    pub number: String,
-    /// Version.
-    pub version: i32,
-    /// Document type message key.
-    pub kind_key: &'static str,
-    /// Status message key.
-    pub status_key: String,
-    /// Effective date.
-    pub effective_date: String,
-    /// SHA-256 of the canonical content.
-    pub content_hash: String,
-    /// Archived copies: language and SHA-256.
-    pub archived: Vec<(String, String)>,
-    /// The verification code.
-    pub code: String,
-}
 
 /// The verification page.
 #[derive(Template)]
@@ -58,28 +34,6 @@ pub struct UploadResult {
     pub matches: Option<VerifiedAgreement>,
 }
 
-fn verified(conn: &mut crate::db::DbConn, code: &str) -> AppResult<Option<VerifiedAgreement>> {
-    let Some(a) = agreements::by_code(conn, code)? else {
-        return Ok(None);
-    };
-    let (committee, case) = agreements::committee_of(conn, &a)?;
-    let archived = archive::of_agreement(conn, a.id)?.into_iter().map(|x| (x.lang, x.sha256)).collect();
-    Ok(Some(VerifiedAgreement {
-        committee: committee.name,
-        number: case.number,
-        version: a.version,
-        kind_key: if a.kind == "oral" { "doc.oral.title" } else { "doc.agreement.title" },
-        status_key: format!("agreement_status.{}", a.status),
-        effective_date: a
-            .effective_at
-            .map(|t| local_date(t, committee.utc_offset_minutes).to_string())
-            .unwrap_or_default(),
-        content_hash: a.content_hash.unwrap_or_default(),
-        archived,
-        code: a.verification_code.unwrap_or_default(),
-    }))
-}
-
 /// The page with the code form and the upload box.
 pub async fn verify_form(req: HttpRequest, ctx: RequestContext) -> AppResult<HttpResponse> {
     render(&VerifyPage { page: PageContext::new(&ctx, &req), found: None, upload: None, no_file: false })
@@ -96,7 +50,7 @@ pub async fn verify_code(
     if code.len() > 40 {
         return Err(AppError::NotFound);
     }
-    let found = state.db(move |conn| verified(conn, &code)).await?.ok_or(AppError::NotFound)?;
+    let found = verification::by_code(&state.db, code).await?.ok_or(AppError::NotFound)?;
     render(&VerifyPage { page: PageContext::new(&ctx, &req), found: Some(found), upload: None, no_file: false })
 }
 
@@ -137,16 +91,7 @@ pub async fn verify_upload(
         return render_with_status(&page, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY);
     };
     let sha256 = hex::encode(Sha256::digest(&file.data));
-    let lookup = sha256.clone();
-    let matches = state
-        .db(move |conn| match archive::by_sha256(conn, &lookup)? {
-            Some(found) => {
-                let a = agreements::find_any(conn, found.agreement_id)?;
-                verified(conn, a.verification_code.as_deref().unwrap_or(""))
-            }
-            None => Ok(None),
-        })
-        .await?;
+    let matches = verification::by_pdf(&state.db, sha256.clone()).await?;
     render(&VerifyPage {
         page: PageContext::new(&ctx, &req),
         found: None,

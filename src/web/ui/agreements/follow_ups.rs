@@ -24,15 +24,9 @@ pub(super) async fn follow_up_page(
     errors: FormErrors,
 ) -> AppResult<HttpResponse> {
     let lang = ctx.lang;
-    let committee_id = user.committee_id;
     let me = user.display_name.clone();
-    let (case, agreement, offset) = state
-        .db(move |conn| {
-            let committee = committees::find(conn, committee_id)?;
-            let (a, case) = agreements::find(conn, committee.id, id)?;
-            Ok((CaseHead::of(&case), agreement_view(conn, &committee, &a, lang)?, committee.utc_offset_minutes))
-        })
-        .await?;
+    let (committee, case, agreement) = act::with_case(&state.db, user, id, lang).await?;
+    let (case, offset) = (CaseHead::of(&case), committee.utc_offset_minutes);
     let form = form.unwrap_or_else(|| {
         FormData::with([
             ("visited_at", to_local_input(Utc::now().naive_utc(), offset)),
@@ -68,8 +62,7 @@ pub async fn create_follow_up(
 ) -> AppResult<HttpResponse> {
     let user = user.require(FIELD_WORK)?.clone();
     let id = path.into_inner();
-    let committee_id = user.committee_id;
-    let offset = state.db(move |conn| Ok(committees::find(conn, committee_id)?.utc_offset_minutes)).await?;
+    let offset = committee(&state.db, &user, user.committee_id).await?.utc_offset_minutes;
     let mut observations = Vec::new();
     for i in form.rows("observations") {
         let field = |f: &str| format!("observations[{i}].{f}");

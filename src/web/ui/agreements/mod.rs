@@ -13,13 +13,11 @@ use serde::Deserialize;
 
 use super::form::FormData;
 use super::{Choice, FormErrors, choices, codes, done, form_errors, refused};
-use crate::app::agreements::{self as act, AgreementView, agreement_view};
+use crate::app::agreements::{self as act, AgreementView, Signer};
+use crate::app::committees::committee;
 use crate::app::error::{AppError, AppResult};
 use crate::app::follow_ups::record_follow_up;
-use crate::db::agreements::{self, Agreement};
-use crate::db::cases::{self, Case};
-use crate::db::committees::{self, Committee};
-use crate::db::parties;
+use crate::db::cases::Case;
 use crate::db::users::User;
 use crate::domain::agreement::{AgreementKind, TermKind, vagueness_warnings};
 use crate::domain::clock::to_local_input;
@@ -189,38 +187,30 @@ pub async fn new_agreement(
     let case_id = path.into_inner();
     let amends = query.amends;
     let lang = ctx.lang;
-    let (case, form) = state
-        .db(move |conn| {
-            let committee = committees::find(conn, user.committee_id)?;
-            let case = cases::find(conn, committee.id, case_id)?;
-            let mut form = match amends {
-                Some(id) => {
-                    let (a, of_case) = agreements::find(conn, committee.id, id)?;
-                    if of_case.id != case.id {
-                        return Err(AppError::NotFound);
-                    }
-                    let mut form = form_of(&agreement_view(conn, &committee, &a, lang)?);
-                    form.set("supersedes", id.to_string());
-                    form
-                }
-                None => {
-                    let mut form = FormData::with([
-                        ("kind", "written".to_owned()),
-                        ("facts", case.facts.clone().unwrap_or_default()),
-                        ("disputed_matters", case.requests().join("；")),
-                        ("performance.manner", t(committee.settings().language, "agreement.default_manner")),
-                        ("terms[0].kind", "time_window".to_owned()),
-                    ]);
-                    form.set("performance.place", case.location.clone().unwrap_or_default());
-                    form
-                }
-            };
-            if form.get("kind").is_empty() {
-                form.set("kind", "written");
-            }
-            Ok((CaseHead::of(&case), form))
-        })
-        .await?;
+    let source = act::draft_source(&state.db, &user, case_id, amends, lang).await?;
+    let (committee, case) = (source.committee, source.case);
+    let mut form = match source.amends {
+        Some(amended) => {
+            let mut form = form_of(&amended);
+            form.set("supersedes", amended.id.to_string());
+            form
+        }
+        None => {
+            let mut form = FormData::with([
+                ("kind", "written".to_owned()),
+                ("facts", case.facts.clone().unwrap_or_default()),
+                ("disputed_matters", case.requests().join("；")),
+                ("performance.manner", t(committee.lang(), "agreement.default_manner")),
+                ("terms[0].kind", "time_window".to_owned()),
+            ]);
+            form.set("performance.place", case.location.clone().unwrap_or_default());
+            form
+        }
+    };
+    if form.get("kind").is_empty() {
+        form.set("kind", "written");
+    }
+    let case = CaseHead::of(&case);
     let action = format!("/cases/{case_id}/agreements");
     let page = PageContext::new(&ctx, &req);
     render(&AgreementFormPage::new(page, case, action, false, form, FormErrors::none(), Vec::new(), false))
@@ -248,24 +238,11 @@ async fn submit_editor(
     let lang = ctx.lang;
     let editing = matches!(target, Target::Draft(_));
     let (fields, supersedes) = draft_fields(&mut form);
-    let (committee, case, current) = {
-        let committee_id = user.committee_id;
-        let target_id = match target {
-            Target::New(id) | Target::Draft(id) => id,
-        };
-        state
-            .db(move |conn| {
-                let committee = committees::find(conn, committee_id)?;
-                if editing {
-                    let (a, case) = agreements::find(conn, committee_id, target_id)?;
-                    Ok((committee, case, Some(a)))
-                } else {
-                    Ok((committee.clone(), cases::find(conn, committee_id, target_id)?, None))
-                }
-            })
-            .await?
+    let target_id = match target {
+        Target::New(id) | Target::Draft(id) => id,
     };
-    let draft_lang = committee.settings().language;
+    let (committee, case, current) = act::editor_target(&state.db, &user, target_id, editing).await?;
+    let draft_lang = committee.lang();
     let (action, case_id) = match &current {
         Some(a) => (format!("/agreements/{}/edit", a.id), case.id),
         None => (format!("/cases/{}/agreements", case.id), case.id),
@@ -351,19 +328,8 @@ pub async fn edit_agreement(
     let user = user.require(MEDIATION)?.clone();
     let id = path.into_inner();
     let lang = ctx.lang;
-    let (case, form) = state
-        .db(move |conn| {
-            let committee = committees::find(conn, user.committee_id)?;
-            let (a, case) = agreements::find(conn, committee.id, id)?;
-            if a.status() != crate::domain::agreement::AgreementStatus::Draft {
-                return Err(AppError::Conflict {
-                    problem: crate::domain::Invalid::new("conflict.agreement_not_draft").with("status", a.status),
-                    extra: None,
-                });
-            }
-            Ok((CaseHead::of(&case), form_of(&agreement_view(conn, &committee, &a, lang)?)))
-        })
-        .await?;
+    let (case, draft) = act::draft_to_edit(&state.db, &user, id, lang).await?;
+    let (case, form) = (CaseHead::of(&case), form_of(&draft));
     let page = PageContext::new(&ctx, &req);
     render(&AgreementFormPage::new(
         page,

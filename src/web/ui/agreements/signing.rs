@@ -1,7 +1,6 @@
 //! Signature collection: who still has to sign, and the pad for the one
 //! signing now.
 
-use super::show::with_signers;
 use super::*;
 
 /// Signature collection.
@@ -36,8 +35,8 @@ pub(super) async fn sign_page(
     method: String,
 ) -> AppResult<HttpResponse> {
     let lang = ctx.lang;
-    let committee_id = user.committee_id;
-    let (case, agreement, signers) = with_signers(state, committee_id, id, lang).await?;
+    let (case, agreement, signers) = act::with_signers(&state.db, user, id, lang).await?;
+    let case = CaseHead::of(&case);
     // The one asked for, else the first who has not signed.
     let current = match signer {
         Some(key) => signers.iter().find(|s| s.key == key && !s.signed).cloned(),

@@ -14,9 +14,9 @@ use crate::app::case_view::{CaseView, masked_view};
 use crate::app::cases as act;
 use crate::app::documents::Kind;
 use crate::app::error::{AppError, AppResult};
-use crate::db::cases::{self, Case, CaseFilter};
-use crate::db::complaints::{self as complaint_db, Complaint};
-use crate::db::{committees, users};
+use crate::db::cases::{Case, CaseFilter};
+use crate::db::complaints::Complaint;
+use crate::db::users::User;
 use crate::domain::account::Role;
 use crate::domain::case::{CaseSource, CaseStatus, DisputeType, PartyRole, RiskLevel};
 use crate::domain::commands::case::{CaseChanges, CaseFields, MoveFields, PartyFields};
@@ -69,15 +69,8 @@ pub async fn list_cases(
     let (limit, before_id) = PageParams { limit: Some(25), cursor: q.cursor.clone() }.parse()?;
     let filter = CaseFilter { status, risk_level, mediator_id: mine.then_some(user.id), q: text, before_id, limit };
     let lang = ctx.lang;
-    let rows = state
-        .read(move |conn| {
-            let offset = committees::find(conn, user.committee_id)?.utc_offset_minutes;
-            Ok(cases::list(conn, user.committee_id, &filter)?
-                .into_iter()
-                .map(|c| CaseRow::new(c, offset, lang))
-                .collect())
-        })
-        .await?;
+    let (offset, listed) = act::listed_cases(&state.db, &user, filter).await?;
+    let rows = listed.into_iter().map(|c| CaseRow::new(c, offset, lang)).collect();
     let page_of = Page::new(rows, limit, |r: &CaseRow| r.id);
     let text = q.q.unwrap_or_default();
     let params = serde_urlencoded::to_string([
@@ -166,25 +159,9 @@ impl CaseFormPage {
     }
 }
 
-async fn case_form_data(state: &AppState, committee_id: i64, ids: Vec<i64>) -> AppResult<CaseFormData> {
-    state
-        .db(move |conn| {
-            let mut complaints = Vec::new();
-            for id in ids {
-                if let Ok(c) = complaint_db::find(conn, committee_id, id)
-                    && c.case_id.is_none()
-                {
-                    complaints.push(c);
-                }
-            }
-            let mediators = users::list(conn, committee_id)?
-                .into_iter()
-                .filter(|u| u.active && matches!(u.role(), Role::Mediator | Role::Admin))
-                .map(|u| (u.id, u.display_name))
-                .collect();
-            Ok(CaseFormData { complaints, mediators })
-        })
-        .await
+async fn case_form_data(state: &AppState, user: &User, ids: Vec<i64>) -> AppResult<CaseFormData> {
+    let (complaints, mediators) = act::case_form_source(&state.db, user, ids).await?;
+    Ok(CaseFormData { complaints, mediators })
 }
 
 /// Query of the new-case form: the complaints to put in it.
@@ -207,7 +184,7 @@ pub async fn new_case(
 ) -> AppResult<HttpResponse> {
     let user = user.require(CASE_WORK)?.clone();
     let ids = id_list(query.complaints.as_deref().unwrap_or(""));
-    let data = case_form_data(&state, user.committee_id, ids).await?;
+    let data = case_form_data(&state, &user, ids).await?;
     let mut form = FormData::with([
         ("dispute_type", "neighbour"),
         ("source", "application"),
@@ -300,7 +277,7 @@ pub async fn create_case_form(
         Ok(case) => Ok(done(&state, &format!("/cases/{}", case.id), "flash.case_registered", &case.number)),
         Err(errors) => {
             let ids = form.all("complaint_ids").iter().filter_map(|s| s.parse().ok()).collect();
-            let data = case_form_data(&state, user.committee_id, ids).await?;
+            let data = case_form_data(&state, &user, ids).await?;
             refused(&CaseFormPage::new(PageContext::new(&ctx, &req), form, errors, data))
         }
     }

@@ -6,6 +6,8 @@
 //! that fails, the action has still succeeded and the archive is written
 //! on the PDF's first read.
 
+mod reading;
+
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -26,6 +28,8 @@ use crate::domain::clock::format_instant;
 use crate::domain::commands::agreement::{Draft, DraftFields, SignatureFields};
 use crate::domain::language::Lang;
 use crate::i18n::t;
+
+pub use reading::{DraftSource, Signer, draft_source, draft_to_edit, editor_target, with_case, with_signers};
 
 /// A term of an agreement.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -278,7 +282,7 @@ pub async fn draft_agreement(
     let (committee, a, view) = db
         .run(move |conn| {
             let committee = committees::find(conn, writer.committee_id)?;
-            let draft = fields.parse(None, committee.settings().language)?;
+            let draft = fields.parse(None, committee.lang())?;
             let now = Utc::now().naive_utc();
             let a = agreements::create(conn, &writer.actor(), &committee, case_id, &draft, supersedes, now)?;
             let view = agreement_view(conn, &committee, &a, lang)?;
@@ -305,7 +309,7 @@ pub async fn edit_draft(db: &Db, user: &User, id: i64, fields: DraftFields, lang
             });
         }
         let terms = agreements::terms(conn, id)?.iter().map(|t| t.to_term()).collect();
-        let draft = fields.parse(Some(&draft_of(&current, terms)), committee.settings().language)?;
+        let draft = fields.parse(Some(&draft_of(&current, terms)), committee.lang())?;
         let a = agreements::update_draft(conn, &user.actor(), committee.id, id, &draft, Utc::now().naive_utc())?;
         agreement_view(conn, &committee, &a, lang)
     })
