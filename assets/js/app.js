@@ -2,6 +2,26 @@
 (function () {
   "use strict";
 
+  // On a phone the header is one line: the menu opens under it. Without
+  // scripts the menu simply stays open and wraps.
+  var menuButton = document.querySelector(".menu-toggle");
+  var header = document.querySelector(".site-header");
+  if (menuButton && header) {
+    menuButton.hidden = false;
+    header.classList.add("has-menu");
+    menuButton.addEventListener("click", function () {
+      var open = header.classList.toggle("menu-open");
+      menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && header.classList.contains("menu-open")) {
+        header.classList.remove("menu-open");
+        menuButton.setAttribute("aria-expanded", "false");
+        menuButton.focus();
+      }
+    });
+  }
+
   // Ask before destructive actions (the server asks again when scripts are off).
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -90,10 +90,13 @@ impl Driver {
             format!("--user-data-dir={}", profile.path().display()),
             format!("--window-size={width},{height}"),
         ];
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {"binary": self.chromium, "args": args, "prefs": {"intl.accept_languages": "zh-CN"}}
-        }}});
+        let mut options = json!({"binary": self.chromium, "args": args, "prefs": {"intl.accept_languages": "zh-CN"}});
+        if width < 768 {
+            // A phone: the page is laid out in exactly `width` CSS pixels,
+            // its scrollbars overlay the page as a phone's do.
+            options["mobileEmulation"] = json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0, "mobile": true, "touch": false}});
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": options}}});
         let response: Value = self
             .http
             .post(format!("{}/session", self.url))
@@ -108,6 +111,8 @@ impl Driver {
         let session =
             Session { base: format!("{}/session/{id}", self.url), http: self.http.clone(), _profile: profile };
         session.call("POST", "/window/rect", json!({"width": width, "height": height})).await;
+        // axe-core takes a few seconds on a long page in a debug build.
+        session.call("POST", "/timeouts", json!({"script": 120_000})).await;
         session
     }
 }
@@ -173,6 +178,44 @@ impl Session {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("no element matches {css}");
+    }
+
+    /// Waits up to ten seconds for an element matching `css` to be in the
+    /// page, shown or not.
+    pub async fn wait_for(&self, css: &str) {
+        for _ in 0..100 {
+            if self.count(css).await > 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no element matching {css} appeared in {}", self.current_url().await);
+    }
+
+    /// Waits up to five seconds for the page to finish loading, its
+    /// deferred scripts run.
+    pub async fn settled(&self) {
+        for _ in 0..50 {
+            if self.execute("return document.readyState;", json!([])).await == "complete" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page did not finish loading: {}", self.current_url().await);
+    }
+
+    /// Whether the first element matching `css` is shown.
+    pub async fn displayed(&self, css: &str) -> bool {
+        let e = self.find(css).await;
+        self.call("GET", &format!("/element/{}/displayed", e.0), Value::Null).await.as_bool().unwrap_or(false)
+    }
+
+    /// Chooses a file in an `<input type=file>`, as a person picking it
+    /// would: the browser reads it and sends it when the form is submitted.
+    pub async fn choose_file(&self, css: &str, path: &Path) {
+        let e = self.find(css).await;
+        let path = path.canonicalize().expect("file to upload");
+        self.call("POST", &format!("/element/{}/value", e.0), json!({"text": path.display().to_string()})).await;
     }
 
     /// How many elements match `css`.
@@ -257,6 +300,11 @@ impl Session {
         self.call("POST", "/execute/sync", json!({"script": script, "args": args})).await
     }
 
+    /// Runs an asynchronous script: it ends by calling its last argument.
+    pub async fn execute_async(&self, script: &str, args: Value) -> Value {
+        self.call("POST", "/execute/async", json!({"script": script, "args": args})).await
+    }
+
     async fn scroll_to(&self, e: &Element) {
         self.execute("arguments[0].scrollIntoView({block: 'center'});", json!([{ELEMENT: e.0}])).await;
     }
@@ -282,6 +330,32 @@ impl Session {
         )
         .await;
         self.call("DELETE", "/actions", Value::Null).await;
+    }
+
+    /// Saves a screenshot of the whole page, not only what the window
+    /// shows, as `dir/name.png` (Chromium's own capture over its DevTools
+    /// protocol; the window's view where that is not offered).
+    pub async fn screenshot_page(&self, dir: &Path, name: &str) -> PathBuf {
+        let metrics =
+            self.try_call("POST", "/goog/cdp/execute", json!({"cmd": "Page.getLayoutMetrics", "params": {}})).await;
+        let size = metrics.ok().and_then(|m| {
+            let content = &m["cssContentSize"];
+            Some((content["width"].as_f64()?, content["height"].as_f64()?))
+        });
+        let Some((width, height)) = size else { return self.screenshot(dir, name).await };
+        let params = json!({"format": "png", "captureBeyondViewport": true,
+            "clip": {"x": 0, "y": 0, "width": width, "height": height.min(12_000.0), "scale": 1}});
+        let shot = self
+            .try_call("POST", "/goog/cdp/execute", json!({"cmd": "Page.captureScreenshot", "params": params}))
+            .await;
+        let Some(b64) = shot.ok().and_then(|v| v["data"].as_str().map(str::to_owned)) else {
+            return self.screenshot(dir, name).await;
+        };
+        let png = base64::engine::general_purpose::STANDARD.decode(b64).expect("png");
+        std::fs::create_dir_all(dir).expect("artifact dir");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("screenshot written");
+        path
     }
 
     /// Saves a screenshot of the window as `dir/name.png`.
