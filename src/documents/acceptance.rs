@@ -2,7 +2,7 @@
 //! portal credentials are on their own receipt slips (`receipts`), never
 //! here.
 
-use super::agreement::{party_lines, seal_and_date};
+use super::agreement::{SEAL_BLOCK, party_lines, seal_and_date};
 use super::forms::{field_table, finish, title_block, write_form};
 use super::layout::{Laid, Layout, SignatureLine};
 use super::model::AcceptanceDoc;
@@ -39,29 +39,26 @@ pub fn lay_out(doc: &AcceptanceDoc) -> Laid {
     rows.push((l.t("doc.acceptance.mediators"), doc.mediators.join(&l.t("doc.field_separator"))));
     field_table(&mut page, &rows);
     page.space(10.0);
-    for p in &doc.parties {
-        page.signature(&SignatureLine {
-            label: l.with("doc.sign.party", &[("role", l.t(&format!("doc.role.{}", p.role)))]),
-            name: None,
-            note: None,
-            image: None,
-            date: None,
-        });
-    }
-    page.signature(&SignatureLine {
-        label: l.t("doc.acceptance.registrar"),
-        name: doc.registrar.clone(),
-        note: None,
-        image: None,
-        date: None,
-    });
+    let mut lines: Vec<SignatureLine> = doc
+        .parties
+        .iter()
+        .map(|p| {
+            SignatureLine::blank(l.with(
+                "doc.sign.party_named",
+                &[("role", l.t(&format!("doc.role.{}", p.role))), ("name", p.name.clone())],
+            ))
+        })
+        .collect();
+    lines.push(SignatureLine { name: doc.registrar.clone(), ..SignatureLine::blank(l.t("doc.acceptance.registrar")) });
+    page.signatures(&lines, SEAL_BLOCK);
+    let date = l.date(doc.date);
     seal_and_date(
         &mut page,
         &l,
         &doc.header.committee,
         doc.seal_image.as_deref(),
         doc.seal_image.is_some(),
-        &l.date(doc.date),
+        Some(&date),
     );
     finish(page, &l, &doc.header.number)
 }

@@ -66,13 +66,19 @@ pub fn parties(page: &mut Layout, l: &Labels, parties: &[PartyBlock]) {
 
 /// The signature line of a signer.
 pub fn signature_line(l: &Labels, s: &SignatureBlock) -> SignatureLine {
-    let label = match (s.role.as_str(), &s.party_role) {
-        ("party", Some(role)) => l.with("doc.sign.party", &[("role", l.t(&format!("doc.role.{role}")))]),
-        (role, _) => l.t(&format!("doc.sign.{role}")),
+    let label = match (s.role.as_str(), &s.party_role, &s.party_name) {
+        ("party", Some(role), Some(name)) => {
+            l.with("doc.sign.party_named", &[("role", l.t(&format!("doc.role.{role}"))), ("name", name.clone())])
+        }
+        ("party", Some(role), None) => l.with("doc.sign.party", &[("role", l.t(&format!("doc.role.{role}")))]),
+        (role, _, _) => l.t(&format!("doc.sign.{role}")),
     };
+    // A party's line already names the party: on paper the name is the
+    // party's own hand, so only a drawn signature carries it (under it).
+    let named_in_label = s.party_name.is_some();
     SignatureLine {
         label,
-        name: if s.image.is_some() { None } else { s.name.clone() },
+        name: if named_in_label && s.image.is_none() { None } else { s.name.clone() },
         note: s.method.as_ref().map(|m| l.t(&format!("doc.signed.{m}"))),
         image: s.image.clone(),
         date: s.date.map(|d| l.date(d)),
@@ -155,10 +161,10 @@ pub fn lay_out(doc: &AgreementDoc) -> Laid {
     page.space(4.0);
     page.paragraph(&l.with("doc.agreement.copies", &[("copies", copies_words(&l, doc.copies))]));
     page.space(10.0);
-    for s in &doc.signatures {
-        page.signature(&signature_line(&l, s));
-    }
-    seal_and_date(&mut page, &l, &doc.header.committee, doc.seal_image.as_deref(), doc.sealed, &l.date(doc.date));
+    let lines: Vec<SignatureLine> = doc.signatures.iter().map(|s| signature_line(&l, s)).collect();
+    page.signatures(&lines, SEAL_BLOCK);
+    let date = doc.date.map(|d| l.date(d));
+    seal_and_date(&mut page, &l, &doc.header.committee, doc.seal_image.as_deref(), doc.sealed, date.as_deref());
     page.finish(&|p, total| footer(&l, doc, p, total))
 }
 
@@ -169,17 +175,28 @@ fn copies_words(l: &Labels, copies: i32) -> String {
     }
 }
 
+/// The height of the committee's seal and date block.
+pub const SEAL_BLOCK: f32 = 96.0;
+
 /// The committee line with the seal (image or its place) and the date,
-/// bottom right.
-pub fn seal_and_date(page: &mut Layout, l: &Labels, committee: &str, seal: Option<&[u8]>, sealed: bool, date: &str) {
-    let block = 96.0;
-    page.ensure(block);
+/// bottom right. Sealed but with no seal image, the print is a copy and
+/// says so; with no date (a draft), the date is left blank to be written.
+pub fn seal_and_date(
+    page: &mut Layout,
+    l: &Labels,
+    committee: &str,
+    seal: Option<&[u8]>,
+    sealed: bool,
+    date: Option<&str>,
+) {
+    page.ensure(SEAL_BLOCK);
     page.space(12.0);
     let top = page.y();
     let right = PAGE_W - MARGIN_X;
     let width = |text: &str| super::fonts::fonts().body.width(text, BODY);
-    let seal_label = if sealed && seal.is_none() { l.t("doc.seal.applied") } else { l.t("doc.seal.place") };
-    let lines = [committee.to_owned(), seal_label, date.to_owned()];
+    let seal_label = if sealed && seal.is_none() { l.t("doc.seal.copy") } else { l.t("doc.seal.place") };
+    let date = date.map_or_else(|| l.t("doc.blank_date"), str::to_owned);
+    let lines = [committee.to_owned(), seal_label, date];
     for (i, line) in lines.iter().enumerate() {
         let y = top + 20.0 + i as f32 * 22.0;
         page.push(Item::Text { x: right - width(line), y, face: FaceId::Body, size: BODY, text: line.clone() });
@@ -189,5 +206,5 @@ pub fn seal_and_date(page: &mut Layout, l: &Labels, committee: &str, seal: Optio
         let size = 84.0;
         page.push(Item::Image { index, x: right - size - 10.0, y: top, w: size, h: size });
     }
-    page.space(block - 12.0);
+    page.space(SEAL_BLOCK - 12.0);
 }

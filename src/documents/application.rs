@@ -26,15 +26,15 @@ pub fn lay_out(doc: &ApplicationDoc) -> Laid {
     page.space(6.0);
     page.paragraph(&l.with("doc.application.declaration", &[("committee", doc.header.committee.clone())]));
     page.space(10.0);
-    for name in &doc.signers {
-        page.signature(&SignatureLine {
-            label: l.with("doc.application.signature", &[("name", name.clone())]),
-            name: None,
-            note: None,
-            image: None,
+    let lines: Vec<SignatureLine> = doc
+        .signers
+        .iter()
+        .map(|name| SignatureLine {
             date: Some(l.date(doc.date)),
-        });
-    }
+            ..SignatureLine::blank(l.with("doc.application.signature", &[("name", name.clone())]))
+        })
+        .collect();
+    page.signatures(&lines, 0.0);
     finish(page, &l, &doc.header.number)
 }
 

@@ -37,18 +37,17 @@ pub fn lay_out(doc: &ConfirmationDoc) -> Laid {
     page.labelled(&l.t("doc.confirmation.hash"), &doc.content_hash);
     page.paragraph(&l.t("doc.confirmation.pledge"));
     page.space(8.0);
-    for p in &doc.parties {
-        page.signature(&SignatureLine {
-            label: l.with(
+    let lines: Vec<SignatureLine> = doc
+        .parties
+        .iter()
+        .map(|p| {
+            SignatureLine::blank(l.with(
                 "doc.sign.party_named",
                 &[("role", l.t(&format!("doc.role.{}", p.role))), ("name", p.name.clone())],
-            ),
-            name: None,
-            note: None,
-            image: None,
-            date: None,
-        });
-    }
+            ))
+        })
+        .collect();
+    page.signatures(&lines, 0.0);
     finish(page, &l, &doc.header.number)
 }
 

@@ -59,13 +59,13 @@ pub fn lay_out(doc: &FollowUpsDoc) -> Laid {
             page.paragraph(n);
         }
         page.space(8.0);
-        page.signature(&SignatureLine {
-            label: l.t("doc.follow_up.sign_visitor"),
-            name: Some(r.visitor.clone()),
-            note: None,
-            image: None,
-            date: None,
-        });
+        page.signatures(
+            &[SignatureLine {
+                name: Some(r.visitor.clone()),
+                ..SignatureLine::blank(l.t("doc.follow_up.sign_visitor"))
+            }],
+            0.0,
+        );
     }
     finish(page, &l, &doc.header.number)
 }

@@ -74,15 +74,11 @@ pub fn lay_out(doc: &InvestigationsDoc) -> Laid {
             page.paragraph_with(&l.t("doc.measurement.standard"), super::fonts::FaceId::Body, SMALL, 0.0, 0.0);
         }
         page.space(8.0);
-        for key in ["subject", "investigator", "recorder"] {
-            page.signature(&SignatureLine {
-                label: l.t(&format!("doc.investigation.sign_{key}")),
-                name: None,
-                note: None,
-                image: None,
-                date: None,
-            });
-        }
+        let lines: Vec<SignatureLine> = ["subject", "investigator", "recorder"]
+            .iter()
+            .map(|key| SignatureLine::blank(l.t(&format!("doc.investigation.sign_{key}"))))
+            .collect();
+        page.signatures(&lines, 0.0);
     }
     finish(page, &l, &doc.header.number)
 }

@@ -3,7 +3,7 @@
 
 use super::fonts::{FaceId, Fonts, fonts};
 use super::qr::QrModules;
-use super::text::wrap;
+use super::text::{is_cjk, wrap, wrap_hanging};
 
 /// A4 width in points.
 pub const PAGE_W: f32 = 595.28;
@@ -19,6 +19,12 @@ pub const MARGIN_BOTTOM: f32 = 96.0;
 pub const BODY: f32 = 12.0;
 /// Small text size (footers, notes).
 pub const SMALL: f32 = 9.0;
+/// The smallest size a table cell is set in to keep its words whole.
+const MIN_CELL: f32 = 7.0;
+/// The shortest line a signature is written on.
+const SIGN_MIN: f32 = 100.0;
+/// Lines of text a signature block keeps on its page.
+pub const KEEP_LINES: usize = 3;
 
 /// Something drawn on a page. Coordinates are points from the top-left.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,6 +102,9 @@ pub struct Layout {
     fonts: &'static Fonts,
     laid: Laid,
     y: f32,
+    /// Where each line of running text starts: (page, top, is a heading);
+    /// the places a page may be broken to carry lines over to the next.
+    breaks: Vec<(usize, f32, bool)>,
 }
 
 impl Default for Layout {
@@ -107,9 +116,10 @@ impl Default for Layout {
 /// A line of a signature block.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignatureLine {
-    /// What the signer is (申请人（签名、盖章或按指印）).
+    /// Whose line it is (申请人 周桂芳（签名、盖章或按指印）：).
     pub label: String,
-    /// The signer's name, once signed.
+    /// The signer's name: printed on the line once signed on paper, and
+    /// under a drawn signature.
     pub name: Option<String>,
     /// How it was signed (纸质签名 / 屏幕签名 …), once signed.
     pub note: Option<String>,
@@ -119,10 +129,22 @@ pub struct SignatureLine {
     pub date: Option<String>,
 }
 
+impl SignatureLine {
+    /// A line to be signed by hand, nothing recorded yet.
+    pub fn blank(label: String) -> Self {
+        Self { label, name: None, note: None, image: None, date: None }
+    }
+}
+
 impl Layout {
     /// An empty document with one page.
     pub fn new() -> Self {
-        Self { fonts: fonts(), laid: Laid { pages: vec![Page::default()], images: Vec::new() }, y: MARGIN_TOP }
+        Self {
+            fonts: fonts(),
+            laid: Laid { pages: vec![Page::default()], images: Vec::new() },
+            y: MARGIN_TOP,
+            breaks: Vec::new(),
+        }
     }
 
     /// Width between the margins.
@@ -208,20 +230,52 @@ impl Layout {
         let first_indent = indent * size;
         let width = self.width();
         let f = self.fonts.face(face);
-        // The first line is narrower by its indent; wrap it alone first.
-        let mut lines = wrap(text, width - first_indent, &|s: &str| f.width(s, size));
-        if lines.len() > 1 && (first_indent - hang).abs() > 0.01 {
-            let first = lines.remove(0);
-            let rest: String = lines.concat();
-            let mut wrapped = wrap(&rest, width - hang, &|s: &str| f.width(s, size));
-            wrapped.insert(0, first);
-            lines = wrapped;
-        }
+        let lines = wrap_hanging(text, width - first_indent, width - hang, &|s: &str| f.width(s, size));
         for (i, line) in lines.iter().enumerate() {
             self.ensure(leading);
+            self.breaks.push((self.laid.pages.len() - 1, self.y, face == FaceId::Heading));
             let x = MARGIN_X + if i == 0 { first_indent } else { hang };
             self.y += leading;
             self.text_at(x, self.y - size * 0.45, face, size, line);
+        }
+    }
+
+    /// Makes room for a block `height` tall that must share its page with
+    /// the last `lines` lines of the text before it (a signature block, a
+    /// seal): when it does not fit, those lines move to the next page with
+    /// it, and a heading just before them goes too.
+    pub fn keep_with_previous(&mut self, height: f32, lines: usize) {
+        if self.y + height <= PAGE_H - MARGIN_BOTTOM {
+            return;
+        }
+        let page = self.laid.pages.len() - 1;
+        let on_page: Vec<(f32, bool)> =
+            self.breaks.iter().filter(|(p, _, _)| *p == page).map(|(_, y, h)| (*y, *h)).collect();
+        let usable = PAGE_H - MARGIN_BOTTOM - MARGIN_TOP;
+        // The most lines asked for that fit on a page with the block, and
+        // always some line left behind.
+        let cut = (1..=lines.min(on_page.len().saturating_sub(1))).rev().find_map(|n| {
+            let mut first = on_page.len() - n;
+            while first > 1 && on_page[first - 1].1 {
+                first -= 1;
+            }
+            let cut = on_page[first].0;
+            (self.y - cut + height <= usable).then_some(cut)
+        });
+        let Some(cut) = cut else {
+            self.new_page();
+            return;
+        };
+        let items = std::mem::take(&mut self.laid.pages[page].items);
+        let (stay, moved): (Vec<Item>, Vec<Item>) = items.into_iter().partition(|item| anchor(item) <= cut);
+        self.laid.pages[page].items = stay;
+        let shift = MARGIN_TOP - cut;
+        let y = self.y;
+        self.new_page();
+        self.laid.pages[page + 1].items = moved.into_iter().map(|item| shifted(item, shift)).collect();
+        self.y = y + shift;
+        for b in self.breaks.iter_mut().filter(|(p, y, _)| *p == page && *y >= cut) {
+            *b = (page + 1, b.1 + shift, b.2);
         }
     }
 
@@ -254,24 +308,38 @@ impl Layout {
     }
 
     /// A table with ruled cells; `widths` are fractions of the text width.
-    /// Rows that do not fit move to the next page, repeating the header.
+    /// Rows that do not fit move to the next page, repeating the header. A
+    /// cell whose longest word is wider than its column is set smaller, so
+    /// that no word breaks inside.
     pub fn table(&mut self, widths: &[f32], header: Option<&[String]>, rows: &[Vec<String>], size: f32) {
-        let total = self.width();
-        let cols: Vec<f32> = widths.iter().map(|w| w * total).collect();
         let pad = 4.0;
         let leading = size * 1.5;
-        let row_lines = |this: &Self, row: &[String], face: FaceId| -> Vec<Vec<String>> {
-            row.iter().zip(&cols).map(|(cell, w)| this.wrap(cell, face, size, w - 2.0 * pad)).collect()
+        let cols = self.column_widths(widths, header, rows, size, pad);
+        let row_lines = |this: &Self, row: &[String], face: FaceId| -> Vec<(Vec<String>, f32)> {
+            row.iter()
+                .zip(&cols)
+                .map(|(cell, w)| {
+                    let room = w - 2.0 * pad;
+                    let widest = cell
+                        .split(|c: char| c.is_whitespace() || is_cjk(c))
+                        .map(|word| this.measure(face, size, word))
+                        .fold(0.0, f32::max);
+                    let cell_size = if widest > room { (size * room / widest).max(MIN_CELL) } else { size };
+                    (this.wrap(cell, face, cell_size, room), cell_size)
+                })
+                .collect()
         };
-        let draw_row = |this: &mut Self, cells: &[Vec<String>], face: FaceId| {
-            let lines = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
-            let height = lines as f32 * leading + 2.0 * pad;
+        let row_height = |cells: &[(Vec<String>, f32)]| {
+            cells.iter().map(|(lines, _)| lines.len()).max().unwrap_or(1).max(1) as f32 * leading + 2.0 * pad
+        };
+        let draw_row = |this: &mut Self, cells: &[(Vec<String>, f32)], face: FaceId| {
+            let height = row_height(cells);
             let top = this.y;
             let mut x = MARGIN_X;
-            for (cell, w) in cells.iter().zip(&cols) {
+            for ((cell, cell_size), w) in cells.iter().zip(&cols) {
                 for (i, line) in cell.iter().enumerate() {
                     let baseline = top + pad + (i as f32 + 1.0) * leading - size * 0.45;
-                    this.text_at(x + pad, baseline, face, size, line);
+                    this.text_at(x + pad, baseline, face, *cell_size, line);
                 }
                 this.push(Item::Line { x1: x, y1: top, x2: x, y2: top + height, width: 0.6 });
                 x += w;
@@ -282,18 +350,13 @@ impl Layout {
             this.y += height;
         };
         let header_cells = header.map(|h| row_lines(self, h, FaceId::Heading));
-        let header_height = |cells: &Option<Vec<Vec<String>>>| {
-            cells.as_ref().map_or(0.0, |c| c.iter().map(Vec::len).max().unwrap_or(1) as f32 * leading + 2.0 * pad)
-        };
-        let hh = header_height(&header_cells);
         if let Some(h) = &header_cells {
-            self.ensure(hh + leading + 2.0 * pad);
+            self.ensure(row_height(h) + leading + 2.0 * pad);
             draw_row(self, h, FaceId::Heading);
         }
         for row in rows {
             let cells = row_lines(self, row, FaceId::Body);
-            let height = cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * leading + 2.0 * pad;
-            if self.y + height > PAGE_H - MARGIN_BOTTOM {
+            if self.y + row_height(&cells) > PAGE_H - MARGIN_BOTTOM {
                 self.new_page();
                 if let Some(h) = &header_cells {
                     draw_row(self, h, FaceId::Heading);
@@ -303,36 +366,125 @@ impl Layout {
         }
     }
 
+    /// The widths of a table's columns: as asked, except that a column too
+    /// narrow for its longest word takes room from columns that have some
+    /// to spare.
+    fn column_widths(
+        &self,
+        widths: &[f32],
+        header: Option<&[String]>,
+        rows: &[Vec<String>],
+        size: f32,
+        pad: f32,
+    ) -> Vec<f32> {
+        let total = self.width();
+        let mut cols: Vec<f32> = widths.iter().map(|w| w * total).collect();
+        let widest = |face: FaceId, cell: &str| {
+            cell.split(|c: char| c.is_whitespace() || is_cjk(c))
+                .filter(|word| word.chars().count() <= 24)
+                .map(|word| self.measure(face, size, word))
+                .fold(0.0, f32::max)
+                + 2.0 * pad
+        };
+        let mut need: Vec<f32> = vec![0.0; cols.len()];
+        for (face, row) in
+            header.into_iter().map(|h| (FaceId::Heading, h)).chain(rows.iter().map(|r| (FaceId::Body, r.as_slice())))
+        {
+            for (n, cell) in need.iter_mut().zip(row) {
+                *n = n.max(widest(face, cell));
+            }
+        }
+        let short: f32 = cols.iter().zip(&need).map(|(w, n)| (n - w).max(0.0)).sum();
+        // A column gives at most a third of its width; words over 24
+        // characters (a hash, an address) break anyway and ask for none.
+        let slack = |w: f32, n: f32| (w - n).clamp(0.0, w / 3.0);
+        let spare: f32 = cols.iter().zip(&need).map(|(w, n)| slack(*w, *n)).sum();
+        if short <= 0.0 || spare <= 0.0 {
+            return cols;
+        }
+        let give = short.min(spare);
+        for (w, n) in cols.iter_mut().zip(&need) {
+            if *n > *w {
+                *w += (*n - *w) * give / short;
+            } else {
+                *w -= slack(*w, *n) * give / spare;
+            }
+        }
+        cols
+    }
+
     /// Adds an image to the document; returns its index.
     pub fn image(&mut self, png: Vec<u8>) -> usize {
         self.laid.images.push(png);
         self.laid.images.len() - 1
     }
 
-    /// A signature line: the label, a line to sign on, and what was
-    /// recorded (the drawn signature, or the name and how it was signed).
-    pub fn signature(&mut self, line: &SignatureLine) {
-        let row = if line.image.is_some() { 44.0 } else { 32.0 };
-        self.ensure(row + 4.0);
-        let top = self.y;
+    /// What a signature line needs: (label drawn as a paragraph above,
+    /// the note on a row of its own, the row's height).
+    fn signature_shape(&self, line: &SignatureLine) -> (bool, bool, f32) {
         let label_w = self.measure(FaceId::Body, BODY, &line.label);
-        let baseline = top + row - 8.0;
-        self.text_at(MARGIN_X, baseline, FaceId::Body, BODY, &line.label);
-        let mut right = Vec::new();
-        if let Some(note) = &line.note {
-            right.push(note.clone());
+        let label_above = label_w > self.width() - SIGN_MIN - 6.0;
+        let x1 = MARGIN_X + if label_above { 0.0 } else { label_w + 6.0 };
+        let right_w = self.measure(FaceId::Body, SMALL, &signature_note(line));
+        let note_below = right_w > 0.0 && x1 + SIGN_MIN + 10.0 + right_w > PAGE_W - MARGIN_X;
+        let mut height = if line.image.is_some() { 54.0 } else { 32.0 };
+        if note_below {
+            height += 14.0;
         }
-        if let Some(date) = &line.date {
-            right.push(date.clone());
+        (label_above, note_below, height)
+    }
+
+    /// The height of a signature line, its label included.
+    pub fn signature_height(&self, line: &SignatureLine) -> f32 {
+        let (label_above, _, height) = self.signature_shape(line);
+        let above = if label_above {
+            let width = self.width();
+            let f = self.fonts.face(FaceId::Body);
+            wrap(&line.label, width, &|s: &str| f.width(s, BODY)).len() as f32 * BODY * 1.6
+        } else {
+            0.0
+        };
+        above + height
+    }
+
+    /// Signature lines that share their page with the last lines of the
+    /// text they sign; `after` is the height of what must follow them on
+    /// the same page (the committee's seal and date).
+    pub fn signatures(&mut self, lines: &[SignatureLine], after: f32) {
+        let height: f32 = lines.iter().map(|l| self.signature_height(l)).sum::<f32>() + after;
+        self.keep_with_previous(height, KEEP_LINES);
+        for line in lines {
+            self.signature(line);
         }
-        let right_text = right.join(" ");
-        let right_w = self.measure(FaceId::Body, SMALL, &right_text);
+    }
+
+    /// A signature line: whose it is, a line to sign on, and what was
+    /// recorded (the drawn signature with the signer's name under it, or
+    /// the name signed on paper), with how and when at the right, or
+    /// under the line when they do not fit beside it.
+    pub fn signature(&mut self, line: &SignatureLine) {
+        let (label_above, note_below, row) = self.signature_shape(line);
+        if label_above {
+            self.paragraph_with(&line.label, FaceId::Body, BODY, 0.0, 0.0);
+        }
+        self.ensure(row);
+        let top = self.y;
+        let label_w = if label_above { -6.0 } else { self.measure(FaceId::Body, BODY, &line.label) };
+        let sign_row = if line.image.is_some() { 44.0 } else { 32.0 };
+        let baseline = top + sign_row - 8.0;
+        if !label_above {
+            self.text_at(MARGIN_X, baseline, FaceId::Body, BODY, &line.label);
+        }
+        let right = PAGE_W - MARGIN_X;
+        let note = signature_note(line);
+        let note_w = self.measure(FaceId::Body, SMALL, &note);
         let line_x1 = MARGIN_X + label_w + 6.0;
-        let line_x2 = (PAGE_W - MARGIN_X - right_w - 10.0).min(line_x1 + 160.0).max(line_x1 + 60.0);
+        let room = if note_below || note.is_empty() { right } else { right - note_w - 10.0 };
+        let line_x2 = room.min(line_x1 + 180.0);
         self.push(Item::Line { x1: line_x1, y1: baseline + 3.0, x2: line_x2, y2: baseline + 3.0, width: 0.6 });
         if let Some(png) = &line.image {
             let index = self.image(png.clone());
-            let h = row - 6.0;
+            let h = sign_row - 6.0;
             self.push(Item::Image {
                 index,
                 x: line_x1 + 4.0,
@@ -340,11 +492,15 @@ impl Layout {
                 w: (h * 3.0).min(line_x2 - line_x1 - 8.0),
                 h,
             });
+            if let Some(name) = &line.name {
+                self.text_at(line_x1 + 4.0, baseline + 13.0, FaceId::Body, SMALL, name);
+            }
         } else if let Some(name) = &line.name {
             self.text_at(line_x1 + 6.0, baseline, FaceId::Body, BODY, name);
         }
-        if !right_text.is_empty() {
-            self.text_at(PAGE_W - MARGIN_X - right_w, baseline, FaceId::Body, SMALL, &right_text);
+        if !note.is_empty() {
+            let y = if note_below { top + row - 6.0 } else { baseline };
+            self.text_at(right - note_w, y, FaceId::Body, SMALL, &note);
         }
         self.y = top + row;
     }
@@ -364,6 +520,31 @@ impl Layout {
         }
         self.laid
     }
+}
+
+/// How and when a line was signed, as printed at its right.
+fn signature_note(line: &SignatureLine) -> String {
+    [line.note.as_deref(), line.date.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ")
+}
+
+/// Where an item starts from the top, for moving lines to the next page.
+fn anchor(item: &Item) -> f32 {
+    match item {
+        Item::Text { y, .. } | Item::Rect { y, .. } | Item::Image { y, .. } => *y,
+        Item::Line { y1, y2, .. } => y1.min(*y2),
+    }
+}
+
+/// An item moved down by `dy`.
+fn shifted(mut item: Item, dy: f32) -> Item {
+    match &mut item {
+        Item::Text { y, .. } | Item::Rect { y, .. } | Item::Image { y, .. } => *y += dy,
+        Item::Line { y1, y2, .. } => {
+            *y1 += dy;
+            *y2 += dy;
+        }
+    }
+    item
 }
 
 /// The rectangles of a QR code of `size` points with its top-left at (x, y).

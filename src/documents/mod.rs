@@ -64,6 +64,14 @@ impl Labels {
         }
     }
 
+    /// The ordinal of an item nested under a numbered one: （一） / (1).
+    pub fn sub_ordinal(&self, n: usize) -> String {
+        match self.lang {
+            Lang::ZhCn => format!("（{}）", chinese_number(n)),
+            Lang::En => format!("({n}) "),
+        }
+    }
+
     /// "第1页 共3页" / "Page 1 of 3".
     pub fn page_of(&self, page: usize, total: usize) -> String {
         self.with("doc.page_of", &[("page", page.to_string()), ("total", total.to_string())])

@@ -38,6 +38,8 @@ pub struct SignatureBlock {
     pub role: String,
     /// For party lines, the party's role code.
     pub party_role: Option<String>,
+    /// For party lines, the party's name, printed whether signed or not.
+    pub party_name: Option<String>,
     /// The signer's name once signed.
     pub name: Option<String>,
     /// paper / on_screen / fingerprint / seal, once signed.
@@ -94,8 +96,9 @@ pub struct AgreementDoc {
     pub seal_image: Option<Vec<u8>>,
     /// Whether the seal is recorded as applied.
     pub sealed: bool,
-    /// The date printed at the end: the effective date, or the drafting date.
-    pub date: NaiveDate,
+    /// The date printed at the end: the effective date; a draft prints a
+    /// blank date to be filled in by hand.
+    pub date: Option<NaiveDate>,
     /// Effective: the content hash (hex).
     pub content_hash: Option<String>,
     /// Effective: the public verification URL.

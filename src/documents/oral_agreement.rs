@@ -30,13 +30,14 @@ pub fn lay_out(doc: &OralAgreementDoc) -> Laid {
     page.space(6.0);
     page.paragraph(&l.t("doc.oral.effect"));
     page.space(8.0);
-    page.signature(&SignatureLine {
-        label: l.t("doc.sign.mediator"),
-        name: Some(doc.mediator.clone()),
-        note: None,
-        image: None,
-        date: Some(l.date(doc.date)),
-    });
+    page.signatures(
+        &[SignatureLine {
+            name: Some(doc.mediator.clone()),
+            date: Some(l.date(doc.date)),
+            ..SignatureLine::blank(l.t("doc.sign.mediator"))
+        }],
+        0.0,
+    );
     finish(page, &l, &doc.header.number)
 }
 

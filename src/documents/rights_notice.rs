@@ -17,29 +17,29 @@ pub fn lay_out(doc: &RightsNoticeDoc) -> Laid {
     page.paragraph(&l.t("doc.rights.principles"));
     page.heading(&l.t("doc.rights.rights_title"));
     for i in 1..=4 {
-        page.labelled(&format!("    {}", l.ordinal(i)), &l.t(&format!("doc.rights.right_{i}")));
+        page.labelled(&format!("    {}", l.sub_ordinal(i)), &l.t(&format!("doc.rights.right_{i}")));
     }
     page.heading(&l.t("doc.rights.duties_title"));
     for i in 1..=3 {
-        page.labelled(&format!("    {}", l.ordinal(i)), &l.t(&format!("doc.rights.duty_{i}")));
+        page.labelled(&format!("    {}", l.sub_ordinal(i)), &l.t(&format!("doc.rights.duty_{i}")));
     }
     page.heading(&l.t("doc.rights.other_title"));
     page.paragraph(&l.t("doc.rights.other"));
     page.space(6.0);
     page.paragraph(&l.t("doc.rights.acknowledge"));
     page.space(8.0);
-    for p in &doc.parties {
-        page.signature(&SignatureLine {
-            label: l.with(
+    let lines: Vec<SignatureLine> = doc
+        .parties
+        .iter()
+        .map(|p| SignatureLine {
+            date: Some(l.date(doc.date)),
+            ..SignatureLine::blank(l.with(
                 "doc.sign.party_named",
                 &[("role", l.t(&format!("doc.role.{}", p.role))), ("name", p.name.clone())],
-            ),
-            name: None,
-            note: None,
-            image: None,
-            date: Some(l.date(doc.date)),
-        });
-    }
+            ))
+        })
+        .collect();
+    page.signatures(&lines, 0.0);
     finish(page, &l, &doc.header.number)
 }
 

@@ -72,29 +72,17 @@ pub fn lay_out(doc: &SessionsDoc) -> Laid {
             }
         }
         page.space(8.0);
+        let mut lines: Vec<SignatureLine> = Vec::new();
         if !r.meeting {
-            for p in &doc.parties {
-                page.signature(&SignatureLine {
-                    label: l.with(
-                        "doc.sign.party_named",
-                        &[("role", l.t(&format!("doc.role.{}", p.role))), ("name", p.name.clone())],
-                    ),
-                    name: None,
-                    note: None,
-                    image: None,
-                    date: None,
-                });
-            }
+            lines.extend(doc.parties.iter().map(|p| {
+                SignatureLine::blank(l.with(
+                    "doc.sign.party_named",
+                    &[("role", l.t(&format!("doc.role.{}", p.role))), ("name", p.name.clone())],
+                ))
+            }));
         }
-        for key in ["mediator", "recorder"] {
-            page.signature(&SignatureLine {
-                label: l.t(&format!("doc.sign.{key}")),
-                name: None,
-                note: None,
-                image: None,
-                date: None,
-            });
-        }
+        lines.extend(["mediator", "recorder"].map(|key| SignatureLine::blank(l.t(&format!("doc.sign.{key}")))));
+        page.signatures(&lines, 0.0);
     }
     finish(page, &l, &doc.header.number)
 }

@@ -196,3 +196,187 @@ both_backends! {
         assert_eq!(r.status(), 401);
     }
 }
+
+/// Every kind a case prints, the oral agreement's register included.
+const ALL_KINDS: [&str; 10] = [
+    "application",
+    "acceptance",
+    "rights_notice",
+    "investigation",
+    "session_record",
+    "agreement",
+    "oral_agreement",
+    "follow_up",
+    "confirmation_application",
+    "volume",
+];
+
+/// The demo's cases by a short name: the choir (a memorandum in force), the
+/// roof leak (cost sharing), the hornet nest (an oral agreement) and the
+/// night renovation (mediation terminated).
+async fn demo_cases(app: &TestApp, token: &str) -> Vec<(&'static str, i64)> {
+    let list = app.get_json("/api/v1/cases?limit=50", token).await;
+    let items = list["items"].as_array().expect("cases");
+    let mut cases = Vec::new();
+    for (name, marker) in [("choir", "合唱队"), ("leak", "漏水"), ("hornet", "马蜂窝"), ("renovation", "装修")]
+    {
+        let case = items.iter().find(|c| c["title"].as_str().is_some_and(|t| t.contains(marker)));
+        cases.push((name, case.and_then(|c| c["id"].as_i64()).unwrap_or_else(|| panic!("{name} case in {list}"))));
+    }
+    cases
+}
+
+/// Units and measure words that follow a number.
+const UNITS: &str = "年月日时点分秒元角万千百号楼层室米份天周次条款个户票页岁栋倍度辆件项名位套亩";
+
+/// A line of the page's footer or header: the number, the page, the
+/// hash, the QR code's caption, the volume's page stamp.
+fn is_furniture(line: &str, number: &str) -> bool {
+    line.starts_with(number)
+        || line.contains("页 共")
+        || (line.starts_with("Page ") && line.contains(" of "))
+        || line.contains("扫码核验")
+        || line.contains("Scan to verify")
+        || line.starts_with("卷内第")
+        || line.starts_with("File page")
+}
+
+/// A line that signs, seals or dates: what may never fill a page alone.
+fn is_signing(line: &str, committee: &str) -> bool {
+    let marks = [
+        "签名",
+        "盖章",
+        "按指印",
+        "signature",
+        "seal",
+        "Seal",
+        "signed",
+        "副本",
+        "Copy",
+        "委员会印",
+        "月　　日",
+        "Date: _",
+    ];
+    let date = chrono::NaiveDate::parse_from_str(line, "%Y年%m月%d日").is_ok()
+        || chrono::NaiveDate::parse_from_str(line, "%d %B %Y").is_ok();
+    date || line == committee || marks.iter().any(|m| line.contains(m))
+}
+
+/// What a court clerk would reject on the pages of a document: a page
+/// holding only signature lines or the seal, a number whose unit starts
+/// the next line, doubled brackets, a boolean where a word belongs, and
+/// words printed over one another.
+fn clerk_faults(bytes: &[u8], what: &str, committee: &str, number: &str) -> Vec<String> {
+    let mut faults = Vec::new();
+    for page in 1..=pdf_tools::pages(bytes) {
+        let lines: Vec<String> = pdf_tools::page_lines(bytes, page)
+            .iter()
+            .map(|l| l.trim().to_owned())
+            .filter(|l| !l.is_empty() && !is_furniture(l, number))
+            .collect();
+        if !lines.is_empty() && lines.iter().all(|l| is_signing(l, committee)) {
+            faults.push(format!("{what} p{page}: only signature lines or the seal: {lines:?}"));
+        }
+        // Lines of running text only: a table's row holds several cells.
+        let running = |l: &String| !l.contains("   ");
+        for pair in lines.windows(2).filter(|p| running(&p[0]) && running(&p[1])) {
+            let ends_in_digit = pair[0].chars().last().is_some_and(|c| c.is_ascii_digit());
+            let starts_with_unit = pair[1].chars().next().is_some_and(|c| UNITS.contains(c));
+            if ends_in_digit && starts_with_unit {
+                faults.push(format!("{what} p{page}: a number parted from its unit: {:?} / {:?}", pair[0], pair[1]));
+            }
+        }
+        for line in &lines {
+            if line.contains("（（") || line.contains("((") || line.contains("））") || line.contains("))") {
+                faults.push(format!("{what} p{page}: doubled brackets: {line}"));
+            }
+            if line.split_whitespace().last().is_some_and(|w| w == "true" || w == "false") {
+                faults.push(format!("{what} p{page}: a boolean where a word belongs: {line}"));
+            }
+        }
+    }
+    let words = pdf_tools::words(bytes);
+    for (i, a) in words.iter().enumerate() {
+        for b in &words[i + 1..] {
+            let w = a.bbox[2].min(b.bbox[2]) - a.bbox[0].max(b.bbox[0]);
+            let h = a.bbox[3].min(b.bbox[3]) - a.bbox[1].max(b.bbox[1]);
+            if a.page == b.page && w > 1.0 && h > 1.0 {
+                faults.push(format!("{what} p{}: {:?} overprints {:?}", a.page, a.text, b.text));
+            }
+        }
+    }
+    faults
+}
+
+/// English paragraphs that must read back word for word, spaces kept,
+/// from the documents that print them.
+fn english_sources(kind: &str) -> Vec<String> {
+    use hesheng::domain::language::Lang;
+    let keys: &[&str] = match kind {
+        "rights_notice" => &["doc.rights.principles", "doc.rights.other"],
+        "confirmation_application" => &["doc.confirmation.pledge"],
+        "session_record" => &["doc.session.rights_text"],
+        "oral_agreement" => &["doc.oral.effect"],
+        "volume" => &["doc.rights.principles", "doc.rights.other", "doc.session.rights_text"],
+        _ => &[],
+    };
+    keys.iter().map(|k| hesheng::i18n::t(Lang::En, k)).collect()
+}
+
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_of_every_demo_document_in_both_languages_passes_the_clerks_checks() {
+    if !pdf_tools::available() {
+        return;
+    }
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    let (_, _, token) = demo(&app).await;
+    let dir = pdf_tools::artifacts().join("pages");
+    std::fs::create_dir_all(&dir).expect("pages dir");
+    let committee = "敦化南路社区人民调解委员会";
+    let mut faults = Vec::new();
+    let mut rendered = 0;
+    for (name, case) in demo_cases(&app, &token).await {
+        let detail = app.get_json(&format!("/api/v1/cases/{case}"), &token).await;
+        let number = detail["number"].as_str().expect("case number").to_owned();
+        for kind in ALL_KINDS {
+            for (lang, suffix) in [("zh-CN", ""), ("en", "_en")] {
+                let path = format!("/api/v1/cases/{case}/documents/{kind}.pdf?lang={lang}");
+                let response = app.api_get(&path, &token).await;
+                if response.status() == 404 {
+                    continue;
+                }
+                assert_eq!(response.status(), 200, "{path}");
+                let bytes = response.bytes().await.expect("bytes").to_vec();
+                rendered += 1;
+                let what = format!("{name}/{kind}{suffix}");
+                pdf_tools::pngs(&bytes, 80, &dir, &format!("{name}-{kind}{suffix}"));
+                faults.extend(clerk_faults(&bytes, &what, committee, &number));
+                let text = pdf_tools::text(&bytes);
+                if lang == "en" {
+                    // Read without the footers and headers a page break puts
+                    // inside a paragraph.
+                    let body: Vec<&str> = text.lines().filter(|l| !is_furniture(l.trim(), &number)).collect();
+                    let read = collapse(&body.join("\n"));
+                    for source in english_sources(kind) {
+                        let opening: String = source.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+                        if read.contains(&opening) && !read.contains(&collapse(&source)) {
+                            faults.push(format!("{what}: does not read back word for word: {source}"));
+                        }
+                    }
+                }
+                // The choir case's documents have their snapshots above.
+                if name != "choir" {
+                    insta::with_settings!({filters => pdf_tools::snapshot_filters()}, {
+                        insta::assert_snapshot!(format!("{name}_{kind}{suffix}"), pdf_tools::mask_hashes(&text));
+                    });
+                }
+            }
+        }
+    }
+    assert!(rendered >= 60, "four cases' documents in two languages: {rendered}");
+    assert!(faults.is_empty(), "{} faults:\n{}", faults.len(), faults.join("\n"));
+}

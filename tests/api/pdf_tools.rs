@@ -48,6 +48,57 @@ pub fn page_text(bytes: &[u8], page: usize) -> String {
     run("pdftotext", &["-enc", "UTF-8", "-f", &n, "-l", &n, path, "-"])
 }
 
+/// The lines of one page as laid out on it (`pdftotext -layout`).
+pub fn page_lines(bytes: &[u8], page: usize) -> Vec<String> {
+    let f = temp_pdf(bytes);
+    let path = f.path().to_str().expect("path");
+    let n = page.to_string();
+    run("pdftotext", &["-enc", "UTF-8", "-layout", "-f", &n, "-l", &n, path, "-"]).lines().map(str::to_owned).collect()
+}
+
+/// A word on a page and its box (left, top, right, bottom), in points.
+#[derive(Debug, Clone)]
+pub struct Word {
+    pub text: String,
+    pub page: usize,
+    pub bbox: [f32; 4],
+}
+
+/// Every word of a PDF with its box (`pdftotext -bbox`).
+pub fn words(bytes: &[u8]) -> Vec<Word> {
+    let f = temp_pdf(bytes);
+    let html = run("pdftotext", &["-enc", "UTF-8", "-bbox", f.path().to_str().expect("path"), "-"]);
+    let attr = |tag: &str, name: &str| -> f32 {
+        let start = tag.find(&format!("{name}=\"")).expect("attribute") + name.len() + 2;
+        tag[start..].split('"').next().and_then(|v| v.parse().ok()).expect("number")
+    };
+    let mut page = 0;
+    let mut out = Vec::new();
+    for line in html.lines() {
+        let line = line.trim();
+        if line.starts_with("<page") {
+            page += 1;
+        } else if let Some(rest) = line.strip_prefix("<word ") {
+            let (tag, text) = rest.split_once('>').expect("word tag");
+            let text = text.trim_end_matches("</word>").to_owned();
+            out.push(Word {
+                text,
+                page,
+                bbox: [attr(tag, "xMin"), attr(tag, "yMin"), attr(tag, "xMax"), attr(tag, "yMax")],
+            });
+        }
+    }
+    out
+}
+
+/// Renders every page to PNG at `dpi` into `dir` as `{name}-{page}.png`.
+pub fn pngs(bytes: &[u8], dpi: u32, dir: &Path, name: &str) {
+    let f = temp_pdf(bytes);
+    let prefix = dir.join(name);
+    let d = dpi.to_string();
+    run("pdftoppm", &["-png", "-r", &d, f.path().to_str().expect("path"), prefix.to_str().expect("prefix")]);
+}
+
 /// Pages of a PDF.
 pub fn pages(bytes: &[u8]) -> usize {
     let f = temp_pdf(bytes);

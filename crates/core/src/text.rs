@@ -27,8 +27,16 @@ fn units(text: &str) -> Vec<String> {
             units.push(std::mem::take(word));
         }
     };
-    for c in text.chars() {
-        if c.is_whitespace() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        // A point, colon or comma between two letters or digits is part of
+        // the word: 62.1, 21:00, 1,800 and e.g never break.
+        let inside_word = c.is_ascii_punctuation()
+            && word.chars().last().is_some_and(|p| p.is_ascii_alphanumeric())
+            && chars.peek().is_some_and(char::is_ascii_alphanumeric);
+        if inside_word {
+            word.push(c);
+        } else if c.is_whitespace() {
             // A space (a tab, an ideographic space …) ends the unit before
             // it and goes with it, so that no unit starts with one: a line
             // starting with a unit drops its leading spaces, which must not
@@ -66,6 +74,16 @@ fn units(text: &str) -> Vec<String> {
             pending_open.push_str(&unit);
             continue;
         }
+        // A number stays with its unit or the character after it: 1958年,
+        // 800元, 5月, 55分贝 never break after the digits.
+        if is_cjk(first)
+            && pending_open.is_empty()
+            && let Some(prev) = glued.last_mut()
+            && prev.chars().last().is_some_and(|p| p.is_ascii_digit())
+        {
+            prev.push_str(&unit);
+            continue;
+        }
         glued.push(format!("{}{unit}", std::mem::take(&mut pending_open)));
     }
     if !pending_open.is_empty() {
@@ -79,7 +97,14 @@ fn units(text: &str) -> Vec<String> {
 /// characters, letting closing punctuation hang past the edge (悬挂标点)
 /// rather than start a line.
 pub fn wrap(text: &str, width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<String> {
-    let mut lines = Vec::new();
+    wrap_hanging(text, width, width, measure)
+}
+
+/// Like [`wrap`], with the first line `first` wide and every later line
+/// `rest` wide (a first-line indent, or a label hanging before the text).
+pub fn wrap_hanging(text: &str, first: f32, rest: f32, measure: &dyn Fn(&str) -> f32) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let width_of = |lines: &Vec<String>| if lines.is_empty() { first } else { rest };
     for paragraph in text.split('\n') {
         let mut line = String::new();
         let mut line_width = 0.0;
@@ -87,6 +112,7 @@ pub fn wrap(text: &str, width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<String
             let w = measure(&unit);
             // Spaces ending a unit may pass the edge: a line drops them.
             let fits = measure(unit.trim_end());
+            let width = width_of(&lines);
             if line_width + fits <= width || line.is_empty() && fits <= width {
                 line.push_str(&unit);
                 line_width += w;
@@ -96,14 +122,14 @@ pub fn wrap(text: &str, width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<String
                 lines.push(std::mem::take(&mut line).trim_end().to_owned());
                 line_width = 0.0;
             }
-            if fits <= width {
+            if fits <= width_of(&lines) {
                 line.push_str(unit.trim_start());
                 line_width = measure(&line);
             } else {
                 for c in unit.chars() {
                     let cw = measure(&c.to_string());
                     // Closing punctuation hangs past the edge rather than start a line.
-                    if line_width + cw > width && !line.is_empty() && !NO_LINE_START.contains(c) {
+                    if line_width + cw > width_of(&lines) && !line.is_empty() && !NO_LINE_START.contains(c) {
                         lines.push(std::mem::take(&mut line));
                         line_width = 0.0;
                     }
@@ -182,6 +208,32 @@ mod tests {
     }
 
     #[test]
+    fn a_number_stays_with_its_unit_and_the_character_after_it() {
+        // Every break that fits the width is tried: none leaves digits at
+        // the end of a line with their unit on the next.
+        let text = "生于1958年，赔偿800元，5月20日21时40分测得62.1分贝，21:00前结束";
+        for width in 5..30 {
+            let lines = wrap(text, width as f32, &measure);
+            for pair in lines.windows(2) {
+                let ends_in_digit = pair[0].chars().last().is_some_and(|c| c.is_ascii_digit());
+                assert!(!ends_in_digit, "width {width}: {lines:?}");
+                let starts_with_digit_part = pair[1].starts_with(['.', ':']);
+                assert!(!starts_with_digit_part, "width {width}: {lines:?}");
+            }
+            assert_eq!(lines.concat(), text);
+        }
+    }
+
+    #[test]
+    fn a_first_line_of_its_own_width_keeps_every_space_after_it() {
+        let text = "the People's Republic of China makes it necessary for the committee";
+        let lines = wrap_hanging(text, 12.0, 20.0, &measure);
+        assert!(measure(&lines[0]) <= 12.0 && lines.len() > 2, "{lines:?}");
+        assert!(lines[1..].iter().all(|l| measure(l) <= 20.0), "{lines:?}");
+        assert_eq!(lines.join(" "), text);
+    }
+
+    #[test]
     fn a_word_longer_than_the_line_is_split() {
         let lines = wrap("https://mediation.example.cn/verify/ABCDEFGHJKLM", 8.0, &measure);
         assert!(lines.len() > 1);
@@ -197,6 +249,12 @@ mod tests {
             let joined: String = lines.concat();
             let without_spaces = |s: &str| s.chars().filter(|c| *c != ' ').collect::<String>();
             prop_assert_eq!(without_spaces(&joined), without_spaces(&text));
+            // Latin words are never glued together or split: lines joined
+            // by a space read as the text with its spaces collapsed.
+            if text.is_ascii() && text.split_whitespace().all(|w| measure(w) <= width) {
+                let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+                prop_assert_eq!(words(&lines.join(" ")), words(&text));
+            }
             for (i, line) in lines.iter().enumerate() {
                 // Only hanging closing punctuation, and opening punctuation
                 // glued to its character, may pass the edge.

@@ -26,6 +26,7 @@ pub fn agreement_model(
         signatures.push(SignatureBlock {
             role: "party".into(),
             party_role: Some(p.role.clone()),
+            party_name: Some(p.name.clone()),
             name: signed.map(|s| s.signer_name.clone()),
             method: signed.map(|s| s.method.to_string()),
             image: match signed {
@@ -40,6 +41,7 @@ pub fn agreement_model(
         signatures.push(SignatureBlock {
             role: role.into(),
             party_role: None,
+            party_name: None,
             name: signed.map(|s| s.signer_name.clone()),
             method: signed.map(|s| s.method.to_string()),
             image: match signed {
@@ -75,7 +77,7 @@ pub fn agreement_model(
         signatures,
         seal_image,
         sealed,
-        date: local_date(a.effective_at.unwrap_or(a.updated_at), offset),
+        date: a.effective_at.map(|at| local_date(at, offset)),
         content_hash: a.content_hash.clone(),
         verify_url: a
             .verification_code
