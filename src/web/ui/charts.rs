@@ -72,20 +72,20 @@ fn wrap(text: &str, max_ems: f32) -> Vec<String> {
 }
 
 /// A horizontal bar chart of labelled counts: each label on its own line
-/// above its bar, wrapped rather than cut, the count after the bar.
+/// above its bar, wrapped rather than cut, the count at the line's end.
 pub fn bars(items: &[(String, i64)], title: &str) -> String {
-    let font = 15u32;
-    let line_h = 19u32;
-    let bar_h = 16u32;
-    let gap = 10u32;
-    let value_w = 48u32;
+    let font = 16u32;
+    let line_h = 20u32;
+    let bar_h = 12u32;
+    let gap = 9u32;
+    let value_w = 52u32;
     let max = items.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
     let wrapped: Vec<Vec<String>> =
-        items.iter().map(|(label, _)| wrap(label, (WIDTH - 4) as f32 / font as f32)).collect();
+        items.iter().map(|(label, _)| wrap(label, (WIDTH - value_w) as f32 / font as f32)).collect();
     let rows: u32 = wrapped.iter().map(|l| u32::try_from(l.len()).unwrap_or(1) * line_h + bar_h + gap).sum();
     let height = (rows + 4).max(20);
     let mut svg = open(WIDTH, height, title);
-    let mut y = 2u32;
+    let mut y = 0u32;
     for ((_, n), lines) in items.iter().zip(&wrapped) {
         for line in lines {
             y += line_h;
@@ -96,14 +96,13 @@ pub fn bars(items: &[(String, i64)], title: &str) -> String {
                 label = esc(line),
             );
         }
-        let w = u32::try_from(*n * i64::from(WIDTH - value_w) / max).unwrap_or(0);
         let _ = write!(
             svg,
-            "<rect x=\"0\" y=\"{y}\" width=\"{w}\" height=\"{bar_h}\" fill=\"{BAR}\"/>\
-             <text x=\"{vx}\" y=\"{ty}\" font-size=\"{font}\" font-weight=\"700\" fill=\"{INK}\">{n}</text>",
-            vx = w + 6,
-            ty = y + bar_h - 3,
+            "<text x=\"{WIDTH}\" y=\"{ty}\" font-size=\"{font}\" font-weight=\"700\" text-anchor=\"end\" fill=\"{INK}\">{n}</text>",
+            ty = y - 5,
         );
+        let w = u32::try_from(*n * i64::from(WIDTH) / max).unwrap_or(0);
+        let _ = write!(svg, "<rect x=\"0\" y=\"{y}\" width=\"{w}\" height=\"{bar_h}\" fill=\"{BAR}\"/>");
         y += bar_h + gap;
     }
     svg.push_str("</svg>");
@@ -113,7 +112,7 @@ pub fn bars(items: &[(String, i64)], title: &str) -> String {
 /// Counts by hour of the day, one row an hour from 00 to 23 (as its table
 /// reads), the night window shaded.
 pub fn hours(values: &[i64; 24], is_night: &dyn Fn(usize) -> bool, title: &str, night_label: &str) -> String {
-    let (left, top, row, font) = (34u32, 26u32, 18u32, 13u32);
+    let (left, top, row, font) = (34u32, 26u32, 19u32, 14u32);
     let value_w = 40u32;
     let plot_w = WIDTH - left - value_w;
     let max = values.iter().copied().max().unwrap_or(0).max(1);
@@ -192,7 +191,7 @@ pub fn heatmap(grid: &[[i64; 24]; 7], days: &[String], title: &str) -> String {
     for h in (0..24u32).step_by(3) {
         let _ = write!(
             svg,
-            "<text x=\"{lx}\" y=\"{ty}\" font-size=\"13\" text-anchor=\"end\" fill=\"{MUTED}\">{h:02}</text>",
+            "<text x=\"{lx}\" y=\"{ty}\" font-size=\"14\" text-anchor=\"end\" fill=\"{MUTED}\">{h:02}</text>",
             lx = left - 6,
             ty = top + h * row + row - 3,
         );
@@ -235,11 +234,17 @@ mod tests {
         let texts: Vec<&str> = svg.split("<text ").skip(1).collect();
         let mut shown = String::new();
         for t in &texts {
-            let x: f32 =
-                t.split("x=\"").nth(1).and_then(|v| v.split('"').next()).and_then(|v| v.parse().ok()).expect("x");
+            let attr = |name: &str| t.split(&format!("{name}=\"")).nth(1).and_then(|v| v.split('"').next());
+            let x: f32 = attr("x").and_then(|v| v.parse().ok()).expect("x");
+            let size: f32 = attr("font-size").and_then(|v| v.parse().ok()).expect("size");
             let content = t.split('>').nth(1).and_then(|v| v.split('<').next()).expect("text");
-            assert!(x >= 0.0, "no text starts left of the chart: {t}");
-            assert!(x + ems(content) * 15.0 <= WIDTH as f32 + 0.5, "no text runs past the right edge: {content}");
+            let (from, to) = if attr("text-anchor") == Some("end") {
+                (x - ems(content) * size, x)
+            } else {
+                (x, x + ems(content) * size)
+            };
+            assert!(from >= 0.0, "no text starts left of the chart: {t}");
+            assert!(to <= WIDTH as f32 + 0.5, "no text runs past the right edge: {content}");
             shown.push_str(content);
         }
         let plain = |s: &str| s.replace(' ', "");
