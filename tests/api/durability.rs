@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
@@ -23,6 +23,24 @@ use crate::helpers::{DATA_KEY, fresh_database, hesheng};
 const WRITERS: usize = 16;
 const SESSION_WRITERS: usize = 4;
 const READERS: usize = 44;
+
+/// What the clients have had acknowledged so far, counted as they go.
+#[derive(Default)]
+struct Progress {
+    complaints: AtomicUsize,
+    sessions: AtomicUsize,
+    reads: AtomicUsize,
+}
+
+impl Progress {
+    /// Whether the load has gone on long enough for the checks after the
+    /// kill to mean something (the thresholds they assert).
+    fn enough(&self) -> bool {
+        self.complaints.load(Ordering::Relaxed) > 50
+            && self.sessions.load(Ordering::Relaxed) > 5
+            && self.reads.load(Ordering::Relaxed) > 100
+    }
+}
 
 /// What a client saw: statuses and how many times, and the complaints
 /// acknowledged.
@@ -154,10 +172,11 @@ async fn killed_under_load_keeps_every_acknowledged_complaint(backend: Backend) 
 
     let stop = Arc::new(AtomicBool::new(false));
     let killed = Arc::new(AtomicBool::new(false));
+    let progress = Arc::new(Progress::default());
     let mut clients = Vec::new();
     for c in 0..WRITERS {
-        let (client, base, token, stop, killed) =
-            (client.clone(), base.clone(), token.clone(), stop.clone(), killed.clone());
+        let (client, base, token, stop, killed, progress) =
+            (client.clone(), base.clone(), token.clone(), stop.clone(), killed.clone(), progress.clone());
         clients.push(tokio::spawn(async move {
             let mut seen = Seen::default();
             let mut n = 0;
@@ -178,6 +197,7 @@ async fn killed_under_load_keeps_every_acknowledged_complaint(backend: Backend) 
                             let v: Value = r.json().await.unwrap_or(Value::Null);
                             if let Some(id) = v["id"].as_i64() {
                                 seen.acknowledged.push((id, format!("durability {c}-{n}")));
+                                progress.complaints.fetch_add(1, Ordering::Relaxed);
                             }
                         }
                     }
@@ -191,8 +211,8 @@ async fn killed_under_load_keeps_every_acknowledged_complaint(backend: Backend) 
         }));
     }
     for c in 0..SESSION_WRITERS {
-        let (client, base, token, stop, killed) =
-            (client.clone(), base.clone(), mediator.clone(), stop.clone(), killed.clone());
+        let (client, base, token, stop, killed, progress) =
+            (client.clone(), base.clone(), mediator.clone(), stop.clone(), killed.clone(), progress.clone());
         clients.push(tokio::spawn(async move {
             let mut seen = Seen::default();
             let mut n = 0;
@@ -211,6 +231,7 @@ async fn killed_under_load_keeps_every_acknowledged_complaint(backend: Backend) 
                             let v: Value = r.json().await.unwrap_or(Value::Null);
                             if let Some(id) = v["id"].as_i64() {
                                 seen.sessions.push((id, matter));
+                                progress.sessions.fetch_add(1, Ordering::Relaxed);
                             }
                         }
                     }
@@ -224,8 +245,8 @@ async fn killed_under_load_keeps_every_acknowledged_complaint(backend: Backend) 
         }));
     }
     for c in 0..READERS {
-        let (client, base, token, stop, killed) =
-            (client.clone(), base.clone(), token.clone(), stop.clone(), killed.clone());
+        let (client, base, token, stop, killed, progress) =
+            (client.clone(), base.clone(), token.clone(), stop.clone(), killed.clone(), progress.clone());
         clients.push(tokio::spawn(async move {
             let mut seen = Seen::default();
             let paths = [
@@ -240,7 +261,12 @@ async fn killed_under_load_keeps_every_acknowledged_complaint(backend: Backend) 
                 let path = paths[n % paths.len()];
                 n += 1;
                 match client.get(format!("{base}{path}")).bearer_auth(&token).send().await {
-                    Ok(r) => seen.answer(path, &r),
+                    Ok(r) => {
+                        if r.status() == 200 {
+                            progress.reads.fetch_add(1, Ordering::Relaxed);
+                        }
+                        seen.answer(path, &r);
+                    }
                     Err(e) => {
                         lost_connection(&mut seen, &killed, path, &e);
                         break;
@@ -250,9 +276,15 @@ async fn killed_under_load_keeps_every_acknowledged_complaint(backend: Backend) 
             seen
         }));
     }
-    // Let the load run; check that the server is alive and serving; then
-    // kill it without warning.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Let the load run (at least 2.5 s, and until enough was written and
+    // read to judge, however busy the machine); check that the server is
+    // alive and serving; then kill it without warning.
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_millis(2500)
+        || !progress.enough() && started.elapsed() < Duration::from_secs(60)
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(server.0.try_wait().expect("status").is_none(), "the server is alive just before the kill");
     let probe = client.get(format!("{base}/healthz")).timeout(Duration::from_secs(5)).send().await;
     assert!(probe.is_ok_and(|r| r.status() == 200 || r.status() == 503), "the server answers just before the kill");

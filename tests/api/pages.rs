@@ -110,7 +110,7 @@ both_backends! {
             ("/cases/1/meetings/new", &[ADMIN, MEDIATOR], "表决"),
             ("/cases/1/agreements/new", &[ADMIN, MEDIATOR], "协议内容"),
             ("/agreements/1", EVERYONE, "每天活动于19:00开始"),
-            ("/agreements/1/sign", &[ADMIN, MEDIATOR, STAFF], "所有必需的签名都已记录"),
+            ("/agreements/1/sign", &[ADMIN, MEDIATOR, STAFF], "签名已完成"),
             ("/agreements/1/follow-ups/new", &[ADMIN, MEDIATOR, GRID], "逐项履行情况"),
             ("/print", &[ADMIN, MEDIATOR, STAFF], "打印队列"),
             ("/print/register", &[ADMIN, MEDIATOR, STAFF], "文书印制登记"),
@@ -447,10 +447,18 @@ both_backends! {
         assert_eq!(status, 303);
         let (status, body) = staff.post_and_follow(&sign, &sign, &[("signer", "mediator"), ("method", "paper")]).await;
         assert_eq!(status, 403, "only a mediator records the mediator's signature: {body}");
+        let (status, body) = mediator.post_and_follow(&sign, &sign, &[("signer", "mediator"), ("method", "on_screen")]).await;
+        assert_eq!(status, 422);
+        assert!(body.contains("请在框内签名，或选择纸面签字"), "an undrawn signature says what to do");
         assert_eq!(mediator.post(&sign, &sign, &[("signer", "mediator"), ("method", "on_screen"), ("image_png_base64", &png)]).await.status(), 303);
+        let (_, pad) = staff.page(&sign).await;
+        assert!(pad.contains("记录人姓名"), "the optional recorder is offered before the seal");
         let (status, body) = staff.post_and_follow(&sign, &sign, &[("signer", "committee_seal"), ("method", "seal")]).await;
         assert_eq!(status, 303);
         assert!(body.contains("协议已生效并存档"), "the last signature makes it effective");
+        let (_, after) = staff.page(&sign).await;
+        assert!(after.contains("协议已生效，签名已完成"), "signing is said to be complete");
+        assert!(!after.contains("现在签"), "nobody is offered a signature once it is in force");
         assert!(body.contains("/verify/"), "its verification page is linked");
 
         let grid = Visitor::signed_in(&app, GRID).await;

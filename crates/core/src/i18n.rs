@@ -23,8 +23,14 @@ pub fn t_invalid(lang: Lang, invalid: &Invalid) -> String {
 }
 
 /// A refusal for people: arguments that are status codes (`registered`,
-/// `investigating, terminated`) are put into words.
+/// `investigating, terminated`; an agreement's `effective` in a message
+/// about an agreement) are put into words.
 pub fn t_invalid_words(lang: Lang, invalid: &Invalid) -> String {
+    let statuses = if invalid.key.contains("agreement") || invalid.key.contains("follow_up") {
+        "agreement_status"
+    } else {
+        "status"
+    };
     let args = invalid
         .args
         .iter()
@@ -32,7 +38,7 @@ pub fn t_invalid_words(lang: Lang, invalid: &Invalid) -> String {
             let words: Vec<String> = value
                 .split(", ")
                 .map(|code| {
-                    let key = format!("status.{code}");
+                    let key = format!("{statuses}.{code}");
                     let text = t(lang, &key);
                     if text == key { code.to_owned() } else { text }
                 })
@@ -84,4 +90,18 @@ pub fn code_labels(prefixes: &[&str]) -> CodeLabels {
             (lang, found.into_iter().map(|(word, (_, text))| (word, text)).collect())
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_codes_in_a_refusal_are_said_in_words_of_their_kind() {
+        let agreement = Invalid::new("conflict.agreement_not_signable").with("status", "effective");
+        assert_eq!(t_invalid_words(Lang::ZhCn, &agreement), "协议当前状态（已生效）不能再签名。");
+        assert_eq!(t_invalid_words(Lang::En, &agreement), "The agreement cannot be signed in its status (Effective).");
+        let case = Invalid::new("conflict.case_not_mediating").with("status", "registered");
+        assert!(!t_invalid_words(Lang::ZhCn, &case).contains("registered"), "{}", t_invalid_words(Lang::ZhCn, &case));
+    }
 }

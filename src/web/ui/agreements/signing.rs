@@ -12,6 +12,8 @@ pub(super) struct SignPage {
     agreement: AgreementView,
     signers: Vec<Signer>,
     current: Option<Signer>,
+    /// Whether signatures are still collected (not yet in force).
+    collecting: bool,
     errors: FormErrors,
     method: String,
     my_name: String,
@@ -37,10 +39,18 @@ pub(super) async fn sign_page(
     let lang = ctx.lang;
     let (case, agreement, signers) = act::with_signers(&state.db, user, id, lang).await?;
     let case = CaseHead::of(&case);
-    // The one asked for, else the first who has not signed.
+    // The one asked for, else the first who has not signed: the seal
+    // last, as it makes the agreement take effect and closes signing — an
+    // optional recorder is offered before it. Nobody once it is in force.
+    let collecting = agreement.status == "draft" || agreement.status == "signing";
     let current = match signer {
+        _ if !collecting => None,
         Some(key) => signers.iter().find(|s| s.key == key && !s.signed).cloned(),
-        None => signers.iter().find(|s| !s.signed && s.required).cloned(),
+        None => signers
+            .iter()
+            .find(|s| !s.signed && s.role != "committee_seal")
+            .or(signers.iter().find(|s| !s.signed))
+            .cloned(),
     };
     let page = SignPage {
         page: PageContext::new(ctx, req),
@@ -48,6 +58,7 @@ pub(super) async fn sign_page(
         agreement,
         signers,
         current,
+        collecting,
         method: if method.is_empty() { "on_screen".to_owned() } else { method },
         my_name: user.display_name.clone(),
         errors,

@@ -219,7 +219,9 @@ impl SignatureFields {
                     Err(_) => f.check("image_png_base64", Err(Invalid::new("invalid.signature_not_png"))),
                 }
             }
-            (None, Some(SignMethod::OnScreen)) => f.check("image_png_base64", Err(Invalid::new("invalid.required"))),
+            (None, Some(SignMethod::OnScreen)) => {
+                f.check("image_png_base64", Err(Invalid::new("invalid.signature_not_drawn")))
+            }
             (Some(_), Some(_)) => f.check("image_png_base64", Err(Invalid::new("invalid.image_on_screen_only"))),
             _ => None,
         };
