@@ -494,6 +494,8 @@ async fn play(device: Device) {
     desk.goto(&app.url("/reports?from=2026-01-01")).await;
     desk.wait_text("投诉时间分布").await;
     assert_eq!(desk.count("svg.chart").await, 6, "the report's charts are drawn");
+    // The folded tables of numbers are checked too.
+    desk.execute("document.querySelectorAll('details').forEach((d) => { d.open = true; });", json!([])).await;
     check.page(&desk, "mediator-reports").await;
     desk.goto(&app.url("/cases/999999")).await;
     check.page(&desk, "not-found").await;

@@ -111,6 +111,14 @@ impl Driver {
         let session =
             Session { base: format!("{}/session/{id}", self.url), http: self.http.clone(), _profile: profile };
         session.call("POST", "/window/rect", json!({"width": width, "height": height})).await;
+        if width >= 768 {
+            // The page gets `width` × `height`: the window is grown by what
+            // its own frame takes.
+            let inner = session.execute("return [window.innerWidth, window.innerHeight];", json!([])).await;
+            let (w, h) = (inner[0].as_u64().unwrap_or(0), inner[1].as_u64().unwrap_or(0));
+            let grow = |want: u32, got: u64| u64::from(want) + u64::from(want).saturating_sub(got);
+            session.call("POST", "/window/rect", json!({"width": grow(width, w), "height": grow(height, h)})).await;
+        }
         // axe-core takes a few seconds on a long page in a debug build.
         session.call("POST", "/timeouts", json!({"script": 120_000})).await;
         session
