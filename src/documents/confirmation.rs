@@ -2,19 +2,31 @@
 //! pre-filled, with the last day to file.
 
 use super::agreement::parties;
+use super::fonts::FaceId;
 use super::forms::{finish, title_block, write_form};
-use super::layout::{Laid, Layout, SignatureLine};
-use super::model::ConfirmationDoc;
+use super::layout::{BODY, Laid, Layout, SignatureLine};
+use super::model::{ConfirmationDoc, PartyBlock};
 use super::pdf::PdfError;
 use super::{Labels, Rendered};
 
-/// Lays out the application.
+/// Lays out the application. Filed jointly (Civil Procedure Law Art 205,
+/// SPC 2011 rules Art 3): every party is an applicant, with the identity
+/// document the court checks, and the attachments that exist.
 pub fn lay_out(doc: &ConfirmationDoc) -> Laid {
     let l = Labels { lang: doc.header.lang };
     let mut page = Layout::new();
     title_block(&mut page, &l, "doc.confirmation.title", &doc.header.number);
-    page.paragraph(&l.t("doc.confirmation.to_court"));
-    parties(&mut page, &l, &doc.parties);
+    page.paragraph_with(&l.t("doc.confirmation.to_court"), FaceId::Body, BODY, 0.0, 0.0);
+    let applicants: Vec<PartyBlock> =
+        doc.parties.iter().map(|p| PartyBlock { role: "applicant".into(), ..p.clone() }).collect();
+    let indent = page.measure(FaceId::Body, BODY, &l.t("doc.role.applicant")) + page.measure(FaceId::Body, BODY, "：");
+    for p in &applicants {
+        parties(&mut page, &l, std::slice::from_ref(p));
+        let kind = if p.organisation_party { "doc.confirmation.id_organisation" } else { "doc.confirmation.id_person" };
+        let number = p.id_number.clone().unwrap_or_else(|| l.t("doc.confirmation.id_blank"));
+        let id = l.with("doc.confirmation.id", &[("kind", l.t(kind)), ("number", number)]);
+        page.paragraph_with(&id, FaceId::Body, BODY, indent / BODY, indent);
+    }
     page.heading(&l.t("doc.confirmation.request_title"));
     page.paragraph(&l.with(
         "doc.confirmation.request",
@@ -31,14 +43,21 @@ pub fn lay_out(doc: &ConfirmationDoc) -> Laid {
     page.heading(&l.t("doc.confirmation.deadline_title"));
     page.paragraph(&l.with("doc.confirmation.deadline", &[("deadline", l.date(doc.deadline))]));
     page.heading(&l.t("doc.confirmation.attachments_title"));
-    for i in 1..=3 {
-        page.labelled(&format!("    {}", l.ordinal(i)), &l.t(&format!("doc.confirmation.attachment_{i}")));
+    let who = l.t(if doc.parties.len() > 2 { "doc.confirmation.all_parties" } else { "doc.confirmation.both_parties" });
+    let mut attachments = vec![
+        l.t(if doc.oral { "doc.confirmation.attachment_oral" } else { "doc.confirmation.attachment_agreement" }),
+        l.with("doc.confirmation.attachment_ids", &[("who", who)]),
+    ];
+    if doc.agents {
+        attachments.push(l.t("doc.confirmation.attachment_power"));
+    }
+    for (i, a) in attachments.iter().enumerate() {
+        page.labelled(&format!("    {}", l.ordinal(i + 1)), a);
     }
     page.labelled(&l.t("doc.confirmation.hash"), &doc.content_hash);
     page.paragraph(&l.t("doc.confirmation.pledge"));
     page.space(8.0);
-    let lines: Vec<SignatureLine> = doc
-        .parties
+    let lines: Vec<SignatureLine> = applicants
         .iter()
         .map(|p| {
             SignatureLine::blank(l.with(
@@ -47,7 +66,10 @@ pub fn lay_out(doc: &ConfirmationDoc) -> Laid {
             ))
         })
         .collect();
-    page.signatures(&lines, 0.0);
+    // The date line goes with the signatures.
+    page.signatures(&lines, BODY * 3.0);
+    page.space(BODY * 0.6);
+    page.right(&l.t("doc.blank_date"), FaceId::Body, BODY);
     finish(page, &l, &doc.header.number)
 }
 

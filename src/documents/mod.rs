@@ -20,6 +20,7 @@ pub mod receipts;
 pub mod report;
 pub mod rights_notice;
 pub mod session_record;
+pub mod termination;
 pub use hesheng_core::text;
 pub mod volume;
 

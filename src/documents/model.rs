@@ -29,6 +29,9 @@ pub struct PartyBlock {
     pub organisation: Option<String>,
     /// Whom a representative represents.
     pub represents: Option<String>,
+    /// Identity document number (masked unless contacts print in full);
+    /// printed only where the form asks for it.
+    pub id_number: Option<String>,
 }
 
 /// A recorded or awaited signature.
@@ -358,8 +361,13 @@ pub struct FollowUpsDoc {
 pub struct ConfirmationDoc {
     /// Origin.
     pub header: Header,
-    /// The parties (full contact details: the parties file it themselves).
+    /// The parties, every one an applicant (full contact details: the
+    /// parties file it themselves).
     pub parties: Vec<PartyBlock>,
+    /// Whether the agreement is oral: its register is attached, not a 协议书.
+    pub oral: bool,
+    /// Whether an agent acts for a party: the power of attorney is attached.
+    pub agents: bool,
     /// The agreement's date.
     pub effective_date: NaiveDate,
     /// Last day to apply.
@@ -368,6 +376,27 @@ pub struct ConfirmationDoc {
     pub terms: Vec<String>,
     /// Content hash of the agreement.
     pub content_hash: String,
+}
+
+/// 人民调解终止记录: a case that ended without agreement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TerminationDoc {
+    /// Origin.
+    pub header: Header,
+    /// Matter (case title).
+    pub matter: String,
+    /// Parties.
+    pub parties: Vec<PartyBlock>,
+    /// Mediators.
+    pub mediators: String,
+    /// When mediation was ended.
+    pub date: Option<NaiveDate>,
+    /// Why, when mediation was ended.
+    pub reason: Option<String>,
+    /// Whether the parties were told of the other routes (Art 26).
+    pub routes_explained: bool,
+    /// Referrals: to whom, why, when.
+    pub referrals: Vec<(String, String, NaiveDate)>,
 }
 
 /// One entry of the volume's index.

@@ -33,6 +33,9 @@ pub struct VolumeDoc {
     pub filed_by: String,
     /// (Document title, its pages).
     pub documents: Vec<(String, Laid)>,
+    /// Documents the system expected of this case and does not hold, by
+    /// title; the back sheet lists them for the person who checks.
+    pub missing: Vec<String>,
 }
 
 fn cover(l: &Labels, doc: &VolumeDoc) -> Laid {
@@ -42,17 +45,28 @@ fn cover(l: &Labels, doc: &VolumeDoc) -> Laid {
     page.space(30.0);
     page.centered(&l.t("doc.volume.title"), FaceId::Heading, 30.0);
     page.space(40.0);
-    let dash = || "—".to_owned();
-    let rows = vec![
+    let period = match doc.closed {
+        Some(closed) => l.with("doc.volume.period_closed", &[("from", l.date(doc.registered)), ("to", l.date(closed))]),
+        None => l.with("doc.volume.period_open", &[("from", l.date(doc.registered))]),
+    };
+    let mut rows = vec![
         (l.t("doc.volume.number"), doc.header.number.clone()),
         (l.t("doc.volume.matter"), doc.title.clone()),
         (l.t("doc.volume.mediators"), doc.mediators.join(&l.t("doc.field_separator"))),
-        (l.t("doc.volume.registered"), l.date(doc.registered)),
-        (l.t("doc.volume.closed"), doc.closed.map_or_else(dash, |d| l.date(d))),
+        (l.t("doc.volume.period"), period),
+    ];
+    if let Some(closed) = doc.closed {
+        rows.push((l.t("doc.volume.closed"), l.date(closed)));
+    }
+    rows.extend([
         (l.t("doc.volume.status"), l.t(&format!("status.{}", doc.status))),
         (l.t("doc.volume.filed_by"), doc.filed_by.clone()),
+        // Filed by a person, on a day: written in by hand.
+        (l.t("doc.volume.filer"), String::new()),
+        (l.t("doc.volume.filed_on"), String::new()),
         (l.t("doc.volume.retention"), l.with("doc.volume.years", &[("years", doc.retention_years.to_string())])),
-    ];
+        (l.t("doc.volume.remarks"), String::new()),
+    ]);
     field_table(&mut page, &rows);
     page.finish(&|_, _| Vec::new())
 }
@@ -78,14 +92,25 @@ fn back_cover(l: &Labels, doc: &VolumeDoc, total: usize) -> Laid {
     let mut page = Layout::new();
     page.centered(&l.t("doc.volume.back_title"), FaceId::Heading, 18.0);
     page.space(10.0);
+    let sep = l.t("doc.volume.list_separator");
+    let present: Vec<String> = doc.documents.iter().map(|(title, _)| title.clone()).collect();
+    let missing = if doc.missing.is_empty() { l.t("doc.volume.missing_none") } else { doc.missing.join(&sep) };
+    let found = format!(
+        "{}\n{}",
+        l.with("doc.volume.present", &[("items", present.join(&sep))]),
+        l.with("doc.volume.missing", &[("items", missing)])
+    );
     let rows = vec![
         (l.t("doc.volume.total_pages"), l.with("doc.volume.pages", &[("pages", total.to_string())])),
+        (l.t("doc.volume.system_check"), found),
         (l.t("doc.volume.filed_by"), doc.filed_by.clone()),
+        (l.t("doc.volume.filer"), String::new()),
         (l.t("doc.volume.checked_by"), String::new()),
-        (l.t("doc.volume.filed_on"), doc.closed.map_or_else(String::new, |d| l.date(d))),
+        (l.t("doc.volume.check_date"), String::new()),
     ];
     field_table(&mut page, &rows);
     page.space(8.0);
+    page.paragraph(&l.t("doc.volume.paper"));
     page.paragraph(&l.t("doc.volume.back_note"));
     page.finish(&|_, _| Vec::new())
 }

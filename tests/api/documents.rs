@@ -89,10 +89,11 @@ both_backends! {
         }
         let (volume, _) = pdf(&app, &format!("/api/v1/cases/{case}/documents/volume.pdf"), &token).await;
         let text = pdf_tools::text(&volume);
-        for title in ["卷内目录", "人民调解受理登记表", "当事人权利义务告知书", "人民调解调查记录", "人民调解记录", "人民调解协议书", "人民调解回访记录", "司法确认申请书", "备考表"] {
+        for title in ["卷内目录", "人民调解受理登记表", "当事人权利义务告知书", "人民调解调查记录", "人民调解记录", "人民调解协议书", "人民调解回访记录", "备考表"] {
             assert!(text.contains(title), "the volume holds {title}");
         }
-        assert!(pdf_tools::pages(&volume) >= 12, "cover, index and eight documents");
+        assert!(!text.contains("司法确认申请书"), "no unsigned confirmation application: the parties have not applied");
+        assert!(pdf_tools::pages(&volume) >= 10, "cover, index and seven documents");
     }
 
     async fn the_effective_agreement_is_archived_and_verifiable_by_qr_code_and_by_file(app) {
@@ -335,6 +336,8 @@ async fn every_page_of_every_demo_document_in_both_languages_passes_the_clerks_c
     let app = crate::helpers::spawn_app(Backend::Sqlite).await.expect("sqlite app");
     let (_, _, token) = demo(&app).await;
     let dir = pdf_tools::artifacts().join("pages");
+    // Only this run's pages: a document that got shorter leaves none behind.
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("pages dir");
     let committee = "敦化南路社区人民调解委员会";
     let mut faults = Vec::new();
@@ -379,4 +382,106 @@ async fn every_page_of_every_demo_document_in_both_languages_passes_the_clerks_c
     }
     assert!(rendered >= 60, "four cases' documents in two languages: {rendered}");
     assert!(faults.is_empty(), "{} faults:\n{}", faults.len(), faults.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_confirmation_application_is_joint_with_a_blank_court_and_the_attachments_that_exist() {
+    if !pdf_tools::available() {
+        return;
+    }
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    let (_, _, token) = demo(&app).await;
+    let cases = demo_cases(&app, &token).await;
+    let case = |name: &str| cases.iter().find(|(n, _)| *n == name).expect("case").1;
+    let read = |case: i64| {
+        let app = &app;
+        let token = &token;
+        async move {
+            let path = format!("/api/v1/cases/{case}/documents/confirmation_application.pdf");
+            let bytes = pdf(app, &path, token).await.0;
+            let last = pdf_tools::page_lines(&bytes, pdf_tools::pages(&bytes));
+            let dated = last.iter().any(|l| l.chars().filter(|c| !c.is_whitespace()).collect::<String>() == "年月日");
+            (pdf_tools::text(&bytes), dated)
+        }
+    };
+
+    // The choir's written memorandum, two parties.
+    let (text, dated) = read(case("choir")).await;
+    let flat = collapse(&text);
+    assert!(flat.contains("____人民法院："), "a blank for the court: {text}");
+    assert!(!text.contains("被申请人") && !text.contains("第三人"), "every party applies: {text}");
+    for name in ["张秀兰", "周桂芳"] {
+        assert!(flat.contains(&format!("申请人：{name}")), "{name} is an applicant: {text}");
+        assert!(flat.contains(&format!("申请人 {name}（签名、盖章或按指印）")), "{name} signs: {text}");
+    }
+    assert!(flat.contains("身份证件：居民身份证"), "identity document type: {text}");
+    assert!(flat.contains("人民调解协议书；") && flat.contains("双方当事人的身份证明"), "{text}");
+    assert!(!flat.contains("口头协议登记表") && !flat.contains("如有"), "only what exists is attached: {text}");
+    assert!(dated, "a blank date line on the last page: {text}");
+    assert!(!text.contains("（（"), "no doubled brackets: {text}");
+
+    // The hornet nest: an oral agreement among three parties, one a company.
+    let (text, _) = read(case("hornet")).await;
+    let flat = collapse(&text);
+    assert!(!text.contains("被申请人") && !text.contains("第三人"), "every party applies: {text}");
+    assert!(flat.contains("申请人：敦华物业服务有限公司"), "{text}");
+    assert!(flat.contains("统一社会信用代码"), "a company's identity document: {text}");
+    assert!(flat.contains("人民调解口头协议登记表；"), "the oral agreement's register is attached: {text}");
+    assert!(!flat.contains("人民调解协议书；"), "there is no written agreement to attach: {text}");
+    assert!(flat.contains("各方当事人的身份证明"), "more than two parties: {text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_volume_files_what_an_inspector_expects_and_only_what_exists() {
+    if !pdf_tools::available() {
+        return;
+    }
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    let (_, _, token) = demo(&app).await;
+    let cases = demo_cases(&app, &token).await;
+    let codes = crate::helpers::access_codes(&mut app.conn());
+    assert!(!codes.is_empty(), "the demo's parties have access codes");
+    for (name, case) in &cases {
+        let path = format!("/api/v1/cases/{case}/documents/volume.pdf");
+        let text = pdf_tools::text(&pdf(&app, &path, &token).await.0);
+        let flat = collapse(&text);
+        for placeholder in ["本案尚无", "尚无回访记录", "尚无"] {
+            assert!(!text.contains(placeholder), "{name}: a page only saying a record is absent: {text}");
+        }
+        for (_, code) in &codes {
+            assert!(!text.contains(code.as_str()), "{name}: an access code is filed");
+        }
+        for field in [
+            "卷宗号",
+            "调解起止日期",
+            "立卷人",
+            "立卷日期",
+            "保管期限",
+            "备注",
+            "检查人",
+            "检查日期",
+            "在卷：",
+            "缺少：",
+        ] {
+            assert!(flat.contains(field), "{name}: the volume has {field}: {text}");
+        }
+        assert!(!text.contains("本卷材料齐全"), "{name}: the system does not assert completeness");
+        assert!(!text.contains("司法确认申请书"), "{name}: no unsigned confirmation application");
+    }
+    let renovation = cases.iter().find(|(n, _)| *n == "renovation").expect("terminated case").1;
+    let text = pdf_tools::text(&pdf(&app, &format!("/api/v1/cases/{renovation}/documents/volume.pdf"), &token).await.0);
+    let dense: String = text.split_whitespace().collect();
+    for expected in [
+        "人民调解终止记录",
+        "被申请人明确拒绝调解",
+        "第二十六条",
+        "仲裁、行政、司法",
+        "街道综合行政执法队",
+        "结案日期",
+        "2026年7月23日",
+    ] {
+        assert!(dense.contains(expected), "the terminated case's volume has {expected}: {text}");
+    }
+    assert!(dense.contains("缺少：人民调解记录"), "the missing session record is named: {text}");
+    assert!(!text.lines().any(|l| l.trim() == "人民调解记录"), "and neither indexed nor filed as a blank page: {text}");
 }

@@ -24,6 +24,8 @@ pub enum FormModel {
     FollowUps(Box<FollowUpsDoc>),
     /// 司法确认申请书.
     Confirmation(Box<ConfirmationDoc>),
+    /// 人民调解终止记录, inside a volume.
+    Termination(Box<TerminationDoc>),
 }
 
 impl FormModel {
@@ -39,6 +41,18 @@ impl FormModel {
             FormModel::Oral(m) => oral_agreement::lay_out(m),
             FormModel::FollowUps(m) => follow_up::lay_out(m),
             FormModel::Confirmation(m) => confirmation::lay_out(m),
+            FormModel::Termination(m) => termination::lay_out(m),
+        }
+    }
+
+    /// Whether it has no record to print: a volume files no page that
+    /// only says a record is absent.
+    fn is_empty(&self) -> bool {
+        match self {
+            FormModel::Investigations(m) => m.records.is_empty(),
+            FormModel::Sessions(m) => m.records.is_empty(),
+            FormModel::FollowUps(m) => m.records.is_empty(),
+            _ => false,
         }
     }
 }
@@ -260,30 +274,48 @@ pub(super) fn volume_parts(
     let l = Labels { lang: c.lang };
     let mut documents = Vec::new();
     let agreement = current_agreement(conn, c.case.id)?;
-    let mut kinds = Vec::new();
-    if c.case.source == CaseSource::Application.code() {
-        kinds.push(Kind::Application);
-    }
-    kinds.extend([Kind::Acceptance, Kind::RightsNotice, Kind::Investigation, Kind::SessionRecord]);
+    let frozen = agreement.as_ref().is_some_and(|a| a.status().is_frozen());
+    // The standard order; what the case is expected to hold is marked.
+    let mut kinds = vec![
+        (Kind::Application, c.case.source == CaseSource::Application.code()),
+        (Kind::Acceptance, true),
+        (Kind::RightsNotice, true),
+        (Kind::Investigation, false),
+        (Kind::SessionRecord, true),
+    ];
     match agreement.as_ref().map(Agreement::kind) {
-        Some(AgreementKind::Written) => kinds.push(Kind::Agreement),
-        Some(AgreementKind::Oral) => kinds.push(Kind::OralAgreement),
+        Some(AgreementKind::Written) => kinds.push((Kind::Agreement, true)),
+        Some(AgreementKind::Oral) => kinds.push((Kind::OralAgreement, true)),
         None => {}
     }
-    if agreement.as_ref().is_some_and(|a| a.status().is_frozen()) {
-        kinds.extend([Kind::FollowUp, Kind::ConfirmationApplication]);
+    if frozen {
+        kinds.push((Kind::FollowUp, true));
     }
-    let mut holds_application = false;
-    for kind in kinds {
-        match read_form(conn, c, kind, settings) {
-            Ok(model) => {
-                holds_application |= kind == Kind::ConfirmationApplication;
-                documents.push((l.t(kind.title_key()), model));
-            }
-            Err(PrintError::NotApplicable) => {}
+    // No confirmation application is filed: the system holds no record
+    // that the parties applied, and an unsigned form proves nothing.
+    let mut missing = Vec::new();
+    for (kind, expected) in kinds {
+        if kind == Kind::Application && !expected {
+            continue;
+        }
+        let model = match read_form(conn, c, kind, settings) {
+            Ok(model) => Some(model).filter(|m| !m.is_empty()),
+            Err(PrintError::NotApplicable) => None,
             Err(e) => return Err(e),
+        };
+        match model {
+            Some(model) => documents.push((l.t(kind.title_key()), model)),
+            None if expected => missing.push(l.t(kind.title_key())),
+            None => {}
+        }
+        if kind == Kind::SessionRecord
+            && agreement.is_none()
+            && let Some(t) = termination_model(conn, c)?
+        {
+            documents.push((l.t("doc.termination.title"), FormModel::Termination(Box::new(t))));
         }
     }
+    let holds_application = false;
     let closed = matches!(
         c.case.status(),
         CaseStatus::Fulfilled | CaseStatus::Terminated | CaseStatus::Referred | CaseStatus::Archived
@@ -299,8 +331,42 @@ pub(super) fn volume_parts(
         retention_years: c.committee.retention_years,
         filed_by: c.committee.name.clone(),
         documents: Vec::new(),
+        missing,
     };
     Ok((VolumeParts { volume, documents }, holds_application))
+}
+
+/// The record of a case that ended without agreement: why, the notice of
+/// other routes, and any referral; `None` when it neither ended nor was
+/// referred.
+fn termination_model(conn: &mut DbConn, c: &Ctx<'_>) -> Result<Option<TerminationDoc>, PrintError> {
+    let referrals = cases::referrals(conn, c.case.id)?;
+    if c.case.termination_reason.is_none() && referrals.is_empty() {
+        return Ok(None);
+    }
+    let ended = cases::transitions(conn, c.case.id)?
+        .into_iter()
+        .rev()
+        .find(|t| t.to_status == CaseStatus::Terminated.code())
+        .map(|t| t.created_at);
+    let mediators: Vec<String> = cases::mediators(conn, c.case.id)?.into_iter().map(|u| u.display_name).collect();
+    Ok(Some(TerminationDoc {
+        header: c.header(&c.case.number, ended.unwrap_or(c.case.updated_at)),
+        matter: c.case.title.clone(),
+        parties: parties::of_case(conn, c.case.id)?
+            .iter()
+            .filter(|(cp, _)| cp.role().signs_agreements())
+            .map(|(cp, p)| block(cp, p, true))
+            .collect(),
+        mediators: mediators.join(&Labels { lang: c.lang }.t("doc.field_separator")),
+        date: ended.map(|at| local_date(at, c.offset)),
+        reason: c.case.termination_reason.clone(),
+        routes_explained: c.case.routes_explained,
+        referrals: referrals
+            .into_iter()
+            .map(|r| (r.referred_to, r.reason, local_date(r.referred_at, c.offset)))
+            .collect(),
+    }))
 }
 
 /// The receipt slips of case `case_id` of `committee_id`: one page for

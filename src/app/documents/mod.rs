@@ -24,19 +24,19 @@ use crate::documents::layout::Laid;
 use crate::documents::model::{
     AcceptanceDoc, AgreementDoc, ApplicationDoc, Citation, ConfirmationDoc, FollowUpDoc, FollowUpsDoc, Header,
     InvestigationDoc, InvestigationsDoc, MeasurementRow, OralAgreementDoc, PartyBlock, Receipt, ReceiptsDoc,
-    RightsNoticeDoc, SessionDoc, SessionsDoc, SignatureBlock,
+    RightsNoticeDoc, SessionDoc, SessionsDoc, SignatureBlock, TerminationDoc,
 };
 use crate::documents::volume::VolumeDoc;
 use crate::documents::{
     Labels, PdfError, Rendered, acceptance, agreement as agreement_doc, application, confirmation, follow_up,
-    investigation, oral_agreement, rights_notice, session_record, volume,
+    investigation, oral_agreement, rights_notice, session_record, termination, volume,
 };
 use crate::domain::agreement::{AgreementContent, AgreementKind, AgreementStatus, format_db};
 use crate::domain::audit::Actor;
 use crate::domain::case::{CaseSource, CaseStatus};
 use crate::domain::clock::{format_instant, local, local_date};
 use crate::domain::language::Lang;
-use crate::domain::party::mask_phone;
+use crate::domain::party::{mask_id_number, mask_phone};
 
 pub use agreement::*;
 pub use case_file::*;
@@ -118,6 +118,7 @@ fn party_block(p: &crate::domain::agreement::PartySnapshot) -> PartyBlock {
         address: p.address.clone(),
         organisation: p.organisation.clone(),
         represents: p.represents.clone(),
+        id_number: None,
     }
 }
 
@@ -221,6 +222,7 @@ fn block(cp: &CaseParty, p: &Party, mask: bool) -> PartyBlock {
         address: p.address.clone(),
         organisation: p.organisation.clone(),
         represents: cp.represents.clone(),
+        id_number: p.id_number.as_deref().map(|id| if mask { mask_id_number(id) } else { id.to_owned() }),
     }
 }
 

@@ -241,6 +241,8 @@ pub(super) fn confirmation_model(
             .filter(|(cp, _)| cp.role().signs_agreements())
             .map(|(cp, p)| block(cp, p, !settings.full_phones))
             .collect(),
+        oral: a.kind() == AgreementKind::Oral,
+        agents: rows.iter().any(|(cp, _)| !cp.role().signs_agreements()),
         effective_date: local_date(effective, c.offset),
         deadline,
         terms: content.terms.iter().map(|t| t.text.clone()).collect(),
