@@ -111,21 +111,34 @@ pub async fn add_party(db: &Db, user: &User, id: i64, fields: PartyFields) -> Ap
     .await
 }
 
-/// What the new-case form offers: those of complaints `ids` of the user's
-/// committee that are in no case yet, and the active mediators (and
-/// administrators) to assign, as id and name.
-pub async fn case_form_source(
-    db: &Db,
-    user: &User,
-    ids: Vec<i64>,
-) -> AppResult<(Vec<complaints::Complaint>, Vec<(i64, String)>)> {
+/// What the new-case form offers.
+pub struct CaseFormSource {
+    /// Those of the complaints asked for that are in no case yet.
+    pub complaints: Vec<complaints::Complaint>,
+    /// The name and address of the first of them whose reporter is not
+    /// anonymous: the likely applicant (the phone stays sealed).
+    pub applicant: Option<(String, Option<String>)>,
+    /// The active mediators (and administrators) to assign: id and name.
+    pub mediators: Vec<(i64, String)>,
+}
+
+/// What the new-case form offers for complaints `ids` of the user's committee.
+pub async fn case_form_source(db: &Db, user: &User, ids: Vec<i64>) -> AppResult<CaseFormSource> {
     let committee_id = user.committee_id;
     db.run(move |conn| {
         let mut open = Vec::new();
+        let mut applicant = None;
         for id in ids {
             if let Ok(c) = complaints::find(conn, committee_id, id)
                 && c.case_id.is_none()
             {
+                let (c, reporter) = complaints::with_reporter(conn, c)?;
+                if applicant.is_none()
+                    && !c.anonymous
+                    && let Some(p) = reporter
+                {
+                    applicant = Some((p.name, p.address));
+                }
                 open.push(c);
             }
         }
@@ -134,7 +147,7 @@ pub async fn case_form_source(
             .filter(|u| u.active && matches!(u.role(), Role::Mediator | Role::Admin))
             .map(|u| (u.id, u.display_name))
             .collect();
-        Ok::<_, AppError>((open, mediators))
+        Ok::<_, AppError>(CaseFormSource { complaints: open, applicant, mediators })
     })
     .await
 }

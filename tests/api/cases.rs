@@ -47,7 +47,8 @@ both_backends! {
         let second = app.post_ok("/api/v1/cases", &token, &case_body(&[]), 201).await;
         assert_eq!(second["number"], "（2026）调人调字第2号");
         let next_year = app.post_ok("/api/v1/cases", &token, &json!({
-            "title": "t", "dispute_type": "other", "source": "own_initiative", "registered_at": "2027-01-01T00:30:00+08:00"
+            "title": "t", "dispute_type": "other", "source": "own_initiative", "registered_at": "2027-01-01T00:30:00+08:00",
+            "parties": [{"role": "applicant", "name": "刘一"}]
         }), 201).await;
         assert_eq!(next_year["number"], "（2027）调人调字第1号", "a new year starts at 1 (local time)");
     }
@@ -68,6 +69,12 @@ both_backends! {
         for f in ["title", "dispute_type", "source", "risk_level", "parties[0].role", "parties[0].name", "parties[0].birth_year", "parties[0].phone"] {
             assert!(fields.contains(f), "{f} not in {fields:?}");
         }
+        let mut nobody = case_body(&[]);
+        nobody["parties"] = json!([]);
+        let response = app.api_post("/api/v1/cases", &token, &nobody).await;
+        assert_eq!(response.status(), 422, "a case is between people");
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["errors"][0]["field"], "parties");
         let missing = app.api_post("/api/v1/cases", &token, &case_body(&[999])).await;
         assert_eq!(missing.status(), 422);
         let body: Value = missing.json().await.expect("json");

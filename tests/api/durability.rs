@@ -151,7 +151,10 @@ async fn killed_under_load_keeps_every_acknowledged_complaint(backend: Backend) 
     let case: Value = client
         .post(format!("{base}/api/v1/cases"))
         .bearer_auth(&mediator)
-        .json(&json!({"title": "楼上装修噪声", "dispute_type": "neighbour", "source": "application"}))
+        .json(&json!({
+            "title": "楼上装修噪声", "dispute_type": "neighbour", "source": "application",
+            "parties": [{"role": "applicant", "name": "刘一"}]
+        }))
         .send()
         .await
         .expect("case")
@@ -339,7 +342,12 @@ async fn killed_under_load_keeps_every_acknowledged_complaint(backend: Backend) 
         .collect();
     let lost: Vec<_> = all.sessions.iter().filter(|s| !sessions.contains(s)).collect();
     assert!(lost.is_empty(), "{} of {} acknowledged sessions lost: {lost:?}", lost.len(), all.sessions.len());
-    assert!(hesheng::db::audit::verify(&mut conn).expect("verify").is_ok(), "the audit chain holds after the kill");
+    // Checked under the server's own key, whatever this process installed.
+    let ring = hesheng::data_key::Keyring::parse(DATA_KEY).expect("key");
+    assert!(
+        hesheng::db::audit::verify_keyed(&mut conn, &ring).expect("verify").is_ok(),
+        "the audit chain holds after the kill"
+    );
     let r = client
         .get(format!("http://127.0.0.1:{port}/api/v1/complaints/{}", acknowledged[0].0))
         .bearer_auth(&token)

@@ -388,11 +388,7 @@ fn attacks(ids: &Ids) -> Vec<Attack> {
             rightful: req(Stranger, method, path, body(ours)),
         });
     };
-    let case_with = |complaint: i64| {
-        let mut body = case_body(&[complaint]);
-        body["parties"] = json!([]);
-        Body::Json(body)
-    };
+    let case_with = |complaint: i64| Body::Json(case_body(&[complaint]));
     named("/api/v1/cases", "POST", "/api/v1/cases".into(), &case_with, complaint, own_complaints[0]);
     let case_form = |complaint: i64| {
         let id = complaint.to_string();

@@ -238,6 +238,23 @@ both_backends! {
         let mediator = Visitor::signed_in(&app, MEDIATOR).await;
         let (_, form) = mediator.page("/cases/new?complaints=1").await;
         assert!(!form.contains("name=\"complaint_ids\" value=\"1\""), "a complaint already in a case is not offered");
+        // The complainant starts the applicant's row; an anonymous one does not.
+        let grid = app.user_token("grid.two", hesheng::domain::account::Role::GridWorker).await;
+        let mut named = crate::records::complaint("敦化南路64号院", "2026-06-01T22:10:00+08:00", "孙七");
+        named["reporter"]["address"] = serde_json::json!("5号楼101");
+        let named = app.post_ok("/api/v1/complaints", &grid, &named, 201).await;
+        let (_, form) = mediator.page(&format!("/cases/new?complaints={}", named["id"])).await;
+        assert!(form.contains("value=\"孙七\"") && form.contains("value=\"5号楼101\""), "the complainant is the likely applicant");
+        let mut hidden = crate::records::complaint("敦化南路64号院", "2026-06-01T22:20:00+08:00", "钱八");
+        hidden["anonymous"] = serde_json::json!(true);
+        let hidden = app.post_ok("/api/v1/complaints", &grid, &hidden, 201).await;
+        let (_, form) = mediator.page(&format!("/cases/new?complaints={}", hidden["id"])).await;
+        assert!(!form.contains("钱八"), "an anonymous complainant is not put in the form");
+        let (status, body) = mediator
+            .post_and_follow("/cases/new", "/cases", &[("title", "无当事人"), ("dispute_type", "neighbour"), ("source", "application"), ("risk_level", "yellow")])
+            .await;
+        assert_eq!(status, 422);
+        assert!(body.contains("请至少填写一方当事人（申请人）后再立案"), "a case with no parties is refused, saying why");
         let (status, body) = mediator
             .post_and_follow(
                 "/cases/new",
@@ -271,7 +288,7 @@ both_backends! {
                     ("parties[0].name", "刘一"),
                     ("parties[1].role", "respondent"),
                     ("parties[1].name", "陈二"),
-                    ("parties[1].phone", "13912345678"),
+                    ("parties[1].phone", "+86 139-1234-5678"),
                     ("mediator_ids", "2"),
                     ("requests", "晚上九点后不跳绳\n铺设减震垫"),
                 ],
@@ -326,6 +343,20 @@ both_backends! {
         let grid = Visitor::signed_in(&app, GRID).await;
         let response = grid.post("/cases/5", "/cases/5/contacts", &[]).await;
         assert_eq!(response.status(), 403, "a grid worker may not");
+    }
+
+    async fn an_unknown_verification_code_gets_a_clear_verdict(app) {
+        let first = app.get("/verify").await;
+        let first = first.text().await.expect("html");
+        assert!(first.contains("输入协议页脚的核验码"), "the first view says what the page is for");
+        for code in ["NOSUCHCODE00", &"X".repeat(60)] {
+            let response = app.get(&format!("/verify/{code}")).await;
+            assert_eq!(response.status(), 404);
+            let body = response.text().await.expect("html");
+            assert!(body.contains("未登记：本系统没有以此核验码出具的协议"), "{code}: a verdict, not the error page");
+            assert!(body.contains(&code[..code.len().min(40)]), "the code asked is shown");
+            assert!(body.contains("按核验码查询"), "the form to try again is there");
+        }
     }
 
     async fn a_measurement_is_assessed_before_it_is_saved(app) {

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use sha2::{Digest, Sha256};
 
-use crate::app::error::{AppError, AppResult};
+use crate::app::error::AppResult;
 use crate::app::verification::{self, VerifiedAgreement};
 use crate::web::http::context::RequestContext;
 use crate::web::http::state::AppState;
@@ -23,6 +23,8 @@ struct VerifyPage {
     upload: Option<UploadResult>,
     /// The upload form was sent without a file.
     no_file: bool,
+    /// A code that names no agreement, as asked.
+    unknown: Option<String>,
 }
 
 /// What an uploaded file matched.
@@ -36,7 +38,7 @@ pub struct UploadResult {
 
 /// The page with the code form and the upload box.
 pub async fn verify_form(req: HttpRequest, ctx: RequestContext) -> AppResult<HttpResponse> {
-    render(&VerifyPage { page: PageContext::new(&ctx, &req), found: None, upload: None, no_file: false })
+    render(&VerifyPage { page: PageContext::new(&ctx, &req), found: None, upload: None, no_file: false, unknown: None })
 }
 
 /// What a verification code stands for; an unknown code is 404.
@@ -47,11 +49,18 @@ pub async fn verify_code(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let code = path.into_inner();
-    if code.len() > 40 {
-        return Err(AppError::NotFound);
+    let page = PageContext::new(&ctx, &req);
+    // No code is longer than 40 characters: one that is names nothing.
+    let found = if code.chars().count() > 40 { None } else { verification::by_code(&state.db, code.clone()).await? };
+    let code: String = code.chars().take(40).collect();
+    match found {
+        Some(found) => render(&VerifyPage { page, found: Some(found), upload: None, no_file: false, unknown: None }),
+        // A clear verdict on the verification page itself, answered 404.
+        None => render_with_status(
+            &VerifyPage { page, found: None, upload: None, no_file: false, unknown: Some(code) },
+            actix_web::http::StatusCode::NOT_FOUND,
+        ),
     }
-    let found = verification::by_code(&state.db, code).await?.ok_or(AppError::NotFound)?;
-    render(&VerifyPage { page: PageContext::new(&ctx, &req), found: Some(found), upload: None, no_file: false })
 }
 
 /// The code typed into the form.
@@ -87,7 +96,8 @@ pub async fn verify_upload(
     MultipartForm(form): MultipartForm<UploadForm>,
 ) -> AppResult<HttpResponse> {
     let Some(file) = form.file.filter(|f| !f.data.is_empty()) else {
-        let page = VerifyPage { page: PageContext::new(&ctx, &req), found: None, upload: None, no_file: true };
+        let page =
+            VerifyPage { page: PageContext::new(&ctx, &req), found: None, upload: None, no_file: true, unknown: None };
         return render_with_status(&page, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY);
     };
     let sha256 = hex::encode(Sha256::digest(&file.data));
@@ -97,5 +107,6 @@ pub async fn verify_upload(
         found: None,
         upload: Some(UploadResult { sha256, matches }),
         no_file: false,
+        unknown: None,
     })
 }

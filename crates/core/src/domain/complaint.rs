@@ -48,17 +48,7 @@ pub const SIMILAR_WITHIN: TimeDelta = TimeDelta::days(60);
 /// made half-width, spaces removed, Latin letters lower-cased — so
 /// "敦化南路６４号院" and "敦化南路 64 号院" match.
 pub fn location_key(location: &str) -> String {
-    location
-        .chars()
-        .filter_map(|c| {
-            let c = match c {
-                '\u{3000}' => ' ',
-                '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
-                other => other,
-            };
-            (!c.is_whitespace()).then(|| c.to_ascii_lowercase())
-        })
-        .collect()
+    location.chars().map(super::narrow).filter_map(|c| (!c.is_whitespace()).then(|| c.to_ascii_lowercase())).collect()
 }
 
 /// Whether two complaints are likely about the same thing.

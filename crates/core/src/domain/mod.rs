@@ -66,6 +66,16 @@ impl fmt::Display for Invalid {
 
 impl std::error::Error for Invalid {}
 
+/// The half-width form of a full-width character (`６` → `6`, `（` → `(`,
+/// the ideographic space → a space); any other character as it is.
+pub fn narrow(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        other => other,
+    }
+}
+
 /// Trims a text field and refuses it when empty or longer than `max` characters.
 pub fn required_text(raw: &str, max: usize) -> Result<String, Invalid> {
     let text = raw.trim();

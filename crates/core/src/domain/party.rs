@@ -30,23 +30,30 @@ pub const ACCESS_CODE_LEN: usize = 10;
 /// Digits of a portal PIN, printed only on the party's own receipt slip.
 pub const PIN_LEN: usize = 6;
 
-/// A telephone number: digits only, an optional leading `+`, 7 to 15 digits
-/// (spaces, hyphens and brackets are dropped; `+86` is kept as given).
+/// A telephone number: digits only, an optional leading `+`, 7 to 15 digits.
+/// Spaces, hyphens, dots and brackets are dropped, full-width forms read as
+/// their ASCII ones, and China's country code (`+86`, `0086`) comes off a
+/// mainland mobile number, so that `+86 139-1122-5007` and `13911225007`
+/// are the same number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Phone(String);
 
 impl Phone {
     /// Parses a phone number.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let trimmed = raw.trim();
-        let plus = trimmed.starts_with('+');
+        let narrow: String = raw.trim().chars().map(super::narrow).collect();
+        let plus = narrow.starts_with('+');
         let mut digits = String::new();
-        for c in trimmed.chars() {
+        for c in narrow.chars() {
             match c {
                 '0'..='9' => digits.push(c),
-                ' ' | '-' | '(' | ')' | '+' => {}
+                ' ' | '-' | '(' | ')' | '+' | '.' => {}
                 _ => return Err(Invalid::new("invalid.phone")),
             }
+        }
+        let national = if plus { digits.strip_prefix("86") } else { digits.strip_prefix("0086") };
+        if let Some(mobile) = national.filter(|n| n.len() == 11 && n.starts_with('1')) {
+            return Ok(Self(mobile.to_owned()));
         }
         if !(7..=15).contains(&digits.len()) {
             return Err(Invalid::new("invalid.phone"));
@@ -206,7 +213,21 @@ mod tests {
         assert_eq!(p.as_str(), "13800138000");
         assert_eq!(p.last4(), "8000");
         assert_eq!(mask_phone(p.as_str()), "138****8000");
-        assert_eq!(Phone::parse("+86 138 0013 8000").map(|p| p.0), Ok("+8613800138000".into()));
+        for same in
+            ["+86 139-1122-5007", "0086 13911225007", "（139）1122－5007", "１３９１１２２５００７", "139.1122.5007"]
+        {
+            assert_eq!(Phone::parse(same).map(|p| p.0), Ok("13911225007".into()), "{same}");
+        }
+        assert_eq!(
+            Phone::parse("+44 20 7946 0018").map(|p| p.0),
+            Ok("+442079460018".into()),
+            "other countries keep theirs"
+        );
+        assert_eq!(
+            Phone::parse("+86 10 6552 9988").map(|p| p.0),
+            Ok("+861065529988".into()),
+            "a fixed line keeps its code"
+        );
         assert!(Phone::parse("12345").is_err());
         assert!(Phone::parse("138x0013800").is_err());
     }

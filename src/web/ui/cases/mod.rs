@@ -116,6 +116,7 @@ struct CaseFormPage {
 /// What the case form needs from the database.
 struct CaseFormData {
     complaints: Vec<Complaint>,
+    applicant: Option<(String, Option<String>)>,
     mediators: Vec<(i64, String)>,
 }
 
@@ -160,8 +161,8 @@ impl CaseFormPage {
 }
 
 async fn case_form_data(state: &AppState, user: &User, ids: Vec<i64>) -> AppResult<CaseFormData> {
-    let (complaints, mediators) = act::case_form_source(&state.db, user, ids).await?;
-    Ok(CaseFormData { complaints, mediators })
+    let source = act::case_form_source(&state.db, user, ids).await?;
+    Ok(CaseFormData { complaints: source.complaints, applicant: source.applicant, mediators: source.mediators })
 }
 
 /// Query of the new-case form: the complaints to put in it.
@@ -197,6 +198,11 @@ pub async fn new_case(
         form.set("title", format!("{}{}", first.location, ctx_title_suffix(&ctx, first.category.as_str())));
         let facts: Vec<String> = data.complaints.iter().map(|c| c.description.clone()).collect();
         form.set("facts", facts.join("\n"));
+    }
+    // The complainant is the likely applicant: the row starts with them.
+    if let Some((name, address)) = &data.applicant {
+        form.set("parties[0].name", name.clone());
+        form.set("parties[0].address", address.clone().unwrap_or_default());
     }
     for c in &data.complaints {
         form.push("complaint_ids", c.id.to_string());

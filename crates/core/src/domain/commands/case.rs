@@ -8,7 +8,7 @@ use crate::domain::case::{CaseSource, CaseStatus, DisputeType, PartyRole, RiskLe
 use crate::domain::clock::parse_instant;
 use crate::domain::fields::{Fields, Refused};
 use crate::domain::party::{Particulars, ParticularsInput};
-use crate::domain::{optional_text, required_text};
+use crate::domain::{Invalid, optional_text, required_text};
 
 /// A party to add to a case.
 #[derive(Debug, Clone)]
@@ -176,6 +176,10 @@ impl CaseFields {
             .enumerate()
             .filter_map(|(i, p)| p.check(&mut f, &format!("parties[{i}]."), year))
             .collect();
+        if self.parties.is_empty() {
+            // A case is between people: at least the applicant is named.
+            f.check::<()>("parties", Err(Invalid::new("invalid.case_without_parties")));
+        }
         let mediator_ids = self.mediator_ids.clone().unwrap_or(default_mediators);
         f.done(match (title, dispute_type, source, risk_level, registered_at) {
             (Some(title), Some(dispute_type), Some(source), Some(risk_level), Some(registered_at)) => Some(NewCase {
