@@ -160,6 +160,9 @@ pub fn hours(values: &[i64; 24], is_night: &dyn Fn(usize) -> bool, title: &str, 
     svg
 }
 
+/// From white to the brand red, in steps a printer keeps apart.
+const HEAT: [&str; 6] = ["#ffffff", "#f6d5d5", "#e9a3a3", "#d26262", "#b02a2a", "#8a1c1c"];
+
 /// An hour × weekday heatmap of counts: a column a day (Monday first, as a
 /// Chinese calendar reads), a row an hour, so that it keeps its size on a
 /// phone.
@@ -167,7 +170,7 @@ pub fn heatmap(grid: &[[i64; 24]; 7], days: &[String], title: &str) -> String {
     let (left, top, row) = (34u32, 24u32, 16u32);
     let col = (WIDTH - left - 4) / 7;
     let max = grid.iter().flatten().copied().max().unwrap_or(0).max(1);
-    let mut svg = open(WIDTH, top + 24 * row + 4, title);
+    let mut svg = open(WIDTH, top + 24 * row + 34, title);
     for (column, d) in [1usize, 2, 3, 4, 5, 6, 0].iter().enumerate() {
         let x = left + u32::try_from(column).unwrap_or(0) * col;
         let label = esc(days.get(*d).map_or("", String::as_str));
@@ -178,10 +181,8 @@ pub fn heatmap(grid: &[[i64; 24]; 7], days: &[String], title: &str) -> String {
         );
         for (h, n) in grid[*d].iter().enumerate() {
             let y = top + u32::try_from(h).unwrap_or(0) * row;
-            // From white to the brand red, in steps a printer keeps apart.
             let level = if *n == 0 { 0 } else { 1 + (*n * 4 / max).min(4) };
-            let fill =
-                ["#ffffff", "#f6d5d5", "#e9a3a3", "#d26262", "#b02a2a", "#8a1c1c"][usize::try_from(level).unwrap_or(0)];
+            let fill = HEAT[usize::try_from(level).unwrap_or(0)];
             let _ = write!(
                 svg,
                 "<rect x=\"{x}\" y=\"{y}\" width=\"{col}\" height=\"{row}\" fill=\"{fill}\" stroke=\"{GRID}\"><title>{label} {h:02}:00 {n}</title></rect>",
@@ -196,6 +197,24 @@ pub fn heatmap(grid: &[[i64; 24]; 7], days: &[String], title: &str) -> String {
             ty = top + h * row + row - 3,
         );
     }
+    // The scale: no complaint, then the steps up to the busiest hour.
+    let y = top + 24 * row + 12;
+    let _ = write!(
+        svg,
+        "<text x=\"{lx}\" y=\"{ty}\" font-size=\"14\" text-anchor=\"end\" fill=\"{MUTED}\">0</text>",
+        lx = left - 6,
+        ty = y + 12
+    );
+    for (i, fill) in HEAT.iter().enumerate() {
+        let x = left + u32::try_from(i).unwrap_or(0) * 24;
+        let _ = write!(svg, "<rect x=\"{x}\" y=\"{y}\" width=\"24\" height=\"14\" fill=\"{fill}\" stroke=\"{GRID}\"/>");
+    }
+    let _ = write!(
+        svg,
+        "<text x=\"{lx}\" y=\"{ty}\" font-size=\"14\" fill=\"{MUTED}\">{max}</text>",
+        lx = left + 6 * 24 + 6,
+        ty = y + 12
+    );
     svg.push_str("</svg>");
     svg
 }
@@ -222,7 +241,9 @@ mod tests {
         grid[1][21] = 5;
         let days: Vec<String> = ["日", "一", "二", "三", "四", "五", "六"].iter().map(|d| (*d).to_owned()).collect();
         let svg = heatmap(&grid, &days, "热力图");
-        assert_eq!(svg.matches("<rect").count(), 7 * 24);
+        assert_eq!(svg.matches("</title></rect>").count(), 7 * 24, "a cell an hour of each day");
+        assert_eq!(svg.matches("<rect").count(), 7 * 24 + HEAT.len(), "and the scale");
+        assert!(svg.contains(">5</text>"), "which ends at the busiest hour's count");
         assert!(svg.contains("<title>一 21:00 5</title>"));
     }
 
