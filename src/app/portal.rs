@@ -216,3 +216,14 @@ pub async fn own_agreement_pdf(
     .await?;
     crate::app::documents::agreement_pdf(db, party.committee_id, id, settings, actor).await
 }
+
+/// The case of agreement `id`, if it is one of `party`'s own cases.
+pub async fn own_agreement_case(db: &Db, party: &Party, id: i64) -> AppResult<i64> {
+    let party_id = party.id;
+    db.run(move |conn| {
+        let a = crate::db::agreements::find_any(conn, id)?;
+        portal::case_of(conn, party_id, a.case_id)?;
+        Ok::<_, AppError>(a.case_id)
+    })
+    .await
+}

@@ -678,7 +678,10 @@ both_backends! {
             assert!(!page.contains(complainant), "no complainant is named to the respondent: {complainant}");
         }
         assert!(!crate::helpers::shows_digits(&page, "8001"), "no other party's phone");
-        assert_eq!(resident.page("/portal/cases/2").await.0, 404, "another case is not theirs");
+        assert!(page.contains("您是本案的被申请人") && page.contains("您这一方是否按协议做到了？"), "the respondent is asked about their own keeping");
+        let (status, not_theirs) = resident.page("/portal/cases/2").await;
+        assert_eq!(status, 404, "another case is not theirs");
+        assert!(not_theirs.contains("href=\"/portal\"") && !not_theirs.contains("href=\"/\">"), "the portal's 404 leads back to the portal");
         assert_eq!(resident.get("/portal/agreements/2/pdf").await.status(), 404);
         let pdf = resident.get("/portal/agreements/1/pdf").await;
         assert_eq!(pdf.status(), 200);
@@ -687,6 +690,14 @@ both_backends! {
         assert_eq!(status, 303);
         assert!(resident.page("/portal/cases/1").await.1.contains("class=\"large-type\""));
 
+        let (status, body) = resident.post_and_follow("/portal/cases/1", "/portal/agreements/1/feedback", &[("note", "只写了说明")]).await;
+        assert_eq!(status, 422, "an answer must be chosen");
+        assert!(body.contains("请先选择") && body.contains(">只写了说明</textarea>"), "said on the portal's page, the note kept");
+        assert!(body.contains("class=\"large-type\""), "in the resident's own layout");
+        let (status, body) = resident.post_and_follow("/portal/cases/1", "/portal/agreements/1/feedback", &[("note", "只写了说明")]).await;
+        assert_eq!(status, 422, "an answer must be chosen");
+        assert!(body.contains("请先选择") && body.contains(">只写了说明</textarea>"), "said on the portal's page, the note kept");
+        assert!(body.contains("class=\"large-type\""), "in the resident's own layout");
         let before = count_of(&app, |c| complaint::table.count().get_result::<i64>(c));
         let (status, body) = resident
             .post_and_follow("/portal/cases/1", "/portal/agreements/1/feedback", &[("answer", "not_kept"), ("note", "昨晚十点还在唱"), ("satisfaction", "2")])

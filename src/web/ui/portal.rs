@@ -251,6 +251,20 @@ struct CasePage {
     registered: String,
     complaints: usize,
     agreements: Vec<MyAgreement>,
+    /// A refused answer: the agreement, the note as written, the message.
+    refused: Option<(i64, String, String)>,
+}
+
+impl CasePage {
+    /// The note written for agreement `id` in a refused answer.
+    fn note_for(&self, id: &i64) -> &str {
+        self.refused.as_ref().filter(|(a, _, _)| a == id).map_or("", |(_, note, _)| note.as_str())
+    }
+
+    /// The refusal of an answer about agreement `id`.
+    fn error_for(&self, id: &i64) -> Option<&str> {
+        self.refused.as_ref().filter(|(a, _, _)| a == id).map(|(_, _, message)| message.as_str())
+    }
 }
 
 /// One of the resident's cases: where it stands and the agreements they
@@ -263,7 +277,17 @@ pub async fn show_case(
     resident: Resident,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let case_id = path.into_inner();
+    case_page(&state, &req, &ctx, &resident, path.into_inner(), None).await
+}
+
+async fn case_page(
+    state: &AppState,
+    req: &HttpRequest,
+    ctx: &RequestContext,
+    resident: &Resident,
+    case_id: i64,
+    refused: Option<(i64, String, String)>,
+) -> AppResult<HttpResponse> {
     let own = resident::own_case(&state.db, &resident.party, case_id).await?;
     let offset = own.offset;
     let today = local_date(Utc::now().naive_utc(), offset);
@@ -293,7 +317,8 @@ pub async fn show_case(
         status: c.status.to_string(),
         role: own.role.role.to_string(),
     };
-    render(&CasePage { page: page_for(&ctx, &req, Some(&resident)), case, registered, complaints, agreements })
+    let page = CasePage { page: page_for(ctx, req, Some(resident)), case, registered, complaints, agreements, refused };
+    if page.refused.is_some() { render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY) } else { render(&page) }
 }
 
 /// The signed agreement as PDF (the archived copy).
@@ -315,20 +340,26 @@ pub async fn agreement_pdf(
 /// Records the resident's answer: is the agreement being kept?
 pub async fn feedback(
     state: web::Data<AppState>,
+    req: HttpRequest,
     ctx: RequestContext,
     resident: Resident,
     path: web::Path<i64>,
     mut form: FormData,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
+    let note = form.opt("note").map(|n| n.chars().take(1000).collect::<String>());
     let answer = match form.get("answer") {
         "kept" => "kept",
         "partly" => "partly",
         "not_kept" => "not_kept",
-        _ => return Err(AppError::field("answer", crate::domain::Invalid::new("invalid.required"))),
+        _ => {
+            // Said on the resident's own page, their note kept.
+            let case_id = resident::own_agreement_case(&state.db, &resident.party, id).await?;
+            let refused = (id, note.unwrap_or_default(), t(ctx.lang, "portal.choose_answer"));
+            return case_page(&state, &req, &ctx, &resident, case_id, Some(refused)).await;
+        }
     };
     let satisfaction = form.number::<i32>("satisfaction").filter(|s| (1..=5).contains(s));
-    let note = form.opt("note").map(|n| n.chars().take(1000).collect());
     let case_id =
         resident::report_keeping(&state.db, &resident.party, resident.actor(), id, answer, note, satisfaction).await?;
     let label = t(ctx.lang, &format!("portal.answer.{answer}"));
