@@ -714,6 +714,7 @@ both_backends! {
         let answered = case_page.matches("没有做到").count();
         assert!(answered >= 2, "the answer in the follow-ups and the timeline: {answered}");
         assert!(case_page.contains("当事人反馈 · 没有做到"), "the timeline names the party's report and its answer");
+        assert!(case_page.contains("第1032条"), "the meeting's cited articles show on the case page (cited by no session)");
 
         // Signing out ends the session on the server: a copy of the cookie
         // kept from before opens nothing.
