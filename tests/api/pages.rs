@@ -421,9 +421,26 @@ both_backends! {
             )
             .await;
         assert_eq!(status, 303);
-        for to in ["investigating", "mediating"] {
-            assert_eq!(mediator.post("/cases/5", "/cases/5/move", &[("to", to)]).await.status(), 303);
-        }
+        assert_eq!(mediator.post("/cases/5", "/cases/5/move", &[("to", "investigating")]).await.status(), 303);
+        // A session that reaches agreement leads to drafting, which moves
+        // the case into mediation once confirmed.
+        let (status, body) = mediator
+            .post_and_follow(
+                "/cases/5/sessions/new",
+                "/cases/5/sessions",
+                &[
+                    ("held_at", "2026-06-20T19:00"),
+                    ("place", "调解室"),
+                    ("statements[0].speaker", "刘一"),
+                    ("statements[0].text", "希望九点前结束"),
+                    ("outcome", "agreed"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 303, "{body}");
+        assert!(body.contains("调解会谈已达成协议，下一步是把约定写成调解协议"), "the next step is offered where the user is");
+        let (_, form) = mediator.page("/cases/5/agreements/new").await;
+        assert!(form.contains("起草协议时，案件将转为“调解中”"), "the form says what drafting does to the case");
         let draft = [
             ("kind", "written"),
             ("subtitle", "调解备忘录"),
@@ -453,8 +470,14 @@ both_backends! {
         save.push(("terms[1].max_db", "55"));
         save.push(("terms[1].position", "outside_window_1m"));
         save.push(("action", "save"));
+        let (status, body) = mediator.post_and_follow("/cases/5/agreements/new", "/cases/5/agreements", &save).await;
+        assert_eq!(status, 422, "drafting waits for the move to be confirmed");
+        assert!(body.contains("请勾选确认将案件转为调解中"));
+        assert_eq!(app.get_json("/api/v1/cases/5", &app.token_with(MEDIATOR, DEMO_PASSWORD).await).await["status"], "investigating");
+        save.push(("start_mediation", "true"));
         let response = mediator.post("/cases/5/agreements/new", "/cases/5/agreements", &save).await;
         assert_eq!(response.status(), 303);
+        assert_eq!(app.get_json("/api/v1/cases/5", &app.token_with(MEDIATOR, DEMO_PASSWORD).await).await["status"], "mediating");
         let location = response.headers()["location"].to_str().expect("location").to_owned();
         let agreement = location.trim_start_matches("/agreements/").to_owned();
         let sign = format!("/agreements/{agreement}/sign");

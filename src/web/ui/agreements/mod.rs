@@ -22,6 +22,7 @@ use crate::db::users::User;
 use crate::domain::agreement::{AgreementKind, TermKind, vagueness_warnings};
 use crate::domain::clock::to_local_input;
 use crate::domain::commands::agreement::{DraftFields, PerformanceFields, SignatureFields, TermFields};
+use crate::domain::commands::case::MoveFields;
 use crate::domain::commands::follow_up::{FollowUpFields, ObservationFields};
 use crate::domain::noise::Position;
 use crate::i18n::t;
@@ -43,11 +44,19 @@ pub struct CaseHead {
     pub number: String,
     /// Title.
     pub title: String,
+    /// Status code.
+    pub status: String,
 }
 
 impl CaseHead {
     fn of(c: &Case) -> Self {
-        Self { id: c.id, number: c.number.clone(), title: c.title.clone() }
+        Self { id: c.id, number: c.number.clone(), title: c.title.clone(), status: c.status.to_string() }
+    }
+
+    /// Whether drafting first moves the case from investigation into
+    /// mediation (the user confirms it on the form).
+    fn starts_mediation(&self) -> bool {
+        self.status == "investigating"
     }
 }
 
@@ -275,9 +284,22 @@ async fn submit_editor(
             AgreementFormPage::new(PageContext::new(&ctx, &req), head, action, editing, form, errors, warnings, true);
         return if any { refused(&page) } else { render(&page) };
     }
+    // A case still under investigation moves into mediation with its
+    // first draft, once the user has confirmed it.
+    let unconfirmed = current.is_none() && head.starts_mediation() && !form.checked("start_mediation");
+    let parsed = match parsed {
+        Ok(_) if unconfirmed => {
+            Err(AppError::field("start_mediation", crate::domain::Invalid::new("invalid.confirm_start_mediation")))
+        }
+        other => other,
+    };
     let saved = match parsed {
         Err(refused) => form_errors::<AgreementView>(Err(refused), lang)?,
         Ok(_) => {
+            if current.is_none() && head.starts_mediation() {
+                let to_mediation = MoveFields { to: "mediating".to_owned(), ..MoveFields::default() };
+                crate::app::cases::move_case(&state.db, &user, case_id, to_mediation).await?;
+            }
             let written = match &current {
                 Some(a) => act::edit_draft(&state.db, &user, a.id, fields, lang).await,
                 None => {

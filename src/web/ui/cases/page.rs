@@ -25,6 +25,9 @@ pub(super) struct CasePage {
     can_print: bool,
     revealed: bool,
     closed: bool,
+    /// A session reached agreement and no agreement is being drafted,
+    /// signed or in force: drafting is the next step.
+    agreed_without_draft: bool,
     errors: FormErrors,
     form: FormData,
     roles: Vec<&'static str>,
@@ -82,7 +85,9 @@ pub(super) async fn case_page(
         let json = masked_view(&state.db, user.committee_id, id, lang).await?.into_plain()?;
         serde_json::from_slice::<CaseView>(&json).map_err(|e| AppError::Internal(e.into()))?
     };
-    let status = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Registered);
+    let status = CaseStatus::parse(&case.status).map_err(|_| {
+        AppError::Internal(anyhow::anyhow!("case {} has status {:?}, which names nothing", case.id, case.status))
+    })?;
     let can_mediate = MEDIATION.contains(&role);
     let moves = if CASE_WORK.contains(&role) {
         status
@@ -105,8 +110,12 @@ pub(super) async fn case_page(
         })
         .map(|k| (k.code(), k.title_key()))
         .collect();
+    let agreed_without_draft = matches!(status, CaseStatus::Investigating | CaseStatus::Mediating)
+        && case.sessions.iter().any(|s| s.outcome == "agreed")
+        && !case.agreements.iter().any(|a| matches!(a.status.as_str(), "draft" | "signing" | "effective"));
     let page = CasePage {
         page: PageContext::new(ctx, req),
+        agreed_without_draft,
         moves,
         documents,
         can_mediate,
