@@ -4,6 +4,7 @@
 
 pub mod acceptance;
 pub mod agreement;
+pub mod amount;
 pub mod application;
 pub mod confirmation;
 pub mod follow_up;

@@ -485,3 +485,24 @@ async fn a_volume_files_what_an_inspector_expects_and_only_what_exists() {
     assert!(dense.contains("缺少：人民调解记录"), "the missing session record is named: {text}");
     assert!(!text.lines().any(|l| l.trim() == "人民调解记录"), "and neither indexed nor filed as a blank page: {text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payments_print_their_amount_in_capital_numerals_too() {
+    if !pdf_tools::available() {
+        return;
+    }
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    let (_, _, token) = demo(&app).await;
+    let cases = demo_cases(&app, &token).await;
+    let leak = cases.iter().find(|(n, _)| *n == "leak").expect("leak case").1;
+    for kind in ["agreement", "confirmation_application"] {
+        let path = format!("/api/v1/cases/{leak}/documents/{kind}.pdf");
+        let dense: String = pdf_tools::text(&pdf(&app, &path, &token).await.0).split_whitespace().collect();
+        for words in ["1800元（大写：人民币壹仟捌佰元整）", "1200元（大写：人民币壹仟贰佰元整）"]
+        {
+            assert!(dense.contains(words), "{kind} has {words}: {dense}");
+        }
+        let english = pdf_tools::text(&pdf(&app, &format!("{path}?lang=en"), &token).await.0);
+        assert!(!english.contains("大写"), "the English {kind} adds no Chinese");
+    }
+}

@@ -122,6 +122,33 @@ fn party_block(p: &crate::domain::agreement::PartySnapshot) -> PartyBlock {
     }
 }
 
+/// A term as printed: a payment in a Chinese document also gives its
+/// amount in capital numerals (壹仟捌佰元整), as courts expect.
+fn term_text(term: &crate::domain::agreement::Term, lang: Lang) -> String {
+    use crate::domain::agreement::TermKind;
+    match (term.kind, term.amount_fen, lang) {
+        (TermKind::Payment, Some(fen), Lang::ZhCn) if !term.text.contains("大写") => {
+            let words = format!("（大写：人民币{}）", crate::documents::amount::capital_yuan(fen));
+            // Right after the figure it spells out, else at the end.
+            let figure = if fen % 100 == 0 {
+                format!("{}元", fen / 100)
+            } else {
+                format!("{}元", crate::domain::agreement::format_yuan(fen))
+            };
+            if let Some(at) = term.text.find(&figure) {
+                let end = at + figure.len();
+                format!("{}{words}{}", &term.text[..end], &term.text[end..])
+            } else {
+                match term.text.strip_suffix('。') {
+                    Some(body) => format!("{body}{words}。"),
+                    None => format!("{}{words}", term.text),
+                }
+            }
+        }
+        _ => term.text.clone(),
+    }
+}
+
 /// A rendered PDF, with its SHA-256 when it comes from the archive.
 #[derive(Debug, Clone)]
 pub struct Pdf {

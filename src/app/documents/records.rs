@@ -245,7 +245,7 @@ pub(super) fn confirmation_model(
         agents: rows.iter().any(|(cp, _)| !cp.role().signs_agreements()),
         effective_date: local_date(effective, c.offset),
         deadline,
-        terms: content.terms.iter().map(|t| t.text.clone()).collect(),
+        terms: content.terms.iter().map(|t| term_text(t, c.lang)).collect(),
         content_hash: hash.clone(),
     })
 }

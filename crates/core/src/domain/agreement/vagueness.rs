@@ -42,6 +42,10 @@ const VAGUE_WORDS: &[&str] = &[
     "a bit",
 ];
 
+/// Phrasings that leave an amount open: a court cannot enforce a sum that is
+/// only settled later, cap or not.
+const OPEN_AMOUNTS: &[&str] = &["以实际发生为准", "按实际发生", "据实结算", "实报实销", "as actually incurred"];
+
 /// Words that, after them, make "一点" or "一些" mean "a bit" (小一点, 早一点,
 /// 低一些) rather than one o'clock.
 const COMPARATIVES: &str = "小轻低早少慢短弱静近远晚快好声";
@@ -75,8 +79,11 @@ pub fn vagueness_warnings(terms: &[Term]) -> Vec<Warning> {
             TermKind::Deadline if term.due.is_none() => warn("warning.deadline_without_date"),
             _ => {}
         }
-        let structured = term.max_db.is_some() || term.end.is_some() || term.amount_fen.is_some() || term.due.is_some();
         let lower = term.text.to_lowercase();
+        if OPEN_AMOUNTS.iter().any(|w| lower.contains(w)) {
+            warn("warning.open_amount");
+        }
+        let structured = term.max_db.is_some() || term.end.is_some() || term.amount_fen.is_some() || term.due.is_some();
         if !structured && !has_measure(&term.text) && VAGUE_WORDS.iter().any(|w| lower.contains(w)) {
             warn("warning.vague_wording");
         }
@@ -93,6 +100,15 @@ mod tests {
 
     fn parsed(input: TermInput<'_>) -> Term {
         Term::parse(&input, Lang::ZhCn).expect("term")
+    }
+
+    #[test]
+    fn an_amount_left_to_be_settled_later_is_flagged() {
+        let words = |text: &str| parsed(TermInput { kind: "free_text", text: Some(text), ..Default::default() });
+        let open = words("天花板修复费用由郑丽娟承担，以实际发生为准，不超过3000元。");
+        assert!(vagueness_warnings(&[open]).iter().any(|w| w.code == "warning.open_amount"));
+        let fixed = words("天花板修复费用3000元由郑丽娟于2026年7月31日前支付给张秀兰。");
+        assert!(vagueness_warnings(&[fixed]).is_empty());
     }
 
     #[test]
