@@ -421,7 +421,13 @@ async fn play(device: Device) {
     desk.type_into("[id=\"subtitle\"]", "调解备忘录").await;
     desk.set_value("[id=\"terms[0].start\"]", "19:00").await;
     desk.set_value("[id=\"terms[0].end\"]", "21:00").await;
-    desk.type_into("[id=\"terms[0].days\"]", "daily").await;
+    // Every day: a choice where the form offers them, else typed.
+    let days = desk.execute("return document.getElementById('terms[0].days').tagName;", json!([])).await;
+    if days == "SELECT" {
+        desk.select("[id=\"terms[0].days\"]", "daily").await;
+    } else {
+        desk.type_into("[id=\"terms[0].days\"]", "daily").await;
+    }
     desk.click("button[data-add=\"term-rows\"]").await;
     desk.select("[id=\"terms[1].kind\"]", "volume_limit").await;
     desk.type_into("[id=\"terms[1].max_db\"]", "55").await;
