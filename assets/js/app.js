@@ -117,4 +117,26 @@
       });
     }
   });
+
+  // Term rows show the fields of their kind only; the server reads only
+  // those (the others stay in the form, hidden, for a change of mind).
+  function showKind(row) {
+    var kind = row.querySelector("select[name$='.kind']");
+    if (!kind) { return; }
+    row.querySelectorAll("[data-kinds]").forEach(function (field) {
+      field.hidden = field.getAttribute("data-kinds").split(" ").indexOf(kind.value) < 0;
+    });
+    var days = row.querySelector("select[name$='.days']");
+    var weekdays = row.querySelector(".weekdays");
+    if (days && weekdays) { weekdays.hidden = days.value !== "some"; }
+  }
+  document.addEventListener("change", function (event) {
+    var row = event.target.closest(".term-row");
+    if (row) { showKind(row); }
+  });
+  document.querySelectorAll(".term-row").forEach(showKind);
+  document.querySelectorAll("[data-rows]").forEach(function (list) {
+    new MutationObserver(function () { list.querySelectorAll(".term-row").forEach(showKind); })
+      .observe(list, { childList: true });
+  });
 })();

@@ -464,7 +464,20 @@ both_backends! {
         let (_, body) = mediator.post_and_follow("/cases/5/agreements/new", "/cases/5/agreements", &without_js).await;
         assert!(body.contains("name=\"terms[2].kind\""), "a term row is added without scripts");
 
+        // Days are chosen, not typed: "chosen days" needs a tick.
+        let mut unticked = draft.to_vec();
+        unticked[6] = ("terms[0].days", "some");
+        unticked.push(("action", "check"));
+        let (status, body) = mediator.post_and_follow("/cases/5/agreements/new", "/cases/5/agreements", &unticked).await;
+        assert_eq!(status, 422);
+        assert!(body.contains("请至少勾选一天"), "a list of days with none ticked is refused");
+
         let mut save = draft.to_vec();
+        save[6] = ("terms[0].days", "some");
+        save.push(("terms[0].days.sat", "true"));
+        save.push(("terms[0].days.sun", "true"));
+        // A field of another kind, left behind hidden, is not read.
+        save.push(("terms[0].max_db", "90"));
         save[10] = ("terms[1].text", "");
         save[9] = ("terms[1].kind", "volume_limit");
         save.push(("terms[1].max_db", "55"));
@@ -480,6 +493,10 @@ both_backends! {
         assert_eq!(app.get_json("/api/v1/cases/5", &app.token_with(MEDIATOR, DEMO_PASSWORD).await).await["status"], "mediating");
         let location = response.headers()["location"].to_str().expect("location").to_owned();
         let agreement = location.trim_start_matches("/agreements/").to_owned();
+        let saved = app.get_json(&format!("/api/v1/agreements/{}", location.trim_start_matches("/agreements/")), &app.token_with(MEDIATOR, DEMO_PASSWORD).await).await;
+        assert_eq!(saved["terms"][0]["days"], "sat,sun");
+        assert_eq!(saved["terms"][0]["max_db"], serde_json::Value::Null, "the time window's row kept no level");
+        assert_eq!(saved["terms"][0]["text"], "每周六、周日活动于19:00开始，21:00前结束。", "days in words");
         let sign = format!("/agreements/{agreement}/sign");
 
         let staff = Visitor::signed_in(&app, STAFF).await;

@@ -193,7 +193,7 @@ pub async fn show_complaint(
             (None, Some(e)) => Some(format!("–{e}")),
             (None, None) => None,
         },
-        c.pattern_days.clone(),
+        c.pattern_days.as_deref().map(|d| crate::domain::complaint::days_in_words(Some(d), lang)),
     ]
     .into_iter()
     .flatten()

@@ -83,6 +83,12 @@ impl FormData {
         self.get(name).to_owned()
     }
 
+    /// Notes a refusal of field `name` found while reading the form (see
+    /// [`FormData::finish`]).
+    pub fn refuse(&mut self, name: &str, problem: Invalid) {
+        self.errors.push(FieldError::new(name, problem));
+    }
+
     /// A number field: blank is `None`; a value that is not a number is
     /// noted as a field error and read as `None`.
     pub fn number<T: FromStr>(&mut self, name: &str) -> Option<T> {

@@ -5,6 +5,8 @@ use chrono::{NaiveDateTime, TimeDelta};
 use super::Invalid;
 use super::case::code_enum;
 use super::clock::ClockTime;
+use super::language::Lang;
+use crate::i18n::{t, t_with};
 
 code_enum!(
     /// How a complaint reached the committee.
@@ -56,7 +58,8 @@ pub fn likely_duplicate(a: (Category, &str, NaiveDateTime), b: (Category, &str, 
     a.0 == b.0 && location_key(a.1) == location_key(b.1) && (a.2 - b.2).abs() <= SIMILAR_WITHIN
 }
 
-const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+/// The days of the week, Monday first, as stored in lists of days.
+pub const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// When the disturbance happens, as the reporter describes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -90,6 +93,20 @@ pub fn parse_days(raw: &str) -> Result<String, Invalid> {
     }
     days.sort_unstable();
     Ok(days.iter().map(|i| DAYS[*i]).collect::<Vec<_>>().join(","))
+}
+
+/// Days as stored (`daily`, `weekdays`, `mon,wed`…; none means every day)
+/// in words of `lang`: 每天, 每周一至周五, 每周一、周三.
+pub fn days_in_words(days: Option<&str>, lang: Lang) -> String {
+    match days {
+        None | Some("daily") => t(lang, "days.daily"),
+        Some("weekdays") => t(lang, "days.weekdays"),
+        Some("weekends") => t(lang, "days.weekends"),
+        Some(list) => {
+            let names: Vec<String> = list.split(',').map(|d| t(lang, &format!("days.{d}"))).collect();
+            t_with(lang, "days.list", &[("days", names.join(&t(lang, "days.separator")))])
+        }
+    }
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ use crate::domain::clock::to_local_input;
 use crate::domain::commands::agreement::{DraftFields, PerformanceFields, SignatureFields, TermFields};
 use crate::domain::commands::case::MoveFields;
 use crate::domain::commands::follow_up::{FollowUpFields, ObservationFields};
+use crate::domain::complaint::DAYS;
 use crate::domain::noise::Position;
 use crate::i18n::t;
 use crate::web::http::access::{EVERYONE, FIELD_WORK, MEDIATION, SIGNING};
@@ -130,15 +131,47 @@ fn form_of(a: &AgreementView) -> FormData {
         let mut set = |f: &str, v: Option<String>| form.set(&format!("terms[{i}].{f}"), v.unwrap_or_default());
         set("kind", Some(term.kind.clone()));
         set("text", Some(term.text.clone()));
-        set("days", term.days.clone());
         set("start", term.start.clone());
         set("end", term.end.clone());
         set("max_db", term.max_db.map(|d| d.to_string()));
         set("position", term.position.clone());
         set("amount", term.amount.clone());
         set("due", term.due.clone());
+        set_days(&mut form, &format!("terms[{i}].days"), term.days.as_deref());
     }
     form
+}
+
+/// The days a term's picker holds (`terms[0].days`): every day, weekdays,
+/// weekends, or the weekdays ticked (`terms[0].days.mon`…); a list with no
+/// day ticked is refused. A form without the picker may send the code.
+fn days_of(form: &mut FormData, name: &str) -> Option<String> {
+    match form.get(name) {
+        "some" => {
+            let ticked: Vec<&str> = DAYS.into_iter().filter(|d| form.checked(&format!("{name}.{d}"))).collect();
+            if ticked.is_empty() {
+                form.refuse(name, crate::domain::Invalid::new("invalid.no_day_ticked"));
+                None
+            } else {
+                Some(ticked.join(","))
+            }
+        }
+        _ => form.opt(name),
+    }
+}
+
+/// What the picker shows for stored days: the mode, and each weekday ticked.
+fn set_days(form: &mut FormData, name: &str, days: Option<&str>) {
+    match days {
+        None => form.set(name, "daily"),
+        Some(code @ ("daily" | "weekdays" | "weekends")) => form.set(name, code),
+        Some(list) => {
+            form.set(name, "some");
+            for d in list.split(',') {
+                form.set(&format!("{name}.{d}"), "true");
+            }
+        }
+    }
 }
 
 /// The draft a posted editor holds, and the agreement it amends.
@@ -146,18 +179,25 @@ fn draft_fields(form: &mut FormData) -> (DraftFields, Option<i64>) {
     let mut terms = Vec::new();
     for i in form.rows("terms") {
         let field = |f: &str| format!("terms[{i}].{f}");
-        let max_db = form.number::<f64>(&field("max_db"));
-        let amount = form.number::<f64>(&field("amount"));
+        // Only the fields of the term's kind are read: others may linger,
+        // hidden, from a kind chosen before.
+        let kind = form.text(&field("kind"));
+        let fields = TermKind::parse(&kind).map_or(&[][..], TermKind::fields);
+        let has = |f: &str| fields.contains(&f);
+        let max_db = if has("max_db") { form.number::<f64>(&field("max_db")) } else { None };
+        let amount = if has("amount") { form.number::<f64>(&field("amount")) } else { None };
+        let days = if has("days") { days_of(form, &field("days")) } else { None };
+        let opt = |f: &str| if has(f) { form.opt(&field(f)) } else { None };
         terms.push(TermFields {
             text: form.opt(&field("text")),
-            kind: form.text(&field("kind")),
-            days: form.opt(&field("days")),
-            start: form.opt(&field("start")),
-            end: form.opt(&field("end")),
+            days,
+            start: opt("start"),
+            end: opt("end"),
             max_db,
-            position: form.opt(&field("position")),
+            position: opt("position"),
             amount,
-            due: form.opt(&field("due")),
+            due: opt("due"),
+            kind,
         });
     }
     let fields = DraftFields {

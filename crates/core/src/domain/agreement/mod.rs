@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::case::code_enum;
 use super::clock::{ClockTime, parse_date};
-use super::complaint::parse_days;
+use super::complaint::{days_in_words, parse_days};
 use super::language::Lang;
 use super::noise::Position;
 use super::{Invalid, optional_text};
@@ -74,6 +74,20 @@ code_enum!(
         FreeText => "free_text",
     }
 );
+
+impl TermKind {
+    /// The structured fields a term of this kind has besides its text
+    /// (the editor shows, and reads, only these).
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            TermKind::TimeWindow => &["days", "start", "end"],
+            TermKind::VolumeLimit => &["days", "start", "end", "max_db", "position"],
+            TermKind::Payment => &["amount", "due"],
+            TermKind::Deadline | TermKind::Relocation | TermKind::Equipment => &["due"],
+            TermKind::FreeText => &[],
+        }
+    }
+}
 
 code_enum!(
     /// Who signs.
@@ -218,7 +232,7 @@ impl Term {
     /// The text printed for a term given only as fields; `None` when the
     /// fields do not say enough.
     pub fn default_text(&self, lang: Lang) -> Option<String> {
-        let days = days_words(self.days.as_deref(), lang);
+        let days = days_in_words(self.days.as_deref(), lang);
         match self.kind {
             TermKind::TimeWindow => match (self.start, self.end) {
                 (Some(s), Some(e)) => Some(t_with(
@@ -250,18 +264,6 @@ impl Term {
                 self.due.map(|due| t_with(lang, "term.default.deadline", &[("due", due.to_string())]))
             }
             TermKind::Relocation | TermKind::Equipment | TermKind::FreeText => None,
-        }
-    }
-}
-
-fn days_words(days: Option<&str>, lang: Lang) -> String {
-    match days {
-        None | Some("daily") => t(lang, "days.daily"),
-        Some("weekdays") => t(lang, "days.weekdays"),
-        Some("weekends") => t(lang, "days.weekends"),
-        Some(list) => {
-            let names: Vec<String> = list.split(',').map(|d| t(lang, &format!("days.{d}"))).collect();
-            t_with(lang, "days.list", &[("days", names.join(&t(lang, "days.separator")))])
         }
     }
 }
