@@ -87,8 +87,20 @@ pub fn vagueness_warnings(terms: &[Term]) -> Vec<Warning> {
         if !structured && !has_measure(&term.text) && VAGUE_WORDS.iter().any(|w| lower.contains(w)) {
             warn("warning.vague_wording");
         }
+        if !states_its_fields(term) {
+            warn("warning.text_disagrees_with_fields");
+        }
     }
     warnings
+}
+
+/// Whether a term's printed text states the clock times and the level
+/// entered in its fields: the text is what is printed and signed, so typed
+/// wording must not silently stand in for a different window.
+fn states_its_fields(term: &Term) -> bool {
+    let times = [term.start, term.end].into_iter().flatten().map(|t| t.to_string());
+    let level = term.max_db.map(super::format_db);
+    times.chain(level).all(|value| term.text.contains(&value) || term.text.contains(value.trim_start_matches('0')))
 }
 
 #[cfg(test)]
@@ -100,6 +112,31 @@ mod tests {
 
     fn parsed(input: TermInput<'_>) -> Term {
         Term::parse(&input, Lang::ZhCn).expect("term")
+    }
+
+    #[test]
+    fn typed_wording_must_state_the_window_and_level_entered() {
+        let term = |text: Option<&'static str>| {
+            parsed(TermInput {
+                kind: "time_window",
+                start: Some("19:00"),
+                end: Some("21:00"),
+                text,
+                ..Default::default()
+            })
+        };
+        let flagged = |t: Term| vagueness_warnings(&[t]).iter().any(|w| w.code == "warning.text_disagrees_with_fields");
+        assert!(!flagged(term(None)), "generated text states its fields");
+        assert!(!flagged(term(Some("合唱队每天19:00开始、21:00前结束。"))));
+        assert!(flagged(term(Some("合唱队每天晚上九点半前结束。"))), "another window in words");
+        assert!(flagged(term(Some("合唱队每天19:00开始、21:30前结束。"))), "another end");
+        let level = parsed(TermInput {
+            kind: "volume_limit",
+            max_db: Some(55.0),
+            text: Some("音量不超过60分贝。"),
+            ..Default::default()
+        });
+        assert!(flagged(level), "another level");
     }
 
     #[test]
