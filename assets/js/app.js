@@ -139,4 +139,28 @@
     new MutationObserver(function () { list.querySelectorAll(".term-row").forEach(showKind); })
       .observe(list, { childList: true });
   });
+
+  // The error summary names each field by its label, links to it, and
+  // takes focus, so that a screen reader reads it first.
+  var summary = document.getElementById("error-summary");
+  if (summary) {
+    var colon = document.documentElement.lang.indexOf("zh") === 0 ? "：" : ": ";
+    summary.querySelectorAll("a[href^='#']").forEach(function (link) {
+      var id = decodeURIComponent(link.getAttribute("href").slice(1));
+      var field = document.getElementById(id);
+      var label = field && Array.prototype.filter.call(document.querySelectorAll("label"), function (l) {
+        return l.htmlFor === id;
+      })[0];
+      var legend = !label && field && field.closest("fieldset") && field.closest("fieldset").querySelector("legend");
+      var name = (label || legend) ? (label || legend).textContent.replace(/\*/g, "").trim() : "";
+      if (name) { link.textContent = name + colon + link.textContent; }
+      link.addEventListener("click", function (event) {
+        if (!field) { return; }
+        event.preventDefault();
+        field.scrollIntoView({ block: "center" });
+        field.focus();
+      });
+    });
+    summary.focus();
+  }
 })();
