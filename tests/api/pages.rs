@@ -148,6 +148,17 @@ both_backends! {
         // An effective agreement is not edited in place.
         let (status, _) = english.page("/agreements/1/edit").await;
         assert_eq!(status, 409);
+        let (_, agreement) = english.page("/agreements/1").await;
+        assert!(agreement.contains("Party (Applicant): "), "English labels in English brackets and capitals");
+        // The switch changed this browser only: the account keeps its
+        // language until its user asks, on the dashboard.
+        let elsewhere = Visitor::signed_in(&app, MEDIATOR).await;
+        assert!(elsewhere.page("/cases/1").await.1.contains("办理经过"), "another browser still reads Chinese");
+        let (_, home) = english.page("/").await;
+        assert!(home.contains("Make English my account"), "the dashboard offers to keep it");
+        english.post("/", "/language", &[("lang", "en"), ("next", "/"), ("remember", "true")]).await;
+        let third = Visitor::signed_in(&app, MEDIATOR).await;
+        assert!(third.page("/cases/1").await.1.contains("Timeline"), "asked for, the account's language is English");
     }
 
     async fn the_intake_form_keeps_input_names_errors_by_field_and_leaves_a_flash(app) {

@@ -204,7 +204,7 @@ async fn establish(req: &mut ServiceRequest) -> AppResult<Resolved> {
     let cookie_lang = cookies.read_plain(req.request(), CookieName::Lang).and_then(|l| Lang::parse(&l).ok());
     let user_lang = user.as_ref().and_then(User::language);
     let lang =
-        if api { header_lang.or(user_lang) } else { user_lang.or(cookie_lang).or(header_lang) }.unwrap_or_default();
+        if api { header_lang.or(user_lang) } else { cookie_lang.or(user_lang).or(header_lang) }.unwrap_or_default();
 
     let (csrf_token, new_csrf) = if api {
         (String::new(), false)

@@ -69,6 +69,8 @@ struct DashboardPage {
     breaches: Vec<CaseRow>,
     reports: Vec<ReportRow>,
     can_triage: bool,
+    /// The page's language is not the account's own: offer to make it so.
+    offer_language: bool,
 }
 
 /// Shows the dashboard.
@@ -83,6 +85,7 @@ pub async fn dashboard(
     let lang = ctx.lang;
     let mine_only = user.role() == Role::Mediator;
     let can_triage = matches!(user.role(), Role::Mediator | Role::Admin | Role::GridWorker);
+    let offer_language = user.language() != Some(lang);
     let role_label = page.t(&format!("role.{}", user.role().code()));
     let now = state.config.clock.now();
     let data = overview(&state.db, &user, now).await?;
@@ -148,5 +151,6 @@ pub async fn dashboard(
         breaches,
         reports,
         can_triage,
+        offer_language,
     })
 }

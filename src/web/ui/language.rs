@@ -16,17 +16,20 @@ use crate::web::http::state::AppState;
 pub struct LanguageForm {
     lang: String,
     next: Option<String>,
+    /// Also make it the signed-in user's own language (`true`).
+    remember: Option<String>,
 }
 
-/// Remembers the language in a cookie and, when signed in, in the user's
-/// settings; then returns to the page.
+/// Remembers the language for this browser (a cookie, which pages follow
+/// before the account's setting); the signed-in user's own language
+/// changes only when they ask for it (`remember`). Then returns to the page.
 pub async fn switch_language(
     state: web::Data<AppState>,
     ctx: RequestContext,
     form: web::Form<LanguageForm>,
 ) -> AppResult<HttpResponse> {
     let lang = Lang::parse(&form.lang).map_err(|e| AppError::field("lang", e))?;
-    if let Some(user) = ctx.user {
+    if let Some(user) = ctx.user.filter(|_| form.remember.as_deref() == Some("true")) {
         crate::app::users::set_language(&state.db, &user, lang).await?;
     }
     let next = crate::web::http::redirect::local_or(form.next.as_deref(), "/");

@@ -95,6 +95,55 @@ impl PageContext {
         i18n::t(self.lang, &format!("{prefix}.{code}"))
     }
 
+    /// `inner` in brackets of the page's language: （…） or " (…)".
+    pub fn paren(&self, inner: impl std::fmt::Display) -> String {
+        match self.lang {
+            Lang::ZhCn => format!("（{inner}）"),
+            Lang::En => format!(" ({inner})"),
+        }
+    }
+
+    /// An opening bracket in the page's language, with the space English
+    /// puts before it.
+    pub fn paren_open(&self) -> &'static str {
+        match self.lang {
+            Lang::ZhCn => "（",
+            Lang::En => " (",
+        }
+    }
+
+    /// A closing bracket in the page's language.
+    pub fn paren_close(&self) -> &'static str {
+        match self.lang {
+            Lang::ZhCn => "）",
+            Lang::En => ")",
+        }
+    }
+
+    /// The colon after a label in the page's language.
+    pub fn colon(&self) -> &'static str {
+        match self.lang {
+            Lang::ZhCn => "：",
+            Lang::En => ": ",
+        }
+    }
+
+    /// The separator of a list in the page's language: 、 or ", ".
+    pub fn sep(&self) -> &'static str {
+        match self.lang {
+            Lang::ZhCn => "、",
+            Lang::En => ", ",
+        }
+    }
+
+    /// A recipient as the copy register shows it: the file copy's
+    /// recipient, stored in the words of the language it was printed in,
+    /// is said in the page's.
+    pub fn recipient(&self, stored: &str) -> String {
+        let file = |lang| i18n::t(lang, "print.for_the_file");
+        if Lang::ALL.iter().any(|l| file(*l) == stored) { file(self.lang) } else { stored.to_owned() }
+    }
+
     /// A record summary with its codes (`registered → investigating`,
     /// `visit · kept`) put into words.
     pub fn words(&self, summary: &str) -> String {
