@@ -506,3 +506,37 @@ async fn payments_print_their_amount_in_capital_numerals_too() {
         assert!(!english.contains("大写"), "the English {kind} adds no Chinese");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agreement_printed_on_the_command_line_for_a_local_address_is_not_what_gets_archived() {
+    if !pdf_tools::available() {
+        return;
+    }
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    let (case, memo, token) = demo(&app).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("memo.pdf");
+    let path = file.to_str().expect("path");
+    // The command line's default address is this machine's.
+    let out = crate::helpers::hesheng_env(
+        &app.database_url,
+        &["render", "agreement", &case.to_string(), "-o", path],
+        None,
+        &[("HESHENG_DATA_KEY", Some(crate::helpers::DATA_KEY)), ("HESHENG_BASE_URL", None)],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed = std::fs::read(&file).expect("the PDF");
+    let local = pdf_tools::png(&printed, 1, 200, &pdf_tools::artifacts(), "agreement-qr-cli");
+    assert_eq!(pdf_tools::qr_codes(&local).len(), 1);
+    assert!(
+        pdf_tools::qr_codes(&local)[0].starts_with("http://127.0.0.1:8080/verify/"),
+        "the copy says where it was printed for"
+    );
+    // The archive is made under the server's address, not the printed copy's.
+    let (archived, _) = pdf(&app, &format!("/api/v1/agreements/{memo}/pdf"), &token).await;
+    assert!(archived != printed, "the local copy was not archived");
+    let png = pdf_tools::png(&archived, 1, 200, &pdf_tools::artifacts(), "agreement-qr-archived");
+    let codes = pdf_tools::qr_codes(&png);
+    assert_eq!(codes.len(), 1);
+    assert!(codes[0].starts_with(&format!("{}/verify/", app.address)), "{codes:?}");
+}

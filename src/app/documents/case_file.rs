@@ -232,7 +232,10 @@ impl RenderedDocument {
 }
 
 /// Renders a document of a case on one connection (the command line, the
-/// benchmarks); see [`case_document`] for the server's way.
+/// benchmarks); see [`case_document`] for the server's way. An agreement in
+/// force is archived only under a public address: one printed for a local
+/// address (the command line's default) is a copy, not the archive's, so
+/// that every later copy does not carry a QR code no resident can open.
 pub fn render_case_document(
     conn: &mut DbConn,
     committee_id: i64,
@@ -241,7 +244,26 @@ pub fn render_case_document(
     settings: &PrintSettings,
     actor: &Actor,
 ) -> Result<Rendered, PrintError> {
-    prepare_case_document(conn, committee_id, case_id, kind, settings)?.render()?.finish(conn, actor)
+    let mut rendered = prepare_case_document(conn, committee_id, case_id, kind, settings)?.render()?;
+    if is_local_address(&settings.base_url) {
+        rendered.archive = None;
+    }
+    rendered.finish(conn, actor)
+}
+
+/// Whether a base URL names this machine (localhost, a loopback or an
+/// unspecified address) rather than an address others can reach.
+pub fn is_local_address(base_url: &str) -> bool {
+    let rest = base_url.split_once("://").map_or(base_url, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+    };
+    let host = host.to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified())
 }
 
 /// A document of a case as the server prints it: its records read on one
@@ -411,4 +433,29 @@ pub fn receipts(
         slips,
     };
     Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_address;
+
+    #[test]
+    fn only_addresses_others_can_reach_are_public() {
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost:8080/",
+            "https://LOCALHOST",
+            "http://[::1]:8080",
+            "http://0.0.0.0:8080",
+            "http://127.0.1.1",
+            "http://app.localhost",
+        ] {
+            assert!(is_local_address(local), "{local}");
+        }
+        for public in
+            ["https://mediation.example.cn", "https://mediation.example.cn:8443/base", "http://192.168.1.20:8080"]
+        {
+            assert!(!is_local_address(public), "{public}");
+        }
+    }
 }
