@@ -23,6 +23,7 @@ pub fn lay_out(doc: &FollowUpsDoc) -> Laid {
         let yes_no = |b: bool| l.t(if b { "doc.yes" } else { "doc.no" });
         let rows = vec![
             (l.t("doc.follow_up.matter"), doc.matter.clone()),
+            (l.t("doc.follow_up.parties"), doc.parties.join(&l.t("doc.field_separator"))),
             (l.t("doc.follow_up.time"), r.time.clone()),
             (l.t("doc.follow_up.method"), l.t(&format!("doc.follow_up.method_{}", r.method))),
             (l.t("doc.follow_up.visitor"), r.visitor.clone()),

@@ -352,6 +352,8 @@ pub struct FollowUpsDoc {
     pub header: Header,
     /// Matter.
     pub matter: String,
+    /// The parties, "role：name" each.
+    pub parties: Vec<String>,
     /// Records.
     pub records: Vec<FollowUpDoc>,
 }

@@ -71,7 +71,9 @@ pub fn lay_out(doc: &SessionsDoc) -> Laid {
                 page.paragraph_with(&c.text, FaceId::Body, SMALL + 1.0, 2.0, 0.0);
             }
         }
-        page.space(8.0);
+        page.space(4.0);
+        page.paragraph(&l.t(if r.meeting { "doc.session.read_back_meeting" } else { "doc.session.read_back" }));
+        page.space(4.0);
         let mut lines: Vec<SignatureLine> = Vec::new();
         if !r.meeting {
             lines.extend(doc.parties.iter().map(|p| {

@@ -540,3 +540,29 @@ async fn an_agreement_printed_on_the_command_line_for_a_local_address_is_not_wha
     assert_eq!(codes.len(), 1);
     assert!(codes[0].starts_with(&format!("{}/verify/", app.address)), "{codes:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_are_read_back_before_signing_and_follow_ups_name_the_parties() {
+    if !pdf_tools::available() {
+        return;
+    }
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    let (case, _, token) = demo(&app).await;
+    let path = format!("/api/v1/cases/{case}/documents/session_record.pdf");
+    let dense: String = pdf_tools::text(&pdf(&app, &path, &token).await.0).split_whitespace().collect();
+    // Each record (the community meeting, then the session) is read back
+    // before its signature lines.
+    let mut rest = dense.as_str();
+    for read_back in
+        ["以上记录已向参会人员宣读，核对无误。", "以上记录已向当事人宣读（或经当事人阅看），当事人核对无误。"]
+    {
+        let at = rest.find(read_back).unwrap_or_else(|| panic!("{read_back} in {dense}"));
+        let signs = rest[at..].find("记录人（签名）").expect("the recorder's line after it");
+        rest = &rest[at + signs..];
+    }
+    let path = format!("/api/v1/cases/{case}/documents/follow_up.pdf");
+    let dense: String = pdf_tools::text(&pdf(&app, &path, &token).await.0).split_whitespace().collect();
+    for expected in ["当事人", "申请人：张秀兰", "被申请人：周桂芳", "回访时间"] {
+        assert!(dense.contains(expected), "the follow-up record has {expected}: {dense}");
+    }
+}

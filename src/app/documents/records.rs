@@ -218,7 +218,20 @@ pub(super) fn follow_ups_model(conn: &mut DbConn, c: &Ctx<'_>, a: &Agreement) ->
             notes: f.notes.clone(),
         });
     }
-    Ok(FollowUpsDoc { header: c.header(&c.case.number, last), matter: c.case.title.clone(), records })
+    let l = Labels { lang: c.lang };
+    let parties = content
+        .parties
+        .iter()
+        .filter(|p| p.role != "representative")
+        .map(|p| {
+            format!(
+                "{}{}",
+                l.t(&format!("doc.role.{}", p.role)),
+                l.with("doc.colon_value", &[("value", p.name.clone())])
+            )
+        })
+        .collect();
+    Ok(FollowUpsDoc { header: c.header(&c.case.number, last), matter: c.case.title.clone(), parties, records })
 }
 
 pub(super) fn confirmation_model(
