@@ -135,6 +135,13 @@
     if (row) { showKind(row); }
   });
   document.querySelectorAll(".term-row").forEach(showKind);
+  // A days picker outside a term row shows its weekdays for "chosen days".
+  document.querySelectorAll("select[data-days]").forEach(function (select) {
+    var weekdays = select.parentNode.querySelector(".weekdays");
+    function show() { if (weekdays) { weekdays.hidden = select.value !== "some"; } }
+    select.addEventListener("change", show);
+    show();
+  });
   document.querySelectorAll("[data-rows]").forEach(function (list) {
     new MutationObserver(function () { list.querySelectorAll(".term-row").forEach(showKind); })
       .observe(list, { childList: true });

@@ -198,10 +198,14 @@ both_backends! {
                     ("description", "夜里十点以后还在唱"),
                     ("anonymous", "true"),
                     ("received_at", "2026-06-20T22:15"),
+                    ("observed_pattern.days", "some"),
+                    ("observed_pattern.days.sat", "true"),
+                    ("observed_pattern.days.sun", "true"),
                 ],
             )
             .await;
         assert_eq!(status, 303);
+        assert!(body.contains("每周六、周日"), "the days ticked, in words");
         assert!(body.contains("投诉已登记：敦化南路６４号院"), "flash after the action");
         assert!(body.contains("2026-06-20 22:15"), "local time kept as entered");
         assert!(body.contains("可能重复的投诉"), "duplicates are suggested at once");

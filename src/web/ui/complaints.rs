@@ -48,9 +48,10 @@ pub async fn new_complaint(req: HttpRequest, ctx: RequestContext, user: SignedIn
 }
 
 /// The complaint a posted intake form holds.
-fn complaint_fields(form: &FormData, offset: i32) -> ComplaintFields {
+fn complaint_fields(form: &mut FormData, offset: i32) -> ComplaintFields {
+    let days = form.days("observed_pattern.days");
     let pattern = ["observed_pattern.text", "observed_pattern.start", "observed_pattern.end", "observed_pattern.days"];
-    let has_pattern = pattern.iter().any(|f| form.opt(f).is_some());
+    let has_pattern = pattern.iter().any(|f| form.opt(f).is_some()) || days.is_some();
     let anonymous = form.checked("anonymous");
     let has_reporter = ["reporter.name", "reporter.phone", "reporter.address"].iter().any(|f| form.opt(f).is_some());
     ComplaintFields {
@@ -63,7 +64,7 @@ fn complaint_fields(form: &FormData, offset: i32) -> ComplaintFields {
             text: form.opt("observed_pattern.text"),
             start: form.opt("observed_pattern.start"),
             end: form.opt("observed_pattern.end"),
-            days: form.opt("observed_pattern.days"),
+            days,
         }),
         reporter: (has_reporter || !anonymous).then(|| ReporterFields {
             name: form.text("reporter.name"),
@@ -80,12 +81,12 @@ pub async fn create_complaint(
     req: HttpRequest,
     ctx: RequestContext,
     user: SignedIn,
-    form: FormData,
+    mut form: FormData,
 ) -> AppResult<HttpResponse> {
     let user = user.require(EVERYONE)?.clone();
     let committee_id = user.committee_id;
     let offset = committee(&state.db, &user, committee_id).await?.utc_offset_minutes;
-    let fields = complaint_fields(&form, offset);
+    let fields = complaint_fields(&mut form, offset);
     let now = Utc::now().naive_utc();
     let parsed = form.finish(fields.parse(committee_id, now, now.year()).map_err(AppError::from));
     let saved = match parsed {

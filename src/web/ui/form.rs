@@ -83,6 +83,23 @@ impl FormData {
         self.get(name).to_owned()
     }
 
+    /// The days a days picker holds (`days`): every day, weekdays,
+    /// weekends, or the weekdays ticked (`days.mon`…); a list with no day
+    /// ticked is refused; blank is `None`. A form without the picker may
+    /// send the code itself.
+    pub fn days(&mut self, name: &str) -> Option<String> {
+        if self.get(name) != "some" {
+            return self.opt(name);
+        }
+        let ticked: Vec<&str> =
+            crate::domain::complaint::DAYS.into_iter().filter(|d| self.checked(&format!("{name}.{d}"))).collect();
+        if ticked.is_empty() {
+            self.refuse(name, Invalid::new("invalid.no_day_ticked"));
+            return None;
+        }
+        Some(ticked.join(","))
+    }
+
     /// Notes a refusal of field `name` found while reading the form (see
     /// [`FormData::finish`]).
     pub fn refuse(&mut self, name: &str, problem: Invalid) {

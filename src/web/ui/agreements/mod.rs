@@ -24,7 +24,6 @@ use crate::domain::clock::to_local_input;
 use crate::domain::commands::agreement::{DraftFields, PerformanceFields, SignatureFields, TermFields};
 use crate::domain::commands::case::MoveFields;
 use crate::domain::commands::follow_up::{FollowUpFields, ObservationFields};
-use crate::domain::complaint::DAYS;
 use crate::domain::noise::Position;
 use crate::i18n::t;
 use crate::web::http::access::{EVERYONE, FIELD_WORK, MEDIATION, SIGNING};
@@ -142,24 +141,6 @@ fn form_of(a: &AgreementView) -> FormData {
     form
 }
 
-/// The days a term's picker holds (`terms[0].days`): every day, weekdays,
-/// weekends, or the weekdays ticked (`terms[0].days.mon`…); a list with no
-/// day ticked is refused. A form without the picker may send the code.
-fn days_of(form: &mut FormData, name: &str) -> Option<String> {
-    match form.get(name) {
-        "some" => {
-            let ticked: Vec<&str> = DAYS.into_iter().filter(|d| form.checked(&format!("{name}.{d}"))).collect();
-            if ticked.is_empty() {
-                form.refuse(name, crate::domain::Invalid::new("invalid.no_day_ticked"));
-                None
-            } else {
-                Some(ticked.join(","))
-            }
-        }
-        _ => form.opt(name),
-    }
-}
-
 /// What the picker shows for stored days: the mode, and each weekday ticked.
 fn set_days(form: &mut FormData, name: &str, days: Option<&str>) {
     match days {
@@ -186,7 +167,7 @@ fn draft_fields(form: &mut FormData) -> (DraftFields, Option<i64>) {
         let has = |f: &str| fields.contains(&f);
         let max_db = if has("max_db") { form.number::<f64>(&field("max_db")) } else { None };
         let amount = if has("amount") { form.number::<f64>(&field("amount")) } else { None };
-        let days = if has("days") { days_of(form, &field("days")) } else { None };
+        let days = if has("days") { form.days(&field("days")) } else { None };
         let opt = |f: &str| if has(f) { form.opt(&field(f)) } else { None };
         terms.push(TermFields {
             text: form.opt(&field("text")),
