@@ -50,7 +50,7 @@ pub const SIMILAR_WITHIN: TimeDelta = TimeDelta::days(60);
 /// made half-width, spaces removed, Latin letters lower-cased — so
 /// "敦化南路６４号院" and "敦化南路 64 号院" match.
 pub fn location_key(location: &str) -> String {
-    location.chars().map(super::narrow).filter_map(|c| (!c.is_whitespace()).then(|| c.to_ascii_lowercase())).collect()
+    location.chars().map(super::narrow).filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_lowercase()).collect()
 }
 
 /// Whether two complaints are likely about the same thing.
