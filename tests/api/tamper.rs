@@ -48,10 +48,11 @@ fn template(backend: Backend) -> Option<Template> {
     };
     env(&["demo"]);
     let pdf = dir.path().join("printed.pdf");
-    // The effective agreement, archived when first printed; then the reveal
+    // The effective agreement, archived when first printed for the public
+    // address its QR code names; then the reveal
     // of printing phones in full, the chain's last event.
     env(&["render", "confirmation_application", "1", "-o", pdf.to_str().expect("path")]);
-    env(&["render", "agreement", "1", "-o", pdf.to_str().expect("path")]);
+    env(&["render", "agreement", "1", "-o", pdf.to_str().expect("path"), "--base-url", "https://mediation.example.cn"]);
     env(&["render", "confirmation_application", "1", "-o", pdf.to_str().expect("path")]);
     Some(Template { url, anchors, _db: db, _dir: dir })
 }
