@@ -375,11 +375,7 @@ fn termination_model(conn: &mut DbConn, c: &Ctx<'_>) -> Result<Option<Terminatio
     Ok(Some(TerminationDoc {
         header: c.header(&c.case.number, ended.unwrap_or(c.case.updated_at)),
         matter: c.case.title.clone(),
-        parties: parties::of_case(conn, c.case.id)?
-            .iter()
-            .filter(|(cp, _)| cp.role().signs_agreements())
-            .map(|(cp, p)| block(cp, p, true))
-            .collect(),
+        parties: signing_parties(conn, c.case.id, true)?,
         mediators: mediators.join(&Labels { lang: c.lang }.t("doc.field_separator")),
         date: ended.map(|at| local_date(at, c.offset)),
         reason: c.case.termination_reason.clone(),

@@ -236,6 +236,16 @@ impl Kind {
     }
 }
 
+/// The parties of case `case_id` who sign its documents, as the documents
+/// name them (phones masked unless `mask` is false).
+fn signing_parties(conn: &mut DbConn, case_id: i64, mask: bool) -> diesel::QueryResult<Vec<PartyBlock>> {
+    Ok(parties::of_case(conn, case_id)?
+        .iter()
+        .filter(|(cp, _)| cp.role().signs_agreements())
+        .map(|(cp, p)| block(cp, p, mask))
+        .collect())
+}
+
 fn block(cp: &CaseParty, p: &Party, mask: bool) -> PartyBlock {
     PartyBlock {
         role: cp.role.to_string(),

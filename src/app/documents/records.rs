@@ -43,11 +43,7 @@ pub(super) fn acceptance_model(conn: &mut DbConn, c: &Ctx<'_>) -> Result<Accepta
 pub(super) fn rights_model(conn: &mut DbConn, c: &Ctx<'_>) -> Result<RightsNoticeDoc, PrintError> {
     Ok(RightsNoticeDoc {
         header: c.header(&c.case.number, c.case.registered_at),
-        parties: parties::of_case(conn, c.case.id)?
-            .iter()
-            .filter(|(cp, _)| cp.role().signs_agreements())
-            .map(|(cp, p)| block(cp, p, true))
-            .collect(),
+        parties: signing_parties(conn, c.case.id, true)?,
         date: local_date(c.case.registered_at, c.offset),
     })
 }
@@ -176,11 +172,7 @@ pub(super) fn sessions_model(conn: &mut DbConn, c: &Ctx<'_>) -> Result<SessionsD
     Ok(SessionsDoc {
         header: c.header(&c.case.number, last),
         matter: c.case.title.clone(),
-        parties: parties::of_case(conn, c.case.id)?
-            .iter()
-            .filter(|(cp, _)| cp.role().signs_agreements())
-            .map(|(cp, p)| block(cp, p, true))
-            .collect(),
+        parties: signing_parties(conn, c.case.id, true)?,
         records,
     })
 }
