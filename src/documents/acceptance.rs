@@ -3,7 +3,7 @@
 //! here.
 
 use super::agreement::{SEAL_BLOCK, party_lines, seal_and_date};
-use super::forms::{field_table, finish, title_block, write_form};
+use super::forms::{field_table, finish, party_signatures, title_block, write_form};
 use super::layout::{Laid, Layout, SignatureLine};
 use super::model::AcceptanceDoc;
 use super::pdf::PdfError;
@@ -39,16 +39,7 @@ pub fn lay_out(doc: &AcceptanceDoc) -> Laid {
     rows.push((l.t("doc.acceptance.mediators"), doc.mediators.join(&l.t("doc.field_separator"))));
     field_table(&mut page, &rows);
     page.space(10.0);
-    let mut lines: Vec<SignatureLine> = doc
-        .parties
-        .iter()
-        .map(|p| {
-            SignatureLine::blank(l.with(
-                "doc.sign.party_named",
-                &[("role", l.t(&format!("doc.role.{}", p.role))), ("name", p.name.clone())],
-            ))
-        })
-        .collect();
+    let mut lines: Vec<SignatureLine> = doc.parties.iter().flat_map(|p| party_signatures(&l, p, None)).collect();
     lines.push(SignatureLine { name: doc.registrar.clone(), ..SignatureLine::blank(l.t("doc.acceptance.registrar")) });
     page.signatures(&lines, SEAL_BLOCK);
     let date = l.date(doc.date);

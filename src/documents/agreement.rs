@@ -67,6 +67,9 @@ pub fn parties(page: &mut Layout, l: &Labels, parties: &[PartyBlock]) {
 /// The signature line of a signer.
 pub fn signature_line(l: &Labels, s: &SignatureBlock) -> SignatureLine {
     let label = match (s.role.as_str(), &s.party_role, &s.party_name) {
+        ("party", Some(role), Some(name)) if s.organisation => {
+            l.with("doc.sign.organisation_named", &[("role", l.t(&format!("doc.role.{role}"))), ("name", name.clone())])
+        }
         ("party", Some(role), Some(name)) => {
             l.with("doc.sign.party_named", &[("role", l.t(&format!("doc.role.{role}"))), ("name", name.clone())])
         }
@@ -83,6 +86,16 @@ pub fn signature_line(l: &Labels, s: &SignatureBlock) -> SignatureLine {
         image: s.image.clone(),
         date: s.date.map(|d| l.date(d)),
     }
+}
+
+/// The lines of a signer: an organisation seals on its line and signs
+/// through its representative on the next (named when recorded).
+pub fn signature_lines(l: &Labels, s: &SignatureBlock) -> Vec<SignatureLine> {
+    let mut lines = vec![signature_line(l, s)];
+    if s.organisation {
+        lines.push(SignatureLine::blank(super::forms::representative_label(l, s.representative.as_deref())));
+    }
+    lines
 }
 
 fn footer(l: &Labels, doc: &AgreementDoc, page: usize, total: usize) -> Vec<Item> {
@@ -161,7 +174,7 @@ pub fn lay_out(doc: &AgreementDoc) -> Laid {
     page.space(4.0);
     page.paragraph(&l.with("doc.agreement.copies", &[("copies", copies_words(&l, doc.copies))]));
     page.space(10.0);
-    let lines: Vec<SignatureLine> = doc.signatures.iter().map(|s| signature_line(&l, s)).collect();
+    let lines: Vec<SignatureLine> = doc.signatures.iter().flat_map(|s| signature_lines(&l, s)).collect();
     page.signatures(&lines, SEAL_BLOCK);
     let date = doc.date.map(|d| l.date(d));
     seal_and_date(&mut page, &l, &doc.header.committee, doc.seal_image.as_deref(), doc.sealed, date.as_deref());

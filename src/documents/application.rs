@@ -1,7 +1,7 @@
 //! 人民调解申请书 — the application.
 
 use super::agreement::parties;
-use super::forms::{finish, title_block, write_form};
+use super::forms::{finish, party_signatures, title_block, write_form};
 use super::layout::{Laid, Layout, SignatureLine};
 use super::model::ApplicationDoc;
 use super::pdf::PdfError;
@@ -26,14 +26,9 @@ pub fn lay_out(doc: &ApplicationDoc) -> Laid {
     page.space(6.0);
     page.paragraph(&l.with("doc.application.declaration", &[("committee", doc.header.committee.clone())]));
     page.space(10.0);
-    let lines: Vec<SignatureLine> = doc
-        .signers
-        .iter()
-        .map(|name| SignatureLine {
-            date: Some(l.date(doc.date)),
-            ..SignatureLine::blank(l.with("doc.application.signature", &[("name", name.clone())]))
-        })
-        .collect();
+    let date = l.date(doc.date);
+    let lines: Vec<SignatureLine> =
+        doc.applicants.iter().flat_map(|p| party_signatures(&l, p, Some(date.clone()))).collect();
     page.signatures(&lines, 0.0);
     finish(page, &l, &doc.header.number)
 }

@@ -3,7 +3,7 @@
 
 use super::agreement::parties;
 use super::fonts::FaceId;
-use super::forms::{finish, title_block, write_form};
+use super::forms::{finish, party_signatures, title_block, write_form};
 use super::layout::{BODY, Laid, Layout, SignatureLine};
 use super::model::{ConfirmationDoc, PartyBlock};
 use super::pdf::PdfError;
@@ -57,15 +57,7 @@ pub fn lay_out(doc: &ConfirmationDoc) -> Laid {
     page.labelled(&l.t("doc.confirmation.hash"), &doc.content_hash);
     page.paragraph(&l.t("doc.confirmation.pledge"));
     page.space(8.0);
-    let lines: Vec<SignatureLine> = applicants
-        .iter()
-        .map(|p| {
-            SignatureLine::blank(l.with(
-                "doc.sign.party_named",
-                &[("role", l.t(&format!("doc.role.{}", p.role))), ("name", p.name.clone())],
-            ))
-        })
-        .collect();
+    let lines: Vec<SignatureLine> = applicants.iter().flat_map(|p| party_signatures(&l, p, None)).collect();
     // The date line goes with the signatures.
     page.signatures(&lines, BODY * 3.0);
     page.space(BODY * 0.6);

@@ -1,8 +1,8 @@
 //! Pieces shared by the forms: the title block, the footer, finishing.
 
 use super::fonts::FaceId;
-use super::layout::{BODY, Item, Laid, Layout, MARGIN_X, PAGE_H, centered_small, small};
-use super::model::Header;
+use super::layout::{BODY, Item, Laid, Layout, MARGIN_X, PAGE_H, SignatureLine, centered_small, small};
+use super::model::{Header, PartyBlock};
 use super::pdf::{Meta, PdfError, write};
 use super::{Labels, Rendered};
 
@@ -39,4 +39,27 @@ pub fn write_form(laid: &Laid, header: &Header, title: &str, id_seed: String) ->
 pub fn field_table(page: &mut Layout, rows: &[(String, String)]) {
     let rows: Vec<Vec<String>> = rows.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();
     page.table(&[0.24, 0.76], None, &rows, BODY);
+}
+
+/// The lines on which a party signs: a person in their own hand (签名、盖章
+/// 或按指印); an organisation by its seal and through the person acting
+/// for it, named when one is recorded, else a line for them to sign.
+pub fn party_signatures(l: &Labels, p: &PartyBlock, date: Option<String>) -> Vec<SignatureLine> {
+    let role = l.t(&format!("doc.role.{}", p.role));
+    if !p.organisation_party {
+        let label = l.with("doc.sign.party_named", &[("role", role), ("name", p.name.clone())]);
+        return vec![SignatureLine { date, ..SignatureLine::blank(label) }];
+    }
+    vec![
+        SignatureLine::blank(l.with("doc.sign.organisation_named", &[("role", role), ("name", p.name.clone())])),
+        SignatureLine { date, ..SignatureLine::blank(representative_label(l, p.representative.as_deref())) },
+    ]
+}
+
+/// "法定代表人/委托代理人 某某（签名）：", or without a name when none is recorded.
+pub fn representative_label(l: &Labels, name: Option<&str>) -> String {
+    match name {
+        Some(name) => l.with("doc.sign.representative_named", &[("name", name.to_owned())]),
+        None => l.t("doc.sign.representative"),
+    }
 }

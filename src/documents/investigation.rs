@@ -1,9 +1,10 @@
 //! 人民调解调查记录 — one record per on-site investigation, with the noise
 //! measurements taken and whether each meets the measurement rules.
 
+use super::fonts::FaceId;
 use super::forms::{field_table, finish, title_block, write_form};
-use super::layout::{Laid, Layout, SMALL, SignatureLine};
-use super::model::InvestigationsDoc;
+use super::layout::{BODY, Laid, Layout, SMALL, SignatureLine};
+use super::model::{InvestigationsDoc, MeasurementRow};
 use super::pdf::PdfError;
 use super::{Labels, Rendered};
 
@@ -32,6 +33,8 @@ pub fn lay_out(doc: &InvestigationsDoc) -> Laid {
         if let Some(p) = &r.participants {
             rows.push((l.t("doc.investigation.participants"), p.clone()));
         }
+        // The recorder is always named; one not recorded is written in.
+        rows.push((l.t("doc.investigation.recorder"), r.recorder.clone().unwrap_or_default()));
         field_table(&mut page, &rows);
         page.heading(&l.t("doc.investigation.record"));
         for (q, a) in &r.record {
@@ -71,16 +74,61 @@ pub fn lay_out(doc: &InvestigationsDoc) -> Laid {
                 })
                 .collect();
             page.table(&[0.1, 0.16, 0.1, 0.09, 0.09, 0.12, 0.08, 0.26], Some(&header), &rows, SMALL);
-            page.paragraph_with(&l.t("doc.measurement.standard"), super::fonts::FaceId::Body, SMALL, 0.0, 0.0);
+            conditions(&mut page, &l, &r.measurements);
+            page.paragraph_with(&l.t("doc.measurement.standard"), FaceId::Body, SMALL, 0.0, 0.0);
         }
         page.space(8.0);
         let lines: Vec<SignatureLine> = ["subject", "investigator", "recorder"]
             .iter()
             .map(|key| SignatureLine::blank(l.t(&format!("doc.investigation.sign_{key}"))))
             .collect();
-        page.signatures(&lines, 0.0);
+        // The date line goes with the signatures.
+        page.signatures(&lines, BODY * 3.0);
+        page.space(BODY * 0.6);
+        page.right(&r.date.map_or_else(|| l.t("doc.blank_date"), |d| l.date(d)), FaceId::Body, BODY);
     }
     finish(page, &l, &doc.header.number)
+}
+
+/// What is left blank in a table, to be written in by hand.
+const BLANK: &str = "____";
+
+/// How each measurement was taken, as GB 3096 asks it be recorded: the
+/// meter (model and serial, class), its calibration before and after, the
+/// microphone's height, the duration and the maximum level. What was not
+/// recorded is left blank to be filled in, never guessed.
+fn conditions(page: &mut Layout, l: &Labels, measurements: &[MeasurementRow]) {
+    let header: Vec<String> =
+        ["time", "instrument", "class", "cal_before", "cal_after", "height", "duration", "lmax", "operator"]
+            .iter()
+            .map(|k| l.t(&format!("doc.measurement.{k}")))
+            .collect();
+    let or_blank = |v: &Option<String>| v.clone().unwrap_or_else(|| BLANK.to_owned());
+    let rows: Vec<Vec<String>> = measurements
+        .iter()
+        .map(|m| {
+            let duration = if m.duration_s % 60 == 0 {
+                l.with("doc.measurement.minutes", &[("n", (m.duration_s / 60).to_string())])
+            } else {
+                l.with("doc.measurement.seconds", &[("n", m.duration_s.to_string())])
+            };
+            vec![
+                m.time.clone(),
+                or_blank(&m.instrument),
+                m.class
+                    .map_or_else(|| BLANK.to_owned(), |c| l.with("doc.measurement.class_n", &[("n", c.to_string())])),
+                or_blank(&m.calibration_before),
+                or_blank(&m.calibration_after),
+                m.height
+                    .as_ref()
+                    .map_or_else(|| BLANK.to_owned(), |h| l.with("doc.measurement.metres", &[("n", h.clone())])),
+                duration,
+                or_blank(&m.lmax),
+                or_blank(&m.operator),
+            ]
+        })
+        .collect();
+    page.table(&[0.09, 0.2, 0.07, 0.1, 0.1, 0.1, 0.1, 0.1, 0.14], Some(&header), &rows, SMALL);
 }
 
 /// Renders the investigation records.

@@ -32,6 +32,9 @@ pub struct PartyBlock {
     /// Identity document number (masked unless contacts print in full);
     /// printed only where the form asks for it.
     pub id_number: Option<String>,
+    /// For an organisation, the person recorded as acting for it (its
+    /// legal representative or agent), who signs for it.
+    pub representative: Option<String>,
 }
 
 /// A recorded or awaited signature.
@@ -51,6 +54,11 @@ pub struct SignatureBlock {
     pub image: Option<Vec<u8>>,
     /// When signed.
     pub date: Option<NaiveDate>,
+    /// For party lines, whether the party is an organisation: it seals,
+    /// and signs through a representative.
+    pub organisation: bool,
+    /// For an organisation's line, its recorded representative.
+    pub representative: Option<String>,
 }
 
 /// What every document carries about where it comes from.
@@ -121,8 +129,6 @@ pub struct ApplicationDoc {
     pub facts: String,
     /// Numbered requests.
     pub requests: Vec<String>,
-    /// Applicants' signatures (names).
-    pub signers: Vec<String>,
     /// Date of application.
     pub date: NaiveDate,
 }
@@ -210,6 +216,10 @@ pub struct InvestigationDoc {
     pub record: Vec<(String, String)>,
     /// Findings.
     pub findings: Option<String>,
+    /// Who recorded it (blank to be written in when not known).
+    pub recorder: Option<String>,
+    /// The day of the investigation.
+    pub date: Option<NaiveDate>,
     /// Measurements taken, one row each.
     pub measurements: Vec<MeasurementRow>,
 }
@@ -233,6 +243,22 @@ pub struct MeasurementRow {
     pub exceeds: String,
     /// Valid, or why not (message keys).
     pub validity: Vec<String>,
+    /// The meter's model and serial, as recorded.
+    pub instrument: Option<String>,
+    /// The meter's class (1 or 2).
+    pub class: Option<i32>,
+    /// Calibration reading before, dB.
+    pub calibration_before: Option<String>,
+    /// Calibration reading after, dB.
+    pub calibration_after: Option<String>,
+    /// Height of the microphone, m.
+    pub height: Option<String>,
+    /// Duration, seconds.
+    pub duration_s: i32,
+    /// L_max, dB(A).
+    pub lmax: Option<String>,
+    /// Who measured.
+    pub operator: Option<String>,
 }
 
 /// The investigation records of a case.
@@ -260,6 +286,9 @@ pub struct Citation {
 pub struct SessionDoc {
     /// Session (人民调解记录) or community meeting.
     pub meeting: bool,
+    /// A meeting's chair (主持人), when recorded; otherwise a blank is
+    /// left to be written in.
+    pub chair: Option<String>,
     /// When.
     pub time: String,
     /// Where.
@@ -318,6 +347,8 @@ pub struct OralAgreementDoc {
     pub date: NaiveDate,
     /// Content hash.
     pub content_hash: Option<String>,
+    /// In force: the public verification URL (printed as a QR code).
+    pub verify_url: Option<String>,
 }
 
 /// One 人民调解回访记录.

@@ -1,10 +1,11 @@
 //! 人民调解口头协议登记表 — the register of an oral agreement (Arts 28, 30).
 
 use super::agreement::party_lines;
-use super::forms::{field_table, finish, title_block, write_form};
-use super::layout::{Laid, Layout, SignatureLine};
+use super::forms::{field_table, title_block, write_form};
+use super::layout::{Item, Laid, Layout, MARGIN_X, PAGE_H, PAGE_W, SignatureLine, qr_items, small_right};
 use super::model::OralAgreementDoc;
 use super::pdf::PdfError;
+use super::qr::encode;
 use super::{Labels, Rendered};
 
 /// Lays out the register.
@@ -30,15 +31,39 @@ pub fn lay_out(doc: &OralAgreementDoc) -> Laid {
     page.space(6.0);
     page.paragraph(&l.t("doc.oral.effect"));
     page.space(8.0);
+    let registrar = Some(doc.registrar.clone()).filter(|r| !r.is_empty());
     page.signatures(
-        &[SignatureLine {
-            name: Some(doc.mediator.clone()),
-            date: Some(l.date(doc.date)),
-            ..SignatureLine::blank(l.t("doc.sign.mediator"))
-        }],
+        &[
+            SignatureLine {
+                name: Some(doc.mediator.clone()),
+                date: Some(l.date(doc.date)),
+                ..SignatureLine::blank(l.t("doc.sign.mediator"))
+            },
+            SignatureLine {
+                name: registrar,
+                date: Some(l.date(doc.date)),
+                ..SignatureLine::blank(l.t("doc.acceptance.registrar"))
+            },
+        ],
         0.0,
     );
-    finish(page, &l, &doc.header.number)
+    page.finish(&|p, total| footer(&l, doc, p, total))
+}
+
+/// The forms' footer, and once the agreement is in force a QR code to its
+/// public verification page, as on a written agreement.
+fn footer(l: &Labels, doc: &OralAgreementDoc, page: usize, total: usize) -> Vec<Item> {
+    let mut items = super::forms::footer(l, &doc.header.number, page, total);
+    if let Some(url) = &doc.verify_url
+        && let Some(qr) = encode(url)
+    {
+        let size = 46.0;
+        let x = PAGE_W - MARGIN_X - size;
+        let base = PAGE_H - 44.0;
+        items.extend(qr_items(&qr, x, base - size + 16.0, size));
+        items.push(small_right(&l.t("doc.footer.scan"), x - 6.0, base));
+    }
+    items
 }
 
 /// Renders the register.

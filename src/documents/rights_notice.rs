@@ -1,7 +1,7 @@
 //! 当事人权利义务告知书 — the notice of the parties' rights and duties
 //! (People's Mediation Law Arts 3, 4, 23, 24), signed by each party.
 
-use super::forms::{finish, title_block, write_form};
+use super::forms::{finish, party_signatures, title_block, write_form};
 use super::layout::{Laid, Layout, SignatureLine};
 use super::model::RightsNoticeDoc;
 use super::pdf::PdfError;
@@ -28,17 +28,8 @@ pub fn lay_out(doc: &RightsNoticeDoc) -> Laid {
     page.space(6.0);
     page.paragraph(&l.t("doc.rights.acknowledge"));
     page.space(8.0);
-    let lines: Vec<SignatureLine> = doc
-        .parties
-        .iter()
-        .map(|p| SignatureLine {
-            date: Some(l.date(doc.date)),
-            ..SignatureLine::blank(l.with(
-                "doc.sign.party_named",
-                &[("role", l.t(&format!("doc.role.{}", p.role))), ("name", p.name.clone())],
-            ))
-        })
-        .collect();
+    let lines: Vec<SignatureLine> =
+        doc.parties.iter().flat_map(|p| party_signatures(&l, p, Some(l.date(doc.date)))).collect();
     page.signatures(&lines, 0.0);
     finish(page, &l, &doc.header.number)
 }

@@ -2,7 +2,7 @@
 //! meeting), with the text of every article cited.
 
 use super::fonts::FaceId;
-use super::forms::{field_table, finish, title_block, write_form};
+use super::forms::{field_table, finish, party_signatures, title_block, write_form};
 use super::layout::{Laid, Layout, SMALL, SignatureLine};
 use super::model::SessionsDoc;
 use super::pdf::PdfError;
@@ -29,15 +29,21 @@ pub fn lay_out(doc: &SessionsDoc) -> Laid {
             (l.t("doc.session.time"), r.time.clone()),
             (l.t("doc.session.place"), r.place.clone()),
             (l.t("doc.session.mediators"), r.mediators.clone()),
-            (l.t("doc.session.recorder"), r.recorder.clone()),
         ];
         if !r.meeting {
+            rows.push((l.t("doc.session.recorder"), r.recorder.clone()));
             rows.push((l.t("doc.session.parties"), parties.join(&l.t("doc.field_separator"))));
         }
         if let Some(a) = &r.attendees {
             rows.push((l.t("doc.session.attendees"), a.clone()));
         }
         rows.retain(|(_, v)| !v.is_empty());
+        if r.meeting {
+            // Who chaired and who recorded a meeting are always stated;
+            // what the records do not hold is left blank to write in.
+            rows.insert(3, (l.t("doc.session.chair"), r.chair.clone().unwrap_or_default()));
+            rows.insert(4, (l.t("doc.session.recorder"), r.recorder.clone()));
+        }
         field_table(&mut page, &rows);
         if !r.meeting {
             page.heading(&l.t("doc.session.rights_told"));
@@ -76,14 +82,10 @@ pub fn lay_out(doc: &SessionsDoc) -> Laid {
         page.space(4.0);
         let mut lines: Vec<SignatureLine> = Vec::new();
         if !r.meeting {
-            lines.extend(doc.parties.iter().map(|p| {
-                SignatureLine::blank(l.with(
-                    "doc.sign.party_named",
-                    &[("role", l.t(&format!("doc.role.{}", p.role))), ("name", p.name.clone())],
-                ))
-            }));
+            lines.extend(doc.parties.iter().flat_map(|p| party_signatures(&l, p, None)));
         }
-        lines.extend(["mediator", "recorder"].map(|key| SignatureLine::blank(l.t(&format!("doc.sign.{key}")))));
+        let signers = if r.meeting { ["chair", "recorder"] } else { ["mediator", "recorder"] };
+        lines.extend(signers.map(|key| SignatureLine::blank(l.t(&format!("doc.sign.{key}")))));
         page.signatures(&lines, 0.0);
     }
     finish(page, &l, &doc.header.number)

@@ -566,3 +566,104 @@ async fn records_are_read_back_before_signing_and_follow_ups_name_the_parties() 
         assert!(dense.contains(expected), "the follow-up record has {expected}: {dense}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_name_who_chaired_recorded_and_measured_and_organisations_sign_through_a_person() {
+    if !pdf_tools::available() {
+        return;
+    }
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    let (case, _, token) = demo(&app).await;
+    let dense = |bytes: &[u8]| pdf_tools::text(bytes).split_whitespace().collect::<String>();
+    let read = |kind: &str, case: i64| {
+        let path = format!("/api/v1/cases/{case}/documents/{kind}.pdf");
+        let (app, token) = (&app, &token);
+        async move { pdf(app, &path, token).await.0 }
+    };
+
+    // The community meeting names its chair (a blank to write in: none is
+    // recorded) and its recorder, and both sign.
+    let text = dense(&read("session_record", case).await);
+    let meeting = &text[..text.find("人民调解记录").unwrap_or(text.len())];
+    for expected in ["社区议事会记录", "主持人记录人王建国", "主持人（签名）：", "记录人（签名）："]
+    {
+        assert!(meeting.contains(expected), "the meeting record has {expected}: {meeting}");
+    }
+
+    // The investigation names its recorder and date, and each measurement
+    // the meter, its class, calibration, height, duration and L_max.
+    let text = dense(&read("investigation", case).await);
+    for expected in [
+        "记录人李梅",
+        "2026年5月14日",
+        "仪器型号及编号",
+        "AWA56882级声级计No.A2317",
+        "2级",
+        "测前校准",
+        "93.8",
+        "测后校准",
+        "1.5米",
+        "10分钟",
+        "最大声级",
+        "74.5",
+        "69.2",
+    ] {
+        assert!(text.contains(expected), "the investigation record has {expected}: {text}");
+    }
+
+    // The application carries the form's standard declaration.
+    let cases = demo_cases(&app, &token).await;
+    let renovation = cases.iter().find(|(n, _)| *n == "renovation").expect("renovation").1;
+    let text = dense(&read("application", renovation).await);
+    assert!(
+        text.contains("敦化南路社区人民调解委员会已将申请人民调解的相关规定告知我，现自愿申请人民调解委员会进行调解。"),
+        "{text}"
+    );
+
+    // The oral agreement's register: the registrar signs, and its QR code
+    // opens the agreement's verification page.
+    let hornet = cases.iter().find(|(n, _)| *n == "hornet").expect("hornet").1;
+    let bytes = read("oral_agreement", hornet).await;
+    assert!(dense(&bytes).contains("登记人（签名）：王建国"), "{}", dense(&bytes));
+    let detail = app.get_json(&format!("/api/v1/cases/{hornet}"), &token).await;
+    let agreement = detail["agreements"][0]["id"].as_i64().expect("agreement");
+    let code = app.get_json(&format!("/api/v1/agreements/{agreement}"), &token).await["verification_code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    let png = pdf_tools::png(&bytes, 1, 200, &pdf_tools::artifacts(), "oral-agreement-qr");
+    assert_eq!(pdf_tools::qr_codes(&png), [format!("{}/verify/{code}", app.address)]);
+
+    // A company seals, and signs through the person acting for it: a line
+    // to write one in when none is recorded, the person's name when one is.
+    let text = dense(&read("rights_notice", hornet).await);
+    assert!(text.contains("第三人敦华物业服务有限公司（盖章）：法定代表人/委托代理人（签名）："), "{text}");
+    let created = app
+        .post_ok(
+            "/api/v1/cases",
+            &token,
+            &serde_json::json!({
+                "title": "商铺外机噪声", "dispute_type": "neighbour", "source": "application",
+                "parties": [
+                    {"role": "applicant", "name": "邵敏", "phone": "13900139123"},
+                    {"role": "respondent", "name": "福满楼餐饮有限公司", "kind": "organisation"},
+                    {"role": "representative", "name": "钱国栋", "represents": "福满楼餐饮有限公司"}
+                ]
+            }),
+            201,
+        )
+        .await;
+    let shop = created["id"].as_i64().expect("case id");
+    for kind in ["rights_notice", "application"] {
+        let text = dense(&read(kind, shop).await);
+        if kind == "rights_notice" {
+            assert!(
+                text.contains("被申请人福满楼餐饮有限公司（盖章）：法定代表人/委托代理人钱国栋（签名）："),
+                "{kind}: {text}"
+            );
+            assert!(!text.contains("被申请人福满楼餐饮有限公司（签名、盖章或按指印）"), "{kind}: {text}");
+        } else {
+            assert!(text.contains("申请人邵敏（签名、盖章或按指印）："), "{kind}: {text}");
+        }
+    }
+}

@@ -34,6 +34,12 @@ pub fn agreement_model(
                 _ => None,
             },
             date: signed.map(|s| local_date(s.signed_at, offset)),
+            organisation: kinds.get(&p.party_id).copied().unwrap_or(false),
+            representative: content
+                .parties
+                .iter()
+                .find(|r| r.role == "representative" && r.represents.as_deref() == Some(p.name.as_str()))
+                .map(|r| r.name.clone()),
         });
     }
     for role in ["mediator", "recorder"] {
@@ -49,6 +55,8 @@ pub fn agreement_model(
                 _ => None,
             },
             date: signed.map(|s| local_date(s.signed_at, offset)),
+            organisation: false,
+            representative: None,
         });
     }
     let sealed = sigs.iter().any(|s| s.role == "committee_seal");
@@ -79,10 +87,7 @@ pub fn agreement_model(
         sealed,
         date: a.effective_at.map(|at| local_date(at, offset)),
         content_hash: a.content_hash.clone(),
-        verify_url: a
-            .verification_code
-            .as_ref()
-            .map(|code| format!("{}/verify/{code}", settings.base_url.trim_end_matches('/'))),
+        verify_url: verify_url(a, settings),
     })
 }
 
@@ -165,7 +170,7 @@ pub fn prepare_agreement_pdf(
         }
         _ => {
             let c = Ctx { committee: &committee, case: &case, lang, offset: committee.utc_offset_minutes };
-            AgreementDocument::Oral(Box::new(oral_model(conn, &c, &a)?))
+            AgreementDocument::Oral(Box::new(oral_model(conn, &c, &a, settings)?))
         }
     };
     let slot = (a.status().is_frozen() && !erased).then_some(ArchiveSlot {
@@ -252,7 +257,12 @@ pub fn agreement_pdf_on(
     }
 }
 
-pub(super) fn oral_model(conn: &mut DbConn, c: &Ctx<'_>, a: &Agreement) -> Result<OralAgreementDoc, PrintError> {
+pub(super) fn oral_model(
+    conn: &mut DbConn,
+    c: &Ctx<'_>,
+    a: &Agreement,
+    settings: &PrintSettings,
+) -> Result<OralAgreementDoc, PrintError> {
     let content = agreements::content(conn, c.committee, a, c.case)?;
     let registrar = match a.created_by {
         Some(id) => users::find(conn, id)?.display_name,
@@ -276,5 +286,11 @@ pub(super) fn oral_model(conn: &mut DbConn, c: &Ctx<'_>, a: &Agreement) -> Resul
         registrar,
         date: local_date(a.effective_at.unwrap_or(a.created_at), c.offset),
         content_hash: a.content_hash.clone(),
+        verify_url: verify_url(a, settings),
     })
+}
+
+/// The public verification page of an agreement in force.
+fn verify_url(a: &Agreement, settings: &PrintSettings) -> Option<String> {
+    a.verification_code.as_ref().map(|code| format!("{}/verify/{code}", settings.base_url.trim_end_matches('/')))
 }

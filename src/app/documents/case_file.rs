@@ -78,7 +78,7 @@ pub(super) fn read_form(
             let a = current_agreement(conn, c.case.id)?
                 .filter(|a| a.kind() == AgreementKind::Oral)
                 .ok_or(PrintError::NotApplicable)?;
-            FormModel::Oral(Box::new(oral_model(conn, c, &a)?))
+            FormModel::Oral(Box::new(oral_model(conn, c, &a, settings)?))
         }
         Kind::FollowUp => {
             let a = current_agreement(conn, c.case.id)?

@@ -119,6 +119,7 @@ fn party_block(p: &crate::domain::agreement::PartySnapshot) -> PartyBlock {
         organisation: p.organisation.clone(),
         represents: p.represents.clone(),
         id_number: None,
+        representative: None,
     }
 }
 
@@ -239,11 +240,21 @@ impl Kind {
 /// The parties of case `case_id` who sign its documents, as the documents
 /// name them (phones masked unless `mask` is false).
 fn signing_parties(conn: &mut DbConn, case_id: i64, mask: bool) -> diesel::QueryResult<Vec<PartyBlock>> {
-    Ok(parties::of_case(conn, case_id)?
-        .iter()
-        .filter(|(cp, _)| cp.role().signs_agreements())
-        .map(|(cp, p)| block(cp, p, mask))
-        .collect())
+    let rows = parties::of_case(conn, case_id)?;
+    Ok(rows.iter().filter(|(cp, _)| cp.role().signs_agreements()).map(|(cp, p)| signer(&rows, cp, p, mask)).collect())
+}
+
+/// A party who signs, with the person recorded as acting for it when it
+/// is an organisation (a representative whose `represents` names it).
+fn signer(rows: &[(CaseParty, Party)], cp: &CaseParty, p: &Party, mask: bool) -> PartyBlock {
+    let mut b = block(cp, p, mask);
+    if b.organisation_party {
+        b.representative = rows
+            .iter()
+            .find(|(r, _)| !r.role().signs_agreements() && r.represents.as_deref() == Some(p.name.as_str()))
+            .map(|(_, rep)| rep.name.clone());
+    }
+    b
 }
 
 fn block(cp: &CaseParty, p: &Party, mask: bool) -> PartyBlock {
@@ -260,6 +271,7 @@ fn block(cp: &CaseParty, p: &Party, mask: bool) -> PartyBlock {
         organisation: p.organisation.clone(),
         represents: cp.represents.clone(),
         id_number: p.id_number.as_deref().map(|id| if mask { mask_id_number(id) } else { id.to_owned() }),
+        representative: None,
     }
 }
 

@@ -7,10 +7,9 @@ use super::*;
 pub(super) fn application_model(conn: &mut DbConn, c: &Ctx<'_>) -> Result<ApplicationDoc, PrintError> {
     let rows = parties::of_case(conn, c.case.id)?;
     let applicants: Vec<PartyBlock> =
-        rows.iter().filter(|(cp, _)| cp.role == "applicant").map(|(cp, p)| block(cp, p, true)).collect();
+        rows.iter().filter(|(cp, _)| cp.role == "applicant").map(|(cp, p)| signer(&rows, cp, p, true)).collect();
     Ok(ApplicationDoc {
         header: c.header(&c.case.number, c.case.registered_at),
-        signers: applicants.iter().map(|p| p.name.clone()).collect(),
         applicants,
         respondents: rows.iter().filter(|(cp, _)| cp.role != "applicant").map(|(cp, p)| block(cp, p, true)).collect(),
         facts: c.case.facts.clone().unwrap_or_else(|| c.case.title.clone()),
@@ -33,7 +32,7 @@ pub(super) fn acceptance_model(conn: &mut DbConn, c: &Ctx<'_>) -> Result<Accepta
         title: c.case.title.clone(),
         facts: c.case.facts.clone().unwrap_or_default(),
         complaint_households: households(conn, c.case)?,
-        parties: rows.iter().map(|(cp, p)| block(cp, p, true)).collect(),
+        parties: rows.iter().map(|(cp, p)| signer(&rows, cp, p, true)).collect(),
         registrar,
         mediators: cases::mediators(conn, c.case.id)?.into_iter().map(|u| u.display_name).collect(),
         seal_image: committees::seal(conn, c.committee.id)?,
@@ -62,10 +61,22 @@ pub(super) fn investigations_model(conn: &mut DbConn, c: &Ctx<'_>) -> Result<Inv
         limit: format!("{} ({})", format_db(m.limit_db), l.t(&format!("period.{}", m.period))),
         exceeds: m.exceeds_by_db.map_or_else(|| "—".into(), format_db),
         validity: m.reasons(),
+        instrument: m.instrument.clone(),
+        class: m.instrument_class,
+        calibration_before: m.calibration_before_db.map(format_db),
+        calibration_after: m.calibration_after_db.map(format_db),
+        height: m.height_m.map(format_db),
+        duration_s: m.duration_s,
+        lmax: m.lmax_db.map(format_db),
+        operator: m.operator.clone(),
     };
-    let mut docs: Vec<InvestigationDoc> = records
-        .iter()
-        .map(|r| InvestigationDoc {
+    let mut docs = Vec::with_capacity(records.len() + 1);
+    for r in &records {
+        let recorder = match r.created_by {
+            Some(id) => Some(users::find(conn, id)?.display_name),
+            None => None,
+        };
+        docs.push(InvestigationDoc {
             time: c.time(r.conducted_at),
             place: r.place.clone(),
             investigators: r.investigators.clone(),
@@ -73,9 +84,11 @@ pub(super) fn investigations_model(conn: &mut DbConn, c: &Ctx<'_>) -> Result<Inv
             subject: r.subject.clone(),
             record: r.questions().into_iter().map(|qa| (qa.q, qa.a)).collect(),
             findings: r.findings.clone(),
+            recorder,
+            date: Some(local_date(r.conducted_at, c.offset)),
             measurements: all_measurements.iter().filter(|m| m.investigation_id == Some(r.id)).map(row).collect(),
-        })
-        .collect();
+        });
+    }
     let loose: Vec<MeasurementRow> =
         all_measurements.iter().filter(|m| m.investigation_id.is_none()).map(row).collect();
     if !loose.is_empty() {
@@ -87,6 +100,8 @@ pub(super) fn investigations_model(conn: &mut DbConn, c: &Ctx<'_>) -> Result<Inv
             subject: None,
             record: Vec::new(),
             findings: None,
+            recorder: None,
+            date: None,
             measurements: loose,
         });
     }
@@ -117,14 +132,20 @@ pub(super) fn sessions_model(conn: &mut DbConn, c: &Ctx<'_>) -> Result<SessionsD
     for m in mediation::meetings_of_case(conn, c.case.id)? {
         last = last.max(m.created_at);
         let refs = mediation::meeting_references(conn, m.id)?;
+        // The meeting's record names who wrote it: the user who entered it.
+        let recorder = match m.created_by {
+            Some(id) => Some(users::find(conn, id)?.display_name),
+            None => None,
+        };
         dated.push((
             m.held_at,
             SessionDoc {
                 meeting: true,
+                chair: None,
                 time: c.time(m.held_at),
                 place: m.place.clone(),
                 mediators: String::new(),
-                recorder: String::new(),
+                recorder: recorder.unwrap_or_default(),
                 attendees: Some(l.with(
                     "doc.session.attendance",
                     &[("who", m.attendees.clone()), ("count", m.attendance.to_string())],
@@ -153,6 +174,7 @@ pub(super) fn sessions_model(conn: &mut DbConn, c: &Ctx<'_>) -> Result<SessionsD
             s.held_at,
             SessionDoc {
                 meeting: false,
+                chair: None,
                 time: c.time(s.held_at),
                 place: s.place.clone(),
                 mediators: s.mediators.clone(),
@@ -244,7 +266,7 @@ pub(super) fn confirmation_model(
         parties: rows
             .iter()
             .filter(|(cp, _)| cp.role().signs_agreements())
-            .map(|(cp, p)| block(cp, p, !settings.full_phones))
+            .map(|(cp, p)| signer(&rows, cp, p, !settings.full_phones))
             .collect(),
         oral: a.kind() == AgreementKind::Oral,
         agents: rows.iter().any(|(cp, _)| !cp.role().signs_agreements()),
