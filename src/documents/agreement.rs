@@ -168,8 +168,8 @@ pub fn lay_out(doc: &AgreementDoc) -> Laid {
     if let Some(place) = &doc.performance_place {
         page.labelled(&l.t("doc.agreement.place"), place);
     }
-    if let Some(deadline) = doc.performance_deadline {
-        page.labelled(&l.t("doc.agreement.deadline"), &l.date(deadline));
+    if let Some(period) = performance_period(&l, doc) {
+        page.labelled(&l.t("doc.agreement.deadline"), &period);
     }
     page.space(4.0);
     page.paragraph(&l.with("doc.agreement.copies", &[("copies", copies_words(&l, doc.copies))]));
@@ -179,6 +179,36 @@ pub fn lay_out(doc: &AgreementDoc) -> Laid {
     let date = doc.date.map(|d| l.date(d));
     seal_and_date(&mut page, &l, &doc.header.committee, doc.seal_image.as_deref(), doc.sealed, date.as_deref());
     page.finish(&|p, total| footer(&l, doc, p, total))
+}
+
+/// When the terms are to be performed: those that recur or stand from the
+/// effective date (in words while it is not yet in force), the others by
+/// the deadline.
+fn performance_period(l: &Labels, doc: &AgreementDoc) -> Option<String> {
+    let deadline = doc.performance_deadline.map(|d| l.date(d));
+    if doc.recurring.is_empty() {
+        return deadline;
+    }
+    let start = doc.date.map_or_else(|| l.t("doc.agreement.start_effect"), |d| l.date(d));
+    if doc.recurring.len() == doc.terms.len() {
+        return Some(l.with("doc.agreement.all_recurring", &[("start", start)]));
+    }
+    let items: Vec<String> = doc
+        .recurring
+        .iter()
+        .map(|i| match l.lang {
+            crate::domain::language::Lang::ZhCn => super::chinese_number(i + 1),
+            crate::domain::language::Lang::En => (i + 1).to_string(),
+        })
+        .collect();
+    let standing = l.with(
+        "doc.agreement.recurring_items",
+        &[("items", items.join(&l.t("doc.agreement.items_separator"))), ("start", start)],
+    );
+    Some(match deadline {
+        Some(date) => format!("{standing}{}", l.with("doc.agreement.rest_by", &[("date", date)])),
+        None => standing,
+    })
 }
 
 fn copies_words(l: &Labels, copies: i32) -> String {

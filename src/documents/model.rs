@@ -93,6 +93,9 @@ pub struct AgreementDoc {
     pub responsibilities: Option<String>,
     /// Printable terms in order.
     pub terms: Vec<String>,
+    /// The terms (by index) that recur or stand: they run from the
+    /// effective date, so the single deadline is not theirs.
+    pub recurring: Vec<usize>,
     /// Manner of performance.
     pub performance_manner: String,
     /// Place of performance.

@@ -62,6 +62,7 @@ pub fn agreement_model(
     let sealed = sigs.iter().any(|s| s.role == "committee_seal");
     let seal_image = if sealed { committees::seal(conn, committee.id)? } else { None };
     let record_time = a.effective_at.unwrap_or(a.created_at);
+    let effective = a.effective_at.map(|at| local_date(at, offset));
     Ok(AgreementDoc {
         header: header(committee, &case.number, lang, record_time),
         subtitle: content.subtitle.clone(),
@@ -77,7 +78,8 @@ pub fn agreement_model(
         facts: content.facts.clone(),
         disputed_matters: content.disputed_matters.clone(),
         responsibilities: content.responsibilities.clone(),
-        terms: content.terms.iter().map(|t| term_text(t, lang)).collect(),
+        terms: content.terms.iter().map(|t| term_text(t, lang, effective)).collect(),
+        recurring: content.terms.iter().enumerate().filter(|(_, t)| recurs(t)).map(|(i, _)| i).collect(),
         performance_manner: content.performance.manner.clone(),
         performance_place: content.performance.place.clone(),
         performance_deadline: content.performance.deadline,
@@ -85,7 +87,7 @@ pub fn agreement_model(
         signatures,
         seal_image,
         sealed,
-        date: a.effective_at.map(|at| local_date(at, offset)),
+        date: effective,
         content_hash: a.content_hash.clone(),
         verify_url: verify_url(a, settings),
     })
@@ -280,7 +282,11 @@ pub(super) fn oral_model(
         header: c.header(&c.case.number, a.effective_at.unwrap_or(a.created_at)),
         parties: content.parties.iter().map(party_block).collect(),
         facts: content.facts.clone(),
-        terms: content.terms.iter().map(|t| term_text(t, c.lang)).collect(),
+        terms: content
+            .terms
+            .iter()
+            .map(|t| term_text(t, c.lang, a.effective_at.map(|at| local_date(at, c.offset))))
+            .collect(),
         performance,
         mediator: mediators.join("、"),
         registrar,

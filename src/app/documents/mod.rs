@@ -4,6 +4,7 @@
 mod agreement;
 mod case_file;
 mod records;
+mod terms;
 
 use chrono::NaiveDateTime;
 
@@ -41,6 +42,7 @@ use crate::domain::party::{mask_id_number, mask_phone};
 pub use agreement::*;
 pub use case_file::*;
 use records::*;
+use terms::{recurs, term_text};
 
 /// Why a document could not be printed.
 #[derive(Debug, thiserror::Error)]
@@ -120,33 +122,6 @@ fn party_block(p: &crate::domain::agreement::PartySnapshot) -> PartyBlock {
         represents: p.represents.clone(),
         id_number: None,
         representative: None,
-    }
-}
-
-/// A term as printed: a payment in a Chinese document also gives its
-/// amount in capital numerals (壹仟捌佰元整), as courts expect.
-fn term_text(term: &crate::domain::agreement::Term, lang: Lang) -> String {
-    use crate::domain::agreement::TermKind;
-    match (term.kind, term.amount_fen, lang) {
-        (TermKind::Payment, Some(fen), Lang::ZhCn) if !term.text.contains("大写") => {
-            let words = format!("（大写：人民币{}）", crate::documents::amount::capital_yuan(fen));
-            // Right after the figure it spells out, else at the end.
-            let figure = if fen % 100 == 0 {
-                format!("{}元", fen / 100)
-            } else {
-                format!("{}元", crate::domain::agreement::format_yuan(fen))
-            };
-            if let Some(at) = term.text.find(&figure) {
-                let end = at + figure.len();
-                format!("{}{words}{}", &term.text[..end], &term.text[end..])
-            } else {
-                match term.text.strip_suffix('。') {
-                    Some(body) => format!("{body}{words}。"),
-                    None => format!("{}{words}", term.text),
-                }
-            }
-        }
-        _ => term.text.clone(),
     }
 }
 

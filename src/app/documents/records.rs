@@ -272,7 +272,7 @@ pub(super) fn confirmation_model(
         agents: rows.iter().any(|(cp, _)| !cp.role().signs_agreements()),
         effective_date: local_date(effective, c.offset),
         deadline,
-        terms: content.terms.iter().map(|t| term_text(t, c.lang)).collect(),
+        terms: content.terms.iter().map(|t| term_text(t, c.lang, Some(local_date(effective, c.offset)))).collect(),
         content_hash: hash.clone(),
     })
 }
