@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::fonts::FaceId;
 use super::forms::{field_table, write_form};
-use super::layout::{BODY, Item, Laid, Layout, MARGIN_TOP, MARGIN_X, PAGE_W, small_right};
+use super::layout::{BODY, Item, Laid, Layout, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_H, PAGE_W, small_right};
 use super::model::{Header, IndexEntry};
 use super::pdf::PdfError;
 use super::{Labels, Rendered};
@@ -33,6 +33,11 @@ pub struct VolumeDoc {
     pub filed_by: String,
     /// (Document title, its pages).
     pub documents: Vec<(String, Laid)>,
+    /// Materials kept on paper that the index lists in their standard
+    /// place (identity documents, evidence, proof of performance): (how
+    /// many of `documents` come before it, title). Their pages are written
+    /// in by the person who files the volume.
+    pub paper: Vec<(usize, String)>,
     /// Documents the system expected of this case and does not hold, by
     /// title; the back sheet lists them for the person who checks.
     pub missing: Vec<String>,
@@ -80,7 +85,11 @@ fn index(l: &Labels, doc: &VolumeDoc, entries: &[IndexEntry]) -> Laid {
         .iter()
         .enumerate()
         .map(|(i, e)| {
-            let pages = if e.pages > 1 { format!("{}–{}", e.page, e.page + e.pages - 1) } else { e.page.to_string() };
+            let pages = match e.pages {
+                0 => String::new(),
+                1 => e.page.to_string(),
+                n => format!("{}–{}", e.page, e.page + n - 1),
+            };
             vec![(i + 1).to_string(), e.title.clone(), pages, e.note.clone()]
         })
         .collect();
@@ -88,7 +97,7 @@ fn index(l: &Labels, doc: &VolumeDoc, entries: &[IndexEntry]) -> Laid {
     page.finish(&|_, _| Vec::new())
 }
 
-fn back_cover(l: &Labels, doc: &VolumeDoc, total: usize) -> Laid {
+fn notes(l: &Labels, doc: &VolumeDoc, total: usize) -> Laid {
     let mut page = Layout::new();
     page.centered(&l.t("doc.volume.back_title"), FaceId::Heading, 18.0);
     page.space(10.0);
@@ -115,6 +124,22 @@ fn back_cover(l: &Labels, doc: &VolumeDoc, total: usize) -> Laid {
     page.finish(&|_, _| Vec::new())
 }
 
+/// The back cover: the volume's number, its pages and who filed it, at
+/// the foot of the page.
+fn back_cover(l: &Labels, doc: &VolumeDoc, total: usize) -> Laid {
+    let mut page = Layout::new();
+    page.space(PAGE_H - MARGIN_TOP - MARGIN_BOTTOM - 200.0);
+    page.centered(&l.t("doc.volume.back_cover"), FaceId::Heading, 18.0);
+    page.space(10.0);
+    let rows = vec![
+        (l.t("doc.volume.number"), doc.header.number.clone()),
+        (l.t("doc.volume.total_pages"), l.with("doc.volume.pages", &[("pages", total.to_string())])),
+        (l.t("doc.volume.filed_by"), doc.header.committee.clone()),
+    ];
+    field_table(&mut page, &rows);
+    page.finish(&|_, _| Vec::new())
+}
+
 /// Appends `part` to `into`, moving its image indices along.
 fn append(into: &mut Laid, part: Laid) {
     let offset = into.images.len();
@@ -133,27 +158,24 @@ fn append(into: &mut Laid, part: Laid) {
 pub fn lay_out(doc: &VolumeDoc) -> Laid {
     let l = Labels { lang: doc.header.lang };
     let cover = cover(&l, doc);
-    let back_pages = 1;
+    // The notes (备考表) and the back cover close the volume.
+    let back_pages = 2;
     // The index's own length moves every page number after it; settle it.
     let mut index_pages = 1;
     let mut entries = Vec::new();
     for _ in 0..3 {
         let mut next = 1 + index_pages + 1;
-        entries = doc
-            .documents
-            .iter()
-            .map(|(title, laid)| {
-                let e = IndexEntry { title: title.clone(), page: next, pages: laid.pages.len(), note: String::new() };
-                next += laid.pages.len();
-                e
-            })
-            .collect();
-        entries.push(IndexEntry {
-            title: l.t("doc.volume.back_title"),
-            page: next,
-            pages: back_pages,
-            note: String::new(),
-        });
+        entries = Vec::new();
+        for (i, (title, laid)) in doc.documents.iter().enumerate() {
+            paper_entries(&l, doc, i, &mut entries);
+            entries.push(IndexEntry { title: title.clone(), page: next, pages: laid.pages.len(), note: String::new() });
+            next += laid.pages.len();
+        }
+        paper_entries(&l, doc, doc.documents.len(), &mut entries);
+        for key in ["doc.volume.back_title", "doc.volume.back_cover"] {
+            entries.push(IndexEntry { title: l.t(key), page: next, pages: 1, note: String::new() });
+            next += 1;
+        }
         let laid = index(&l, doc, &entries);
         if laid.pages.len() == index_pages {
             break;
@@ -167,8 +189,11 @@ pub fn lay_out(doc: &VolumeDoc) -> Laid {
         append(&mut volume, laid.clone());
     }
     let total = volume.pages.len() + back_pages;
+    append(&mut volume, notes(&l, doc, total));
     append(&mut volume, back_cover(&l, doc, total));
-    for (i, page) in volume.pages.iter_mut().enumerate().skip(1) {
+    // Every page but the covers carries its number in the volume.
+    let inside = volume.pages.len() - 1;
+    for (i, page) in volume.pages.iter_mut().enumerate().take(inside).skip(1) {
         page.items.push(small_right(
             &l.with("doc.volume.page_stamp", &[("page", (i + 1).to_string())]),
             PAGE_W - MARGIN_X,
@@ -176,6 +201,13 @@ pub fn lay_out(doc: &VolumeDoc) -> Laid {
         ));
     }
     volume
+}
+
+/// The index rows of the paper materials that stand before document `at`.
+fn paper_entries(l: &Labels, doc: &VolumeDoc, at: usize, entries: &mut Vec<IndexEntry>) {
+    for (_, title) in doc.paper.iter().filter(|(before, _)| *before == at) {
+        entries.push(IndexEntry { title: title.clone(), page: 0, pages: 0, note: l.t("doc.volume.paper_note") });
+    }
 }
 
 /// Renders the volume.

@@ -466,6 +466,32 @@ async fn a_volume_files_what_an_inspector_expects_and_only_what_exists() {
             assert!(flat.contains(field), "{name}: the volume has {field}: {text}");
         }
         assert!(!text.contains("本卷材料齐全"), "{name}: the system does not assert completeness");
+        // The index's standard rows: identity documents (on paper) after the
+        // rights notice, the notes and the back cover last, each with its page.
+        let bytes = pdf(&app, &path, &token).await.0;
+        let index = collapse(&pdf_tools::page_lines(&bytes, 2).join("\n"));
+        let index = index.as_str();
+        let at = |row: &str| index.find(row).unwrap_or_else(|| panic!("{name}: the index has {row}: {index}"));
+        assert!(
+            at("当事人权利义务告知书") < at("当事人身份证明") && at("当事人身份证明") < at("备考表"),
+            "{name}: {index}"
+        );
+        assert!(index.contains("纸质件，附后"), "{name}: paper materials are marked as such: {index}");
+        let pages = pdf_tools::pages(&bytes);
+        assert!(
+            index.contains(&format!("备考表 {}", pages - 1)) && index.contains(&format!("封底 {pages}")),
+            "{name}: {index}"
+        );
+        let back = collapse(&pdf_tools::page_lines(&bytes, pages).join("\n"));
+        assert!(
+            back.starts_with("封底") && back.contains(&format!("本卷共{pages}页")),
+            "{name}: the back cover: {back}"
+        );
+        assert_eq!(
+            index.contains("履行凭证"),
+            *name != "renovation",
+            "{name}: proof of performance only with an agreement in force: {index}"
+        );
         assert!(!text.contains("司法确认申请书"), "{name}: no unsigned confirmation application");
     }
     let renovation = cases.iter().find(|(n, _)| *n == "renovation").expect("terminated case").1;

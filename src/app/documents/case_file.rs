@@ -316,6 +316,8 @@ pub(super) fn volume_parts(
     // No confirmation application is filed: the system holds no record
     // that the parties applied, and an unsigned form proves nothing.
     let mut missing = Vec::new();
+    let mut paper = Vec::new();
+    let agents = parties::of_case(conn, c.case.id)?.iter().any(|(cp, _)| !cp.role().signs_agreements());
     for (kind, expected) in kinds {
         if kind == Kind::Application && !expected {
             continue;
@@ -325,11 +327,29 @@ pub(super) fn volume_parts(
             Err(PrintError::NotApplicable) => None,
             Err(e) => return Err(e),
         };
+        let filed = model.is_some();
         match model {
             Some(model) => documents.push((l.t(kind.title_key()), model)),
             None if expected => missing.push(l.t(kind.title_key())),
             None => {}
         }
+        // The paper materials in their standard place: the parties' identity
+        // documents (and any power of attorney) after the rights notice,
+        // evidence after the investigation, proof of performance after an
+        // agreement in force.
+        let after = match kind {
+            Kind::RightsNotice => {
+                let mut items = vec!["doc.volume.identity"];
+                if agents {
+                    items.push("doc.volume.power");
+                }
+                items
+            }
+            Kind::Investigation if filed => vec!["doc.volume.evidence"],
+            Kind::Agreement | Kind::OralAgreement if filed && frozen => vec!["doc.volume.receipts"],
+            _ => Vec::new(),
+        };
+        paper.extend(after.into_iter().map(|key| (documents.len(), l.t(key))));
         if kind == Kind::SessionRecord
             && agreement.is_none()
             && let Some(t) = termination_model(conn, c)?
@@ -353,6 +373,7 @@ pub(super) fn volume_parts(
         retention_years: c.committee.retention_years,
         filed_by: c.committee.name.clone(),
         documents: Vec::new(),
+        paper,
         missing,
     };
     Ok((VolumeParts { volume, documents }, holds_application))
