@@ -6,7 +6,7 @@ use chrono::{Datelike, Utc};
 use crate::app::case_view::parts::Contacts;
 use crate::app::case_view::{CaseSummary, CaseView, case_view};
 use crate::app::error::{AppError, AppResult};
-use crate::db::cases::{self, Case, CaseFilter};
+use crate::db::cases::{self, Case, CaseFilter, Names};
 use crate::db::users::User;
 use crate::db::{Db, committees, complaints};
 use crate::domain::account::Role;
@@ -58,13 +58,24 @@ pub async fn reveal_case_contacts(db: &Db, user: &User, id: i64, lang: Lang) -> 
 /// Cases of the user's committee, newest first, as the list shows them.
 pub async fn list_cases(db: &Db, user: &User, filter: CaseFilter) -> AppResult<Vec<CaseSummary>> {
     let (offset, listed) = listed_cases(db, user, filter).await?;
-    Ok(listed.into_iter().map(|c| CaseSummary::new(c, offset)).collect())
+    Ok(listed.into_iter().map(|(c, hit)| CaseSummary::new(c, hit, offset)).collect())
 }
 
-/// Cases of the user's committee, newest first, as stored; and the
-/// committee's UTC offset.
-pub async fn listed_cases(db: &Db, user: &User, filter: CaseFilter) -> AppResult<(i32, Vec<cases::Listed>)> {
+/// Whose names a user's search finds cases by: every role sees the parties
+/// of its committee's cases; the complainants who gave their names, only
+/// those who take complaints and work the cases (staff who print do not).
+pub fn searchable_names(role: Role) -> Names {
+    match role {
+        Role::Admin | Role::Mediator | Role::GridWorker => Names::PartiesAndComplainants,
+        Role::Staff => Names::Parties,
+    }
+}
+
+/// Cases of the user's committee, newest first, as stored, with where a
+/// search found each; and the committee's UTC offset.
+pub async fn listed_cases(db: &Db, user: &User, mut filter: CaseFilter) -> AppResult<(i32, Vec<cases::Found>)> {
     let committee_id = user.committee_id;
+    filter.names = searchable_names(user.role());
     db.read(move |conn| {
         let offset = committees::find(conn, committee_id)?.utc_offset_minutes;
         Ok::<_, AppError>((offset, cases::list(conn, committee_id, &filter)?))

@@ -228,6 +228,7 @@ pub fn attach(conn: &mut DbConn, actor: &Actor, committee_id: i64, case_id: i64,
             .select(mediation_case::id)
             .first::<i64>(conn)?;
         attach_in(conn, committee_id, case_id, &[id])?;
+        crate::db::cases::search_index::refresh(conn, &[case_id])?;
         log.record("complaint.attach", "complaint", id, json!({"case_id": case_id}));
         Ok(())
     })
@@ -241,6 +242,7 @@ pub fn detach(conn: &mut DbConn, actor: &Actor, committee_id: i64, case_id: i64,
             return Err(WriteError::NotFound);
         }
         diesel::update(complaint::table.find(id)).set(complaint::case_id.eq(None::<i64>)).execute(conn)?;
+        crate::db::cases::search_index::refresh(conn, &[case_id])?;
         log.record("complaint.detach", "complaint", id, json!({"case_id": case_id}));
         Ok(())
     })

@@ -128,6 +128,23 @@ pub fn revert_all_migrations(conn: &mut DbConn) -> Result<usize, MigrationError>
 
 /// The turn of this process's SQLite writers.
 static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// Reverts the newest migrations, down to and including the one whose
+/// version ends with `suffix` (its number, e.g. `000018`); returns how many.
+pub fn revert_migrations_through(conn: &mut DbConn, suffix: &str) -> Result<usize, MigrationError> {
+    let mut reverted = 0;
+    loop {
+        let last = match conn {
+            DbConn::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS),
+            DbConn::Postgres(c) => c.revert_last_migration(POSTGRES_MIGRATIONS),
+        }
+        .map_err(migration_error)?;
+        reverted += 1;
+        if last.to_string().replace('-', "").ends_with(suffix) {
+            return Ok(reverted);
+        }
+    }
+}
+
 
 /// Runs `f` in a transaction that holds the write lock from its first
 /// statement: `BEGIN IMMEDIATE` on SQLite, so that concurrent writers queue

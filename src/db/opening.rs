@@ -54,10 +54,15 @@ pub enum OpenError {
 /// Connects and migrates, without the data key (for copying the database).
 pub fn connect_migrated(settings: &DatabaseSettings) -> Result<Pool, OpenError> {
     let pool = db::connect(&settings.url, settings.sqlite_sync, settings.pool)?;
-    let applied = db::run_migrations(&mut *pool.get()?)?;
+    let mut conn = pool.get()?;
+    let applied = db::run_migrations(&mut conn)?;
     if applied > 0 {
         tracing::info!(applied, "migrations applied");
     }
+    if let Some(cases) = db::cases::search_index::build_if_needed(&mut conn)? {
+        tracing::info!(cases, "search index built");
+    }
+    drop(conn);
     Ok(pool)
 }
 

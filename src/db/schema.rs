@@ -496,6 +496,7 @@ diesel::joinable!(app_user -> committee (committee_id));
 diesel::joinable!(web_session -> app_user (user_id));
 diesel::joinable!(api_token -> app_user (user_id));
 diesel::joinable!(case_party -> mediation_case (case_id));
+diesel::joinable!(case_search_text -> mediation_case (case_id));
 diesel::joinable!(case_party -> party (party_id));
 diesel::joinable!(portal_session -> party (party_id));
 diesel::joinable!(case_mediator -> mediation_case (case_id));
@@ -520,6 +521,31 @@ diesel::table! {
         committee_id -> BigInt,
         format -> Text,
         body -> Text,
+    }
+}
+
+diesel::table! {
+    case_search_text (case_id) {
+        case_id -> BigInt,
+        committee_id -> BigInt,
+        body -> Text,
+        parties -> Text,
+        complainants -> Text,
+    }
+}
+
+diesel::table! {
+    case_search_key (committee_id, key, case_id) {
+        committee_id -> BigInt,
+        key -> BigInt,
+        case_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    case_search_state (id) {
+        id -> Integer,
+        built -> Bool,
     }
 }
 
@@ -558,4 +584,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     print_job,
     document_copy,
     case_view,
+    case_search_text,
+    case_search_key,
 );

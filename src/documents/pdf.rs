@@ -256,14 +256,6 @@ fn deflate(input: &[u8]) -> Result<Vec<u8>, PdfError> {
 
 /// Writes the pages as a PDF.
 pub fn write(laid: &Laid, meta: &Meta) -> Result<Vec<u8>, PdfError> {
-    write_embedding(laid, meta, &[])
-}
-
-/// Writes the pages as a PDF, with the pages of finished PDFs in place of
-/// blank pages held for them: `(index of the first held page, the PDF)`.
-/// The finished pages are taken as they are (an archived agreement byte
-/// for byte in each page's content, fonts and images).
-pub fn write_embedding(laid: &Laid, meta: &Meta, embeds: &[(usize, &[u8])]) -> Result<Vec<u8>, PdfError> {
     let fonts = fonts();
     let mut used: BTreeMap<FaceId, BTreeSet<char>> = BTreeMap::new();
     for page in &laid.pages {
@@ -324,9 +316,6 @@ pub fn write_embedding(laid: &Laid, meta: &Meta, embeds: &[(usize, &[u8])]) -> R
             stream.set_content(content);
         }
     }
-    for (first, bytes) in embeds {
-        embed(&mut lo, *first, bytes)?;
-    }
     for object in lo.objects.values_mut() {
         if let Object::Stream(stream) = object
             && !stream.dict.has(b"Filter")
@@ -339,48 +328,6 @@ pub fn write_embedding(laid: &Laid, meta: &Meta, embeds: &[(usize, &[u8])]) -> R
     let mut out = Vec::new();
     lo.save_to(&mut out).map_err(|e| PdfError::Write(e.to_string()))?;
     Ok(out)
-}
-
-/// Puts the pages of the PDF `bytes` in place of the pages of `lo` from
-/// index `first` on, keeping `lo`'s page tree and dropping what the held
-/// pages drew.
-fn embed(lo: &mut lopdf::Document, first: usize, bytes: &[u8]) -> Result<(), PdfError> {
-    let fail = |e: lopdf::Error| PdfError::Write(e.to_string());
-    let held: Vec<lopdf::ObjectId> = lo.get_pages().into_values().skip(first).collect();
-    let mut part = lopdf::Document::load_mem(bytes).map_err(fail)?;
-    part.renumber_objects_with(lo.max_id + 1);
-    lo.max_id = lo.max_id.max(part.max_id);
-    let mut pages = Vec::new();
-    for id in part.get_pages().into_values() {
-        let mut page = part.get_dictionary(id).map_err(fail)?.clone();
-        for key in super::merge::INHERITED {
-            if !page.has(key)
-                && let Some(value) = super::merge::inherited(&part, &page, key)
-            {
-                page.set(key, value);
-            }
-        }
-        pages.push(page);
-    }
-    if pages.len() > held.len() {
-        return Err(PdfError::Write(format!("{} pages to embed, {} held", pages.len(), held.len())));
-    }
-    for (mut page, id) in pages.into_iter().zip(held) {
-        let old = lo.get_dictionary(id).map_err(fail)?;
-        let parent = old.get(b"Parent").map_err(fail)?.clone();
-        let drawn = old.get(b"Contents").and_then(Object::as_reference).ok();
-        if let Some(drawn) = drawn {
-            lo.objects.remove(&drawn);
-        }
-        page.set("Parent", parent);
-        lo.objects.insert(id, Object::Dictionary(page));
-    }
-    for (id, object) in std::mem::take(&mut part.objects) {
-        if !matches!(object.type_name(), Ok(b"Catalog" | b"Pages" | b"Page" | b"Outlines" | b"Outline")) {
-            lo.objects.insert(id, object);
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ mod reports;
 mod scale;
 mod sessions;
 mod skips;
+mod search;
 mod stored_codes;
 mod tamper;
 mod webdriver;

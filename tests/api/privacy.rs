@@ -150,8 +150,24 @@ both_backends! {
         let named_before = free_texts_naming(&mut conn, &["周桂芳", "张秀兰"]);
         assert!(named_before.len() >= 4, "the choir case's texts name the parties: {named_before:?}");
 
+        // Their names find the case until they are anonymised.
+        let expired_names: Vec<String> = party::table.filter(party::id.eq_any(&expired)).select(party::name).load(&mut conn).expect("names");
+        // (The complainants who are no party of the case keep their names:
+        // their records are not past retention.)
+        let as_party = |page: serde_json::Value| {
+            page["items"].as_array().expect("items").iter().any(|c| c["id"] == 1 && c["matched"]["field"] == "party")
+        };
+        for name in &expired_names {
+            let page = app.get_json(&format!("/api/v1/cases?limit=100&q={}", urlencoding(name)), &admin).await;
+            assert!(as_party(page), "{name} finds the choir case");
+        }
+
         let out = crate::helpers::hesheng(&app.database_url, &["privacy", "anonymise"], None);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        for name in &expired_names {
+            let page = app.get_json(&format!("/api/v1/cases?limit=100&q={}", urlencoding(name)), &admin).await;
+            assert!(!as_party(page), "an anonymised party's name finds nothing: {name}");
+        }
         let said = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(said.starts_with(&format!("anonymised {} parties", expired.len())), "{said}");
         assert_eq!(free_texts_naming(&mut conn, &["周桂芳", "张秀兰"]), Vec::<String>::new(), "was {named_before:?}");
@@ -279,4 +295,8 @@ both_backends! {
         }
         assert!(hesheng::db::audit::verify(&mut app.conn()).expect("verify").is_ok());
     }
+}
+
+fn urlencoding(text: &str) -> String {
+    text.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }

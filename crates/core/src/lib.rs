@@ -11,4 +11,5 @@ rust_i18n::i18n!("../../locales", fallback = "zh-CN");
 pub mod domain;
 pub mod hj212;
 pub mod i18n;
+pub mod search;
 pub mod text;

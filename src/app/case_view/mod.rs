@@ -11,7 +11,7 @@ use crate::app::error::{AppError, AppResult};
 use crate::app::field_work::{InvestigationView, MeasurementView};
 use crate::app::follow_ups::summary_view;
 use crate::app::mediation::{MeetingView, ReferralView, SessionView};
-use crate::db::cases::{self, Case, Listed};
+use crate::db::cases::{self, Case, Hit, Listed};
 use crate::db::committees::{self, Committee};
 use crate::db::users::User;
 use crate::db::{Db, DbConn, case_views, mediation, parties, timeline};
@@ -39,12 +39,37 @@ pub struct CaseSummary {
     pub location: Option<String>,
     /// When registered.
     pub registered_at: String,
+    /// Where a search found the case (absent without a search).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<SearchMatch>,
+}
+
+/// Where a search found a case: the field and its text split around the
+/// match, so that a list can highlight it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SearchMatch {
+    /// `title`, `number`, `location`, `party` (a party's name) or
+    /// `complainant` (a named complainant's).
+    pub field: String,
+    /// The field's text before the match.
+    pub before: String,
+    /// The text matched.
+    pub text: String,
+    /// The field's text after the match.
+    pub after: String,
+}
+
+impl From<Hit> for SearchMatch {
+    fn from(hit: Hit) -> Self {
+        Self { field: hit.field.code().to_owned(), before: hit.before, text: hit.matched, after: hit.after }
+    }
 }
 
 impl CaseSummary {
-    /// The summary of a listed case.
-    pub fn new(c: Listed, offset: i32) -> Self {
+    /// The summary of a listed case, with where a search found it.
+    pub fn new(c: Listed, hit: Option<Hit>, offset: i32) -> Self {
         Self {
+            matched: hit.map(SearchMatch::from),
             id: c.id,
             registered_at: format_instant(c.registered_at, offset),
             number: c.number,

@@ -14,6 +14,7 @@ pub(super) fn one_case(
     seq: i32,
     (party_base, agreement_base): (u64, u64),
     made: &mut Generated,
+    search: &mut Vec<(i64, i64, Indexed)>,
 ) -> QueryResult<i64> {
     let settings = committee.settings()?;
     let road = rng.pick(ROADS);
@@ -33,14 +34,14 @@ pub(super) fn one_case(
     let source = *rng.weighted(&[("application", 60), ("own_initiative", 30), ("referral", 10)]);
     let risk = *rng.weighted(&[("yellow", 80), ("orange", 15), ("red", 5)]);
     let number = settings.number_pattern.format(year, &committee.abbreviation, i64::from(seq));
+    let title = format!("{place}{}", &what[..what.char_indices().nth(8).map_or(what.len(), |(b, _)| b)]);
     let case_id = diesel::insert_into(mediation_case::table)
         .values((
             mediation_case::committee_id.eq(committee.id),
             mediation_case::number.eq(&number),
             mediation_case::year.eq(year),
             mediation_case::seq.eq(seq),
-            mediation_case::title
-                .eq(format!("{place}{}", &what[..what.char_indices().nth(8).map_or(what.len(), |(b, _)| b)])),
+            mediation_case::title.eq(&title),
             mediation_case::dispute_type.eq(dispute),
             mediation_case::source.eq(source),
             mediation_case::status.eq(status),
@@ -103,10 +104,12 @@ pub(super) fn one_case(
         .execute(conn)?;
 
     let complaints = 3 + rng.below(5);
+    let mut named_complainant = false;
     let key = location_key(&place);
     for c in 0..complaints {
         let received = registered - TimeDelta::hours(i64::try_from(1 + rng.below(24 * 14)).unwrap_or(1));
         let anonymous = rng.below(100) < 40;
+        named_complainant |= !anonymous && c == 0;
         let channel = *rng.weighted(&[
             ("phone", 30),
             ("hotline", 25),
@@ -273,5 +276,8 @@ pub(super) fn one_case(
             }
         }
     }
+    let parties: Vec<&str> = snapshots.iter().map(|p| p.name.as_str()).collect();
+    let complainants = if named_complainant { vec![parties[0]] } else { Vec::new() };
+    search.push((case_id, committee.id, Indexed::of(&title, &number, Some(&place), parties, complainants)));
     Ok(case_id)
 }

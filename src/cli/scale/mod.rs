@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::data_key::Field;
 use crate::db::audit::audited;
+use crate::db::cases::search_index::{self, Indexed};
 use crate::db::committees::Committee;
 use crate::db::schema::{
     agreement, agreement_term, app_user, case_counter, case_mediator, case_party, complaint, follow_up, mediation_case,
@@ -223,6 +224,7 @@ pub fn generate(
         audited(conn, &actor, committee.id, |conn, log| {
             let last_agreement: Option<i64> = agreement::table.select(diesel::dsl::max(agreement::id)).first(conn)?;
             let last_follow_up: Option<i64> = follow_up::table.select(diesel::dsl::max(follow_up::id)).first(conn)?;
+            let mut search = Vec::with_capacity(batch);
             for k in i..i + batch {
                 let offset = span * i64::try_from(k).unwrap_or(0) / i64::try_from(n).unwrap_or(1);
                 let registered = start + TimeDelta::seconds(offset + i64::try_from(rng.below(3600)).unwrap_or(0));
@@ -241,8 +243,10 @@ pub fn generate(
                     seq,
                     (party_base, agreement_base),
                     &mut made,
+                    &mut search,
                 )?;
             }
+            search_index::insert_all(conn, &search)?;
             for (year, last) in &counters {
                 let updated = diesel::update(
                     case_counter::table

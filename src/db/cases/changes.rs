@@ -150,6 +150,7 @@ pub fn update(
         }
         if let Some(title) = &changes.title {
             diesel::update(mediation_case::table.find(case.id)).set(mediation_case::title.eq(title)).execute(conn)?;
+            search_index::refresh(conn, &[case.id])?;
         }
         if let Some(risk) = changes.risk_level {
             diesel::update(mediation_case::table.find(case.id))
@@ -218,6 +219,7 @@ pub fn add_party(
         }
         let party = parties::insert(conn, committee_id, &p.particulars, now)?;
         parties::link(conn, case.id, party.id, p.role, p.represents.as_deref())?;
+        search_index::refresh(conn, &[case.id])?;
         log.record("party.create", "party", party.id, json!({"case_id": case.id, "role": p.role.code()}));
         Ok(party.id)
     })

@@ -3,7 +3,9 @@
 
 use super::*;
 use crate::db::codes::Code;
+use crate::db::schema::{case_search_key, case_search_text};
 use crate::domain::case::{CaseSource, DisputeType, RiskLevel};
+use crate::search::{FIELD_SEPARATOR, Query, fold, split_at_match};
 
 /// A case as a list shows it: the columns of a row, without the facts,
 /// requests and bookkeeping of the whole record.
@@ -39,18 +41,80 @@ pub struct CaseFilter {
     pub risk_level: Option<RiskLevel>,
     /// Only cases this user mediates.
     pub mediator_id: Option<i64>,
-    /// Text in the title, number or location.
+    /// Text in the title, number, location or, as `names` allows, names.
     pub q: Option<String>,
+    /// Whose names the text is searched in.
+    pub names: Names,
     /// Keyset: ids below this.
     pub before_id: Option<i64>,
     /// Most rows.
     pub limit: i64,
 }
 
+/// Whose names a search finds cases by, besides their titles, numbers and
+/// places.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Names {
+    /// No one's.
+    #[default]
+    None,
+    /// The parties'.
+    Parties,
+    /// The parties' and those of complainants who gave their names.
+    PartiesAndComplainants,
+}
+
+/// Which field of a case a search found its text in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HitField {
+    /// The title.
+    Title,
+    /// The case number.
+    Number,
+    /// The place.
+    Location,
+    /// A party's name.
+    Party,
+    /// A named complainant's name.
+    Complainant,
+}
+
+impl HitField {
+    /// The field's name in the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Title => "title",
+            Self::Number => "number",
+            Self::Location => "location",
+            Self::Party => "party",
+            Self::Complainant => "complainant",
+        }
+    }
+}
+
+/// Where a search found its text in a listed case: the field, and its text
+/// around the match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// The field.
+    pub field: HitField,
+    /// Its text before the match.
+    pub before: String,
+    /// The text matched.
+    pub matched: String,
+    /// Its text after the match.
+    pub after: String,
+}
+
+/// A listed case, with where a search found it.
+pub type Found = (Listed, Option<Hit>);
+
 /// Cases of a committee, newest first.
-pub fn list(conn: &mut DbConn, committee_id: i64, f: &CaseFilter) -> QueryResult<Vec<Listed>> {
+pub fn list(conn: &mut DbConn, committee_id: i64, f: &CaseFilter) -> QueryResult<Vec<Found>> {
     let q = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    let Some(q) = q else { return filtered(committee_id, f, f.before_id).load(conn) };
+    let Some(q) = q else {
+        return Ok(filtered(committee_id, f, f.before_id).load(conn)?.into_iter().map(|c| (c, None)).collect());
+    };
     // A whole case number answers with that case alone, found through its
     // unique index (a title quoting the number does not list its case too).
     let exact: Option<i64> = mediation_case::table
@@ -59,23 +123,17 @@ pub fn list(conn: &mut DbConn, committee_id: i64, f: &CaseFilter) -> QueryResult
         .first(conn)
         .optional()?;
     if let Some(id) = exact {
-        return filtered(committee_id, f, f.before_id).filter(mediation_case::id.eq(id)).load(conn);
+        let found = filtered(committee_id, f, f.before_id).filter(mediation_case::id.eq(id)).load(conn)?;
+        let query = Query::new(q);
+        return Ok(found
+            .into_iter()
+            .map(|c| {
+                let hit = hit(&query, &c, "", "");
+                (c, hit)
+            })
+            .collect());
     }
-    if let Some(found) = search_newest(conn, committee_id, f, q)? {
-        return Ok(found);
-    }
-    // Anything else is searched for in titles, numbers and places, newest
-    // first, stopping after a page.
-    let pattern = format!("%{}%", complaints::escape_like(q));
-    filtered(committee_id, f, f.before_id)
-        .filter(
-            mediation_case::title
-                .like(pattern.clone())
-                .escape('\\')
-                .or(mediation_case::number.like(pattern.clone()).escape('\\'))
-                .or(mediation_case::location.like(pattern).escape('\\')),
-        )
-        .load(conn)
+    search(conn, committee_id, f, &Query::new(q))
 }
 
 pub(super) type ListQuery<'a> =
@@ -85,19 +143,6 @@ pub(super) type ListQuery<'a> =
 /// `before`, newest first, at most a page.
 fn filtered(committee_id: i64, f: &CaseFilter, before: Option<i64>) -> ListQuery<'static> {
     narrowed(f, before).filter(mediation_case::committee_id.eq(committee_id))
-}
-
-/// [`filtered`] for cases named by id: the committee is checked on each row
-/// the primary key finds. (Given as `committee_id = ?`, SQLite walks the
-/// committee's index for each id and sorts; the unary plus leaves it out of
-/// the index choice.)
-pub(super) fn filtered_ids(committee_id: i64, f: &CaseFilter, ids: Vec<i64>) -> ListQuery<'static> {
-    narrowed(f, None)
-        .filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("+mediation_case.committee_id = ")
-                .bind::<BigInt, _>(committee_id),
-        )
-        .filter(mediation_case::id.eq_any(ids))
 }
 
 /// The filters other than the text and the committee.
@@ -125,61 +170,122 @@ pub(super) fn narrowed(f: &CaseFilter, before: Option<i64>) -> ListQuery<'static
     query
 }
 
-/// Matches taken from SQLite's trigram index at first when the list has
-/// filters besides the text (a page when it has none: each match of the
-/// committee is then listed); each further round takes twice as many, up to
-/// [`MOST_MATCHES`].
-pub(super) const FIRST_MATCHES: i64 = 100;
-
-pub(super) const MOST_MATCHES: i64 = 3200;
+/// A key read when choosing the rarest of a search's keys counts as
+/// common from this many cases on.
+const COMMON: i64 = 500;
 
 #[derive(QueryableByName)]
-pub(super) struct Match {
+struct Count {
     #[diesel(sql_type = BigInt)]
-    id: i64,
+    n: i64,
 }
 
-/// On SQLite, for a text of three or more characters: the page of cases
-/// whose title, number or place holds `q`. The trigram index (of every
-/// committee's cases, keyed by the negated case id so that reading it
-/// forwards is reading it newest first) is read in growing rounds, each round's
-/// cases filtered as the list asks, until a page is full or the index has no
-/// more. `None` where the index does not serve: PostgreSQL's planner picks
-/// its trigram indexes by itself, and one or two characters make no trigram.
-pub(super) fn search_newest(
-    conn: &mut DbConn,
-    committee_id: i64,
-    f: &CaseFilter,
-    q: &str,
-) -> QueryResult<Option<Vec<Listed>>> {
-    if !matches!(conn, DbConn::Sqlite(_)) || q.chars().count() < 3 {
-        return Ok(None);
-    }
-    // One FTS5 phrase of trigrams: the text as a substring of one column.
-    let phrase = format!("\"{}\"", q.replace('"', "\"\""));
-    let mut found: Vec<Listed> = Vec::new();
-    let mut below = f.before_id.unwrap_or(i64::MAX);
-    let unfiltered = f.status.is_none() && f.risk_level.is_none() && f.mediator_id.is_none();
-    let mut round = if unfiltered { f.limit } else { FIRST_MATCHES.max(f.limit) };
-    loop {
-        let DbConn::Sqlite(c) = &mut *conn else { return Ok(None) };
-        let matches: Vec<Match> = diesel::sql_query(
-            "SELECT -rowid AS id FROM case_search WHERE case_search MATCH ? AND rowid > ? ORDER BY rowid LIMIT ?",
-        )
-        .bind::<Text, _>(&phrase)
-        .bind::<BigInt, _>(-below)
-        .bind::<BigInt, _>(round)
-        .load(c)?;
-        let Some(last) = matches.last().map(|m| m.id) else { break };
-        let exhausted = i64::try_from(matches.len()).unwrap_or(i64::MAX) < round;
-        let wanted = f.limit - i64::try_from(found.len()).unwrap_or(0);
-        let ids: Vec<i64> = matches.into_iter().map(|m| m.id).collect();
-        found.extend(filtered_ids(committee_id, f, ids).limit(wanted).load(conn)?);
-        if exhausted || i64::try_from(found.len()).unwrap_or(i64::MAX) >= f.limit {
-            break;
+/// How many cases of the committee hold `key`, counted up to [`COMMON`].
+fn holding(conn: &mut DbConn, committee_id: i64, key: i64) -> QueryResult<i64> {
+    const HOLDING: Sql = Sql(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM case_search_key WHERE committee_id = ? AND key = ? LIMIT ?) held",
+    );
+    let count = diesel::sql_query(HOLDING.text(conn.backend()))
+        .bind::<BigInt, _>(committee_id)
+        .bind::<BigInt, _>(key)
+        .bind::<BigInt, _>(COMMON);
+    let counted: Count = on_backend!(conn, c => count.get_result(c))?;
+    Ok(counted.n)
+}
+
+/// The page of cases whose title, number, place or (as `f.names` allows)
+/// names hold the text of `query`, newest first: the cases holding the
+/// rarest of its keys, read newest first from the index, each checked
+/// against its folded texts and the list's other filters, until a page is
+/// full.
+fn search(conn: &mut DbConn, committee_id: i64, f: &CaseFilter, query: &Query) -> QueryResult<Vec<Found>> {
+    let mut rarest: Option<(i64, i64)> = None;
+    if let [only] = query.keys.as_slice() {
+        rarest = Some((*only, 0));
+    } else {
+        for &key in &query.keys {
+            let n = holding(conn, committee_id, key)?;
+            if n == 0 {
+                return Ok(Vec::new());
+            }
+            if rarest.is_none_or(|(_, least)| n < least) {
+                rarest = Some((key, n));
+            }
         }
-        below = last;
-        round = (round * 2).min(MOST_MATCHES);
     }
-    Ok(Some(found))
+    let Some((key, _)) = rarest else { return Ok(Vec::new()) };
+    let pattern = format!("%{}%", complaints::escape_like(&query.text));
+    let mut walk = case_search_key::table
+        .inner_join(case_search_text::table.on(case_search_text::case_id.eq(case_search_key::case_id)))
+        .inner_join(mediation_case::table.on(mediation_case::id.eq(case_search_key::case_id)))
+        .filter(case_search_key::committee_id.eq(committee_id))
+        .filter(case_search_key::key.eq(key))
+        .select((Listed::as_select(), case_search_text::parties, case_search_text::complainants))
+        .order(case_search_key::case_id.desc())
+        .limit(f.limit)
+        .into_boxed();
+    let body = case_search_text::body.like(pattern.clone()).escape('\\');
+    let parties = case_search_text::parties.like(pattern.clone()).escape('\\');
+    let complainants = case_search_text::complainants.like(pattern).escape('\\');
+    walk = match f.names {
+        Names::None => walk.filter(body),
+        Names::Parties => walk.filter(body.or(parties)),
+        Names::PartiesAndComplainants => walk.filter(body.or(parties).or(complainants)),
+    };
+    if let Some(status) = f.status {
+        walk = walk.filter(mediation_case::status.eq(status.code()));
+    }
+    if let Some(risk) = f.risk_level {
+        walk = walk.filter(mediation_case::risk_level.eq(risk.code()));
+    }
+    if let Some(user) = f.mediator_id {
+        walk = walk.filter(diesel::dsl::exists(
+            case_mediator::table
+                .filter(case_mediator::case_id.eq(case_search_key::case_id))
+                .filter(case_mediator::user_id.eq(user)),
+        ));
+    }
+    if let Some(before) = f.before_id {
+        walk = walk.filter(case_search_key::case_id.lt(before));
+    }
+    let rows: Vec<(Listed, String, String)> = walk.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(c, parties, complainants)| {
+            let (parties, complainants) = match f.names {
+                Names::None => ("", ""),
+                Names::Parties => (parties.as_str(), ""),
+                Names::PartiesAndComplainants => (parties.as_str(), complainants.as_str()),
+            };
+            let hit = hit(query, &c, parties, complainants);
+            (c, hit)
+        })
+        .collect())
+}
+
+/// Where `query` is found in a case: its title, number or place first, then
+/// the names given (folded, joined by the field separator).
+fn hit(query: &Query, c: &Listed, parties: &str, complainants: &str) -> Option<Hit> {
+    let own = [
+        (HitField::Title, Some(c.title.as_str())),
+        (HitField::Number, Some(c.number.as_str())),
+        (HitField::Location, c.location.as_deref()),
+    ];
+    for (field, text) in own {
+        let Some(text) = text else { continue };
+        if let Some(range) = query.find_in(&fold(text)) {
+            let (before, matched, after) = split_at_match(text, range);
+            return Some(Hit { field, before, matched, after });
+        }
+    }
+    let names = [(HitField::Party, parties), (HitField::Complainant, complainants)];
+    for (field, joined) in names {
+        for name in joined.split(FIELD_SEPARATOR) {
+            if let Some(range) = query.find_in(name) {
+                let (before, matched, after) = split_at_match(name, range);
+                return Some(Hit { field, before, matched, after });
+            }
+        }
+    }
+    None
 }

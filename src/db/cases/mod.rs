@@ -2,11 +2,12 @@
 
 mod changes;
 mod list;
+pub mod search_index;
 
 use crate::domain::case::{CaseSource, DisputeType};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text};
+use diesel::sql_types::{BigInt, Integer};
 use serde_json::json;
 
 use super::audit::{AuditLog, audited};
@@ -179,6 +180,7 @@ pub fn create(
             log.record("party.create", "party", party.id, json!({"case_id": case.id, "role": p.role.code()}));
         }
         complaints::attach_in(conn, committee.id, case.id, &new.complaint_ids)?;
+        search_index::refresh(conn, &[case.id])?;
         for id in &new.mediator_ids {
             diesel::insert_into(case_mediator::table)
                 .values((case_mediator::case_id.eq(case.id), case_mediator::user_id.eq(id)))

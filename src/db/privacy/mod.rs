@@ -180,6 +180,10 @@ fn anonymise(conn: &mut DbConn, committee_id: i64, ids: &[i64], now: NaiveDateTi
         for (case_id, name) in names.iter().filter(|(_, n)| n.chars().count() > 1) {
             scrub(conn, *case_id, name)?;
         }
+        // An anonymised name is no longer found by a search.
+        for id in ids {
+            crate::db::cases::search_index::refresh_for_party(conn, *id)?;
+        }
 
         // The snapshots frozen with agreements name the parties too.
         let snapshots: Vec<(i64, i64, Option<String>)> = agreement::table

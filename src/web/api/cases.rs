@@ -241,7 +241,7 @@ pub async fn list_cases(
     };
     f.finish()?;
     let (limit, before_id) = PageParams { limit: q.limit, cursor: q.cursor }.parse()?;
-    let filter = CaseFilter { status, risk_level, mediator_id, q: text, before_id, limit };
+    let filter = CaseFilter { status, risk_level, mediator_id, q: text, names: Default::default(), before_id, limit };
     let items: Vec<CaseSummary> = act::list_cases(&state.db, user, filter).await?;
     Ok(HttpResponse::Ok().json(Page::new(items, limit, |c| c.id)))
 }

@@ -23,7 +23,7 @@ use actix_web::cookie::time::Duration;
 use actix_web::http::header;
 
 use crate::app::error::{AppError, AppResult, FieldError};
-use crate::db::cases::Listed;
+use crate::db::cases::{Hit, HitField, Listed};
 use crate::db::complaints::Complaint;
 use crate::domain::clock::local;
 use crate::domain::language::Lang;
@@ -195,9 +195,37 @@ pub struct CaseRow {
     pub location: String,
     /// When registered, local.
     pub registered_at: String,
+    /// The title split around a search's match.
+    pub title_hit: Option<Marked>,
+    /// The number split around a search's match.
+    pub number_hit: Option<Marked>,
+    /// The place split around a search's match.
+    pub location_hit: Option<Marked>,
+    /// A name a search matched: whose (label), and the name split around
+    /// the match.
+    pub name_hit: Option<(String, Marked)>,
 }
 
+/// A text split around the part a search matched: before, match, after.
+pub type Marked = (String, String, String);
+
 impl CaseRow {
+    /// The row of a case a search found, its match marked.
+    pub fn found(c: Listed, hit: Option<Hit>, offset: i32, lang: Lang) -> Self {
+        let mut row = Self::new(c, offset, lang);
+        if let Some(hit) = hit {
+            let marked = (hit.before, hit.matched, hit.after);
+            match hit.field {
+                HitField::Title => row.title_hit = Some(marked),
+                HitField::Number => row.number_hit = Some(marked),
+                HitField::Location => row.location_hit = Some(marked),
+                HitField::Party => row.name_hit = Some((t(lang, "case.match.party"), marked)),
+                HitField::Complainant => row.name_hit = Some((t(lang, "case.match.complainant"), marked)),
+            }
+        }
+        row
+    }
+
     /// The row of a case.
     pub fn new(c: Listed, offset: i32, lang: Lang) -> Self {
         Self {
@@ -210,6 +238,10 @@ impl CaseRow {
             status: c.status,
             risk: c.risk_level.to_string(),
             location: c.location.unwrap_or_default(),
+            title_hit: None,
+            number_hit: None,
+            location_hit: None,
+            name_hit: None,
         }
     }
 }

@@ -67,10 +67,18 @@ pub async fn list_cases(
     let mine = q.mine.as_deref() == Some("true");
     let text = crate::domain::search_text(q.q.as_deref().unwrap_or_default()).map_err(|e| AppError::field("q", e))?;
     let (limit, before_id) = PageParams { limit: Some(25), cursor: q.cursor.clone() }.parse()?;
-    let filter = CaseFilter { status, risk_level, mediator_id: mine.then_some(user.id), q: text, before_id, limit };
+    let filter = CaseFilter {
+        status,
+        risk_level,
+        mediator_id: mine.then_some(user.id),
+        q: text,
+        names: Default::default(),
+        before_id,
+        limit,
+    };
     let lang = ctx.lang;
     let (offset, listed) = act::listed_cases(&state.db, &user, filter).await?;
-    let rows = listed.into_iter().map(|c| CaseRow::new(c, offset, lang)).collect();
+    let rows = listed.into_iter().map(|(c, hit)| CaseRow::found(c, hit, offset, lang)).collect();
     let page_of = Page::new(rows, limit, |r: &CaseRow| r.id);
     let text = q.q.unwrap_or_default();
     let params = serde_urlencoded::to_string([

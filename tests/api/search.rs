@@ -1,0 +1,222 @@
+//! Searching cases as Chinese users search: one and two characters, names,
+//! traditional and full-width forms — within what each role may see.
+
+use hesheng::domain::account::Role;
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::TestApp;
+use crate::records::complaint;
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["items"].as_array().expect("items").iter().map(|c| c["id"].as_i64().expect("id")).collect()
+}
+
+async fn search(app: &TestApp, token: &str, q: &str) -> Value {
+    app.get_json(&format!("/api/v1/cases?limit=100&q={}", url_encode(q)), token).await
+}
+
+async fn found(app: &TestApp, token: &str, q: &str) -> Vec<i64> {
+    ids(&search(app, token, q).await)
+}
+
+/// A case with a title, place and parties; returns its id.
+async fn case(app: &TestApp, token: &str, title: &str, place: &str, parties: &[&str], complaints: &[i64]) -> i64 {
+    let roles = ["applicant", "respondent", "third_party"];
+    let parties: Vec<Value> =
+        parties.iter().zip(roles).map(|(name, role)| json!({"role": role, "name": name})).collect();
+    let body = json!({
+        "title": title, "dispute_type": "neighbour", "source": "application", "location": place,
+        "registered_at": "2026-05-15T09:30:00+08:00", "parties": parties, "complaint_ids": complaints,
+    });
+    app.post_ok("/api/v1/cases", token, &body, 201).await["id"].as_i64().expect("id")
+}
+
+/// A complaint; anonymous ones give no name.
+async fn complaint_by(app: &TestApp, token: &str, reporter: Option<&str>) -> i64 {
+    let mut body = complaint("安定路9号院", "2026-05-06T21:35:00+08:00", reporter.unwrap_or("x"));
+    if reporter.is_none() {
+        body["anonymous"] = json!(true);
+        body.as_object_mut().expect("object").remove("reporter");
+    }
+    app.post_ok("/api/v1/complaints", token, &body, 201).await["id"].as_i64().expect("id")
+}
+
+both_backends! {
+    async fn one_and_two_characters_find_titles_places_and_party_names(app) {
+        let token = app.user_token("wang.mediator", Role::Mediator).await;
+        let choir = case(&app, &token, "楼下合唱队音箱扰民", "和平里南街18号院", &["周桂芳", "陈建国"], &[]).await;
+        let drill = case(&app, &token, "装修电钻噪音", "敦化南路64号院", &["王芳", "李娜"], &[]).await;
+        let dog = case(&app, &token, "邻居家狗夜里叫", "安定路3号楼", &["王秀兰", "赵强"], &[]).await;
+
+        assert_eq!(found(&app, &token, "南街").await, [choir], "two characters of a place");
+        assert_eq!(found(&app, &token, "合唱").await, [choir], "two characters of a title");
+        assert_eq!(found(&app, &token, "王芳").await, [drill], "a party's name, not 王秀兰's");
+        assert_eq!(found(&app, &token, "桂芳").await, [choir]);
+        assert_eq!(found(&app, &token, "王").await, [dog, drill], "one character, newest first");
+        assert_eq!(found(&app, &token, "狗").await, [dog]);
+        assert_eq!(found(&app, &token, "南").await, [drill, choir], "one character of two places");
+        assert!(found(&app, &token, "王娜").await.is_empty(), "two names' characters are no name");
+        assert!(found(&app, &token, "芳陈").await.is_empty(), "no pair across two names");
+        assert!(found(&app, &token, "唱扰").await.is_empty(), "a pair the text does not hold");
+        assert!(found(&app, &token, "瑶").await.is_empty());
+        // Traditional and full-width forms find the simplified text.
+        assert_eq!(found(&app, &token, "陳建國").await, [choir]);
+        assert_eq!(found(&app, &token, "６４號院").await, [drill]);
+        assert_eq!(found(&app, &token, "合 唱").await, Vec::<i64>::new(), "a space is part of the text");
+
+        // Each found case says where, to be highlighted.
+        let page = search(&app, &token, "王芳").await;
+        assert_eq!(page["items"][0]["matched"], json!({"field": "party", "before": "", "text": "王芳", "after": ""}));
+        let page = search(&app, &token, "６４號").await;
+        assert_eq!(page["items"][0]["matched"], json!({"field": "location", "before": "敦化南路", "text": "64号", "after": "院"}));
+        let page = search(&app, &token, "合唱").await;
+        assert_eq!(page["items"][0]["matched"]["field"], "title");
+        assert!(app.get_json("/api/v1/cases", &token).await["items"][0].get("matched").is_none(), "no search, no match");
+
+        // The page marks it.
+        let cookie_user = "page.mediator";
+        app.create_user(cookie_user, Role::Mediator, 1);
+        assert_eq!(app.login(cookie_user, crate::helpers::PASSWORD).await.status(), 303);
+        let html = app.get(&format!("/cases?q={}", url_encode("王芳"))).await.text().await.expect("page");
+        assert!(html.contains("当事人：<mark>王芳</mark>"), "{html}");
+        let html = app.get(&format!("/cases?q={}", url_encode("南街"))).await.text().await.expect("page");
+        assert!(html.contains("和平里<mark>南街</mark>18号院"), "{html}");
+    }
+
+    async fn complainants_are_found_by_name_only_by_roles_that_see_them_and_never_when_anonymous(app) {
+        let grid = app.user_token("li.grid", Role::GridWorker).await;
+        let mediator = app.user_token("wang.mediator", Role::Mediator).await;
+        let staff = app.user_token("sun.staff", Role::Staff).await;
+        let named = complaint_by(&app, &grid, Some("孟凡宇")).await;
+        let hidden = complaint_by(&app, &grid, None).await;
+        // The anonymous complainant's name is stored nowhere a search reads;
+        // a party of the same name shows that names of parties are found.
+        let id = case(&app, &mediator, "广场舞音响", "安定路9号院", &["钱多多"], &[named, hidden]).await;
+        for token in [&grid, &mediator] {
+            assert_eq!(found(&app, token, "凡宇").await, [id], "a named complainant");
+        }
+        assert!(found(&app, &staff, "凡宇").await.is_empty(), "staff do not search complainants");
+        assert_eq!(found(&app, &staff, "多多").await, [id], "staff search parties");
+        let page = search(&app, &mediator, "孟凡宇").await;
+        assert_eq!(page["items"][0]["matched"]["field"], "complainant");
+
+        // A complaint given anonymously, whose reporter is a party elsewhere:
+        // the name finds that case, never this one.
+        let body = json!({
+            "received_at": "2026-05-06T21:35:00+08:00", "channel": "phone", "category": "noise",
+            "location": "安定路9号院", "description": "夜里吵", "anonymous": true,
+            "reporter": {"name": "柏秋实", "phone": "13800138009"}
+        });
+        let anonymous = app.post_ok("/api/v1/complaints", &grid, &body, 201).await["id"].as_i64().expect("id");
+        let quiet = case(&app, &mediator, "跳绳声", "安定路10号院", &["吴一"], &[anonymous]).await;
+        for token in [&grid, &mediator, &staff] {
+            let found = found(&app, token, "秋实").await;
+            assert!(!found.contains(&quiet), "an anonymous complainant's name finds nothing: {found:?}");
+        }
+
+        // Detached, a complaint's name no longer finds the case.
+        let r = app
+            .client
+            .delete(app.url(&format!("/api/v1/cases/{id}/complaints/{named}")))
+            .bearer_auth(&mediator)
+            .send()
+            .await
+            .expect("DELETE");
+        assert_eq!(r.status(), 204);
+        assert!(found(&app, &mediator, "凡宇").await.is_empty());
+        let r = app.api_post(&format!("/api/v1/cases/{quiet}/complaints"), &mediator, &json!({"complaint_id": named})).await;
+        assert!(r.status().is_success(), "{}", r.status());
+        assert_eq!(found(&app, &mediator, "凡宇").await, [quiet], "attached elsewhere, found there");
+    }
+
+    async fn another_committees_matching_case_never_appears(app) {
+        let token = app.user_token("wang.mediator", Role::Mediator).await;
+        let own = case(&app, &token, "合唱队扰民", "南街1号", &["王芳"], &[]).await;
+        let other = hesheng::db::committees::create(
+            &mut app.conn(),
+            &hesheng::domain::audit::Actor::cli(),
+            &hesheng::domain::committee::CommitteeSettings::default_committee(),
+        )
+        .expect("committee");
+        app.create_user("other.mediator", Role::Mediator, other);
+        let other_token = app.token("other.mediator").await;
+        let theirs = case(&app, &other_token, "合唱队扰民", "南街1号", &["王芳"], &[]).await;
+        for q in ["合", "合唱", "南街", "王芳", "芳", "合唱队扰民"] {
+            assert_eq!(found(&app, &token, q).await, [own], "{q}");
+            assert_eq!(found(&app, &other_token, q).await, [theirs], "{q}");
+        }
+    }
+
+    async fn a_search_with_every_filter_pages_newest_first(app) {
+        let token = app.user_token("wang.mediator", Role::Mediator).await;
+        let mut made = Vec::new();
+        for i in 0..12 {
+            made.push(case(&app, &token, &format!("合唱队第{i}次"), "南街", &["王芳"], &[]).await);
+        }
+        case(&app, &token, "装修", "北街", &["李四"], &[]).await;
+        // Some of them red, some moved to investigating.
+        for (i, id) in made.iter().enumerate() {
+            if i % 3 == 0 {
+                let r = app.api_patch(&format!("/api/v1/cases/{id}"), &token, &json!({"risk_level": "red"})).await;
+                assert_eq!(r.status(), 200);
+            }
+            if i % 2 == 0 {
+                let r = app.api_post(&format!("/api/v1/cases/{id}/transitions"), &token, &json!({"to": "investigating"})).await;
+                assert_eq!(r.status(), 200);
+            }
+        }
+        let expected: Vec<i64> = made.iter().enumerate().rev().filter(|(i, _)| i % 6 == 0).map(|(_, id)| *id).collect();
+        assert_eq!(expected.len(), 2);
+        for q in ["唱", "王芳", "南街"] {
+            let mut seen = Vec::new();
+            let mut path = format!("/api/v1/cases?limit=1&status=investigating&risk_level=red&mediator=me&q={}", url_encode(q));
+            loop {
+                let page = app.get_json(&path, &token).await;
+                seen.extend(ids(&page));
+                match page["next_cursor"].as_str() {
+                    Some(cursor) => path = format!("/api/v1/cases?limit=1&status=investigating&risk_level=red&mediator=me&q={}&cursor={cursor}", url_encode(q)),
+                    None => break,
+                }
+            }
+            assert_eq!(seen, expected, "{q}");
+        }
+        // Another mediator's "mine" holds none of them.
+        let other = app.user_token("zhao.mediator", Role::Mediator).await;
+        assert!(ids(&app.get_json(&format!("/api/v1/cases?mediator=me&q={}", url_encode("王芳")), &other).await).is_empty());
+    }
+
+    async fn the_index_follows_edits_and_a_migration_rebuilds_it(app) {
+        let token = app.user_token("wang.mediator", Role::Mediator).await;
+        let id = case(&app, &token, "合唱队扰民", "南街1号", &["王芳"], &[]).await;
+        let r = app.api_patch(&format!("/api/v1/cases/{id}"), &token, &json!({"title": "广场舞扰民"})).await;
+        assert_eq!(r.status(), 200);
+        assert!(found(&app, &token, "合唱").await.is_empty(), "the old title is gone");
+        assert_eq!(found(&app, &token, "广场").await, [id]);
+        let r = app.api_post(&format!("/api/v1/cases/{id}/parties"), &token, &json!({"role": "third_party", "name": "欧阳娜娜"})).await;
+        assert_eq!(r.status(), 201);
+        assert_eq!(found(&app, &token, "欧阳").await, [id], "a party added");
+
+        // Reverted and applied again, the migration leaves the index to be
+        // built; the server builds it when it starts.
+        {
+            let mut conn = app.conn();
+            let reverted = hesheng::db::revert_migrations_through(&mut conn, "000018").expect("revert");
+            assert!(reverted >= 1);
+            hesheng::db::run_migrations(&mut conn).expect("migrate");
+        }
+        assert!(found(&app, &token, "广场").await.is_empty(), "not built yet");
+        let again = crate::helpers::second_instance(&app);
+        let token = again.token("wang.mediator").await;
+        for q in ["广场", "王芳", "欧阳娜娜", "南", "1号"] {
+            assert_eq!(found(&again, &token, q).await, [id], "{q}");
+        }
+        assert!(found(&again, &token, "合唱").await.is_empty());
+    }
+}
