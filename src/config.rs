@@ -72,6 +72,9 @@ pub struct ServeArgs {
     /// Take the client address for sign-in throttling from X-Forwarded-For (only behind a trusted proxy)
     #[arg(long, env = "HESHENG_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
+    /// Address and port of the HJ 212 listener for noise monitors (TCP); off when unset
+    #[arg(long, env = "HESHENG_HJ212_BIND")]
+    pub hj212_bind: Option<String>,
 }
 
 /// A setting has a value Hesheng cannot use.
@@ -175,6 +178,34 @@ pub struct Settings {
     pub trust_proxy: bool,
     /// The clock the server reads (the system's; tests move it).
     pub clock: crate::time::Clock,
+    /// The HJ 212 listener for noise monitors, when one is asked for.
+    pub hj212: Option<Hj212Settings>,
+}
+
+/// The HJ 212 listener's settings.
+#[derive(Debug, Clone)]
+pub struct Hj212Settings {
+    /// Address and port to listen on.
+    pub bind: String,
+    /// A connection with nothing sent for this long is closed.
+    pub idle_timeout: Duration,
+    /// A frame begun and not complete within this long closes the connection
+    /// (a device sends a frame in well under a second).
+    pub frame_timeout: Duration,
+    /// Connections served at once; more are closed on arrival.
+    pub max_connections: usize,
+}
+
+impl Hj212Settings {
+    /// The defaults, listening on `bind`.
+    pub fn new(bind: String) -> Self {
+        Self {
+            bind,
+            idle_timeout: Duration::from_secs(600),
+            frame_timeout: Duration::from_secs(30),
+            max_connections: 4096,
+        }
+    }
 }
 
 impl Settings {
@@ -216,6 +247,7 @@ impl Settings {
             workers: args.workers,
             trust_proxy: args.trust_proxy,
             clock: crate::time::Clock::system(),
+            hj212: args.hj212_bind.as_ref().filter(|b| !b.trim().is_empty()).map(|b| Hj212Settings::new(b.trim().to_owned())),
         })
     }
 

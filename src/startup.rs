@@ -23,6 +23,7 @@ use crate::web::http::access_log::AccessSpan;
 use crate::web::http::context::{PAGE_BODY_LIMIT, resolve};
 use crate::web::http::cookies::Cookies;
 use crate::web::http::render_errors::render_errors;
+use crate::web::hj212::Hj212Listener;
 use crate::web::http::state::{AppState, WebConfig};
 use crate::web::ui::portal::PORTAL_SESSION;
 
@@ -65,6 +66,7 @@ pub struct Application {
     port: u16,
     base_url: String,
     server: Server,
+    hj212: Option<(Hj212Listener, Db, crate::time::Clock)>,
 }
 
 impl Application {
@@ -87,6 +89,14 @@ impl Application {
             portal_session: PORTAL_SESSION,
             anchors: settings.database.audit_anchors.clone(),
         });
+        let hj212 = match &settings.hj212 {
+            Some(hj212) => {
+                let listener = Hj212Listener::bind(hj212.clone())
+                    .map_err(|source| StartError::Bind { address: hj212.bind.clone(), source })?;
+                Some((listener, db.clone(), settings.clock.clone()))
+            }
+            None => None,
+        };
         let state = AppState {
             db,
             cookies: Cookies::new(key, settings.secure_cookies()),
@@ -101,7 +111,12 @@ impl Application {
         };
         let server = run(listener, state, settings.workers)
             .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;
-        Ok(Self { port, base_url, server })
+        Ok(Self { port, base_url, server, hj212 })
+    }
+
+    /// The address the HJ 212 listener is bound to, when it is on.
+    pub fn hj212_address(&self) -> Option<std::net::SocketAddr> {
+        self.hj212.as_ref().and_then(|(listener, _, _)| listener.local_addr().ok())
     }
 
     /// The port actually bound (useful with port 0).
@@ -116,7 +131,16 @@ impl Application {
 
     /// Serves until the process is stopped.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        match self.hj212 {
+            None => self.server.await,
+            Some((listener, db, clock)) => {
+                let hj212 = std::pin::pin!(listener.serve(db, clock));
+                match futures_util::future::select(self.server, hj212).await {
+                    futures_util::future::Either::Left((served, _)) => served,
+                    futures_util::future::Either::Right((listened, _)) => listened,
+                }
+            }
+        }
     }
 }
 

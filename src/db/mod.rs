@@ -21,6 +21,8 @@ pub mod integrity;
 pub mod investigations;
 pub mod maintenance;
 pub mod mediation;
+pub mod monitor_readings;
+pub mod monitors;
 pub mod opening;
 pub mod parties;
 pub mod portal;

@@ -587,3 +587,38 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_search_text,
     case_search_key,
 );
+
+diesel::table! {
+    monitor (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        place -> Text,
+        position -> Text,
+        zone_class -> Text,
+        instrument_class -> Text,
+        serial -> Text,
+        calibrated_on -> Nullable<Date>,
+        calibration_valid_until -> Nullable<Date>,
+        mn -> Text,
+        password_hash -> Text,
+        token_hash -> Text,
+        realtime_interval_s -> Integer,
+        data_time_marks -> Text,
+        case_id -> Nullable<BigInt>,
+        agreement_id -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    monitor_reading (monitor_id, at_s, interval_s) {
+        monitor_id -> BigInt,
+        at_s -> BigInt,
+        interval_s -> Integer,
+        levels -> BigInt,
+    }
+}
+
+diesel::joinable!(monitor_reading -> monitor (monitor_id));
+diesel::allow_tables_to_appear_in_same_query!(monitor, monitor_reading);

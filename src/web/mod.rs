@@ -2,6 +2,7 @@
 //! route table.
 
 pub mod api;
+pub mod hj212;
 pub mod http;
 pub mod routes;
 pub mod ui;

@@ -30,6 +30,8 @@ use crate::web::ui::login;
 
 use crate::web::api::mediation;
 
+use crate::web::api::monitors;
+
 use crate::web::api::openapi;
 
 use crate::web::api::portal_pins;
@@ -116,6 +118,9 @@ pub fn table() -> Vec<RouteDef> {
         GET "/api/v1/reports/summary.pdf" => reports::summary_pdf,
         GET "/api/v1/parties/{id}/export" => privacy::export_party,
         POST "/api/v1/parties/{id}/portal-pin" => portal_pins::issue_portal_pin,
+        GET "/api/v1/monitors" => monitors::list_monitors,
+        POST "/api/v1/monitors" => monitors::register_monitor,
+        POST "/api/v1/monitors/{id}/readings" => monitors::receive_readings,
         GET "/" => ui::dashboard::dashboard,
         GET "/complaints" => ui::complaints::list_complaints,
         POST "/complaints" => ui::complaints::create_complaint,

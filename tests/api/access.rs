@@ -335,6 +335,16 @@ fn matrix(f: &Fixture) -> Vec<Entry> {
         e("GET", "/api/v1/reports/summary.csv", "/api/v1/reports/summary.csv".into(), Users(EVERYONE), false),
         e("GET", "/api/v1/reports/summary.pdf", "/api/v1/reports/summary.pdf".into(), Users(EVERYONE), false),
         e("GET", "/api/v1/parties/{id}/export", format!("/api/v1/parties/{party}/export"), Users(ADMINS), true),
+        e("GET", "/api/v1/monitors", "/api/v1/monitors".into(), Users(EVERYONE), false),
+        e("POST", "/api/v1/monitors", "/api/v1/monitors".into(), Users(CASE_WORK), false),
+        // A device's own token opens it; no user's does.
+        e(
+            "POST",
+            "/api/v1/monitors/{id}/readings",
+            "/api/v1/monitors/999999/readings".into(),
+            Public(&[401, 404]),
+            false,
+        ),
     ];
     for (kind, roles) in
         [("investigations", FIELD_WORK), ("measurements", FIELD_WORK), ("sessions", CASE_WORK), ("meetings", CASE_WORK)]

@@ -176,6 +176,7 @@ pub fn serve_args(database_url: &str) -> ServeArgs {
         token_ttl_hours: 24,
         workers: Some(2),
         trust_proxy: false,
+        hj212_bind: None,
     }
 }
 

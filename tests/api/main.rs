@@ -26,6 +26,8 @@ mod hostile;
 mod isolation;
 mod locales;
 mod migrations;
+mod monitors;
+mod monitors_hj212;
 mod openapi;
 mod pages;
 mod pdf_tools;

@@ -10,6 +10,7 @@ pub mod field_work;
 pub mod follow_ups;
 pub mod health;
 pub mod mediation;
+pub mod monitors;
 pub mod openapi;
 pub mod portal_pins;
 pub mod privacy;

@@ -26,6 +26,8 @@ use crate::web::api::health;
 
 use crate::web::api::mediation;
 
+use crate::web::api::monitors;
+
 use crate::web::api::portal_pins;
 
 use crate::web::api::privacy;
@@ -154,6 +156,7 @@ impl CodeLists {
             ("NewComplaintBody", "channel", codes(Channel::ALL, Channel::code)),
             ("NewComplaintBody", "category", codes(Category::ALL, Category::code)),
             ("NewMeasurementBody", "position", codes(Position::ALL, Position::code)),
+            ("NewMonitorBody", "position", codes(Position::ALL, Position::code)),
             ("TermBody", "kind", codes(TermKind::ALL, TermKind::code)),
             ("TermBody", "position", codes(Position::ALL, Position::code)),
             ("AgreementBody", "kind", codes(AgreementKind::ALL, AgreementKind::code)),
@@ -232,6 +235,9 @@ impl Modify for CodeLists {
         reports::summary_pdf,
         privacy::export_party,
         portal_pins::issue_portal_pin,
+        monitors::register_monitor,
+        monitors::list_monitors,
+        monitors::receive_readings,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth, &StandardAnswers, &CodeLists)

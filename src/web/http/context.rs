@@ -185,7 +185,9 @@ async fn establish(req: &mut ServiceRequest) -> AppResult<Resolved> {
     let session_id = cookies.read(req.request(), CookieName::Session);
 
     let mut stale_session = false;
-    let (user, credential) = if let (true, Some(token)) = (api, bearer) {
+    // A monitor's readings carry the device's own token, checked by their handler.
+    let device = crate::web::api::monitors::is_device_path(req.path());
+    let (user, credential) = if let (true, false, Some(token)) = (api, device, bearer) {
         let (token_id, user) = sign_in_act::token_user(&state.db, token).await?;
         (Some(user), Some(Credential::Token(token_id)))
     } else if let (true, Some(id)) = (!api || safe, session_id) {

@@ -8,3 +8,4 @@ pub mod complaint;
 pub mod follow_up;
 pub mod investigation;
 pub mod mediation;
+pub mod monitor;

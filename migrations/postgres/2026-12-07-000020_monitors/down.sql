@@ -1,0 +1,3 @@
+DROP TABLE monitor_reading;
+DROP FUNCTION monitor_reading_append_only();
+DROP TABLE monitor;
