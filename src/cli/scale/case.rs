@@ -64,7 +64,7 @@ pub(super) fn one_case(
     let mut snapshots = Vec::with_capacity(2);
     let ring = &*crate::db::parties::ring()?;
     for role in ["applicant", "respondent"] {
-        let name = format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN));
+        let name = person_name(rng);
         let phone = format!("13{:09}", rng.below(1_000_000_000));
         let address = format!("{place}{}号楼{}", 1 + rng.below(12), 101 + rng.below(20) * 100 + rng.below(4));
         let code = code_of(party_base + u64::try_from(made.cases * 2 + snapshots.len()).unwrap_or(0), 10, 5);
