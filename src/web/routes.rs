@@ -165,6 +165,8 @@ pub fn table() -> Vec<RouteDef> {
         POST "/admin/committee/seal/remove" => ui::admin::remove_seal,
         GET "/admin/committee/seal.png" => ui::admin::seal_image,
         GET "/reports" => ui::reports::show_reports,
+        GET "/monitors" => ui::monitors::show_monitors,
+        POST "/monitors" => ui::monitors::register_monitor,
         GET "/print" => ui::print_queue::show_queue,
         POST "/print/requests" => ui::print_queue::request_print,
         POST "/print/batch" => ui::print_queue::start_batch,

@@ -214,6 +214,8 @@ fn matrix(f: &Fixture) -> Vec<Entry> {
         e("POST", "/admin/committee/seal", "/admin/committee/seal".into(), Users(ADMINS), false),
         e("POST", "/admin/committee/seal/remove", "/admin/committee/seal/remove".into(), Users(ADMINS), false),
         e("GET", "/reports", "/reports".into(), Users(EVERYONE), false),
+        e("GET", "/monitors", "/monitors".into(), Users(CASE_WORK), false),
+        e("POST", "/monitors", "/monitors".into(), Users(CASE_WORK), false),
         e("GET", "/print", "/print".into(), Users(SIGNING), false),
         e("POST", "/print/requests", "/print/requests".into(), Users(SIGNING), false),
         e("POST", "/print/batch", "/print/batch".into(), Users(SIGNING), false),

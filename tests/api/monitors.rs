@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::both_backends;
 use crate::helpers::TestApp;
+use crate::pages::Visitor;
 use crate::records::case_body;
 
 /// A certified monitor as the API registers it.
@@ -203,5 +204,43 @@ both_backends! {
             assert!(err.to_string().contains("append-only"), "{err}");
         }
         assert_eq!(stored(&app, id).await, 1);
+    }
+
+    async fn the_monitors_page_registers_a_monitor_shows_its_secrets_once_and_says_only_levels_are_kept(app) {
+        hesheng::cli::demo::load(&mut app.conn()).expect("demo");
+        let grid = Visitor::signed_in(&app, "li.grid").await;
+        assert_eq!(grid.page("/monitors").await.0, 403);
+        let mediator = Visitor::signed_in(&app, "wang.mediator").await;
+        let (status, html) = mediator.page("/monitors").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("从不存储音频"), "the page says only levels are stored");
+        assert!(html.contains("href=\"/monitors\""), "the navigation leads here");
+
+        let form = [
+            ("place", "敦化南路64号院 3号楼窗外1米"), ("position", "outside_window_1m"), ("instrument_class", "class1"),
+            ("serial", "AWA6228-0042"), ("calibrated_on", "2026-05-01"), ("calibration_valid_until", "2026-04-01"),
+            ("mn", "HS-PAGE-01"), ("hj212_password", "bad;pw"),
+        ];
+        let response = mediator.post("/monitors", "/monitors", &form).await;
+        assert_eq!(response.status(), 422);
+        let html = response.text().await.expect("page");
+        assert!(html.contains("id=\"calibration_valid_until-error\"") && html.contains("id=\"hj212_password-error\""), "errors by field");
+        assert!(html.contains("敦化南路64号院"), "the input is kept");
+
+        let mut good = form;
+        good[5] = ("calibration_valid_until", "2027-04-30");
+        good[7] = ("hj212_password", "");
+        let response = mediator.post("/monitors", "/monitors", &good).await;
+        assert_eq!(response.status(), 200);
+        let html = response.text().await.expect("page");
+        assert!(html.contains("只显示这一次"), "{html}");
+        let secrets: Vec<&str> =
+            html.split("class=\"code secret\">").skip(1).filter_map(|part| part.split('<').next()).collect();
+        assert_eq!(secrets.len(), 3, "the readings' address, the token and the password");
+        let (token, password) = (secrets[1], secrets[2]);
+        assert_eq!((token.len(), password.len()), (43, 12), "a token, and a password generated");
+        let list = mediator.page("/monitors").await.1;
+        assert!(list.contains("HS-PAGE-01") && list.contains("可作为违约认定依据"));
+        assert!(!list.contains(token) && !list.contains(password), "secrets are not shown again");
     }
 }

@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod form;
 pub mod language;
 pub mod login;
+pub mod monitors;
 pub mod page;
 pub mod portal;
 pub mod print_queue;

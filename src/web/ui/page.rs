@@ -71,6 +71,9 @@ impl PageContext {
             links.push(("/print", "nav.print"));
         }
         links.push(("/reports", "nav.reports"));
+        if matches!(user.role, Role::Admin | Role::Mediator) {
+            links.push(("/monitors", "monitor.page.title"));
+        }
         if user.role == Role::Admin {
             links.push(("/admin", "nav.admin"));
         }
