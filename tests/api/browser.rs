@@ -312,6 +312,16 @@ async fn play(device: Device) {
         "the seal Chromium sent is stored byte for byte"
     );
     check.page(&admin, "admin-seal-uploaded").await;
+    // The courtyard's noise monitor is registered; its secrets show once.
+    admin.goto(&app.url("/monitors")).await;
+    check.page(&admin, "monitors").await;
+    admin.type_into("#place", "敦化南路64号院 3号楼窗外1米").await;
+    admin.select("#instrument_class", "class1").await;
+    admin.type_into("#serial", "AWA6228-0042").await;
+    admin.type_into("#mn", "HS-DH64-01").await;
+    admin.click("form[action=\"/monitors\"] button[type=\"submit\"]").await;
+    admin.wait_text("只显示这一次").await;
+    check.page(&admin, "monitor-registered").await;
     // The same pages in English, whose words are longer.
     switch_language(&admin, "en").await;
     admin.goto(&app.url("/admin")).await;
@@ -321,6 +331,8 @@ async fn play(device: Device) {
     check.page(&admin, "admin-committee-en").await;
     admin.goto(&app.url("/reports")).await;
     check.page(&admin, "reports-empty-en").await;
+    admin.goto(&app.url("/monitors")).await;
+    check.page(&admin, "monitors-en").await;
     switch_language(&admin, "zh-CN").await;
     admin.close().await;
 
