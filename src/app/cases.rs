@@ -58,7 +58,7 @@ pub async fn reveal_case_contacts(db: &Db, user: &User, id: i64, lang: Lang) -> 
 /// Cases of the user's committee, newest first, as the list shows them.
 pub async fn list_cases(db: &Db, user: &User, filter: CaseFilter) -> AppResult<Vec<CaseSummary>> {
     let (offset, listed) = listed_cases(db, user, filter).await?;
-    Ok(listed.into_iter().map(|(c, hit)| CaseSummary::new(c, hit, offset)).collect())
+    Ok(listed.into_iter().map(|c| CaseSummary::new(c, offset)).collect())
 }
 
 /// Whose names a user's search finds cases by: every role sees the parties
@@ -71,14 +71,33 @@ pub fn searchable_names(role: Role) -> Names {
     }
 }
 
+/// A case as a list shows it.
+#[derive(Debug, Clone)]
+pub struct ListedCase {
+    /// Its listed columns.
+    pub case: cases::Listed,
+    /// Where a search found it.
+    pub hit: Option<cases::Hit>,
+    /// By how much its measurements exceeded the limit at most, when they did.
+    pub exceeds_by_db: Option<f64>,
+}
+
 /// Cases of the user's committee, newest first, as stored, with where a
-/// search found each; and the committee's UTC offset.
-pub async fn listed_cases(db: &Db, user: &User, mut filter: CaseFilter) -> AppResult<(i32, Vec<cases::Found>)> {
+/// search found each and their greatest exceedance; and the committee's
+/// UTC offset.
+pub async fn listed_cases(db: &Db, user: &User, mut filter: CaseFilter) -> AppResult<(i32, Vec<ListedCase>)> {
     let committee_id = user.committee_id;
     filter.names = searchable_names(user.role());
     db.read(move |conn| {
         let offset = committees::find(conn, committee_id)?.utc_offset_minutes;
-        Ok::<_, AppError>((offset, cases::list(conn, committee_id, &filter)?))
+        let found = cases::list(conn, committee_id, &filter)?;
+        let ids: Vec<i64> = found.iter().map(|(c, _)| c.id).collect();
+        let mut exceeded = cases::exceedances(conn, &ids)?;
+        let listed = found
+            .into_iter()
+            .map(|(case, hit)| ListedCase { exceeds_by_db: exceeded.remove(&case.id), case, hit })
+            .collect();
+        Ok::<_, AppError>((offset, listed))
     })
     .await
 }

@@ -37,6 +37,24 @@ both_backends! {
         assert_eq!(night["limit_db"], 45.0);
         assert_eq!(night["corrected_db"], 51.0, "8 dB above the background: −1");
         assert_eq!(night["exceeds_by_db"], 6.0);
+
+        // The case list leads with the greatest exceedance of a valid reading.
+        let other = app.post_ok("/api/v1/cases", &mediator, &case_body(&[]), 201).await;
+        let list = app.get_json("/api/v1/cases", &mediator).await;
+        let items = list["items"].as_array().expect("items");
+        assert_eq!(items[0]["id"], other["id"]);
+        assert!(items[0].get("exceeds_by_db").is_none(), "no measurement, no exceedance");
+        assert_eq!(items[1]["id"], case["id"]);
+        assert_eq!(items[1]["exceeds_by_db"], 6.0);
+        // A void reading does not count, however loud.
+        let mut drifted = reading("2026-05-21T22:20:00+08:00", 80.0);
+        drifted["calibration_after_db"] = json!(95.0);
+        assert_eq!(app.post_ok(&path, &token, &drifted, 201).await["valid"], false);
+        assert_eq!(app.get_json("/api/v1/cases", &mediator).await["items"][1]["exceeds_by_db"], 6.0);
+        app.create_user("page.mediator", Role::Mediator, 1);
+        assert_eq!(app.login("page.mediator", crate::helpers::PASSWORD).await.status(), 303);
+        let html = app.get("/cases").await.text().await.expect("page");
+        assert_eq!(html.matches("超标 6.0 dB(A)").count(), 1, "{html}");
     }
 
     async fn the_night_window_and_zone_class_come_from_the_committee(app) {

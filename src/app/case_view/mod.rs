@@ -7,11 +7,12 @@ use utoipa::ToSchema;
 
 use crate::app::agreements::{AgreementView, agreement_view_of};
 use crate::app::case_view::parts::{ComplaintView, Contacts, PartyView};
+use crate::app::cases::ListedCase;
 use crate::app::error::{AppError, AppResult};
 use crate::app::field_work::{InvestigationView, MeasurementView};
 use crate::app::follow_ups::summary_view;
 use crate::app::mediation::{MeetingView, ReferralView, SessionView};
-use crate::db::cases::{self, Case, Hit, Listed};
+use crate::db::cases::{self, Case, Hit};
 use crate::db::committees::{self, Committee};
 use crate::db::users::User;
 use crate::db::{Db, DbConn, case_views, mediation, parties, timeline};
@@ -42,6 +43,10 @@ pub struct CaseSummary {
     /// Where a search found the case (absent without a search).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matched: Option<SearchMatch>,
+    /// By how many dB(A) its valid measurements exceeded the limit at most
+    /// (absent when none did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exceeds_by_db: Option<f64>,
 }
 
 /// Where a search found a case: the field and its text split around the
@@ -67,9 +72,11 @@ impl From<Hit> for SearchMatch {
 
 impl CaseSummary {
     /// The summary of a listed case, with where a search found it.
-    pub fn new(c: Listed, hit: Option<Hit>, offset: i32) -> Self {
+    pub fn new(listed: ListedCase, offset: i32) -> Self {
+        let ListedCase { case: c, hit, exceeds_by_db } = listed;
         Self {
             matched: hit.map(SearchMatch::from),
+            exceeds_by_db,
             id: c.id,
             registered_at: format_instant(c.registered_at, offset),
             number: c.number,

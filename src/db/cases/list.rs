@@ -289,3 +289,27 @@ fn hit(query: &Query, c: &Listed, parties: &str, complainants: &str) -> Option<H
     }
     None
 }
+
+/// The greatest exceedance of the limit a valid measurement of each of the
+/// cases `ids` found (its equivalent level's; the night peak's where that
+/// alone exceeded), for the cases with one.
+pub fn exceedances(conn: &mut DbConn, ids: &[i64]) -> QueryResult<std::collections::BTreeMap<i64, f64>> {
+    use crate::db::schema::measurement;
+    let rows: Vec<(i64, Option<f64>, Option<f64>)> = measurement::table
+        .filter(measurement::case_id.eq_any(ids))
+        .filter(measurement::valid.eq(true))
+        .group_by(measurement::case_id)
+        .select((
+            measurement::case_id,
+            diesel::dsl::max(measurement::exceeds_by_db),
+            diesel::dsl::max(measurement::lmax_exceeds_by_db),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, leq, peak)| {
+            let positive = |d: Option<f64>| d.filter(|d| *d > 0.0);
+            positive(leq).or(positive(peak)).map(|d| (id, d))
+        })
+        .collect())
+}

@@ -23,12 +23,13 @@ use actix_web::HttpResponse;
 use actix_web::cookie::time::Duration;
 use actix_web::http::header;
 
+use crate::app::cases::ListedCase;
 use crate::app::error::{AppError, AppResult, FieldError};
-use crate::db::cases::{Hit, HitField, Listed};
+use crate::db::cases::{HitField, Listed};
 use crate::db::complaints::Complaint;
 use crate::domain::clock::local;
 use crate::domain::language::Lang;
-use crate::i18n::{t, t_invalid_words};
+use crate::i18n::{t, t_invalid_words, t_with};
 use crate::web::http::context::Flash;
 use crate::web::http::pagination::Page;
 use crate::web::http::state::AppState;
@@ -205,15 +206,21 @@ pub struct CaseRow {
     /// A name a search matched: whose (label), and the name split around
     /// the match.
     pub name_hit: Option<(String, Marked)>,
+    /// By how much its measurements exceeded the limit at most, e.g.
+    /// "超标 13.4 dB(A)".
+    pub exceedance: Option<String>,
 }
 
 /// A text split around the part a search matched: before, match, after.
 pub type Marked = (String, String, String);
 
 impl CaseRow {
-    /// The row of a case a search found, its match marked.
-    pub fn found(c: Listed, hit: Option<Hit>, offset: i32, lang: Lang) -> Self {
+    /// The row of a listed case: its search match marked, its greatest
+    /// exceedance said.
+    pub fn found(listed: ListedCase, offset: i32, lang: Lang) -> Self {
+        let ListedCase { case: c, hit, exceeds_by_db } = listed;
         let mut row = Self::new(c, offset, lang);
+        row.exceedance = exceeds_by_db.map(|d| t_with(lang, "case.exceeds_by", &[("db", format!("{d:.1}"))]));
         if let Some(hit) = hit {
             let marked = (hit.before, hit.matched, hit.after);
             match hit.field {
@@ -243,6 +250,7 @@ impl CaseRow {
             number_hit: None,
             location_hit: None,
             name_hit: None,
+            exceedance: None,
         }
     }
 }

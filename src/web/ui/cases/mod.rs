@@ -78,7 +78,7 @@ pub async fn list_cases(
     };
     let lang = ctx.lang;
     let (offset, listed) = act::listed_cases(&state.db, &user, filter).await?;
-    let rows = listed.into_iter().map(|(c, hit)| CaseRow::found(c, hit, offset, lang)).collect();
+    let rows = listed.into_iter().map(|c| CaseRow::found(c, offset, lang)).collect();
     let page_of = Page::new(rows, limit, |r: &CaseRow| r.id);
     let text = q.q.unwrap_or_default();
     let params = serde_urlencoded::to_string([
