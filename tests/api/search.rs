@@ -158,7 +158,7 @@ both_backends! {
         let token = app.user_token("wang.mediator", Role::Mediator).await;
         let mut made = Vec::new();
         for i in 0..12 {
-            made.push(case(&app, &token, &format!("合唱队第{i}次"), "南街", &["王芳"], &[]).await);
+            made.push(case(&app, &token, &format!("合唱队{i}次"), "南街", &["王芳"], &[]).await);
         }
         case(&app, &token, "装修", "北街", &["李四"], &[]).await;
         // Some of them red, some moved to investigating.
@@ -187,6 +187,16 @@ both_backends! {
             }
             assert_eq!(seen, expected, "{q}");
         }
+        // A whole number finds its case only; the start of one, every case
+        // whose number starts so.
+        let numbered = |n: usize| made[n - 1];
+        assert_eq!(found(&app, &token, "调字第1号").await, [numbered(1)]);
+        assert_eq!(found(&app, &token, "第12号").await, [numbered(12)]);
+        let mut starting = vec![numbered(1), numbered(10), numbered(11), numbered(12)];
+        let last: i64 = ids(&app.get_json("/api/v1/cases?limit=1", &token).await)[0];
+        starting.push(last);
+        starting.sort_unstable_by(|a, b| b.cmp(a));
+        assert_eq!(found(&app, &token, "第1").await, starting, "第1 starts 第1, 第10 … 第13");
         // Another mediator's "mine" holds none of them.
         let other = app.user_token("zhao.mediator", Role::Mediator).await;
         assert!(ids(&app.get_json(&format!("/api/v1/cases?mediator=me&q={}", url_encode("王芳")), &other).await).is_empty());

@@ -55,8 +55,47 @@ fn pair(a: char, b: char) -> i64 {
     (i64::from(u32::from(a)) << 21) | i64::from(u32::from(b))
 }
 
+/// Digit runs up to this long have a key of their own.
+const LONGEST_RUN: usize = 12;
+
+/// The key of a whole run of digits (two to [`LONGEST_RUN`]), above every
+/// pair's key (a pair's is below 2^42): its length and value, so that "012"
+/// and "12" differ.
+fn run(digits: &str) -> Option<i64> {
+    if !(2..=LONGEST_RUN).contains(&digits.len()) {
+        return None;
+    }
+    let value: i64 = digits.parse().ok()?;
+    let len = i64::try_from(digits.len()).ok()?;
+    Some((1 << 50) | (len << 40) | value)
+}
+
+/// The maximal runs of ASCII digits of `text`, with whether each is bounded
+/// by another character on both sides (not at the text's start or end).
+fn digit_runs(text: &str) -> Vec<(&str, bool)> {
+    let mut runs = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, c) in text.char_indices() {
+        match (c.is_ascii_digit(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                runs.push((&text[s..i], s > 0));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        runs.push((&text[s..], false));
+    }
+    runs
+}
+
 /// Every key of a folded text's fields: each character that is not a space,
-/// and each pair of neighbours of which neither is a space.
+/// each pair of neighbours of which neither is a space, and each whole run
+/// of digits (a case's sequence number, a building's): a search naming the
+/// whole run — "第1234号" — reads the few cases with that run rather than
+/// the many holding its pairs of digits.
 pub fn keys<'a>(fields: impl IntoIterator<Item = &'a str>) -> BTreeSet<i64> {
     let mut keys = BTreeSet::new();
     for field in fields {
@@ -72,6 +111,7 @@ pub fn keys<'a>(fields: impl IntoIterator<Item = &'a str>) -> BTreeSet<i64> {
             }
             last = Some(c);
         }
+        keys.extend(digit_runs(field).into_iter().filter_map(|(digits, _)| run(digits)));
     }
     keys
 }
@@ -107,6 +147,9 @@ impl Query {
         if keys.is_empty() {
             keys = singles;
         }
+        // A run of digits with a character on each side is a whole run of
+        // any text that holds the search.
+        keys.extend(digit_runs(&text).into_iter().filter(|(_, bounded)| *bounded).filter_map(|(d, _)| run(d)));
         keys.sort_unstable();
         keys.dedup();
         Self { text, keys }
@@ -206,8 +249,28 @@ mod tests {
     }
 
     #[test]
-    fn pairs_never_collide_with_single_characters() {
+    fn pairs_never_collide_with_single_characters_or_runs() {
         assert!(pair('\u{1}', '\u{1}') > single(char::MAX));
+        assert!(run("00").expect("run") > pair(char::MAX, char::MAX));
+        assert_ne!(run("012"), run("12"));
+        assert_eq!(run("1"), None, "one digit is a character");
+        assert_eq!(run("1234567890123"), None, "too long to be a number of a case");
+    }
+
+    #[test]
+    fn a_whole_run_of_digits_is_a_key_of_texts_and_of_searches_that_bound_it() {
+        let held = keys(["（2026）敦南人调字第12345号", "和平里北街18号院"]);
+        for digits in ["2026", "12345", "18"] {
+            assert!(held.contains(&run(digits).expect("run")), "{digits}");
+        }
+        assert!(!held.contains(&run("1234").expect("run")));
+        // A search holds a run's key only where a character bounds it on
+        // both sides: "第1234" may be the start of 第12345.
+        assert!(Query::new("第12345号").keys.contains(&run("12345").expect("run")));
+        assert!(!Query::new("第1234").keys.contains(&run("1234").expect("run")));
+        assert!(!Query::new("18号院").keys.contains(&run("18").expect("run")));
+        let q = Query::new("调字第12345号");
+        assert!(q.keys.iter().all(|k| held.contains(k)), "the text holds every key of a search it matches");
     }
 
     #[test]

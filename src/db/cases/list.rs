@@ -170,9 +170,8 @@ pub(super) fn narrowed(f: &CaseFilter, before: Option<i64>) -> ListQuery<'static
     query
 }
 
-/// A key read when choosing the rarest of a search's keys counts as
-/// common from this many cases on.
-const COMMON: i64 = 500;
+/// How many of a key's newest cases are read to judge how common it is.
+const SAMPLE: i64 = 300;
 
 #[derive(QueryableByName)]
 struct Count {
@@ -180,22 +179,33 @@ struct Count {
     n: i64,
 }
 
-/// How many cases of the committee hold `key`, counted up to [`COMMON`].
-fn holding(conn: &mut DbConn, committee_id: i64, key: i64) -> QueryResult<i64> {
-    const HOLDING: Sql = Sql(
-        "SELECT count(*) AS n FROM (SELECT 1 FROM case_search_key WHERE committee_id = ? AND key = ? LIMIT ?) held",
-    );
-    let count = diesel::sql_query(HOLDING.text(conn.backend()))
-        .bind::<BigInt, _>(committee_id)
-        .bind::<BigInt, _>(key)
-        .bind::<BigInt, _>(COMMON);
+/// How common `key` is among the committee's cases, as a number to compare
+/// (smaller is rarer): a key fewer than [`SAMPLE`] cases hold, by their
+/// number; a commoner one by how recent its [`SAMPLE`]th newest case is —
+/// the more recent, the denser its cases — read from [`SAMPLE`] entries of
+/// the index whatever the key's size.
+fn commonness(conn: &mut DbConn, committee_id: i64, key: i64) -> QueryResult<i64> {
+    let nth: Option<i64> = case_search_key::table
+        .filter(case_search_key::committee_id.eq(committee_id))
+        .filter(case_search_key::key.eq(key))
+        .order(case_search_key::case_id.desc())
+        .select(case_search_key::case_id)
+        .offset(SAMPLE - 1)
+        .first(conn)
+        .optional()?;
+    if let Some(id) = nth {
+        // Above every count; a later sampled case is a denser key.
+        return Ok(SAMPLE + id);
+    }
+    const HOLDING: Sql = Sql("SELECT count(*) AS n FROM case_search_key WHERE committee_id = ? AND key = ?");
+    let count = diesel::sql_query(HOLDING.text(conn.backend())).bind::<BigInt, _>(committee_id).bind::<BigInt, _>(key);
     let counted: Count = on_backend!(conn, c => count.get_result(c))?;
     Ok(counted.n)
 }
 
 /// The page of cases whose title, number, place or (as `f.names` allows)
 /// names hold the text of `query`, newest first: the cases holding the
-/// rarest of its keys, read newest first from the index, each checked
+/// rarest of its keys (see [`commonness`]), read newest first from the index, each checked
 /// against its folded texts and the list's other filters, until a page is
 /// full.
 fn search(conn: &mut DbConn, committee_id: i64, f: &CaseFilter, query: &Query) -> QueryResult<Vec<Found>> {
@@ -204,7 +214,7 @@ fn search(conn: &mut DbConn, committee_id: i64, f: &CaseFilter, query: &Query) -
         rarest = Some((*only, 0));
     } else {
         for &key in &query.keys {
-            let n = holding(conn, committee_id, key)?;
+            let n = commonness(conn, committee_id, key)?;
             if n == 0 {
                 return Ok(Vec::new());
             }
