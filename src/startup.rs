@@ -66,7 +66,10 @@ pub struct Application {
     port: u16,
     base_url: String,
     server: Server,
-    hj212: Option<(Hj212Listener, Db, crate::time::Clock)>,
+    hj212: Option<Hj212Listener>,
+    /// For the work besides HTTP: the HJ 212 listener, the nightly evaluation.
+    db: Db,
+    clock: crate::time::Clock,
 }
 
 impl Application {
@@ -93,10 +96,11 @@ impl Application {
             Some(hj212) => {
                 let listener = Hj212Listener::bind(hj212.clone())
                     .map_err(|source| StartError::Bind { address: hj212.bind.clone(), source })?;
-                Some((listener, db.clone(), settings.clock.clone()))
+                Some(listener)
             }
             None => None,
         };
+        let background = db.clone();
         let state = AppState {
             db,
             cookies: Cookies::new(key, settings.secure_cookies()),
@@ -111,12 +115,12 @@ impl Application {
         };
         let server = run(listener, state, settings.workers)
             .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;
-        Ok(Self { port, base_url, server, hj212 })
+        Ok(Self { port, base_url, server, hj212, db: background, clock: settings.clock.clone() })
     }
 
     /// The address the HJ 212 listener is bound to, when it is on.
     pub fn hj212_address(&self) -> Option<std::net::SocketAddr> {
-        self.hj212.as_ref().and_then(|(listener, _, _)| listener.local_addr().ok())
+        self.hj212.as_ref().and_then(|listener| listener.local_addr().ok())
     }
 
     /// The port actually bound (useful with port 0).
@@ -131,15 +135,18 @@ impl Application {
 
     /// Serves until the process is stopped.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        match self.hj212 {
-            None => self.server.await,
-            Some((listener, db, clock)) => {
-                let hj212 = std::pin::pin!(listener.serve(db, clock));
-                match futures_util::future::select(self.server, hj212).await {
-                    futures_util::future::Either::Left((served, _)) => served,
-                    futures_util::future::Either::Right((listened, _)) => listened,
-                }
-            }
+        use futures_util::future::{Either, FutureExt, pending, select};
+        let nightly = crate::app::monitor_nights::run_nightly(self.db.clone(), self.clock.clone()).map(Ok);
+        let hj212 = match self.hj212 {
+            Some(listener) => listener.serve(self.db, self.clock).left_future(),
+            None => pending().right_future(),
+        };
+        let (nightly, hj212) = (std::pin::pin!(nightly), std::pin::pin!(hj212));
+        let others = select(nightly, hj212).map(|either| match either {
+            Either::Left((done, _)) | Either::Right((done, _)) => done,
+        });
+        match select(self.server, std::pin::pin!(others)).await {
+            Either::Left((served, _)) | Either::Right((served, _)) => served,
         }
     }
 }

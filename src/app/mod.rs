@@ -12,6 +12,7 @@ pub mod error;
 pub mod field_work;
 pub mod follow_ups;
 pub mod mediation;
+pub mod monitor_nights;
 pub mod monitor_readings;
 pub mod monitors;
 pub mod portal;

@@ -8,6 +8,8 @@ pub mod demo;
 
 pub mod scale;
 
+mod monitor;
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -101,10 +103,27 @@ enum Command {
         #[command(subcommand)]
         command: ViewsCommand,
     },
+    /// Noise monitors
+    Monitor {
+        #[command(subcommand)]
+        command: MonitorCommand,
+    },
     /// Write a consistent copy of a live SQLite database to PATH
     Backup {
         /// Where to write the copy (must not exist)
         path: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MonitorCommand {
+    /// Evaluate the nights of every agreement a monitor checks, now (the server does it every hour)
+    Evaluate {
+        /// The evening date of the night (default: each committee's last complete night)
+        #[arg(long)]
+        night: Option<String>,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -231,6 +250,9 @@ pub fn run() -> ExitCode {
         Some(Command::Audit { command: AuditCommand::Verify { database } }) => verify_audit(&database),
         Some(Command::Audit { command: AuditCommand::Anchor { database } }) => anchor_audit(&database),
         Some(Command::Backup { path, database }) => backup(&database, &path),
+        Some(Command::Monitor { command: MonitorCommand::Evaluate { night, database } }) => {
+            monitor::evaluate(&database, night.as_deref())
+        }
         Some(Command::Views { command: ViewsCommand::Build { lang, database } }) => {
             build_views(&database, lang.as_deref())
         }

@@ -21,6 +21,7 @@ pub mod integrity;
 pub mod investigations;
 pub mod maintenance;
 pub mod mediation;
+pub mod monitor_nights;
 pub mod monitor_readings;
 pub mod monitors;
 pub mod opening;

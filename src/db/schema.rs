@@ -622,3 +622,25 @@ diesel::table! {
 
 diesel::joinable!(monitor_reading -> monitor (monitor_id));
 diesel::allow_tables_to_appear_in_same_query!(monitor, monitor_reading);
+
+diesel::table! {
+    night_finding (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        monitor_id -> BigInt,
+        agreement_id -> BigInt,
+        night -> Date,
+        term_index -> Integer,
+        outcome -> Text,
+        basis -> Text,
+        evidence -> Text,
+        evaluated_at -> Timestamp,
+        review -> Nullable<Text>,
+        review_reason -> Nullable<Text>,
+        reviewed_by -> Nullable<BigInt>,
+        reviewed_at -> Nullable<Timestamp>,
+        follow_up_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(monitor, night_finding);

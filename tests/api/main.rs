@@ -26,6 +26,7 @@ mod hostile;
 mod isolation;
 mod locales;
 mod migrations;
+mod monitor_nights;
 mod monitors;
 mod monitors_hj212;
 mod openapi;

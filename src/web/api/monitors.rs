@@ -8,10 +8,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::error::{AppError, AppResult};
+use crate::app::monitor_nights::{self as nights, NightDayView, NightFindingView};
 use crate::app::monitor_readings::{self as readings, refusal_detail};
 use crate::app::monitors::{self as act, MonitorView, RegisteredMonitor};
 use crate::domain::commands::monitor::{MonitorFields, ReadingFields};
-use crate::web::http::access::{CASE_WORK, EVERYONE};
+use crate::web::http::access::{CASE_WORK, EVERYONE, MEDIATION};
 use crate::web::http::auth::client_address;
 use crate::web::http::context::SignedIn;
 use crate::web::http::error::ErrorReport;
@@ -203,4 +204,69 @@ pub async fn receive_readings(
             Ok(response)
         }
     }
+}
+
+/// How many nights the strip shows.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct NightsQuery {
+    /// Nights, newest first (default 30, at most 366).
+    pub days: Option<u32>,
+}
+
+/// The last nights of an agreement a monitor checks, newest first: for
+/// each night its worst outcome (possible_breach, no_data, kept, or
+/// not_evaluated) and the findings of each term with their numbers.
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/nights", tag = "monitors", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Agreement id"), NightsQuery),
+    responses((status = 200, body = [NightDayView])))]
+pub async fn agreement_nights(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    path: web::Path<i64>,
+    query: web::Query<NightsQuery>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(EVERYONE)?;
+    let days = query.days.unwrap_or(30).clamp(1, 366);
+    Ok(HttpResponse::Ok()
+        .json(nights::agreement_nights(&state.db, user, path.into_inner(), days, state.config.clock.now()).await?))
+}
+
+/// Why a possible breach is dismissed.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DismissBody {
+    /// The reason, kept with the finding.
+    #[serde(default)]
+    #[schema(required)]
+    pub reason: String,
+}
+
+/// Dismisses a possible breach with a reason (mediators and
+/// administrators); a finding is reviewed once.
+#[utoipa::path(post, path = "/api/v1/night-findings/{id}/dismiss", tag = "monitors", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Finding id")), request_body = DismissBody,
+    responses((status = 200, body = NightFindingView), (status = 409, content_type = "application/problem+json")))]
+pub async fn dismiss_finding(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    path: web::Path<i64>,
+    ApiJson(body): ApiJson<DismissBody>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(MEDIATION)?;
+    Ok(HttpResponse::Ok().json(nights::dismiss_finding(&state.db, user, path.into_inner(), body.reason).await?))
+}
+
+/// Confirms a possible breach found by a certified monitor into a
+/// follow-up record of method night_check (mediators and administrators),
+/// which marks the agreement and the case breached; an indicative
+/// monitor's finding cannot be confirmed (409).
+#[utoipa::path(post, path = "/api/v1/night-findings/{id}/confirm", tag = "monitors", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Finding id")),
+    responses((status = 200, body = NightFindingView), (status = 409, content_type = "application/problem+json")))]
+pub async fn confirm_finding(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let user = user.require(MEDIATION)?;
+    Ok(HttpResponse::Ok().json(nights::confirm_finding(&state.db, user, path.into_inner()).await?))
 }

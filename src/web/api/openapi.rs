@@ -238,6 +238,9 @@ impl Modify for CodeLists {
         monitors::register_monitor,
         monitors::list_monitors,
         monitors::receive_readings,
+        monitors::agreement_nights,
+        monitors::dismiss_finding,
+        monitors::confirm_finding,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth, &StandardAnswers, &CodeLists)

@@ -1,0 +1,121 @@
+//! The nightly evaluation of an agreement a monitor checks: a kept night
+//! and a night of singing past the agreed end, computed by hand, found as
+//! such; a mediator dismisses one finding with a reason and confirms the
+//! other into a follow-up record that marks the agreement breached.
+
+use hesheng::domain::account::Role;
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::hesheng;
+use crate::monitors::monitor_body;
+use crate::records::{mediating_case, memorandum, sign_all};
+
+/// A night of minute readings (local time +08:00): `song_db` from 19:00
+/// until `ends` (HH:MM), quiet at 40 dB otherwise, from 06:00 of `date`
+/// to 06:00 the next day.
+fn night(date: &str, ends: (u32, u32), song_db: f64) -> Value {
+    let day = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").expect("date");
+    let start = day.and_hms_opt(6, 0, 0).expect("06:00");
+    let readings: Vec<Value> = (0..24 * 60)
+        .map(|m| {
+            let t = start + chrono::TimeDelta::minutes(m);
+            let hm = (chrono::Timelike::hour(&t), chrono::Timelike::minute(&t));
+            let singing = t.date() == day && hm >= (19, 0) && hm < ends;
+            let db = if singing { song_db } else { 40.0 };
+            json!({"at": format!("{}+08:00", t.format("%Y-%m-%dT%H:%M:%S")), "interval_s": 60, "laeq_db": db, "lafmax_db": db + 6.0})
+        })
+        .collect();
+    json!({"readings": readings})
+}
+
+fn finding<'a>(strip: &'a Value, night: &str, term: i64) -> &'a Value {
+    let day = strip.as_array().expect("strip").iter().find(|d| d["night"] == night).expect("night in the strip");
+    day["findings"].as_array().expect("findings").iter().find(|f| f["term_index"] == term).expect("term")
+}
+
+both_backends! {
+    async fn nights_are_found_kept_or_possibly_breached_and_a_mediator_reviews_them(app) {
+        let mediator = app.user_token("wang.mediator", Role::Mediator).await;
+        let case = mediating_case(&app, &mediator).await;
+        let agreement = app.post_ok(&format!("/api/v1/cases/{}/agreements", case["id"]), &mediator, &memorandum(), 201).await;
+        let agreement_id = agreement["id"].as_i64().expect("id");
+        let case = app.get_json(&format!("/api/v1/cases/{}", case["id"]), &mediator).await;
+        sign_all(&app, &mediator, &case, agreement_id).await;
+        let mut body = monitor_body("HS-NIGHT-01");
+        body["agreement_id"] = json!(agreement_id);
+        let monitor = app.post_ok("/api/v1/monitors", &mediator, &body, 201).await;
+        assert_eq!(monitor["case_id"], case["id"], "the agreement's case is the monitor's");
+        let (id, token) = (monitor["id"].as_i64().expect("id"), monitor["token"].as_str().expect("token"));
+        let readings = format!("/api/v1/monitors/{id}/readings");
+        // The night before the agreement took effect, and two after it, five
+        // days on:
+        // ends by 20:55 at 54 dB; then a night singing until 21:20 at 68 dB.
+        let today = (chrono::Utc::now().naive_utc() + chrono::TimeDelta::hours(8)).date();
+        let [first, second, third] = [1, 2, 3].map(|d| (today + chrono::TimeDelta::days(d)).to_string());
+        app.clock.set_offset(chrono::TimeDelta::days(5));
+        let yesterday = (today - chrono::TimeDelta::days(1)).to_string();
+        let before = night(&yesterday, (22, 10), 68.0);
+        for body in [before, night(&first, (20, 55), 54.0), night(&second, (21, 20), 68.0)] {
+            let r = app.client.post(app.url(&readings)).bearer_auth(token).json(&body).send().await.expect("post");
+            assert_eq!(r.status(), 200);
+        }
+
+        let out = hesheng(&app.database_url, &["monitor", "evaluate", "--night", &yesterday], None);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("0 nights evaluated"), "not a night before the agreement");
+        for date in [&first, &second] {
+            let out = hesheng(&app.database_url, &["monitor", "evaluate", "--night", date], None);
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(String::from_utf8_lossy(&out.stdout).contains("1 nights evaluated"), "{}", String::from_utf8_lossy(&out.stdout));
+        }
+        let again = hesheng(&app.database_url, &["monitor", "evaluate", "--night", &second], None);
+        assert!(String::from_utf8_lossy(&again.stdout).contains("0 nights evaluated"), "a night is evaluated once");
+
+        let strip = app.get_json(&format!("/api/v1/agreements/{agreement_id}/nights?days=366"), &mediator).await;
+        let day = |night: &String| strip.as_array().expect("strip").iter().find(|d| d["night"] == *night).expect("night").clone();
+        assert_eq!(day(&first)["outcome"], "kept");
+        assert_eq!(day(&second)["outcome"], "possible_breach");
+        assert_eq!(day(&third)["outcome"], "not_evaluated");
+
+        // The volume term on the kept night, by hand: 115 minutes at 54 dB and
+        // 5 at 40 dB between 19:00 and 21:00 average energetically, never
+        // arithmetically: 10·lg((115·10^5.4 + 5·10^4) / 120) = 53.8 dB(A),
+        // where the arithmetic mean would say 53.4.
+        let volume = finding(&strip, &first, 1);
+        assert_eq!((volume["outcome"].as_str(), volume["basis"].as_str()), (Some("kept"), Some("certified")));
+        assert_eq!(volume["evidence"]["mean_db"], 53.8);
+        let window = finding(&strip, &second, 0);
+        assert_eq!(window["outcome"], "possible_breach");
+        assert_eq!(window["evidence"]["background_db"], 40.0);
+        let minutes: i64 = window["evidence"]["after_end"].as_array().expect("after end").iter().filter_map(|e| e["seconds"].as_i64()).sum::<i64>() / 60;
+        assert_eq!(minutes, 20, "21:00 to 21:20 above background plus 5 dB");
+        let loud = finding(&strip, &second, 1);
+        assert_eq!((loud["outcome"].as_str(), loud["evidence"]["mean_db"].as_f64()), (Some("possible_breach"), Some(68.0)));
+
+        // Only mediators and administrators review; another committee sees nothing.
+        let grid = app.user_token("li.grid", Role::GridWorker).await;
+        assert_eq!(app.api_post(&format!("/api/v1/night-findings/{}/confirm", window["id"]), &grid, &json!({})).await.status(), 403);
+        let admin = app.user_token("admin", Role::Admin).await;
+        let other = app.post_ok("/api/v1/committees", &admin, &json!({"name": "二区调委会", "abbreviation": "二区", "zone_class": "2"}), 201).await;
+        app.create_user("m.two", Role::Mediator, other["id"].as_i64().expect("id"));
+        let intruder = app.token("m.two").await;
+        assert_eq!(app.api_post(&format!("/api/v1/night-findings/{}/confirm", window["id"]), &intruder, &json!({})).await.status(), 404);
+        assert_eq!(app.api_get(&format!("/api/v1/agreements/{agreement_id}/nights"), &intruder).await.status(), 404);
+
+        let kept = finding(&strip, &first, 0);
+        assert_eq!(app.api_post(&format!("/api/v1/night-findings/{}/dismiss", kept["id"]), &mediator, &json!({"reason": "x"})).await.status(), 409, "a kept night is not reviewed");
+        let no_reason = app.api_post(&format!("/api/v1/night-findings/{}/dismiss", loud["id"]), &mediator, &json!({"reason": " "})).await;
+        assert_eq!(no_reason.status(), 422);
+        let dismissed = app.post_ok(&format!("/api/v1/night-findings/{}/dismiss", loud["id"]), &mediator, &json!({"reason": "当晚为社区晚会，经居民同意"}), 200).await;
+        assert_eq!((dismissed["review"].as_str(), dismissed["review_reason"].as_str()), (Some("dismissed"), Some("当晚为社区晚会，经居民同意")));
+        assert_eq!(app.api_post(&format!("/api/v1/night-findings/{}/dismiss", loud["id"]), &mediator, &json!({"reason": "again"})).await.status(), 409, "reviewed once");
+
+        let agreement_before = app.get_json(&format!("/api/v1/agreements/{agreement_id}"), &mediator).await;
+        assert_eq!(agreement_before["status"], "effective", "the system never moves a case by itself");
+        let confirmed = app.post_ok(&format!("/api/v1/night-findings/{}/confirm", window["id"]), &mediator, &json!({}), 200).await;
+        assert_eq!(confirmed["review"], "confirmed");
+        assert!(confirmed["follow_up_id"].as_i64().is_some());
+        let agreement_after = app.get_json(&format!("/api/v1/agreements/{agreement_id}"), &mediator).await;
+        assert_eq!(agreement_after["status"], "breached", "the confirmed follow-up found the 21:20 end past 21:00");
+    }
+}
