@@ -46,19 +46,37 @@ pub struct NightRun {
     pub possible_breaches: usize,
 }
 
+/// Nights looked back on when none is named: a server stopped for a few
+/// days evaluates the nights it missed.
+const CATCH_UP_NIGHTS: i64 = 7;
+
+/// The nights to evaluate for a watch: `night`, or the last complete
+/// nights of its committee (a week of them, oldest first).
+fn nights_for(watch: &Watch, night: Option<NaiveDate>, now: NaiveDateTime) -> Vec<NaiveDate> {
+    match night {
+        Some(night) => vec![night],
+        None => {
+            let last = last_complete_night(now, watch.offset_minutes);
+            (0..CATCH_UP_NIGHTS).rev().map(|back| last - TimeDelta::days(back)).collect()
+        }
+    }
+}
+
 /// Evaluates, for every monitor checking an effective agreement, `night`
-/// (the last complete night of its committee when `None`), unless it was
-/// evaluated before.
+/// (when `None`, the last complete nights of its committee), each night
+/// once.
 pub async fn evaluate_nights(db: &Db, night: Option<NaiveDate>, now: NaiveDateTime) -> AppResult<NightRun> {
     let watches = db.run(|conn| Ok::<_, AppError>(monitor_nights::watches(conn)?)).await?;
     let mut run = NightRun { watches: watches.len(), ..NightRun::default() };
     for watch in watches {
-        let date = night.unwrap_or_else(|| last_complete_night(now, watch.offset_minutes));
-        let (stored, breaches) = db.run(move |conn| evaluate_one(conn, &watch, date, now)).await?;
-        if let Some(stored) = stored {
-            run.evaluated += 1;
-            run.findings += stored;
-            run.possible_breaches += breaches;
+        for date in nights_for(&watch, night, now) {
+            let watch = watch.clone();
+            let (stored, breaches) = db.run(move |conn| evaluate_one(conn, &watch, date, now)).await?;
+            if let Some(stored) = stored {
+                run.evaluated += 1;
+                run.findings += stored;
+                run.possible_breaches += breaches;
+            }
         }
     }
     Ok(run)
@@ -73,11 +91,12 @@ pub fn evaluate_nights_on(
     let watches = monitor_nights::watches(conn)?;
     let mut run = NightRun { watches: watches.len(), ..NightRun::default() };
     for watch in &watches {
-        let date = night.unwrap_or_else(|| last_complete_night(now, watch.offset_minutes));
-        if let (Some(stored), breaches) = evaluate_one(conn, watch, date, now)? {
-            run.evaluated += 1;
-            run.findings += stored;
-            run.possible_breaches += breaches;
+        for date in nights_for(watch, night, now) {
+            if let (Some(stored), breaches) = evaluate_one(conn, watch, date, now)? {
+                run.evaluated += 1;
+                run.findings += stored;
+                run.possible_breaches += breaches;
+            }
         }
     }
     Ok(run)

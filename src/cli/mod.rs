@@ -121,7 +121,7 @@ enum Command {
 enum MonitorCommand {
     /// Evaluate the nights of every agreement a monitor checks, now (the server does it every hour)
     Evaluate {
-        /// The evening date of the night (default: each committee's last complete night)
+        /// The evening date of the night (default: each committee's last seven complete nights)
         #[arg(long)]
         night: Option<String>,
         #[command(flatten)]

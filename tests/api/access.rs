@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use diesel::prelude::*;
-use hesheng::db::schema::{agreement, case_party, complaint};
+use hesheng::db::schema::{agreement, case_party, complaint, night_finding};
 use hesheng::domain::account::Role;
 use hesheng::domain::audit::Actor;
 use hesheng::domain::committee::CommitteeSettings;
@@ -348,7 +348,7 @@ fn matrix(f: &Fixture) -> Vec<Entry> {
             false,
         ),
         e("GET", "/api/v1/agreements/{id}/nights", format!("/api/v1/agreements/{agreement}/nights"), Users(EVERYONE), true),
-        // The finding the fixture stores: an indicative monitor's possible breach.
+        // Finding 1, a kept night: it can be neither dismissed nor confirmed.
         e("POST", "/api/v1/night-findings/{id}/dismiss", "/api/v1/night-findings/1/dismiss".into(), Users(CASE_WORK), true),
         e("POST", "/api/v1/night-findings/{id}/confirm", "/api/v1/night-findings/1/confirm".into(), Users(CASE_WORK), true),
     ];
@@ -472,21 +472,9 @@ both_backends! {
             .select((agreement::id, agreement::verification_code))
             .first(&mut conn)
             .expect("agreement");
-        // A monitor (indicative) checking the choir's agreement, and a
-        // possible breach it found: finding 1.
-        diesel::sql_query(format!(
-            "INSERT INTO monitor (committee_id, place, position, zone_class, instrument_class, serial, mn, password_hash, \
-             token_hash, case_id, agreement_id, created_at) VALUES (1, '院内', 'outside_window_1m', '1', 'indicative', 'S-1', \
-             'ACCESS-MN', 'x', 'y', {case}, {agreement_id}, '2026-06-01 00:00:00')"
-        ))
-        .execute(&mut conn)
-        .expect("monitor");
-        diesel::sql_query(format!(
-            "INSERT INTO night_finding (committee_id, monitor_id, agreement_id, night, term_index, outcome, basis, evidence, \
-             evaluated_at) VALUES (1, 1, {agreement_id}, '2026-06-01', 0, 'possible_breach', 'indicative', '{{}}', '2026-06-02 00:00:00')"
-        ))
-        .execute(&mut conn)
-        .expect("finding");
+        // The demo's first night finding: a kept night of the choir's monitor.
+        let first: String = night_finding::table.find(1).select(night_finding::outcome).first(&mut conn).expect("finding 1");
+        assert_eq!(first, "kept");
         let job = hesheng::db::print_queue::start_job(&mut conn, &Actor::cli(), 1, &[], chrono::Utc::now().naive_utc()).expect("job");
         let finished = hesheng::db::print_queue::Finished { pdf: b"%PDF-1.7\n%%EOF\n", pages: 1, copies: &[], request_ids: &[] };
         hesheng::db::print_queue::finish_job(&mut conn, &Actor::cli(), 1, job, &finished, chrono::Utc::now().naive_utc()).expect("finish");

@@ -252,6 +252,35 @@ fn draft_form() -> Body {
     ])
 }
 
+/// The reviews of the demo monitor's two possible breaches, aimed at them by
+/// the second committee's administrator; last, as the rightful confirmation
+/// marks the choir's agreement breached.
+fn night_finding_attacks(conn: &mut hesheng::db::DbConn) -> Vec<Attack> {
+    use hesheng::db::schema::night_finding;
+    let breaches: Vec<i64> = night_finding::table
+        .filter(night_finding::outcome.eq("possible_breach"))
+        .filter(night_finding::term_index.eq(0))
+        .order(night_finding::night)
+        .select(night_finding::id)
+        .load(conn)
+        .expect("the demo's possible breaches");
+    let attack = |template: &'static str, path: String, body: Value| Attack {
+        template,
+        method: "POST",
+        aimed: req(Who::Stranger, "POST", path.clone(), Body::Json(body.clone())),
+        missing: None,
+        rightful: req(Who::Admin, "POST", path, Body::Json(body)),
+    };
+    vec![
+        attack(
+            "/api/v1/night-findings/{id}/dismiss",
+            format!("/api/v1/night-findings/{}/dismiss", breaches[0]),
+            json!({"reason": "社区晚会"}),
+        ),
+        attack("/api/v1/night-findings/{id}/confirm", format!("/api/v1/night-findings/{}/confirm", breaches[1]), json!({})),
+    ]
+}
+
 /// Every write route whose path names a record, aimed at the first
 /// committee's record by the second committee's administrator (portal: by
 /// a resident of another case), in an order in which the rightful requests
@@ -521,7 +550,8 @@ both_backends! {
             own_draft: ours.draft,
             own_parties: ours.parties,
         };
-        let list = attacks(&ids);
+        let mut list = attacks(&ids);
+        list.extend(night_finding_attacks(&mut conn));
         let caller = |who: Who| match who {
             Who::Admin => &admin,
             Who::Stranger => &stranger,
@@ -534,6 +564,9 @@ both_backends! {
         let unattacked: Vec<String> = hesheng::web::routes::table()
             .iter()
             .filter(|r| r.method != actix_web::http::Method::GET && r.path.contains('{'))
+            // A monitor's own token opens its readings, whoever else asks
+            // is 401 (`monitors.rs` sends a user's token, another's, none).
+            .filter(|r| r.path != "/api/v1/monitors/{id}/readings")
             .filter(|r| !attacked.contains(&(r.method.as_str(), r.path)))
             .map(|r| format!("{} {}", r.method, r.path))
             .collect();

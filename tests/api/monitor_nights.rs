@@ -119,3 +119,27 @@ both_backends! {
         assert_eq!(agreement_after["status"], "breached", "the confirmed follow-up found the 21:20 end past 21:00");
     }
 }
+
+both_backends! {
+    async fn the_demo_monitor_finds_the_two_nights_the_choir_ran_over_and_no_others(app) {
+        hesheng::cli::demo::load(&mut app.conn()).expect("demo");
+        let mediator = app.token_with("wang.mediator", hesheng::cli::demo::DEMO_PASSWORD).await;
+        let monitors = app.get_json("/api/v1/monitors", &mediator).await;
+        assert_eq!(monitors[0]["mn"], hesheng::cli::demo::DEMO_MN);
+        assert_eq!(monitors[0]["basis_today"], "certified");
+        let agreement = monitors[0]["agreement_id"].as_i64().expect("the memorandum");
+        let strip = app.get_json(&format!("/api/v1/agreements/{agreement}/nights?days=366"), &mediator).await;
+        let nights = |outcome: &str| -> Vec<String> {
+            let mut found: Vec<String> = strip.as_array().expect("strip").iter()
+                .filter(|d| d["outcome"] == outcome).filter_map(|d| d["night"].as_str().map(str::to_owned)).collect();
+            found.sort();
+            found
+        };
+        assert_eq!(nights("possible_breach"), ["2026-06-08", "2026-06-19"]);
+        assert_eq!(nights("no_data"), Vec::<String>::new());
+        let kept = nights("kept");
+        assert_eq!((kept.len(), kept.first().map(String::as_str), kept.last().map(String::as_str)), (29, Some("2026-05-26"), Some("2026-06-25")),
+            "the 31 nights from the memorandum on; the 29 before it are not held against it");
+        assert!(strip.as_array().expect("strip").iter().filter(|d| d["night"].as_str() < Some("2026-05-26")).all(|d| d["outcome"] == "not_evaluated"));
+    }
+}

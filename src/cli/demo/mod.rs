@@ -3,6 +3,7 @@
 //! Names and phone numbers are fictitious. Loading it twice adds nothing.
 
 mod choir;
+mod monitor;
 mod others;
 
 use chrono::{NaiveDateTime, Utc};
@@ -34,6 +35,8 @@ use crate::domain::language::Lang;
 use crate::domain::noise::{Position, Reading, assess};
 use crate::domain::party::{Particulars, Phone, Sex};
 use crate::passwords;
+
+pub use monitor::{DEMO_MN, DEMO_MONITOR_PASSWORD, DEMO_MONITOR_TOKEN};
 
 use choir::*;
 use others::*;
@@ -137,6 +140,7 @@ pub fn load(conn: &mut DbConn) -> Result<Loaded, DemoError> {
     roof_leak(conn, &committee, &mediator)?;
     hornet_nest(conn, &committee, &mediator)?;
     renovation(conn, &committee, &mediator)?;
+    monitor::choir_monitor(conn, &committee, &mediator, choir_case, memorandum, Utc::now().naive_utc())?;
     for party in crate::db::parties::of_committee(conn, cid)? {
         crate::db::parties::set_pin(conn, &Actor::cli(), cid, party, DEMO_PIN)?;
     }
