@@ -127,6 +127,30 @@ enum MonitorCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Play a noise monitor over HJ 212 TCP against a running server: minute uploads of the last minutes
+    Simulate {
+        /// The server's HJ 212 listener, HOST:PORT
+        #[arg(long, default_value = "127.0.0.1:9212")]
+        hj212: String,
+        /// The device's identity (MN)
+        #[arg(long, default_value = "DH64-0001")]
+        mn: String,
+        /// The device's HJ 212 password
+        #[arg(long, default_value = "123456")]
+        password: String,
+        /// Minute uploads to send, the last for the minute before now
+        #[arg(long, default_value_t = 60)]
+        minutes: u32,
+        /// Connections to send them over at once
+        #[arg(long, default_value_t = 1)]
+        connections: u32,
+        /// L_Aeq of the uploads, dB(A)
+        #[arg(long, default_value_t = 54.0)]
+        level: f64,
+        /// The device clock's offset east of UTC, minutes
+        #[arg(long, default_value_t = 480, allow_hyphen_values = true)]
+        offset_minutes: i32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -253,6 +277,17 @@ pub fn run() -> ExitCode {
         Some(Command::Monitor { command: MonitorCommand::Evaluate { night, database } }) => {
             monitor::evaluate(&database, night.as_deref())
         }
+        Some(Command::Monitor {
+            command: MonitorCommand::Simulate { hj212, mn, password, minutes, connections, level, offset_minutes },
+        }) => monitor::simulate(&monitor::Simulation {
+            address: hj212,
+            mn,
+            password,
+            minutes,
+            connections,
+            level_db: level,
+            offset_minutes,
+        }),
         Some(Command::Views { command: ViewsCommand::Build { lang, database } }) => {
             build_views(&database, lang.as_deref())
         }

@@ -15,7 +15,7 @@ use reqwest::redirect::Policy;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{TestApp, fresh_database, serve_args};
+use crate::helpers::{TestApp, fresh_database, hesheng, serve_args};
 use crate::monitors::registered;
 
 /// A test app with its HJ 212 listener on a port of its own, whose frame
@@ -201,5 +201,26 @@ with_listener! {
         assert!(exchange(addr, &after).await.expect("still serving").contains("CN=9014"));
 
         assert_eq!(monitor_readings::count(&mut app.conn(), id).expect("count"), 5, "five whole uploads, no half one");
+    }
+
+    async fn the_simulator_plays_a_device_over_real_tcp(app, addr) {
+        let id = device(&app).await;
+        let run = |password: &'static str, minutes: &'static str| {
+            let (url, addr) = (app.database_url.clone(), addr.to_string());
+            tokio::task::spawn_blocking(move || {
+                let args = ["monitor", "simulate", "--hj212", &addr, "--mn", "HS-TCP-01", "--password", password,
+                    "--minutes", minutes, "--connections", "3"];
+                hesheng(&url, &args, None)
+            })
+        };
+        let out = run("123456", "30").await.expect("simulator");
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(said.contains("30 uploads over 3 connections") && said.contains("30 acknowledged, 0 refused"), "{said}");
+        assert_eq!(monitor_readings::count(&mut app.conn(), id).expect("count"), 30);
+
+        let out = run("wrong1", "6").await.expect("simulator");
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(!out.status.success() && said.contains("6 refused (6 with QnRtn=3)"), "{said}");
     }
 }
