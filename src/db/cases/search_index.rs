@@ -256,5 +256,8 @@ pub fn insert_all(conn: &mut DbConn, cases: &[(i64, i64, Indexed)]) -> QueryResu
     for chunk in texts.chunks(KEYS_PER_INSERT / 2) {
         on_backend!(conn, c => diesel::insert_into(case_search_text::table).values(chunk).execute(c))?;
     }
+    // In the index's order: each page of it is written once a batch, not
+    // once for each of its keys scattered over the batch's cases.
+    keys.sort_unstable();
     insert_keys(conn, &keys)
 }
