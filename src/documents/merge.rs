@@ -11,10 +11,10 @@ use lopdf::{Dictionary, Document, Object, ObjectId};
 pub struct MergeError(#[from] lopdf::Error);
 
 /// Attributes a page may inherit from its page-tree ancestors.
-const INHERITED: [&[u8]; 4] = [b"Resources", b"MediaBox", b"CropBox", b"Rotate"];
+pub(crate) const INHERITED: [&[u8]; 4] = [b"Resources", b"MediaBox", b"CropBox", b"Rotate"];
 
 /// An inherited attribute of a page, looked up through its parents.
-fn inherited(doc: &Document, page: &Dictionary, key: &[u8]) -> Option<Object> {
+pub(crate) fn inherited(doc: &Document, page: &Dictionary, key: &[u8]) -> Option<Object> {
     let mut parent = page.get(b"Parent").and_then(Object::as_reference).ok();
     let mut depth = 0;
     while let Some(id) = parent {

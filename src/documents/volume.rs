@@ -5,10 +5,10 @@
 use chrono::NaiveDate;
 
 use super::fonts::FaceId;
-use super::forms::{field_table, write_form};
+use super::forms::field_table;
 use super::layout::{BODY, Item, Laid, Layout, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_H, PAGE_W, small_right};
 use super::model::{Header, IndexEntry};
-use super::pdf::PdfError;
+use super::pdf::{Meta, PdfError, write_embedding};
 use super::{Labels, Rendered};
 
 /// The volume's cover details and its documents, already laid out, in the
@@ -38,6 +38,10 @@ pub struct VolumeDoc {
     /// many of `documents` come before it, title). Their pages are written
     /// in by the person who files the volume.
     pub paper: Vec<(usize, String)>,
+    /// Documents filed as finished PDFs (the archived agreement): (index in
+    /// `documents`, the PDF). Their entry in `documents` holds as many blank
+    /// pages, which the PDF's own pages replace.
+    pub embedded: Vec<(usize, Vec<u8>)>,
     /// Documents the system expected of this case and does not hold, by
     /// title; the back sheet lists them for the person who checks.
     pub missing: Vec<String>,
@@ -156,6 +160,12 @@ fn append(into: &mut Laid, part: Laid) {
 
 /// Lays out the whole volume.
 pub fn lay_out(doc: &VolumeDoc) -> Laid {
+    lay_out_with_starts(doc).0
+}
+
+/// Lays out the whole volume; also gives the index of each document's
+/// first page.
+fn lay_out_with_starts(doc: &VolumeDoc) -> (Laid, Vec<usize>) {
     let l = Labels { lang: doc.header.lang };
     let cover = cover(&l, doc);
     // The notes (备考表) and the back cover close the volume.
@@ -185,7 +195,9 @@ pub fn lay_out(doc: &VolumeDoc) -> Laid {
     let mut volume = Laid::default();
     append(&mut volume, cover);
     append(&mut volume, index(&l, doc, &entries));
+    let mut starts = Vec::with_capacity(doc.documents.len());
     for (_, laid) in &doc.documents {
+        starts.push(volume.pages.len());
         append(&mut volume, laid.clone());
     }
     let total = volume.pages.len() + back_pages;
@@ -200,7 +212,7 @@ pub fn lay_out(doc: &VolumeDoc) -> Laid {
             MARGIN_TOP - 28.0,
         ));
     }
-    volume
+    (volume, starts)
 }
 
 /// The index rows of the paper materials that stand before document `at`.
@@ -213,10 +225,14 @@ fn paper_entries(l: &Labels, doc: &VolumeDoc, at: usize, entries: &mut Vec<Index
 /// Renders the volume.
 pub fn render(doc: &VolumeDoc) -> Result<Rendered, PdfError> {
     let l = Labels { lang: doc.header.lang };
-    write_form(
-        &lay_out(doc),
-        &doc.header,
-        &l.t("doc.volume.title"),
-        format!("volume|{}|{}", doc.header.number, doc.documents.len()),
-    )
+    let (laid, starts) = lay_out_with_starts(doc);
+    let embeds: Vec<(usize, &[u8])> =
+        doc.embedded.iter().filter_map(|(i, pdf)| Some((*starts.get(*i)?, pdf.as_slice()))).collect();
+    let meta = Meta {
+        title: format!("{} {}", l.t("doc.volume.title"), doc.header.number),
+        subject: doc.header.committee.clone(),
+        date: doc.header.record_time,
+        id_seed: format!("volume|{}|{}", doc.header.number, doc.documents.len()),
+    };
+    Ok(Rendered { bytes: write_embedding(&laid, &meta, &embeds)?, pages: laid.pages.len() })
 }

@@ -716,3 +716,53 @@ async fn recurring_obligations_run_from_the_day_the_agreement_took_effect() {
     assert!(flat.contains("1. 自2026年5月26日起，每天"), "the term's words read in its own language: {english}");
     assert!(flat.contains("Deadline: terms 1, 2 from 26 May 2026, continuing; the other terms by 1"), "{english}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_volume_files_the_archived_agreement_itself_once_there_is_one() {
+    if !pdf_tools::available() {
+        return;
+    }
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    let (case, memo, token) = demo(&app).await;
+    let volume_path = format!("/api/v1/cases/{case}/documents/volume.pdf");
+    let relaid = pdf(&app, &volume_path, &token).await.0;
+    // Printing the agreement in force archives it; the volume then files
+    // those very pages, their content streams byte for byte.
+    let (archived, _) = pdf(&app, &format!("/api/v1/agreements/{memo}/pdf"), &token).await;
+    let volume = pdf(&app, &volume_path, &token).await.0;
+    assert_eq!(pdf_tools::pages(&volume), pdf_tools::pages(&relaid), "the same pages, numbered the same");
+    let doc = lopdf::Document::load_mem(&archived).expect("archived PDF");
+    for (n, id) in doc.get_pages() {
+        let contents = doc.get_dictionary(id).expect("page").get(b"Contents").expect("contents");
+        let stream =
+            doc.get_object(contents.as_reference().expect("ref")).expect("stream").as_stream().expect("stream");
+        let raw = &stream.content;
+        assert!(
+            volume.windows(raw.len()).any(|w| w == raw.as_slice()),
+            "archived page {n} is filed as archived ({} bytes)",
+            raw.len()
+        );
+        assert!(
+            !relaid.windows(raw.len()).any(|w| w == raw.as_slice()),
+            "before archiving, page {n} was laid out anew"
+        );
+    }
+    let index = collapse(&pdf_tools::page_lines(&volume, 2).join("\n"));
+    let start: usize = index
+        .split("人民调解协议书 ")
+        .nth(1)
+        .and_then(|rest| rest.split('–').next())
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("the agreement's pages in the index: {index}"));
+    assert_eq!(
+        collapse(&pdf_tools::page_text(&volume, start)),
+        collapse(&pdf_tools::page_text(&archived, 1)),
+        "page {start} of the volume is the archived first page"
+    );
+    let png = pdf_tools::png(&volume, start, 200, &pdf_tools::artifacts(), "volume-archived-agreement");
+    let code = app.get_json(&format!("/api/v1/agreements/{memo}"), &token).await["verification_code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    assert_eq!(pdf_tools::qr_codes(&png), [format!("{}/verify/{code}", app.address)], "with the archive's QR code");
+}

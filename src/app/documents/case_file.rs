@@ -26,6 +26,14 @@ pub enum FormModel {
     Confirmation(Box<ConfirmationDoc>),
     /// 人民调解终止记录, inside a volume.
     Termination(Box<TerminationDoc>),
+    /// The archived PDF of an agreement in force, inside a volume: filed
+    /// as it was archived, not laid out again.
+    Archived {
+        /// The archived PDF.
+        bytes: Vec<u8>,
+        /// Its pages.
+        pages: usize,
+    },
 }
 
 impl FormModel {
@@ -42,6 +50,10 @@ impl FormModel {
             FormModel::FollowUps(m) => follow_up::lay_out(m),
             FormModel::Confirmation(m) => confirmation::lay_out(m),
             FormModel::Termination(m) => termination::lay_out(m),
+            // Blank pages held for the archived ones.
+            FormModel::Archived { pages, .. } => {
+                Laid { pages: vec![crate::documents::layout::Page::default(); *pages], images: Vec::new() }
+            }
         }
     }
 
@@ -205,7 +217,13 @@ impl PreparedDocument {
             }
             CaseDocument::Volume(parts) => {
                 let VolumeParts { mut volume, documents } = *parts;
-                volume.documents = documents.into_iter().map(|(title, model)| (title, model.lay_out())).collect();
+                for (i, (title, model)) in documents.into_iter().enumerate() {
+                    let laid = model.lay_out();
+                    if let FormModel::Archived { bytes, .. } = model {
+                        volume.embedded.push((i, bytes));
+                    }
+                    volume.documents.push((title, laid));
+                }
                 (volume::render(&volume)?, None)
             }
         };
@@ -322,7 +340,11 @@ pub(super) fn volume_parts(
         if kind == Kind::Application && !expected {
             continue;
         }
-        let model = match read_form(conn, c, kind, settings) {
+        let model = match archived_agreement(conn, c, kind, agreement.as_ref()) {
+            Some(archived) => Ok(archived?),
+            None => read_form(conn, c, kind, settings),
+        };
+        let model = match model {
             Ok(model) => Some(model).filter(|m| !m.is_empty()),
             Err(PrintError::NotApplicable) => None,
             Err(e) => return Err(e),
@@ -373,10 +395,38 @@ pub(super) fn volume_parts(
         retention_years: c.committee.retention_years,
         filed_by: c.committee.name.clone(),
         documents: Vec::new(),
+        embedded: Vec::new(),
         paper,
         missing,
     };
     Ok((VolumeParts { volume, documents }, holds_application))
+}
+
+/// The archived copy of the agreement in force, for a volume's agreement
+/// kind: the very pages that were archived, carrying the public address
+/// they were archived with. `None` when there is none to take (a draft, a
+/// copy erased past its retention period, another kind).
+fn archived_agreement(
+    conn: &mut DbConn,
+    c: &Ctx<'_>,
+    kind: Kind,
+    agreement: Option<&Agreement>,
+) -> Option<Result<FormModel, PrintError>> {
+    let a = agreement.filter(|a| a.status().is_frozen())?;
+    let wanted = match a.kind() {
+        AgreementKind::Written => Kind::Agreement,
+        AgreementKind::Oral => Kind::OralAgreement,
+    };
+    if kind != wanted {
+        return None;
+    }
+    match archive::find(conn, a.id, kind.code(), c.lang.code()) {
+        Ok(Some((stored, bytes))) if stored.erased_at.is_none() => {
+            Some(Ok(FormModel::Archived { bytes, pages: usize::try_from(stored.pages).unwrap_or(0) }))
+        }
+        Ok(_) => None,
+        Err(e) => Some(Err(e.into())),
+    }
 }
 
 /// The record of a case that ended without agreement: why, the notice of
