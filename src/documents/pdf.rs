@@ -14,7 +14,7 @@ use lopdf::{Object, StringFormat};
 use printpdf::font::PdfFont;
 use printpdf::{
     Color, FontId, FontMetrics, FontType, Greyscale, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfFontMetricsStub,
-    PdfPage, PdfSaveOptions, Pt, RawImage, TextItem, TextMatrix, XObject, XObjectId, XObjectTransform,
+    PdfPage, PdfSaveOptions, Pt, RawImage, TextItem, XObject, XObjectId, XObjectTransform,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -111,51 +111,85 @@ fn date(t: NaiveDateTime, fallback: &printpdf::OffsetDateTime) -> printpdf::Offs
     printpdf::OffsetDateTime::from_unix_timestamp(t.and_utc().timestamp()).unwrap_or(*fallback)
 }
 
+/// The operations printpdf writes for a page: its images. Text and lines
+/// are written directly (see [`text`] and [`graphics`]).
 fn page_ops(items: &[Item], images: &[(usize, usize)]) -> Vec<Op> {
-    let mut ops = Vec::with_capacity(items.len() * 2);
-    let mut in_text = false;
-    let mut font: Option<(FaceId, f32)> = None;
-    ops.push(Op::SetFillColor { col: Color::Greyscale(Greyscale { percent: 0.0, icc_profile: None }) });
+    let mut ops = vec![Op::SetFillColor { col: Color::Greyscale(Greyscale { percent: 0.0, icc_profile: None }) }];
     for item in items {
-        match item {
-            Item::Text { x, y, face, size, text } => {
-                if !in_text {
-                    ops.push(Op::StartTextSection);
-                    in_text = true;
-                }
-                if font != Some((*face, *size)) {
-                    ops.push(Op::SetFont { font: PdfFontHandle::External(font_id(*face)), size: Pt(*size) });
-                    font = Some((*face, *size));
-                }
-                ops.push(Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt(*x), Pt(PAGE_H - *y)) });
-                ops.push(Op::ShowText { items: vec![TextItem::Text(text.clone())] });
-            }
-            Item::Image { index, x, y, w, h } => {
-                if in_text {
-                    ops.push(Op::EndTextSection);
-                    in_text = false;
-                    font = None;
-                }
-                let (pw, ph) = images.get(*index).copied().unwrap_or((1, 1));
-                ops.push(Op::UseXobject {
-                    id: XObjectId(format!("Im{index}")),
-                    transform: XObjectTransform {
-                        translate_x: Some(Pt(*x)),
-                        translate_y: Some(Pt(PAGE_H - *y - *h)),
-                        scale_x: Some(*w / pw.max(1) as f32),
-                        scale_y: Some(*h / ph.max(1) as f32),
-                        dpi: Some(72.0),
-                        ..Default::default()
-                    },
-                });
-            }
-            Item::Line { .. } | Item::Rect { .. } => {}
+        if let Item::Image { index, x, y, w, h } = item {
+            let (pw, ph) = images.get(*index).copied().unwrap_or((1, 1));
+            ops.push(Op::UseXobject {
+                id: XObjectId(format!("Im{index}")),
+                transform: XObjectTransform {
+                    translate_x: Some(Pt(*x)),
+                    translate_y: Some(Pt(PAGE_H - *y - *h)),
+                    scale_x: Some(*w / pw.max(1) as f32),
+                    scale_y: Some(*h / ph.max(1) as f32),
+                    dpi: Some(72.0),
+                    ..Default::default()
+                },
+            });
         }
     }
-    if in_text {
+    ops
+}
+
+/// A page that shows every character of each face once: printpdf writes a
+/// font's widths and its ToUnicode map (what makes the text extractable)
+/// from the characters it sees shown. It is taken out of the document
+/// before it is saved.
+fn registration_ops(used: &BTreeMap<FaceId, BTreeSet<char>>) -> Vec<Op> {
+    let mut ops = Vec::new();
+    for (face, chars) in used {
+        ops.push(Op::StartTextSection);
+        ops.push(Op::SetFont { font: PdfFontHandle::External(font_id(*face)), size: Pt(10.0) });
+        ops.push(Op::ShowText { items: vec![TextItem::Text(chars.iter().collect())] });
         ops.push(Op::EndTextSection);
     }
     ops
+}
+
+/// Text as raw content-stream operators, each character written as its
+/// glyph in the face's subset (Identity-H): cheaper than printpdf's
+/// operation objects for the thousands of characters of a volume.
+fn text(items: &[Item], glyphs: &BTreeMap<FaceId, BTreeMap<u32, u16>>, prefix: &str) -> Vec<u8> {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = Vec::new();
+    let mut font: Option<(FaceId, f32)> = None;
+    for item in items {
+        let Item::Text { x, y, face, size, text } = item else { continue };
+        if text.is_empty() {
+            continue;
+        }
+        if out.is_empty() {
+            out.extend_from_slice(b"\nBT\n");
+        }
+        if font != Some((*face, *size)) {
+            out.push(b'/');
+            out.extend_from_slice(prefix.as_bytes());
+            out.extend_from_slice(font_id(*face).0.as_bytes());
+            out.push(b' ');
+            number(&mut out, *size);
+            out.extend_from_slice(b"Tf\n");
+            font = Some((*face, *size));
+        }
+        out.extend_from_slice(b"1 0 0 1 ");
+        number(&mut out, *x);
+        number(&mut out, PAGE_H - *y);
+        out.extend_from_slice(b"Tm <");
+        let map = glyphs.get(face);
+        for c in text.chars() {
+            let g = map.and_then(|m| m.get(&u32::from(c))).copied().unwrap_or(0);
+            for shift in [12, 8, 4, 0] {
+                out.push(HEX[usize::from((g >> shift) & 0xF)]);
+            }
+        }
+        out.extend_from_slice(b"> Tj\n");
+    }
+    if !out.is_empty() {
+        out.extend_from_slice(b"ET\n");
+    }
+    out
 }
 
 /// Lines and filled rectangles as raw content-stream operators: tables and
@@ -256,6 +290,14 @@ fn deflate(input: &[u8]) -> Result<Vec<u8>, PdfError> {
 
 /// Writes the pages as a PDF.
 pub fn write(laid: &Laid, meta: &Meta) -> Result<Vec<u8>, PdfError> {
+    write_embedding(laid, meta, &[])
+}
+
+/// Writes the pages as a PDF, with the pages of finished PDFs in place of
+/// blank pages held for them: `(index of the first held page, the PDF)`.
+/// The finished pages are taken as they are (an archived agreement byte
+/// for byte in each page's content, fonts and images).
+pub fn write_embedding(laid: &Laid, meta: &Meta, embeds: &[(usize, &[u8])]) -> Result<Vec<u8>, PdfError> {
     let fonts = fonts();
     let mut used: BTreeMap<FaceId, BTreeSet<char>> = BTreeMap::new();
     for page in &laid.pages {
@@ -274,8 +316,10 @@ pub fn write(laid: &Laid, meta: &Meta) -> Result<Vec<u8>, PdfError> {
     info.creation_date = when;
     info.modification_date = when;
     info.metadata_date = when;
+    let mut glyphs = BTreeMap::new();
     for (face, chars) in &used {
         let parsed = subset_font(fonts.face(*face), chars)?;
+        glyphs.insert(*face, parsed.codepoint_to_glyph.clone());
         doc.resources.fonts.map.insert(font_id(*face), PdfFont::new(parsed));
     }
     let mut sizes = Vec::with_capacity(laid.images.len());
@@ -285,13 +329,13 @@ pub fn write(laid: &Laid, meta: &Meta) -> Result<Vec<u8>, PdfError> {
         sizes.push((image.width, image.height));
         doc.resources.xobjects.map.insert(XObjectId(format!("Im{i}")), XObject::Image(image));
     }
-    let pages: Vec<PdfPage> = laid
-        .pages
-        .iter()
-        .map(|p| {
-            PdfPage::new(printpdf::Mm::from(Pt(PAGE_W)), printpdf::Mm::from(Pt(PAGE_H)), page_ops(&p.items, &sizes))
-        })
-        .collect();
+    let size = (printpdf::Mm::from(Pt(PAGE_W)), printpdf::Mm::from(Pt(PAGE_H)));
+    let mut pages: Vec<PdfPage> =
+        laid.pages.iter().map(|p| PdfPage::new(size.0, size.1, page_ops(&p.items, &sizes))).collect();
+    let registration = !used.is_empty();
+    if registration {
+        pages.push(PdfPage::new(size.0, size.1, registration_ops(&used)));
+    }
     doc.with_pages(pages);
     let options = PdfSaveOptions { optimize: false, subset_fonts: false, secure: true, image_optimization: None };
     let mut warnings = Vec::new();
@@ -304,8 +348,13 @@ pub fn write(laid: &Laid, meta: &Meta) -> Result<Vec<u8>, PdfError> {
             Object::String(id.into_bytes(), StringFormat::Literal),
         ]),
     );
+    if registration {
+        unregister(&mut lo)?;
+    }
     for (page, id) in lo.get_pages() {
-        let extra = graphics(&laid.pages[usize::try_from(page).unwrap_or(1).saturating_sub(1)].items);
+        let items = &laid.pages[usize::try_from(page).unwrap_or(1).saturating_sub(1)].items;
+        let mut extra = text(items, &glyphs, "");
+        extra.extend_from_slice(&graphics(items));
         if extra.is_empty() {
             continue;
         }
@@ -315,6 +364,12 @@ pub fn write(laid: &Laid, meta: &Meta) -> Result<Vec<u8>, PdfError> {
             content.extend_from_slice(&extra);
             stream.set_content(content);
         }
+    }
+    for (first, bytes) in embeds {
+        // What the held pages carry (their number in a volume) is drawn
+        // over the finished pages, in this document's fonts.
+        let overlay = |k: usize| laid.pages.get(first + k).map_or_else(Vec::new, |p| text(&p.items, &glyphs, "V"));
+        embed(&mut lo, *first, bytes, &overlay)?;
     }
     for object in lo.objects.values_mut() {
         if let Object::Stream(stream) = object
@@ -328,6 +383,115 @@ pub fn write(laid: &Laid, meta: &Meta) -> Result<Vec<u8>, PdfError> {
     let mut out = Vec::new();
     lo.save_to(&mut out).map_err(|e| PdfError::Write(e.to_string()))?;
     Ok(out)
+}
+
+/// Takes the last page (the fonts' registration page) out of the document:
+/// out of its page tree, with what it drew and its resources.
+fn unregister(lo: &mut lopdf::Document) -> Result<(), PdfError> {
+    let fail = |e: lopdf::Error| PdfError::Write(e.to_string());
+    let Some((_, id)) = lo.get_pages().into_iter().next_back() else { return Ok(()) };
+    let page = lo.get_dictionary(id).map_err(fail)?;
+    let parent = page.get(b"Parent").and_then(Object::as_reference).map_err(fail)?;
+    let owned: Vec<lopdf::ObjectId> = [b"Contents".as_slice(), b"Resources".as_slice()]
+        .iter()
+        .filter_map(|key| page.get(key).and_then(Object::as_reference).ok())
+        .collect();
+    let tree = lo.get_dictionary_mut(parent).map_err(fail)?;
+    if let Ok(Object::Array(kids)) = tree.get_mut(b"Kids") {
+        kids.retain(|kid| kid.as_reference().ok() != Some(id));
+    }
+    if let Ok(Object::Integer(count)) = tree.get_mut(b"Count") {
+        *count -= 1;
+    }
+    lo.objects.remove(&id);
+    for object in owned {
+        lo.objects.remove(&object);
+    }
+    Ok(())
+}
+
+/// Puts the pages of the PDF `bytes` in place of the pages of `lo` from
+/// index `first` on, keeping `lo`'s page tree; what the held pages drew is
+/// dropped, and `overlay(k)` (content in `lo`'s fonts, named with a `V`
+/// before their names) is drawn over the `k`-th page.
+fn embed(
+    lo: &mut lopdf::Document,
+    first: usize,
+    bytes: &[u8],
+    overlay: &dyn Fn(usize) -> Vec<u8>,
+) -> Result<(), PdfError> {
+    use lopdf::{Dictionary, Stream};
+    let fail = |e: lopdf::Error| PdfError::Write(e.to_string());
+    let held: Vec<lopdf::ObjectId> = lo.get_pages().into_values().skip(first).collect();
+    let mut part = lopdf::Document::load_mem(bytes).map_err(fail)?;
+    part.renumber_objects_with(lo.max_id + 1);
+    lo.max_id = lo.max_id.max(part.max_id);
+    // A dictionary given inline or by reference, from `doc`.
+    let resolve = |doc: &lopdf::Document, object: Option<&Object>| -> Dictionary {
+        match object {
+            Some(Object::Reference(id)) => doc.get_dictionary(*id).cloned().unwrap_or_default(),
+            Some(Object::Dictionary(d)) => d.clone(),
+            _ => Dictionary::new(),
+        }
+    };
+    let mut pages = Vec::new();
+    for id in part.get_pages().into_values() {
+        let mut page = part.get_dictionary(id).map_err(fail)?.clone();
+        for key in super::merge::INHERITED {
+            if !page.has(key)
+                && let Some(value) = super::merge::inherited(&part, &page, key)
+            {
+                page.set(key, value);
+            }
+        }
+        let mut resources = resolve(&part, page.get(b"Resources").ok());
+        let fonts = resolve(&part, resources.get(b"Font").ok());
+        resources.set("Font", Object::Dictionary(fonts));
+        page.set("Resources", Object::Dictionary(resources));
+        pages.push(page);
+    }
+    if pages.len() > held.len() {
+        return Err(PdfError::Write(format!("{} pages to embed, {} held", pages.len(), held.len())));
+    }
+    for (k, (mut page, id)) in pages.into_iter().zip(held).enumerate() {
+        let old = lo.get_dictionary(id).map_err(fail)?;
+        let parent = old.get(b"Parent").map_err(fail)?.clone();
+        let drawn = old.get(b"Contents").and_then(Object::as_reference).ok();
+        let own_resources = old.get(b"Resources").and_then(Object::as_reference).ok();
+        let ours = resolve(lo, own_resources.and_then(|r| lo.get_dictionary(r).ok()).and_then(|d| d.get(b"Font").ok()));
+        for id in [drawn, own_resources].into_iter().flatten() {
+            lo.objects.remove(&id);
+        }
+        let drawing = overlay(k);
+        if !drawing.is_empty() {
+            if let Ok(Object::Dictionary(resources)) = page.get_mut(b"Resources")
+                && let Ok(Object::Dictionary(fonts)) = resources.get_mut(b"Font")
+            {
+                for (name, font) in ours.iter() {
+                    fonts.set([b"V".as_slice(), name].concat(), font.clone());
+                }
+            }
+            let mut content = b"q 0 g".to_vec();
+            content.extend_from_slice(&drawing);
+            content.extend_from_slice(b"Q\n");
+            let added = lo.add_object(Stream::new(Dictionary::new(), content));
+            let mut contents = match page.get(b"Contents") {
+                Ok(Object::Array(list)) => list.clone(),
+                Ok(other) => vec![other.clone()],
+                Err(_) => Vec::new(),
+            };
+            contents.push(Object::Reference(added));
+            page.set("Contents", Object::Array(contents));
+        }
+        page.set("Parent", parent);
+        lo.objects.insert(id, Object::Dictionary(page));
+    }
+    for (id, object) in std::mem::take(&mut part.objects) {
+        if !matches!(object.type_name(), Ok(b"Catalog" | b"Pages" | b"Page" | b"Outlines" | b"Outline")) {
+            lo.objects.insert(id, object);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

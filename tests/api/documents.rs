@@ -754,8 +754,11 @@ async fn the_volume_files_the_archived_agreement_itself_once_there_is_one() {
         .and_then(|rest| rest.split('–').next())
         .and_then(|p| p.trim().parse().ok())
         .unwrap_or_else(|| panic!("the agreement's pages in the index: {index}"));
+    let filed = collapse(&pdf_tools::page_text(&volume, start));
+    let stamp = format!("卷内第{start}页");
+    assert!(filed.starts_with(&stamp), "the archived page is numbered in the volume: {filed}");
     assert_eq!(
-        collapse(&pdf_tools::page_text(&volume, start)),
+        filed[stamp.len()..].trim(),
         collapse(&pdf_tools::page_text(&archived, 1)),
         "page {start} of the volume is the archived first page"
     );
