@@ -244,6 +244,44 @@ pub async fn agreement_nights(
     .await
 }
 
+/// The strip of one monitor's last nights on an agreement of a case.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseNights {
+    /// The monitor's place.
+    pub place: String,
+    /// The agreement it checks.
+    pub agreement_id: i64,
+    /// The nights, oldest first (as a strip reads).
+    pub days: Vec<NightDayView>,
+}
+
+/// For each monitor of a case of the user's committee that checks an
+/// agreement: its last `days` nights, ending with the committee's last
+/// complete night at `now`.
+pub async fn case_nights(
+    db: &Db,
+    user: &User,
+    case_id: i64,
+    days: u32,
+    now: NaiveDateTime,
+) -> AppResult<Vec<CaseNights>> {
+    let committee_id = user.committee_id;
+    let monitors =
+        db.run(move |conn| Ok::<_, AppError>(crate::db::monitors::of_case(conn, committee_id, case_id)?)).await?;
+    let mut strips = Vec::new();
+    for m in monitors {
+        let Some(agreement_id) = m.agreement_id else { continue };
+        let mut nights = agreement_nights(db, user, agreement_id, days, now).await?;
+        for night in &mut nights {
+            night.findings.retain(|f| f.monitor_id == m.id);
+            night.outcome = worst(&night.findings).to_owned();
+        }
+        nights.reverse();
+        strips.push(CaseNights { place: m.place, agreement_id, days: nights });
+    }
+    Ok(strips)
+}
+
 /// Dismisses a possible breach, giving the reason.
 pub async fn dismiss_finding(db: &Db, user: &User, id: i64, reason: String) -> AppResult<NightFindingView> {
     let reason = crate::domain::required_text(&reason, 2000).map_err(|e| AppError::field("reason", e))?;

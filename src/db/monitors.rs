@@ -170,6 +170,16 @@ pub fn of_committee(conn: &mut DbConn, committee_id: i64) -> QueryResult<Vec<Mon
         .load(conn)
 }
 
+/// The monitors of a case of the committee, oldest first.
+pub fn of_case(conn: &mut DbConn, committee_id: i64, case_id: i64) -> QueryResult<Vec<Monitor>> {
+    monitor::table
+        .filter(monitor::committee_id.eq(committee_id))
+        .filter(monitor::case_id.eq(case_id))
+        .order(monitor::id)
+        .select(Monitor::as_select())
+        .load(conn)
+}
+
 /// A monitor by id, whatever its committee (devices are not users).
 pub fn find_any(conn: &mut DbConn, id: i64) -> QueryResult<Option<Monitor>> {
     monitor::table.find(id).select(Monitor::as_select()).first(conn).optional()

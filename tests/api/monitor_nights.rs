@@ -141,5 +141,17 @@ both_backends! {
         assert_eq!((kept.len(), kept.first().map(String::as_str), kept.last().map(String::as_str)), (29, Some("2026-05-26"), Some("2026-06-25")),
             "the 31 nights from the memorandum on; the 29 before it are not held against it");
         assert!(strip.as_array().expect("strip").iter().filter(|d| d["night"].as_str() < Some("2026-05-26")).all(|d| d["outcome"] == "not_evaluated"));
+
+        // The case page, on the morning after the last night, shows the
+        // strip of the last 30 nights: 28 kept and the two over.
+        let morning = chrono::NaiveDate::from_ymd_opt(2026, 6, 26).and_then(|d| d.and_hms_opt(1, 0, 0)).expect("06-26 09:00 in Beijing");
+        app.clock.set_offset(morning - chrono::Utc::now().naive_utc());
+        let case = monitors[0]["case_id"].as_i64().expect("case");
+        let visitor = crate::pages::Visitor::signed_in(&app, "wang.mediator").await;
+        let (status, html) = visitor.page(&format!("/cases/{case}")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("噪声监测设备的夜间核查"), "the strip is on the case page");
+        assert_eq!((html.matches("night night-kept").count(), html.matches("night night-possible_breach").count()), (28, 2));
+        assert!(html.contains("2026-06-19 可能违约") && html.contains("2026-05-27 遵守") && !html.contains("2026-05-26 遵守"), "30 nights, to 25 June");
     }
 }

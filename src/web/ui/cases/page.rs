@@ -31,6 +31,8 @@ pub(super) struct CasePage {
     errors: FormErrors,
     form: FormData,
     roles: Vec<&'static str>,
+    /// The last 30 nights of each monitor checking an agreement of the case.
+    nights: Vec<crate::app::monitor_nights::CaseNights>,
 }
 
 /// Shows a case: particulars, records, agreements, documents, timeline and
@@ -113,8 +115,11 @@ pub(super) async fn case_page(
     let agreed_without_draft = matches!(status, CaseStatus::Investigating | CaseStatus::Mediating)
         && case.sessions.iter().any(|s| s.outcome == "agreed")
         && !case.agreements.iter().any(|a| matches!(a.status.as_str(), "draft" | "signing" | "effective"));
+    let nights =
+        crate::app::monitor_nights::case_nights(&state.db, &user, id, 30, state.config.clock.now()).await?;
     let page = CasePage {
         page: PageContext::new(ctx, req),
+        nights,
         agreed_without_draft,
         moves,
         documents,
