@@ -136,7 +136,7 @@ pub struct ReadingBody {
 /// A batch of readings.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReadingBatchBody {
-    /// Up to 10 000 readings.
+    /// Up to 5 000 readings (the body is at most 1 MB).
     #[serde(default)]
     #[schema(required)]
     pub readings: Vec<ReadingBody>,

@@ -13,8 +13,9 @@ use crate::domain::{Invalid, required_text};
 use crate::hj212::packet::{valid_mn, valid_pw};
 use crate::hj212::reading::DataTimeMarks;
 
-/// Most readings one HTTP batch may carry.
-pub const MAX_BATCH: usize = 10_000;
+/// Most readings one HTTP batch may carry: as many as the API's 1 MB body
+/// limit holds with room to spare (a reading is about 150 bytes of JSON).
+pub const MAX_BATCH: usize = 5_000;
 
 /// How far ahead of the server's clock a reading may be dated (a device's
 /// clock drifts); anything later is refused.
