@@ -1,8 +1,13 @@
 //! PDF rendering: the demo memorandum (`agreement`), the demo case file
 //! (`volume`), and a print batch of twenty memoranda, three copies each,
 //! merged into one PDF (`batch_merge_20x3`). Run: `cargo bench --bench documents`.
+//!
+//! With `HESHENG_DOCUMENTS_LOOP=agreement:800` (or `volume:100`) it renders
+//! that many times and exits, for `perf stat -e task-clock`: processor time
+//! rather than wall time, which the other processes of a shared machine
+//! inflate. A run with a count of 0 gives the set-up to subtract.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use hesheng::app::documents::{Kind, PrintSettings, agreement_model, render_case_document};
 use hesheng::data_key::KeySource;
 use hesheng::db::{self, Manager, SqliteSync};
@@ -65,5 +70,40 @@ fn documents(c: &mut Criterion) {
     c.bench_function("batch_merge_20x3", |b| b.iter(|| merge(&parts).expect("merge")));
 }
 
+/// `HESHENG_DOCUMENTS_LOOP=kind:count`: that many renders, then exit.
+fn fixed_loop(spec: &str) {
+    let (kind, count) = spec.split_once(':').expect("kind:count");
+    let count: usize = count.parse().expect("count");
+    let dir = tempfile::tempdir().expect("dir");
+    let mut conn = demo_connection(dir.path());
+    let committee = db::committees::find(&mut conn, 1).expect("committee");
+    let (memo, case) = db::agreements::find(&mut conn, 1, 1).expect("memorandum");
+    let settings = PrintSettings { base_url: "https://mediation.example.cn".into(), lang: None, full_phones: false };
+    let model = agreement_model(&mut conn, &committee, &case, &memo, &settings).expect("model");
+    let actor = Actor::cli();
+    let mut volume = || render_case_document(&mut conn, 1, 1, Kind::Volume, &settings, &actor).expect("volume");
+    agreement::render(&model).expect("render");
+    volume();
+    let started = std::time::Instant::now();
+    for _ in 0..count {
+        match kind {
+            "agreement" => drop(std::hint::black_box(agreement::render(&model).expect("render"))),
+            _ => drop(std::hint::black_box(volume())),
+        }
+    }
+    if count > 0 {
+        let ms = started.elapsed().as_secs_f64() * 1000.0 / count as f64;
+        println!("{kind}: {count} renders, {ms:.3} ms wall each");
+    }
+}
+
 criterion_group!(benches, documents);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(spec) = std::env::var("HESHENG_DOCUMENTS_LOOP") {
+        fixed_loop(&spec);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
