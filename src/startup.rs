@@ -19,11 +19,11 @@ use crate::db::{self, Db, settings as db_settings};
 use crate::domain::Invalid;
 use crate::random;
 use crate::secret::Secret;
+use crate::web::hj212::Hj212Listener;
 use crate::web::http::access_log::AccessSpan;
 use crate::web::http::context::{PAGE_BODY_LIMIT, resolve};
 use crate::web::http::cookies::Cookies;
 use crate::web::http::render_errors::render_errors;
-use crate::web::hj212::Hj212Listener;
 use crate::web::http::state::{AppState, WebConfig};
 use crate::web::ui::portal::PORTAL_SESSION;
 

@@ -214,16 +214,15 @@ fn worst(findings: &[NightFindingView]) -> &'static str {
     }
 }
 
-/// The last `days` nights of an agreement of the user's committee, newest
+/// The last `days` nights of an agreement of the committee, newest
 /// first, ending with the committee's last complete night at `now`.
 pub async fn agreement_nights(
     db: &Db,
-    user: &User,
+    committee_id: i64,
     agreement_id: i64,
     days: u32,
     now: NaiveDateTime,
 ) -> AppResult<Vec<NightDayView>> {
-    let committee_id = user.committee_id;
     db.run(move |conn| {
         agreements::find(conn, committee_id, agreement_id)?;
         let offset = committees::find(conn, committee_id)?.utc_offset_minutes;
@@ -255,23 +254,29 @@ pub struct CaseNights {
     pub days: Vec<NightDayView>,
 }
 
-/// For each monitor of a case of the user's committee that checks an
-/// agreement: its last `days` nights, ending with the committee's last
-/// complete night at `now`.
+impl CaseNights {
+    /// How many of the nights had `outcome`.
+    pub fn count(&self, outcome: &str) -> usize {
+        self.days.iter().filter(|d| d.outcome == outcome).count()
+    }
+}
+
+/// For each monitor of a case of the committee that checks an agreement:
+/// its last `days` nights, ending with the committee's last complete night
+/// at `now`. The caller has checked that the case is the reader's to see.
 pub async fn case_nights(
     db: &Db,
-    user: &User,
+    committee_id: i64,
     case_id: i64,
     days: u32,
     now: NaiveDateTime,
 ) -> AppResult<Vec<CaseNights>> {
-    let committee_id = user.committee_id;
     let monitors =
         db.run(move |conn| Ok::<_, AppError>(crate::db::monitors::of_case(conn, committee_id, case_id)?)).await?;
     let mut strips = Vec::new();
     for m in monitors {
         let Some(agreement_id) = m.agreement_id else { continue };
-        let mut nights = agreement_nights(db, user, agreement_id, days, now).await?;
+        let mut nights = agreement_nights(db, committee_id, agreement_id, days, now).await?;
         for night in &mut nights {
             night.findings.retain(|f| f.monitor_id == m.id);
             night.outcome = worst(&night.findings).to_owned();

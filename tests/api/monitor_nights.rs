@@ -153,5 +153,20 @@ both_backends! {
         assert!(html.contains("噪声监测设备的夜间核查"), "the strip is on the case page");
         assert_eq!((html.matches("night night-kept").count(), html.matches("night night-possible_breach").count()), (28, 2));
         assert!(html.contains("2026-06-19 可能违约") && html.contains("2026-05-27 遵守") && !html.contains("2026-05-26 遵守"), "30 nights, to 25 June");
+
+        // A party of the case sees the same nights, in plain words.
+        let code = crate::helpers::access_codes(&mut app.conn()).into_iter().find(|(c, _)| *c == case).map(|(_, code)| code).expect("a party's code");
+        let resident = crate::pages::Visitor::new(&app);
+        let r = resident.post("/portal/login", "/portal/login", &[("code", &code), ("pin", hesheng::cli::demo::DEMO_PIN)]).await;
+        assert_eq!(r.status(), 303);
+        let (status, portal) = resident.page(&format!("/portal/cases/{case}")).await;
+        assert_eq!(status, 200);
+        assert!(portal.contains("最近30晚中：28晚按约定遵守，2晚可能未遵守，0晚读数不足。"), "{portal}");
+        assert_eq!(
+            (portal.matches("night night-kept").count(), portal.matches("night night-possible_breach").count()),
+            (28, 2),
+            "the strip the mediator sees"
+        );
+        assert!(portal.contains("从不录音"));
     }
 }

@@ -227,8 +227,10 @@ pub async fn agreement_nights(
 ) -> AppResult<HttpResponse> {
     let user = user.require(EVERYONE)?;
     let days = query.days.unwrap_or(30).clamp(1, 366);
-    Ok(HttpResponse::Ok()
-        .json(nights::agreement_nights(&state.db, user, path.into_inner(), days, state.config.clock.now()).await?))
+    Ok(HttpResponse::Ok().json(
+        nights::agreement_nights(&state.db, user.committee_id, path.into_inner(), days, state.config.clock.now())
+            .await?,
+    ))
 }
 
 /// Why a possible breach is dismissed.

@@ -253,6 +253,8 @@ struct CasePage {
     agreements: Vec<MyAgreement>,
     /// A refused answer: the agreement, the note as written, the message.
     refused: Option<(i64, String, String)>,
+    /// What the noise monitors of the case found, night by night.
+    nights: Vec<crate::app::monitor_nights::CaseNights>,
 }
 
 impl CasePage {
@@ -308,6 +310,14 @@ async fn case_page(
             }
         })
         .collect();
+    let nights = crate::app::monitor_nights::case_nights(
+        &state.db,
+        own.case.committee_id,
+        case_id,
+        30,
+        state.config.clock.now(),
+    )
+    .await?;
     let (c, complaints) = (own.case, own.complaints);
     let registered = local_date(c.registered_at, offset).to_string();
     let case = MyCase {
@@ -317,7 +327,15 @@ async fn case_page(
         status: c.status.to_string(),
         role: own.role.role.to_string(),
     };
-    let page = CasePage { page: page_for(ctx, req, Some(resident)), case, registered, complaints, agreements, refused };
+    let page = CasePage {
+        page: page_for(ctx, req, Some(resident)),
+        case,
+        registered,
+        complaints,
+        agreements,
+        refused,
+        nights,
+    };
     if page.refused.is_some() { render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY) } else { render(&page) }
 }
 

@@ -116,7 +116,7 @@ pub(super) async fn case_page(
         && case.sessions.iter().any(|s| s.outcome == "agreed")
         && !case.agreements.iter().any(|a| matches!(a.status.as_str(), "draft" | "signing" | "effective"));
     let nights =
-        crate::app::monitor_nights::case_nights(&state.db, &user, id, 30, state.config.clock.now()).await?;
+        crate::app::monitor_nights::case_nights(&state.db, user.committee_id, id, 30, state.config.clock.now()).await?;
     let page = CasePage {
         page: PageContext::new(ctx, req),
         nights,
