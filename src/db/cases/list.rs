@@ -232,41 +232,76 @@ fn search(conn: &mut DbConn, committee_id: i64, f: &CaseFilter, query: &Query) -
         }
     }
     let Some((key, _)) = rarest else { return Ok(Vec::new()) };
+    // The key's cases are read from the index alone, newest first, in
+    // growing rounds; each round's cases are checked against their texts and
+    // the filters by their ids. (One statement joining the index to the
+    // texts would leave the plan to PostgreSQL's estimate of `LIKE`, which
+    // can drive it from the texts and read every case.)
+    let mut found: Vec<Found> = Vec::new();
+    let mut below = f.before_id.unwrap_or(i64::MAX);
+    let mut round = f.limit.max(FIRST_ROUND);
+    loop {
+        let ids: Vec<i64> = case_search_key::table
+            .filter(case_search_key::committee_id.eq(committee_id))
+            .filter(case_search_key::key.eq(key))
+            .filter(case_search_key::case_id.lt(below))
+            .order(case_search_key::case_id.desc())
+            .select(case_search_key::case_id)
+            .limit(round)
+            .load(conn)?;
+        let Some(&last) = ids.last() else { break };
+        let exhausted = i64::try_from(ids.len()).unwrap_or(i64::MAX) < round;
+        let wanted = f.limit - i64::try_from(found.len()).unwrap_or(0);
+        found.extend(checked(conn, f, query, ids, wanted)?);
+        if exhausted || i64::try_from(found.len()).unwrap_or(i64::MAX) >= f.limit {
+            break;
+        }
+        below = last;
+        round = (round * 4).min(LAST_ROUND);
+    }
+    Ok(found)
+}
+
+/// Cases read from the index in a search's first round (at least a page);
+/// each further round reads four times as many, up to [`LAST_ROUND`].
+const FIRST_ROUND: i64 = 64;
+
+const LAST_ROUND: i64 = 4096;
+
+/// Of the cases `ids` (of the committee, from its index), those whose texts
+/// hold the search and that pass the list's filters, newest first, at most
+/// `wanted`, with where the search found each.
+fn checked(conn: &mut DbConn, f: &CaseFilter, query: &Query, ids: Vec<i64>, wanted: i64) -> QueryResult<Vec<Found>> {
     let pattern = format!("%{}%", complaints::escape_like(&query.text));
-    let mut walk = case_search_key::table
-        .inner_join(case_search_text::table.on(case_search_text::case_id.eq(case_search_key::case_id)))
-        .inner_join(mediation_case::table.on(mediation_case::id.eq(case_search_key::case_id)))
-        .filter(case_search_key::committee_id.eq(committee_id))
-        .filter(case_search_key::key.eq(key))
+    let mut rows = case_search_text::table
+        .inner_join(mediation_case::table.on(mediation_case::id.eq(case_search_text::case_id)))
+        .filter(case_search_text::case_id.eq_any(ids))
         .select((Listed::as_select(), case_search_text::parties, case_search_text::complainants))
-        .order(case_search_key::case_id.desc())
-        .limit(f.limit)
+        .order(mediation_case::id.desc())
+        .limit(wanted)
         .into_boxed();
     let body = case_search_text::body.like(pattern.clone()).escape('\\');
     let parties = case_search_text::parties.like(pattern.clone()).escape('\\');
     let complainants = case_search_text::complainants.like(pattern).escape('\\');
-    walk = match f.names {
-        Names::None => walk.filter(body),
-        Names::Parties => walk.filter(body.or(parties)),
-        Names::PartiesAndComplainants => walk.filter(body.or(parties).or(complainants)),
+    rows = match f.names {
+        Names::None => rows.filter(body),
+        Names::Parties => rows.filter(body.or(parties)),
+        Names::PartiesAndComplainants => rows.filter(body.or(parties).or(complainants)),
     };
     if let Some(status) = f.status {
-        walk = walk.filter(mediation_case::status.eq(status.code()));
+        rows = rows.filter(mediation_case::status.eq(status.code()));
     }
     if let Some(risk) = f.risk_level {
-        walk = walk.filter(mediation_case::risk_level.eq(risk.code()));
+        rows = rows.filter(mediation_case::risk_level.eq(risk.code()));
     }
     if let Some(user) = f.mediator_id {
-        walk = walk.filter(diesel::dsl::exists(
+        rows = rows.filter(diesel::dsl::exists(
             case_mediator::table
-                .filter(case_mediator::case_id.eq(case_search_key::case_id))
+                .filter(case_mediator::case_id.eq(mediation_case::id))
                 .filter(case_mediator::user_id.eq(user)),
         ));
     }
-    if let Some(before) = f.before_id {
-        walk = walk.filter(case_search_key::case_id.lt(before));
-    }
-    let rows: Vec<(Listed, String, String)> = walk.load(conn)?;
+    let rows: Vec<(Listed, String, String)> = rows.load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(c, parties, complainants)| {
