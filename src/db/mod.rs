@@ -129,8 +129,6 @@ pub fn revert_all_migrations(conn: &mut DbConn) -> Result<usize, MigrationError>
     .map_err(migration_error)
 }
 
-/// The turn of this process's SQLite writers.
-static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// Reverts the newest migrations, down to and including the one whose
 /// version ends with `suffix` (its number, e.g. `000018`); returns how many.
 pub fn revert_migrations_through(conn: &mut DbConn, suffix: &str) -> Result<usize, MigrationError> {
@@ -148,6 +146,8 @@ pub fn revert_migrations_through(conn: &mut DbConn, suffix: &str) -> Result<usiz
     }
 }
 
+/// The turn of this process's SQLite writers.
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Runs `f` in a transaction that holds the write lock from its first
 /// statement: `BEGIN IMMEDIATE` on SQLite, so that concurrent writers queue
