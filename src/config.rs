@@ -247,7 +247,11 @@ impl Settings {
             workers: args.workers,
             trust_proxy: args.trust_proxy,
             clock: crate::time::Clock::system(),
-            hj212: args.hj212_bind.as_ref().filter(|b| !b.trim().is_empty()).map(|b| Hj212Settings::new(b.trim().to_owned())),
+            hj212: args
+                .hj212_bind
+                .as_ref()
+                .filter(|b| !b.trim().is_empty())
+                .map(|b| Hj212Settings::new(b.trim().to_owned())),
         })
     }
 

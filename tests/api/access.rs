@@ -347,10 +347,28 @@ fn matrix(f: &Fixture) -> Vec<Entry> {
             Public(&[401, 404]),
             false,
         ),
-        e("GET", "/api/v1/agreements/{id}/nights", format!("/api/v1/agreements/{agreement}/nights"), Users(EVERYONE), true),
+        e(
+            "GET",
+            "/api/v1/agreements/{id}/nights",
+            format!("/api/v1/agreements/{agreement}/nights"),
+            Users(EVERYONE),
+            true,
+        ),
         // Finding 1, a kept night: it can be neither dismissed nor confirmed.
-        e("POST", "/api/v1/night-findings/{id}/dismiss", "/api/v1/night-findings/1/dismiss".into(), Users(CASE_WORK), true),
-        e("POST", "/api/v1/night-findings/{id}/confirm", "/api/v1/night-findings/1/confirm".into(), Users(CASE_WORK), true),
+        e(
+            "POST",
+            "/api/v1/night-findings/{id}/dismiss",
+            "/api/v1/night-findings/1/dismiss".into(),
+            Users(CASE_WORK),
+            true,
+        ),
+        e(
+            "POST",
+            "/api/v1/night-findings/{id}/confirm",
+            "/api/v1/night-findings/1/confirm".into(),
+            Users(CASE_WORK),
+            true,
+        ),
     ];
     for (kind, roles) in
         [("investigations", FIELD_WORK), ("measurements", FIELD_WORK), ("sessions", CASE_WORK), ("meetings", CASE_WORK)]

@@ -277,7 +277,11 @@ fn night_finding_attacks(conn: &mut hesheng::db::DbConn) -> Vec<Attack> {
             format!("/api/v1/night-findings/{}/dismiss", breaches[0]),
             json!({"reason": "社区晚会"}),
         ),
-        attack("/api/v1/night-findings/{id}/confirm", format!("/api/v1/night-findings/{}/confirm", breaches[1]), json!({})),
+        attack(
+            "/api/v1/night-findings/{id}/confirm",
+            format!("/api/v1/night-findings/{}/confirm", breaches[1]),
+            json!({}),
+        ),
     ]
 }
 
