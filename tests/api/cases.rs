@@ -4,14 +4,8 @@ use hesheng::domain::account::Role;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{TestApp, second_instance};
+use crate::helpers::{TestApp, second_instance, url_encode};
 use crate::records::{case_body, complaint};
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
-}
 
 /// The ids of a list's items, in order.
 fn ids(page: &Value) -> Vec<Value> {

@@ -382,3 +382,10 @@ pub fn access_codes(conn: &mut DbConn) -> Vec<(i64, String)> {
         })
         .collect()
 }
+
+/// `text` percent-encoded for a query string (every byte but ASCII letters and digits).
+pub fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}

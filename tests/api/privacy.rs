@@ -158,14 +158,14 @@ both_backends! {
             page["items"].as_array().expect("items").iter().any(|c| c["id"] == 1 && c["matched"]["field"] == "party")
         };
         for name in &expired_names {
-            let page = app.get_json(&format!("/api/v1/cases?limit=100&q={}", urlencoding(name)), &admin).await;
+            let page = app.get_json(&format!("/api/v1/cases?limit=100&q={}", crate::helpers::url_encode(name)), &admin).await;
             assert!(as_party(page), "{name} finds the choir case");
         }
 
         let out = crate::helpers::hesheng(&app.database_url, &["privacy", "anonymise"], None);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         for name in &expired_names {
-            let page = app.get_json(&format!("/api/v1/cases?limit=100&q={}", urlencoding(name)), &admin).await;
+            let page = app.get_json(&format!("/api/v1/cases?limit=100&q={}", crate::helpers::url_encode(name)), &admin).await;
             assert!(!as_party(page), "an anonymised party's name finds nothing: {name}");
         }
         let said = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -295,10 +295,4 @@ both_backends! {
         }
         assert!(hesheng::db::audit::verify(&mut app.conn()).expect("verify").is_ok());
     }
-}
-
-fn urlencoding(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }

@@ -5,14 +5,8 @@ use hesheng::domain::account::Role;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, url_encode};
 use crate::records::complaint;
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
-}
 
 fn ids(page: &Value) -> Vec<i64> {
     page["items"].as_array().expect("items").iter().map(|c| c["id"].as_i64().expect("id")).collect()

@@ -64,6 +64,18 @@ pub enum Names {
     PartiesAndComplainants,
 }
 
+impl Names {
+    /// Of a case's folded party and complainant names, those this scope
+    /// searches (the others empty).
+    fn visible<'a>(self, parties: &'a str, complainants: &'a str) -> (&'a str, &'a str) {
+        match self {
+            Self::None => ("", ""),
+            Self::Parties => (parties, ""),
+            Self::PartiesAndComplainants => (parties, complainants),
+        }
+    }
+}
+
 /// Which field of a case a search found its text in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HitField {
@@ -305,11 +317,7 @@ fn checked(conn: &mut DbConn, f: &CaseFilter, query: &Query, ids: Vec<i64>, want
     Ok(rows
         .into_iter()
         .map(|(c, parties, complainants)| {
-            let (parties, complainants) = match f.names {
-                Names::None => ("", ""),
-                Names::Parties => (parties.as_str(), ""),
-                Names::PartiesAndComplainants => (parties.as_str(), complainants.as_str()),
-            };
+            let (parties, complainants) = f.names.visible(&parties, &complainants);
             let hit = hit(query, &c, parties, complainants);
             (c, hit)
         })
