@@ -92,10 +92,16 @@ pub fn agreement_parts(conn: &mut DbConn, id: i64) -> QueryResult<String> {
             agreement_term::measure_position,
         ))
         .load(conn)?;
-    let money: Vec<(Option<i64>, Option<chrono::NaiveDate>)> = agreement_term::table
+    type MoneyRow = (Option<i64>, Option<chrono::NaiveDate>, Option<i64>, Option<i64>);
+    let money: Vec<MoneyRow> = agreement_term::table
         .filter(agreement_term::agreement_id.eq(id))
         .order((agreement_term::position, agreement_term::id))
-        .select((agreement_term::amount_fen, agreement_term::due))
+        .select((
+            agreement_term::amount_fen,
+            agreement_term::due,
+            agreement_term::obligor_party_id,
+            agreement_term::payee_party_id,
+        ))
         .load(conn)?;
     type SignatureRow = (
         i64,
@@ -130,7 +136,15 @@ pub fn agreement_parts(conn: &mut DbConn, id: i64) -> QueryResult<String> {
         terms
             .iter()
             .zip(&money)
-            .map(|(t, m)| json!([t.0, t.1, t.2, t.3, t.4, t.5, t.6, t.7, m.0, m.1.map(|d| d.to_string())]))
+            .map(|(t, m)| {
+                let mut part = json!([t.0, t.1, t.2, t.3, t.4, t.5, t.6, t.7, m.0, m.1.map(|d| d.to_string())]);
+                // The parties a term names join its part only when named, so
+                // rows written before they were stored keep their digest.
+                if m.2.is_some() || m.3.is_some() {
+                    part.as_array_mut().into_iter().for_each(|p| p.extend([json!(m.2), json!(m.3)]));
+                }
+                part
+            })
             .collect::<Vec<_>>(),
         signatures
             .iter()

@@ -374,6 +374,8 @@ diesel::table! {
         amount_fen -> Nullable<BigInt>,
         due -> Nullable<Date>,
     }
+        obligor_party_id -> Nullable<BigInt>,
+        payee_party_id -> Nullable<BigInt>,
 }
 
 diesel::table! {

@@ -58,6 +58,46 @@ both_backends! {
         assert_eq!(a["missing_signatures"]["parties"].as_array().map(Vec::len), Some(2));
     }
 
+    async fn terms_name_the_party_bound_and_the_party_paid(app) {
+        let token = app.user_token("wang.mediator", Role::Mediator).await;
+        let case = mediating_case(&app, &token).await;
+        let other = mediating_case(&app, &token).await;
+        let party = |c: &Value, role: &str| {
+            c["parties"].as_array().expect("parties").iter().find(|p| p["role"] == role).expect("party")["id"]
+                .as_i64()
+                .expect("id")
+        };
+        let (zhang, zhou) = (party(&case, "applicant"), party(&case, "respondent"));
+        let mut body = memorandum();
+        body["terms"] = json!([
+            {"kind": "time_window", "days": "daily", "start": "19:00", "end": "21:00", "obligor_party_id": zhou},
+            {"kind": "payment", "amount": 1800, "due": "2026-06-30", "obligor_party_id": zhou, "payee_party_id": zhang}
+        ]);
+        let a = app.post_ok(&format!("/api/v1/cases/{}/agreements", case["id"]), &token, &body, 201).await;
+        assert_eq!(a["terms"][0]["text"], "周桂芳每天的活动于19:00开始，21:00前结束。");
+        assert_eq!(a["terms"][1]["text"], "周桂芳于2026-06-30前向张秀兰支付人民币1800.00元（大写：壹仟捌佰元整）。");
+        let id = a["id"].as_i64().expect("id");
+        let read = app.get_json(&format!("/api/v1/agreements/{id}"), &token).await;
+        assert_eq!(read["terms"][0]["obligor_party_id"], zhou);
+        assert_eq!(read["terms"][0]["payee_party_id"], Value::Null);
+        assert_eq!((&read["terms"][1]["obligor_party_id"], &read["terms"][1]["payee_party_id"]), (&json!(zhou), &json!(zhang)));
+        // Refused, naming the field, and the draft stays as it was: a party
+        // of another case, a payee on a time window, a payer paying themselves.
+        for (term, field, message) in [
+            (json!({"kind": "time_window", "end": "21:00", "obligor_party_id": party(&other, "respondent")}), "terms[0].obligor", "本案当事人"),
+            (json!({"kind": "time_window", "end": "21:00", "obligor_party_id": 999_999}), "terms[0].obligor", "本案当事人"),
+            (json!({"kind": "time_window", "end": "21:00", "payee_party_id": zhang}), "terms[0].payee", "付款条款"),
+            (json!({"kind": "payment", "amount": 5, "obligor_party_id": zhou, "payee_party_id": zhou}), "terms[0].payee", "同一人"),
+        ] {
+            let r = app.api_patch(&format!("/api/v1/agreements/{id}"), &token, &json!({"terms": [term]})).await;
+            assert_eq!(r.status(), 422, "{field}");
+            let problem: Value = r.json().await.expect("json");
+            assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+            assert!(problem["errors"][0]["message"].as_str().is_some_and(|m| m.contains(message)), "{problem}");
+            assert_eq!(app.get_json(&format!("/api/v1/agreements/{id}"), &token).await["terms"], read["terms"]);
+        }
+    }
+
     async fn bad_agreements_name_every_field(app) {
         let token = app.user_token("wang.mediator", Role::Mediator).await;
         let case = mediating_case(&app, &token).await;

@@ -440,8 +440,15 @@ async fn play(device: Device) {
     } else {
         desk.type_into("[id=\"terms[0].days\"]", "daily").await;
     }
+    // The choir's organiser is bound: chosen among the case's parties.
+    let organiser =
+        "return [...document.getElementById('terms[0].obligor').options].find(o => o.text.startsWith('周桂芳')).value;";
+    let zhou = desk.execute(organiser, json!([])).await;
+    let zhou = zhou.as_str().expect("the respondent is offered as the bound party").to_owned();
+    desk.select("[id=\"terms[0].obligor\"]", &zhou).await;
     desk.click("button[data-add=\"term-rows\"]").await;
     desk.select("[id=\"terms[1].kind\"]", "volume_limit").await;
+    desk.select("[id=\"terms[1].obligor\"]", &zhou).await;
     desk.type_into("[id=\"terms[1].max_db\"]", "55").await;
     desk.select("[id=\"terms[1].position\"]", "outside_window_1m").await;
     desk.click("button[data-add=\"term-rows\"]").await;
@@ -576,10 +583,10 @@ async fn play(device: Device) {
     resident.wait_for(&format!("a[href=\"/portal/cases/{case}\"]")).await;
     check.page(&resident, "resident-portal-home").await;
     resident.click(&format!("a[href=\"/portal/cases/{case}\"]")).await;
-    resident.wait_text("每天活动于19:00开始，21:00前结束").await;
+    resident.wait_text("周桂芳每天的活动于19:00开始，21:00前结束").await;
     check.page(&resident, "resident-portal-case").await;
     resident.click("form[action=\"/portal/large-type\"] button").await;
-    let text = resident.wait_text("每天活动于19:00开始，21:00前结束").await;
+    let text = resident.wait_text("周桂芳每天的活动于19:00开始，21:00前结束").await;
     assert!(!text.contains("张秀兰"), "no complainant's name is shown to the respondent");
     assert!(!crate::helpers::shows_digits(&text, "8001"), "nor their phone");
     let mut large = false;

@@ -704,8 +704,8 @@ async fn recurring_obligations_run_from_the_day_the_agreement_took_effect() {
     let path = format!("/api/v1/cases/{case}/documents/agreement.pdf");
     let dense: String = pdf_tools::text(&pdf(&app, &path, &token).await.0).split_whitespace().collect();
     for expected in [
-        "一、自2026年5月26日起，每天活动于19:00开始，21:00前结束。",
-        "二、自2026年5月26日起，在受影响住户窗外1米处",
+        "一、自2026年5月26日起，周桂芳每天的活动于19:00开始，21:00前结束。",
+        "二、自2026年5月26日起，周桂芳活动时，在受影响住户窗外1米处",
         "三、活动时音箱朝向",
         "履行期限：第一、二项自2026年5月26日起持续履行；其余事项于2026年6月1日前履行完毕",
     ] {
@@ -713,7 +713,7 @@ async fn recurring_obligations_run_from_the_day_the_agreement_took_effect() {
     }
     let english = pdf_tools::text(&pdf(&app, &format!("{path}?lang=en"), &token).await.0);
     let flat = collapse(&english);
-    assert!(flat.contains("1. 自2026年5月26日起，每天"), "the term's words read in its own language: {english}");
+    assert!(flat.contains("1. 自2026年5月26日起，周桂芳每天"), "the term's words read in its own language: {english}");
     assert!(flat.contains("Deadline: terms 1, 2 from 26 May 2026, continuing; the other terms by 1"), "{english}");
 }
 

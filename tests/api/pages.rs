@@ -109,7 +109,7 @@ both_backends! {
             ("/cases/1/sessions/new", &[ADMIN, MEDIATOR], "引用的法律条文"),
             ("/cases/1/meetings/new", &[ADMIN, MEDIATOR], "表决"),
             ("/cases/1/agreements/new", &[ADMIN, MEDIATOR], "协议内容"),
-            ("/agreements/1", EVERYONE, "每天活动于19:00开始"),
+            ("/agreements/1", EVERYONE, "周桂芳每天的活动于19:00开始"),
             ("/agreements/1/sign", &[ADMIN, MEDIATOR, STAFF], "签名已完成"),
             ("/agreements/1/follow-ups/new", &[ADMIN, MEDIATOR, GRID], "逐项履行情况"),
             ("/print", &[ADMIN, MEDIATOR, STAFF], "打印队列"),
@@ -728,7 +728,7 @@ both_backends! {
         assert!(body.contains("周桂芳") && body.contains("/portal/cases/1"));
         let (status, page) = resident.page("/portal/cases/1").await;
         assert_eq!(status, 200);
-        assert!(page.contains("每天活动于19:00开始"), "the agreement's terms in plain words");
+        assert!(page.contains("周桂芳每天的活动于19:00开始"), "the agreement's terms in plain words");
         for complainant in ["张秀兰", "刘志强", "陈淑芬", "孙浩"] {
             assert!(!page.contains(complainant), "no complainant is named to the respondent: {complainant}");
         }

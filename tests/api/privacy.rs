@@ -246,7 +246,7 @@ both_backends! {
         // from an edit made by direct SQL that stamps a new time as well.
         let verified = crate::helpers::hesheng(&app.database_url, &["audit", "verify"], None);
         assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stdout));
-        let forged = content.replace("每天活动于19:00开始", "每天活动于19:00开始，23:00");
+        let forged = content.replace("每天的活动于19:00开始", "每天的活动于19:00开始，23:00");
         assert_ne!(forged, content);
         diesel::update(agreement::table.find(memorandum))
             .set((agreement::content_json.eq(&forged), agreement::anonymised_at.eq(chrono::Utc::now().naive_utc())))

@@ -17,19 +17,25 @@ use crate::app::error::{AppError, AppResult};
 use crate::db::agreements::{self, Agreement, SignOutcome, SignatureRow};
 use crate::db::committees::{self, Committee};
 use crate::db::users::User;
-use crate::db::{Db, DbConn, parties};
+use crate::db::{Db, DbConn, cases, parties};
 use crate::domain::Invalid;
 use crate::domain::account::Role;
 use crate::domain::agreement::{
-    AgreementKind, AgreementStatus, Missing, Performance, Signed, SignerRole, Term, format_yuan, missing_signatures,
-    vagueness_warnings,
+    AgreementKind, AgreementStatus, Missing, Named, Performance, Signed, SignerRole, Term, format_yuan,
+    missing_signatures, vagueness_warnings,
 };
+use crate::domain::case::PartyRole;
 use crate::domain::clock::format_instant;
 use crate::domain::commands::agreement::{Draft, DraftFields, SignatureFields};
 use crate::domain::language::Lang;
 use crate::i18n::t;
 
 pub use reading::{DraftSource, Signer, draft_source, draft_to_edit, editor_target, with_case, with_signers};
+
+/// The parties' names for a draft's terms, for parsing it.
+pub fn names_of(parties: &[TermParty]) -> Vec<Named<'_>> {
+    parties.iter().map(|p| Named { party_id: p.party_id, name: &p.name }).collect()
+}
 
 /// A term of an agreement.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -54,6 +60,31 @@ pub struct TermView {
     pub amount: Option<String>,
     /// Due date.
     pub due: Option<String>,
+    /// The party bound by the term (the payer of a payment).
+    pub obligor_party_id: Option<i64>,
+    /// The party a payment is made to.
+    pub payee_party_id: Option<i64>,
+}
+
+/// A party of the case a term may name as bound or paid.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TermParty {
+    /// Party id.
+    pub party_id: i64,
+    /// Name.
+    pub name: String,
+    /// applicant / respondent / third_party.
+    pub role: String,
+}
+
+/// The parties of case `case_id` a term may name: every party but the
+/// representatives, who act for others.
+pub fn term_parties(conn: &mut DbConn, case_id: i64) -> AppResult<Vec<TermParty>> {
+    Ok(parties::of_case(conn, case_id)?
+        .into_iter()
+        .filter(|(cp, _)| cp.role() != PartyRole::Representative)
+        .map(|(cp, p)| TermParty { party_id: p.id, name: p.name, role: cp.role().code().to_owned() })
+        .collect())
 }
 
 /// A recorded signature.
@@ -253,6 +284,8 @@ pub fn agreement_view_of(
                 position: t.position.map(|p| p.code().to_owned()),
                 amount: t.amount_fen.map(format_yuan),
                 due: t.due.map(|d| d.to_string()),
+                obligor_party_id: t.obligor,
+                payee_party_id: t.payee,
             })
             .collect(),
         signatures: sigs.iter().map(|s| signature_view(s, offset)).collect(),
@@ -282,7 +315,10 @@ pub async fn draft_agreement(
     let (committee, a, view) = db
         .run(move |conn| {
             let committee = committees::find(conn, writer.committee_id)?;
-            let draft = fields.parse(None, committee.lang())?;
+            // The case is the committee's before its parties are read.
+            cases::find(conn, committee.id, case_id)?;
+            let parties = term_parties(conn, case_id)?;
+            let draft = fields.parse(None, committee.lang(), &names_of(&parties))?;
             let now = Utc::now().naive_utc();
             let a = agreements::create(conn, &writer.actor(), &committee, case_id, &draft, supersedes, now)?;
             let view = agreement_view(conn, &committee, &a, lang)?;
@@ -309,7 +345,8 @@ pub async fn edit_draft(db: &Db, user: &User, id: i64, fields: DraftFields, lang
             });
         }
         let terms = agreements::terms(conn, id)?.iter().map(|t| t.to_term()).collect();
-        let draft = fields.parse(Some(&draft_of(&current, terms)), committee.lang())?;
+        let parties = term_parties(conn, current.case_id)?;
+        let draft = fields.parse(Some(&draft_of(&current, terms)), committee.lang(), &names_of(&parties))?;
         let a = agreements::update_draft(conn, &user.actor(), committee.id, id, &draft, Utc::now().naive_utc())?;
         agreement_view(conn, &committee, &a, lang)
     })

@@ -1,7 +1,7 @@
 //! Reading agreements for the pages: with their case, their signers, or as
 //! the source of a new draft.
 
-use super::{AgreementView, agreement_view};
+use super::{AgreementView, TermParty, agreement_view, term_parties};
 use crate::app::error::{AppError, AppResult};
 use crate::db::agreements::{self, Agreement};
 use crate::db::cases::{self, Case};
@@ -94,13 +94,28 @@ pub async fn with_case(db: &Db, user: &User, id: i64, lang: Lang) -> AppResult<(
     .await
 }
 
-/// A draft to edit, with its case; an agreement past drafting is refused.
-pub async fn draft_to_edit(db: &Db, user: &User, id: i64, lang: Lang) -> AppResult<(Case, AgreementView)> {
-    let (_, case, view) = with_case(db, user, id, lang).await?;
+/// A draft to edit, with its case and the parties its terms may name; an
+/// agreement past drafting is refused.
+pub async fn draft_to_edit(
+    db: &Db,
+    user: &User,
+    id: i64,
+    lang: Lang,
+) -> AppResult<(Case, AgreementView, Vec<TermParty>)> {
+    let committee_id = user.committee_id;
+    let (case, view, parties) = db
+        .run(move |conn| {
+            let committee = committees::find(conn, committee_id)?;
+            let (a, case) = agreements::find(conn, committee.id, id)?;
+            let view = agreement_view(conn, &committee, &a, lang)?;
+            let parties = term_parties(conn, case.id)?;
+            Ok::<_, AppError>((case, view, parties))
+        })
+        .await?;
     if view.status != AgreementStatus::Draft.code() {
         return Err(AppError::conflict(Invalid::new("conflict.agreement_not_draft").with("status", &view.status)));
     }
-    Ok((case, view))
+    Ok((case, view, parties))
 }
 
 /// What a new draft starts from: the committee, the case, and the
@@ -112,6 +127,8 @@ pub struct DraftSource {
     pub case: Case,
     /// The agreement the new draft amends.
     pub amends: Option<AgreementView>,
+    /// The parties its terms may name.
+    pub parties: Vec<TermParty>,
 }
 
 /// The source of a new draft of case `case_id`, amending `amends`.
@@ -136,28 +153,31 @@ pub async fn draft_source(
             }
             None => None,
         };
-        Ok(DraftSource { committee, case, amends })
+        let parties = term_parties(conn, case.id)?;
+        Ok(DraftSource { committee, case, amends, parties })
     })
     .await
 }
 
-/// What an editor posts to: case `id`'s new agreement, or draft `id`.
+/// What an editor posts to: case `id`'s new agreement, or draft `id`;
+/// with the parties its terms may name.
 pub async fn editor_target(
     db: &Db,
     user: &User,
     id: i64,
     draft: bool,
-) -> AppResult<(Committee, Case, Option<Agreement>)> {
+) -> AppResult<(Committee, Case, Option<Agreement>, Vec<TermParty>)> {
     let committee_id = user.committee_id;
     db.run(move |conn| {
         let committee = committees::find(conn, committee_id)?;
-        if draft {
+        let (case, a) = if draft {
             let (a, case) = agreements::find(conn, committee_id, id)?;
-            Ok((committee, case, Some(a)))
+            (case, Some(a))
         } else {
-            let case = cases::find(conn, committee_id, id)?;
-            Ok((committee, case, None))
-        }
+            (cases::find(conn, committee_id, id)?, None)
+        };
+        let parties = term_parties(conn, case.id)?;
+        Ok((committee, case, a, parties))
     })
     .await
 }

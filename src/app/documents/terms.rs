@@ -95,6 +95,8 @@ mod tests {
             position: None,
             amount_fen: None,
             due: None,
+            obligor: None,
+            payee: None,
         }
     }
 
@@ -130,6 +132,8 @@ mod tests {
         let pay = Term {
             amount_fen: Some(120_000),
             due: Some(day(6, 30)),
+            obligor: None,
+            payee: None,
             ..term(TermKind::Payment, "吴建华向郑丽娟支付人工费1200元。")
         };
         assert_eq!(

@@ -265,6 +265,13 @@ pub(super) fn choir(
         session_at,
     )?;
     let draft = Draft {
+    // The choir's organiser is bound by every term.
+    let organiser = crate::db::parties::of_case(conn, case.id)?
+        .into_iter()
+        .find(|(cp, _)| cp.role() == PartyRole::Respondent)
+        .map(|(_, p)| p)
+        .ok_or_else(|| DemoError::Other(anyhow::anyhow!("the choir case has no respondent")))?;
+    let bound = Some(Named { party_id: organiser.id, name: &organiser.name });
         kind: AgreementKind::Written,
         subtitle: Some("调解备忘录".to_owned()),
         facts: "2026年5月以来，周桂芳组织的合唱队每晚约20时至22时30分在敦化南路64号院中心花园使用音箱伴奏活动，3号楼、2号楼、5号楼等多户居民投诉噪声影响休息。5月20日21时40分在3号楼501窗外1米处测得等效声级62.1分贝，超过1类区昼间限值。".to_owned(),
@@ -276,10 +283,10 @@ pub(super) fn choir(
             deadline: chrono::NaiveDate::from_ymd_opt(2026, 6, 1),
         },
         terms: vec![
-            term(TermInput { kind: "time_window", days: Some("daily"), start: Some("19:00"), end: Some("21:00"), ..Default::default() })?,
-            term(TermInput { kind: "volume_limit", max_db: Some(55.0), position: Some("outside_window_1m"), ..Default::default() })?,
-            term(TermInput { kind: "equipment", text: Some("活动时音箱朝向中心花园南侧空地，不朝向住宅楼。"), ..Default::default() })?,
-            term(TermInput { kind: "free_text", text: Some("如举办演出等特殊活动，提前三天告知社区居委会。"), ..Default::default() })?,
+            term(TermInput { kind: "time_window", days: Some("daily"), start: Some("19:00"), end: Some("21:00"), obligor: bound, ..Default::default() })?,
+            term(TermInput { kind: "volume_limit", max_db: Some(55.0), position: Some("outside_window_1m"), obligor: bound, ..Default::default() })?,
+            term(TermInput { kind: "equipment", text: Some("活动时音箱朝向中心花园南侧空地，不朝向住宅楼。"), obligor: bound, ..Default::default() })?,
+            term(TermInput { kind: "free_text", text: Some("如举办演出等特殊活动，提前三天告知社区居委会。"), obligor: bound, ..Default::default() })?,
         ],
     };
     let drafted_at = at("2026-05-26T20:00:00+08:00")?;

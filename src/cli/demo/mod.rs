@@ -17,7 +17,7 @@ use crate::db::mediation;
 use crate::db::users::{self, NewUser, User};
 use crate::db::{DbConn, WriteError, committees, settings};
 use crate::domain::account::{Role, Username};
-use crate::domain::agreement::{AgreementKind, Performance, SignMethod, SignerRole, Term, TermInput};
+use crate::domain::agreement::{AgreementKind, Named, Performance, SignMethod, SignerRole, Term, TermInput};
 use crate::domain::audit::Actor;
 use crate::domain::case::{CaseSource, CaseStatus, DisputeType, PartyRole, RiskLevel};
 use crate::domain::clock::{ClockTime, local_clock, parse_instant};

@@ -75,6 +75,11 @@ pub(super) fn roof_leak(
             at(when)?,
         )?;
     }
+    let parties = crate::db::parties::of_case(conn, case.id)?;
+    let named = |role: PartyRole| {
+        parties.iter().find(|(cp, _)| cp.role() == role).map(|(_, p)| Named { party_id: p.id, name: &p.name })
+    };
+    let owner = named(PartyRole::Respondent);
     let draft = Draft {
         kind: AgreementKind::Written,
         subtitle: None,
@@ -92,6 +97,7 @@ pub(super) fn roof_leak(
                 text: Some("郑丽娟承担露台防水维修材料费1800元，于2026年6月30日前支付给施工单位。"),
                 amount: Some(1800.0),
                 due: Some("2026-06-30"),
+                obligor: owner,
                 ..Default::default()
             })?,
             term(TermInput {
@@ -104,6 +110,7 @@ pub(super) fn roof_leak(
                 kind: "deadline",
                 text: Some("露台防水维修于2026年7月15日前完工，完工后由物业共同验收。"),
                 due: Some("2026-07-15"),
+                obligor: owner,
                 ..Default::default()
             })?,
             term(TermInput {

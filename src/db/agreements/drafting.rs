@@ -18,6 +18,8 @@ pub(super) fn insert_terms(conn: &mut DbConn, agreement_id: i64, terms: &[Term])
                 agreement_term::measure_position.eq(t.position.map(|p| p.code())),
                 agreement_term::amount_fen.eq(t.amount_fen),
                 agreement_term::due.eq(t.due),
+                agreement_term::obligor_party_id.eq(t.obligor),
+                agreement_term::payee_party_id.eq(t.payee),
             ))
             .execute(conn)?;
     }

@@ -126,6 +126,10 @@ pub struct TermRow {
     pub amount_fen: Option<i64>,
     /// Due date.
     pub due: Option<NaiveDate>,
+    /// The party bound.
+    pub obligor_party_id: Option<i64>,
+    /// The party paid.
+    pub payee_party_id: Option<i64>,
 }
 
 impl TermRow {
@@ -141,6 +145,8 @@ impl TermRow {
             position: self.measure_position.map(Code::get),
             amount_fen: self.amount_fen,
             due: self.due,
+            obligor: self.obligor_party_id,
+            payee: self.payee_party_id,
         }
     }
 }

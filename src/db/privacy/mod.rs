@@ -65,7 +65,8 @@ const EXPIRED_PARTIES: Sql = Sql("SELECT p.id FROM party p \
 
 /// The free texts of a case's records, where a party's name is replaced
 /// by [`ANONYMISED_NAME`]: by table, the column naming the case and the
-/// text columns. The terms of frozen agreements are left as signed.
+/// text columns. The term rows of frozen agreements are left as signed
+/// (their frozen snapshot is scrubbed).
 pub const FREE_TEXTS: [(&str, &str, &[&str]); 8] = [
     ("mediation_case", "id", &["title", "facts", "termination_reason", "requests"]),
     ("complaint", "case_id", &["description"]),
@@ -207,6 +208,15 @@ fn anonymise(conn: &mut DbConn, committee_id: i64, ids: &[i64], now: NaiveDateTi
                     let scrubbed = replace(text);
                     changed |= scrubbed != text;
                     v[field] = json!(scrubbed);
+                }
+            }
+            // Terms whose text names a party (generated texts name the one
+            // bound) are scrubbed in the snapshot; the term rows stay as signed.
+            for term in value.as_mut().and_then(|v| v["terms"].as_array_mut()).into_iter().flatten() {
+                if let Some(text) = term["text"].as_str() {
+                    let scrubbed = replace(text);
+                    changed |= scrubbed != text;
+                    term["text"] = json!(scrubbed);
                 }
             }
             let scrubbed_texts = (replace(&texts.0), replace(&texts.1), texts.2.as_deref().map(replace));

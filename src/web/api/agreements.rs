@@ -36,6 +36,11 @@ pub struct TermBody {
     /// Due date.
     #[schema(format = Date)]
     pub due: Option<String>,
+    /// The party bound by the term (the payer of a payment): one of the
+    /// case's parties; generated texts name them.
+    pub obligor_party_id: Option<i64>,
+    /// The party a payment is made to (payment terms only).
+    pub payee_party_id: Option<i64>,
 }
 
 /// Manner, place and deadline of performance.
@@ -86,6 +91,8 @@ impl From<TermBody> for TermFields {
             position: b.position,
             amount: b.amount,
             due: b.due,
+            obligor: b.obligor_party_id,
+            payee: b.payee_party_id,
         }
     }
 }

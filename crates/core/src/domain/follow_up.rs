@@ -149,6 +149,8 @@ mod tests {
             position: None,
             amount_fen: None,
             due: None,
+            obligor: None,
+            payee: None,
         }
     }
 

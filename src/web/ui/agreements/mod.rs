@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::form::FormData;
 use super::{Choice, FormErrors, choices, codes, done, form_errors, refused};
-use crate::app::agreements::{self as act, AgreementView, Signer};
+use crate::app::agreements::{self as act, AgreementView, Signer, TermParty};
 use crate::app::committees::committee;
 use crate::app::error::{AppError, AppResult};
 use crate::app::follow_ups::record_follow_up;
@@ -76,6 +76,7 @@ struct AgreementFormPage {
     term_kinds: Vec<&'static str>,
     positions: Vec<&'static str>,
     kinds: Vec<Choice>,
+    parties: Vec<TermParty>,
 }
 
 impl AgreementFormPage {
@@ -89,6 +90,7 @@ impl AgreementFormPage {
         errors: FormErrors,
         warnings: Vec<(usize, String)>,
         checked: bool,
+        parties: Vec<TermParty>,
     ) -> Self {
         let mut rows = form.rows("terms");
         if rows.is_empty() {
@@ -109,6 +111,7 @@ impl AgreementFormPage {
             term_kinds: codes(TermKind::ALL, TermKind::code),
             positions: codes(Position::ALL, Position::code),
             kinds,
+            parties,
         }
     }
 }
@@ -136,6 +139,8 @@ fn form_of(a: &AgreementView) -> FormData {
         set("position", term.position.clone());
         set("amount", term.amount.clone());
         set("due", term.due.clone());
+        set("obligor", term.obligor_party_id.map(|id| id.to_string()));
+        set("payee", term.payee_party_id.map(|id| id.to_string()));
         set_days(&mut form, &format!("terms[{i}].days"), term.days.as_deref());
     }
     form
@@ -168,6 +173,8 @@ fn draft_fields(form: &mut FormData) -> (DraftFields, Option<i64>) {
         let max_db = if has("max_db") { form.number::<f64>(&field("max_db")) } else { None };
         let amount = if has("amount") { form.number::<f64>(&field("amount")) } else { None };
         let days = if has("days") { form.days(&field("days")) } else { None };
+        let obligor = if has("obligor") { form.number::<i64>(&field("obligor")) } else { None };
+        let payee = if has("payee") { form.number::<i64>(&field("payee")) } else { None };
         let opt = |f: &str| if has(f) { form.opt(&field(f)) } else { None };
         terms.push(TermFields {
             text: form.opt(&field("text")),
@@ -178,6 +185,8 @@ fn draft_fields(form: &mut FormData) -> (DraftFields, Option<i64>) {
             position: opt("position"),
             amount,
             due: opt("due"),
+            obligor,
+            payee,
             kind,
         });
     }
@@ -218,7 +227,7 @@ pub async fn new_agreement(
     let amends = query.amends;
     let lang = ctx.lang;
     let source = act::draft_source(&state.db, &user, case_id, amends, lang).await?;
-    let (committee, case) = (source.committee, source.case);
+    let (committee, case, parties) = (source.committee, source.case, source.parties);
     let mut form = match source.amends {
         Some(amended) => {
             let mut form = form_of(&amended);
@@ -243,7 +252,7 @@ pub async fn new_agreement(
     let case = CaseHead::of(&case);
     let action = format!("/cases/{case_id}/agreements");
     let page = PageContext::new(&ctx, &req);
-    render(&AgreementFormPage::new(page, case, action, false, form, FormErrors::none(), Vec::new(), false))
+    render(&AgreementFormPage::new(page, case, action, false, form, FormErrors::none(), Vec::new(), false, parties))
 }
 
 /// Warnings of a checked draft, in the reader's language.
@@ -271,7 +280,7 @@ async fn submit_editor(
     let target_id = match target {
         Target::New(id) | Target::Draft(id) => id,
     };
-    let (committee, case, current) = act::editor_target(&state.db, &user, target_id, editing).await?;
+    let (committee, case, current, parties) = act::editor_target(&state.db, &user, target_id, editing).await?;
     let draft_lang = committee.lang();
     let (action, case_id) = match &current {
         Some(a) => (format!("/agreements/{}/edit", a.id), case.id),
@@ -291,18 +300,28 @@ async fn submit_editor(
             FormErrors::none(),
             Vec::new(),
             false,
+            parties,
         );
         return render(&page);
     }
-    let parsed = form.finish(fields.parse(None, draft_lang).map_err(AppError::from));
+    let parsed = form.finish(fields.parse(None, draft_lang, &act::names_of(&parties)).map_err(AppError::from));
     if form.get("action") == "check" {
         let (warnings, errors) = match form_errors(parsed, lang)? {
             Ok(draft) => (warnings_of(&draft.terms, lang), FormErrors::none()),
             Err(errors) => (Vec::new(), errors),
         };
         let any = errors.any();
-        let page =
-            AgreementFormPage::new(PageContext::new(&ctx, &req), head, action, editing, form, errors, warnings, true);
+        let page = AgreementFormPage::new(
+            PageContext::new(&ctx, &req),
+            head,
+            action,
+            editing,
+            form,
+            errors,
+            warnings,
+            true,
+            parties,
+        );
         return if any { refused(&page) } else { render(&page) };
     }
     // A case still under investigation moves into mediation with its
@@ -342,6 +361,7 @@ async fn submit_editor(
             errors,
             Vec::new(),
             false,
+            parties,
         )),
     }
 }
@@ -371,7 +391,7 @@ pub async fn edit_agreement(
     let user = user.require(MEDIATION)?.clone();
     let id = path.into_inner();
     let lang = ctx.lang;
-    let (case, draft) = act::draft_to_edit(&state.db, &user, id, lang).await?;
+    let (case, draft, parties) = act::draft_to_edit(&state.db, &user, id, lang).await?;
     let (case, form) = (CaseHead::of(&case), form_of(&draft));
     let page = PageContext::new(&ctx, &req);
     render(&AgreementFormPage::new(
@@ -383,6 +403,7 @@ pub async fn edit_agreement(
         FormErrors::none(),
         Vec::new(),
         false,
+        parties,
     ))
 }
 

@@ -80,11 +80,11 @@ impl TermKind {
     /// (the editor shows, and reads, only these).
     pub fn fields(self) -> &'static [&'static str] {
         match self {
-            TermKind::TimeWindow => &["days", "start", "end"],
-            TermKind::VolumeLimit => &["days", "start", "end", "max_db", "position"],
-            TermKind::Payment => &["amount", "due"],
-            TermKind::Deadline | TermKind::Relocation | TermKind::Equipment => &["due"],
-            TermKind::FreeText => &[],
+            TermKind::TimeWindow => &["obligor", "days", "start", "end"],
+            TermKind::VolumeLimit => &["obligor", "days", "start", "end", "max_db", "position"],
+            TermKind::Payment => &["obligor", "payee", "amount", "due"],
+            TermKind::Deadline | TermKind::Relocation | TermKind::Equipment => &["obligor", "due"],
+            TermKind::FreeText => &["obligor"],
         }
     }
 }
@@ -138,6 +138,23 @@ pub struct Term {
     pub amount_fen: Option<i64>,
     /// Due date.
     pub due: Option<NaiveDate>,
+    /// The party bound by the term (the payer of a payment). Left out of
+    /// the hashed content when absent, so agreements that name nobody keep
+    /// their hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub obligor: Option<i64>,
+    /// The party a payment is made to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payee: Option<i64>,
+}
+
+/// A party of the case a term names, with the name its text uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Named<'a> {
+    /// Party id.
+    pub party_id: i64,
+    /// Name.
+    pub name: &'a str,
 }
 
 /// A term as submitted.
@@ -161,6 +178,10 @@ pub struct TermInput<'a> {
     pub amount: Option<f64>,
     /// Due date `YYYY-MM-DD`.
     pub due: Option<&'a str>,
+    /// The party bound by the term.
+    pub obligor: Option<Named<'a>>,
+    /// The party a payment is made to.
+    pub payee: Option<Named<'a>>,
 }
 
 fn present(s: Option<&str>) -> Option<&str> {
@@ -217,55 +238,157 @@ impl Term {
             }
             None => None,
         };
+        if let (Some(kind), Some(_)) = (kind, input.payee)
+            && kind != TermKind::Payment
+        {
+            errors.push(("payee", Invalid::new("invalid.payee_payment_only")));
+        }
+        if let (Some(obligor), Some(payee)) = (input.obligor, input.payee)
+            && obligor.party_id == payee.party_id
+        {
+            errors.push(("payee", Invalid::new("invalid.payee_is_obligor")));
+        }
         let Some(kind) = kind else { return Err(errors) };
         if !errors.is_empty() {
             return Err(errors);
         }
-        let mut term = Term { kind, text: String::new(), days, start, end, max_db, position, amount_fen, due };
+        let mut term = Term {
+            kind,
+            text: String::new(),
+            days,
+            start,
+            end,
+            max_db,
+            position,
+            amount_fen,
+            due,
+            obligor: input.obligor.map(|n| n.party_id),
+            payee: input.payee.map(|n| n.party_id),
+        };
         term.text = match text {
             Some(text) => text,
-            None => term.default_text(lang).ok_or_else(|| vec![("text", Invalid::new("invalid.required"))])?,
+            None => term
+                .default_text(lang, input.obligor.map(|n| n.name), input.payee.map(|n| n.name))
+                .ok_or_else(|| vec![("text", Invalid::new("invalid.required"))])?,
         };
         Ok(term)
     }
 
-    /// The text printed for a term given only as fields; `None` when the
-    /// fields do not say enough.
-    pub fn default_text(&self, lang: Lang) -> Option<String> {
+    /// The text printed for a term given only as fields, naming `obligor`
+    /// as the one bound and `payee` as the one paid; `None` when the fields
+    /// do not say enough.
+    pub fn default_text(&self, lang: Lang, obligor: Option<&str>, payee: Option<&str>) -> Option<String> {
         let days = days_in_words(self.days.as_deref(), lang);
+        // The message `plain`, or `by` naming the bound party.
+        let say = |plain: &'static str, by: &'static str, mut args: Vec<(&'static str, String)>| match obligor {
+            Some(who) => {
+                args.push(("who", who.to_owned()));
+                t_with(lang, by, &args)
+            }
+            None => t_with(lang, plain, &args),
+        };
         match self.kind {
             TermKind::TimeWindow => match (self.start, self.end) {
-                (Some(s), Some(e)) => Some(t_with(
-                    lang,
+                (Some(s), Some(e)) => Some(say(
                     "term.default.time_window",
-                    &[("days", days), ("start", s.to_string()), ("end", e.to_string())],
+                    "term.default.time_window_by",
+                    vec![("days", days), ("start", s.to_string()), ("end", e.to_string())],
                 )),
-                (None, Some(e)) => {
-                    Some(t_with(lang, "term.default.time_window_end", &[("days", days), ("end", e.to_string())]))
-                }
+                (None, Some(e)) => Some(say(
+                    "term.default.time_window_end",
+                    "term.default.time_window_end_by",
+                    vec![("days", days), ("end", e.to_string())],
+                )),
                 _ => None,
             },
             TermKind::VolumeLimit => self.max_db.map(|max| {
                 let position = self
                     .position
                     .map_or_else(|| t(lang, "term.default.anywhere"), |p| t(lang, &format!("position.{}", p.code())));
-                t_with(lang, "term.default.volume_limit", &[("position", position), ("max", format_db(max))])
+                say(
+                    "term.default.volume_limit",
+                    "term.default.volume_limit_by",
+                    vec![("position", position), ("max", format_db(max))],
+                )
             }),
-            TermKind::Payment => match (self.amount_fen, self.due) {
-                (Some(fen), Some(due)) => Some(t_with(
-                    lang,
-                    "term.default.payment_due",
-                    &[("amount", format_yuan(fen)), ("due", due.to_string())],
-                )),
-                (Some(fen), None) => Some(t_with(lang, "term.default.payment", &[("amount", format_yuan(fen))])),
-                _ => None,
-            },
-            TermKind::Deadline => {
-                self.due.map(|due| t_with(lang, "term.default.deadline", &[("due", due.to_string())]))
-            }
+            TermKind::Payment => self.amount_fen.map(|fen| {
+                let when = self
+                    .due
+                    .map(|due| t_with(lang, "term.default.before", &[("due", due.to_string())]))
+                    .unwrap_or_default();
+                let to = payee.map(|p| t_with(lang, "term.default.to", &[("payee", p.to_owned())])).unwrap_or_default();
+                say(
+                    "term.default.payment",
+                    "term.default.payment_by",
+                    vec![
+                        ("when", when),
+                        ("to", to),
+                        ("amount", format_yuan(fen)),
+                        ("capitals", amount_in_capitals(fen)),
+                    ],
+                )
+            }),
+            TermKind::Deadline => self
+                .due
+                .map(|due| say("term.default.deadline", "term.default.deadline_by", vec![("due", due.to_string())])),
             TermKind::Relocation | TermKind::Equipment | TermKind::FreeText => None,
         }
     }
+}
+
+/// An amount in fen written out in the capital numerals of financial
+/// documents (人民币大写): 180 000 fen is 壹仟捌佰元整, 10 005 is 壹佰元零伍分.
+pub fn amount_in_capitals(fen: i64) -> String {
+    const DIGITS: [char; 10] = ['零', '壹', '贰', '叁', '肆', '伍', '陆', '柒', '捌', '玖'];
+    const PLACES: [&str; 4] = ["", "拾", "佰", "仟"];
+    const SECTIONS: [&str; 3] = ["", "万", "亿"];
+    let fen = fen.unsigned_abs();
+    let (yuan, jiao, cents) = (fen / 100, (fen / 10 % 10) as usize, (fen % 10) as usize);
+    let digits: Vec<usize> = yuan.to_string().bytes().map(|b| usize::from(b - b'0')).collect();
+    let mut out = String::new();
+    let (mut zero_pending, mut section_has_digit) = (false, false);
+    for (i, &d) in digits.iter().enumerate() {
+        let place = digits.len() - 1 - i;
+        if d == 0 {
+            zero_pending = !out.is_empty();
+        } else {
+            if zero_pending {
+                out.push('零');
+                zero_pending = false;
+            }
+            out.push(DIGITS[d]);
+            out.push_str(PLACES[place % 4]);
+            section_has_digit = true;
+        }
+        if place % 4 == 0 && place > 0 {
+            if section_has_digit {
+                out.push_str(SECTIONS[(place / 4).min(2)]);
+            }
+            section_has_digit = false;
+        }
+    }
+    if yuan > 0 {
+        out.push('元');
+    }
+    match (jiao, cents) {
+        (0, 0) if yuan == 0 => out.push_str("零元整"),
+        (0, 0) => out.push('整'),
+        _ => {
+            if jiao > 0 {
+                out.push(DIGITS[jiao]);
+                out.push('角');
+            } else if yuan > 0 {
+                out.push('零');
+            }
+            if cents > 0 {
+                out.push(DIGITS[cents]);
+                out.push('分');
+            } else {
+                out.push('整');
+            }
+        }
+    }
+    out
 }
 
 /// Decibels without a needless `.0`.
@@ -472,6 +595,91 @@ mod tests {
         assert_eq!(term.text, "每天活动于19:00开始，21:00前结束。");
         let en = Term::parse(&input, Lang::En).expect("term");
         assert_eq!(en.text, "Activities take place every day from 19:00 and end before 21:00.");
+    }
+
+    #[test]
+    fn generated_texts_name_the_party_bound_and_the_party_paid() {
+        let zhou = Named { party_id: 7, name: "周桂芳" };
+        let zheng = Named { party_id: 9, name: "郑丽娟" };
+        let window = TermInput {
+            kind: "time_window",
+            start: Some("19:00"),
+            end: Some("21:00"),
+            days: Some("daily"),
+            obligor: Some(zhou),
+            ..Default::default()
+        };
+        let term = Term::parse(&window, Lang::ZhCn).expect("term");
+        assert_eq!(term.text, "周桂芳每天的活动于19:00开始，21:00前结束。");
+        assert_eq!(term.obligor, Some(7));
+        let en = Term::parse(&window, Lang::En).expect("term");
+        assert_eq!(en.text, "周桂芳's activities take place every day from 19:00 and end before 21:00.");
+        let level = TermInput {
+            kind: "volume_limit",
+            max_db: Some(55.0),
+            position: Some("outside_window_1m"),
+            obligor: Some(zhou),
+            ..Default::default()
+        };
+        assert_eq!(
+            Term::parse(&level, Lang::ZhCn).expect("term").text,
+            "周桂芳活动时，在受影响住户窗外1米处测得的噪声（等效连续A声级）不超过55分贝。"
+        );
+        let pay = TermInput {
+            kind: "payment",
+            amount: Some(1800.0),
+            due: Some("2026-06-30"),
+            obligor: Some(zheng),
+            payee: Some(zhou),
+            ..Default::default()
+        };
+        let term = Term::parse(&pay, Lang::ZhCn).expect("term");
+        assert_eq!(term.text, "郑丽娟于2026-06-30前向周桂芳支付人民币1800.00元（大写：壹仟捌佰元整）。");
+        assert_eq!((term.obligor, term.payee), (Some(9), Some(7)));
+        assert_eq!(Term::parse(&pay, Lang::En).expect("term").text, "郑丽娟 pays CNY 1800.00 to 周桂芳 by 2026-06-30.");
+        let nobody = TermInput { kind: "payment", amount: Some(300.0), ..Default::default() };
+        assert_eq!(Term::parse(&nobody, Lang::ZhCn).expect("term").text, "支付人民币300.00元（大写：叁佰元整）。");
+    }
+
+    #[test]
+    fn a_payee_belongs_to_a_payment_and_is_not_the_payer() {
+        let zhou = Named { party_id: 7, name: "周桂芳" };
+        let window = TermInput { kind: "time_window", end: Some("21:00"), payee: Some(zhou), ..Default::default() };
+        let errors = Term::parse(&window, Lang::ZhCn).expect_err("a payee on a time window");
+        assert_eq!(errors[0].0, "payee");
+        assert_eq!(errors[0].1.key, "invalid.payee_payment_only");
+        let to_self = TermInput {
+            kind: "payment",
+            amount: Some(10.0),
+            obligor: Some(zhou),
+            payee: Some(zhou),
+            ..Default::default()
+        };
+        let errors = Term::parse(&to_self, Lang::ZhCn).expect_err("paying oneself");
+        assert_eq!(errors[0].1.key, "invalid.payee_is_obligor");
+    }
+
+    #[test]
+    fn amounts_are_written_in_capital_numerals() {
+        for (fen, words) in [
+            (0, "零元整"),
+            (50, "伍角整"),
+            (5, "伍分"),
+            (180_000, "壹仟捌佰元整"),
+            (120_050, "壹仟贰佰元伍角整"),
+            (10_005, "壹佰元零伍分"),
+            (10_125, "壹佰零壹元贰角伍分"),
+            (1_000_100, "壹万零壹元整"),
+            (10_000_000, "壹拾万元整"),
+            (101_000_000, "壹佰零壹万元整"),
+            (1_002_003_000, "壹仟零贰万零叁拾元整"),
+            (10_000_000_000, "壹亿元整"),
+            (10_001_000_000, "壹亿零壹万元整"),
+            (8_000_000, "捌万元整"),
+            (8_000_010, "捌万元壹角整"),
+        ] {
+            assert_eq!(amount_in_capitals(fen), words, "{fen} fen");
+        }
     }
 
     #[test]

@@ -212,7 +212,7 @@ mod tests {
         #[test]
         fn a_number_in_the_text_is_a_measurable_target(n in 1u32..200, word in "(尽量|适当|注意)") {
             let text = format!("{word}控制在{n}分贝以下");
-            let t = Term { kind: TermKind::FreeText, text, days: None, start: None, end: None, max_db: None, position: None, amount_fen: None, due: None };
+            let t = Term { kind: TermKind::FreeText, text, days: None, start: None, end: None, max_db: None, position: None, amount_fen: None, due: None, obligor: None, payee: None };
             prop_assert!(vagueness_warnings(&[t]).is_empty());
         }
     }

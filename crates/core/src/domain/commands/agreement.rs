@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::NaiveDateTime;
 
 use crate::domain::agreement::{
-    AgreementKind, Performance, SignMethod, SignerRole, Term, TermInput, check_signature_png,
+    AgreementKind, Named, Performance, SignMethod, SignerRole, Term, TermInput, check_signature_png,
 };
 use crate::domain::clock::{parse_date, parse_instant};
 use crate::domain::fields::{Fields, Refused};
@@ -55,6 +55,10 @@ pub struct TermFields {
     pub amount: Option<f64>,
     /// Due date.
     pub due: Option<String>,
+    /// The party bound by the term (the payer of a payment).
+    pub obligor: Option<i64>,
+    /// The party a payment is made to.
+    pub payee: Option<i64>,
 }
 
 /// Manner, place and deadline of performance as entered.
@@ -90,8 +94,9 @@ pub struct DraftFields {
 
 impl DraftFields {
     /// The draft these fields make; `current` supplies fields left out.
-    /// Term texts are generated in `lang`, the committee's language.
-    pub fn parse(&self, current: Option<&Draft>, lang: Lang) -> Result<Draft, Refused> {
+    /// Term texts are generated in `lang`, the committee's language; a term
+    /// may name only one of `parties`, the case's.
+    pub fn parse(&self, current: Option<&Draft>, lang: Lang, parties: &[Named<'_>]) -> Result<Draft, Refused> {
         let mut f = Fields::new();
         let kind = match (&self.kind, current) {
             (Some(k), _) => f.check("kind", AgreementKind::parse(k)),
@@ -136,6 +141,14 @@ impl DraftFields {
                 }
                 let mut terms = Vec::new();
                 for (i, tb) in list.iter().enumerate() {
+                    let mut named = |field: &'static str, id: Option<i64>| {
+                        let found = id.map(|id| parties.iter().copied().find(|p| p.party_id == id));
+                        if found == Some(None) {
+                            f.push(&format!("terms[{i}].{field}"), Invalid::new("invalid.not_of_the_case"));
+                        }
+                        found.flatten()
+                    };
+                    let (obligor, payee) = (named("obligor", tb.obligor), named("payee", tb.payee));
                     let input = TermInput {
                         text: tb.text.as_deref(),
                         kind: &tb.kind,
@@ -146,6 +159,8 @@ impl DraftFields {
                         position: tb.position.as_deref(),
                         amount: tb.amount,
                         due: tb.due.as_deref(),
+                        obligor,
+                        payee,
                     };
                     match Term::parse(&input, lang) {
                         Ok(term) => terms.push(term),

@@ -51,6 +51,8 @@ fn term(kind: TermKind, start: Option<&str>, end: Option<&str>, max_db: Option<f
         position: max_db.map(|_| Position::OutsideWindow),
         amount_fen: None,
         due: None,
+        obligor: None,
+        payee: None,
     }
 }
 

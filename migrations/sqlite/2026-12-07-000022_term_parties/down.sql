@@ -1,0 +1,2 @@
+ALTER TABLE agreement_term DROP COLUMN payee_party_id;
+ALTER TABLE agreement_term DROP COLUMN obligor_party_id;
