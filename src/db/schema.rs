@@ -373,9 +373,9 @@ diesel::table! {
         measure_position -> Nullable<Text>,
         amount_fen -> Nullable<BigInt>,
         due -> Nullable<Date>,
-    }
         obligor_party_id -> Nullable<BigInt>,
         payee_party_id -> Nullable<BigInt>,
+    }
 }
 
 diesel::table! {

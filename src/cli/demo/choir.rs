@@ -264,7 +264,6 @@ pub(super) fn choir(
         },
         session_at,
     )?;
-    let draft = Draft {
     // The choir's organiser is bound by every term.
     let organiser = crate::db::parties::of_case(conn, case.id)?
         .into_iter()
@@ -272,6 +271,7 @@ pub(super) fn choir(
         .map(|(_, p)| p)
         .ok_or_else(|| DemoError::Other(anyhow::anyhow!("the choir case has no respondent")))?;
     let bound = Some(Named { party_id: organiser.id, name: &organiser.name });
+    let draft = Draft {
         kind: AgreementKind::Written,
         subtitle: Some("调解备忘录".to_owned()),
         facts: "2026年5月以来，周桂芳组织的合唱队每晚约20时至22时30分在敦化南路64号院中心花园使用音箱伴奏活动，3号楼、2号楼、5号楼等多户居民投诉噪声影响休息。5月20日21时40分在3号楼501窗外1米处测得等效声级62.1分贝，超过1类区昼间限值。".to_owned(),
