@@ -15,6 +15,7 @@ pub mod mediation;
 pub mod monitor_nights;
 pub mod monitor_readings;
 pub mod monitors;
+pub mod night_review;
 pub mod portal;
 pub mod print_queue;
 pub mod privacy;

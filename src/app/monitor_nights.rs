@@ -246,6 +246,10 @@ pub async fn agreement_nights(
 /// The strip of one monitor's last nights on an agreement of a case.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseNights {
+    /// The monitor.
+    pub monitor_id: i64,
+    /// The committee's clock offset, minutes east of UTC.
+    pub offset_minutes: i32,
     /// The monitor's place.
     pub place: String,
     /// The agreement it checks.
@@ -271,8 +275,12 @@ pub async fn case_nights(
     days: u32,
     now: NaiveDateTime,
 ) -> AppResult<Vec<CaseNights>> {
-    let monitors =
-        db.run(move |conn| Ok::<_, AppError>(crate::db::monitors::of_case(conn, committee_id, case_id)?)).await?;
+    let (monitors, offset_minutes) = db
+        .run(move |conn| {
+            let offset = committees::find(conn, committee_id)?.utc_offset_minutes;
+            Ok::<_, AppError>((crate::db::monitors::of_case(conn, committee_id, case_id)?, offset))
+        })
+        .await?;
     let mut strips = Vec::new();
     for m in monitors {
         let Some(agreement_id) = m.agreement_id else { continue };
@@ -282,9 +290,14 @@ pub async fn case_nights(
             night.outcome = worst(&night.findings).to_owned();
         }
         nights.reverse();
-        strips.push(CaseNights { place: m.place, agreement_id, days: nights });
+        strips.push(CaseNights { monitor_id: m.id, offset_minutes, place: m.place, agreement_id, days: nights });
     }
     Ok(strips)
+}
+
+/// A finding of the committee.
+pub async fn finding(db: &Db, committee_id: i64, id: i64) -> AppResult<NightFindingView> {
+    db.run(move |conn| Ok::<_, AppError>(NightFindingView::from(monitor_nights::find(conn, committee_id, id)?))).await
 }
 
 /// Dismisses a possible breach, giving the reason.
@@ -336,7 +349,7 @@ fn follow_up_fields(row: &FindingRow, offset: i32) -> FollowUpFields {
         visited_at: format_instant(Utc::now().naive_utc(), offset),
         method: "night_check".into(),
         observations: vec![observation],
-        notes: Some(format!("monitor {} · night {} · {}", row.monitor_id, row.night, row.evidence)),
+        notes: Some(format!("monitor {} · night {}", row.monitor_id, row.night)),
         ..FollowUpFields::default()
     }
 }

@@ -14,7 +14,7 @@ use super::audit::audited;
 use super::committees::Committee;
 use super::follow_ups::{self, FollowUpOutcome};
 use super::monitors::Monitor;
-use super::schema::{agreement, committee, monitor, night_finding};
+use super::schema::{agreement, agreement_term, committee, mediation_case, monitor, night_finding};
 use super::{DbConn, WriteError};
 use crate::domain::Invalid;
 use crate::domain::audit::Actor;
@@ -167,6 +167,75 @@ pub fn of_agreement(
         .load(conn)
 }
 
+/// A monitor's findings for one night, by agreement and term.
+pub fn of_monitor_night(
+    conn: &mut DbConn,
+    committee_id: i64,
+    monitor_id: i64,
+    night: NaiveDate,
+) -> QueryResult<Vec<FindingRow>> {
+    night_finding::table
+        .filter(night_finding::committee_id.eq(committee_id))
+        .filter(night_finding::monitor_id.eq(monitor_id))
+        .filter(night_finding::night.eq(night))
+        .order((night_finding::agreement_id, night_finding::term_index))
+        .select(FindingRow::as_select())
+        .load(conn)
+}
+
+/// A possible breach waiting for a mediator, with its case.
+#[derive(Debug, Clone)]
+pub struct ToReview {
+    /// The finding.
+    pub finding: FindingRow,
+    /// The case of its agreement.
+    pub case_id: i64,
+    /// Case number.
+    pub number: String,
+    /// Case title.
+    pub title: String,
+}
+
+/// The committee's possible breaches not yet reviewed, newest night first,
+/// at most `limit`, and how many there are in all.
+pub fn to_review(conn: &mut DbConn, committee_id: i64, limit: i64) -> QueryResult<(Vec<ToReview>, i64)> {
+    let waiting = night_finding::table
+        .filter(night_finding::committee_id.eq(committee_id))
+        .filter(night_finding::outcome.eq("possible_breach"))
+        .filter(night_finding::review.is_null());
+    let total: i64 = waiting.count().get_result(conn)?;
+    let rows: Vec<FindingRow> = waiting
+        .order((night_finding::night.desc(), night_finding::id.desc()))
+        .limit(limit)
+        .select(FindingRow::as_select())
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.agreement_id).collect();
+    let cases: HashMap<i64, (i64, String, String)> = agreement::table
+        .inner_join(mediation_case::table.on(mediation_case::id.eq(agreement::case_id)))
+        .filter(agreement::id.eq_any(&ids))
+        .select((agreement::id, (mediation_case::id, mediation_case::number, mediation_case::title)))
+        .load::<(i64, (i64, String, String))>(conn)?
+        .into_iter()
+        .collect();
+    let listed = rows
+        .into_iter()
+        .filter_map(|finding| {
+            let (case_id, number, title) = cases.get(&finding.agreement_id)?.clone();
+            Some(ToReview { finding, case_id, number, title })
+        })
+        .collect();
+    Ok((listed, total))
+}
+
+/// The finding a follow-up record was confirmed from, if any.
+pub fn of_follow_up(conn: &mut DbConn, follow_up_id: i64) -> QueryResult<Option<FindingRow>> {
+    night_finding::table
+        .filter(night_finding::follow_up_id.eq(follow_up_id))
+        .select(FindingRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// A finding of the committee.
 pub fn find(conn: &mut DbConn, committee_id: i64, id: i64) -> QueryResult<FindingRow> {
     night_finding::table
@@ -250,4 +319,88 @@ pub fn confirm(
         );
         Ok((find(conn, committee.id, id)?, outcome))
     })
+}
+
+/// How many term-nights of the committee's agreements in `[from, to]` had
+/// each outcome and review: (agreement, case number, term kind code,
+/// outcome, review, count).
+pub type TermNightCount = (i64, String, String, String, Option<String>, i64);
+
+/// The committee's findings in `[from, to]` counted by agreement, term,
+/// outcome and review, with each term's kind and each agreement's case number.
+pub fn counts(
+    conn: &mut DbConn,
+    committee_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<TermNightCount>> {
+    let grouped: Vec<(i64, i32, String, Option<String>, i64)> = night_finding::table
+        .filter(night_finding::committee_id.eq(committee_id))
+        .filter(night_finding::night.between(from, to))
+        .group_by((
+            night_finding::agreement_id,
+            night_finding::term_index,
+            night_finding::outcome,
+            night_finding::review,
+        ))
+        .select((
+            night_finding::agreement_id,
+            night_finding::term_index,
+            night_finding::outcome,
+            night_finding::review,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    let ids: Vec<i64> = grouped.iter().map(|g| g.0).collect();
+    let mut kinds: HashMap<i64, Vec<String>> = HashMap::new();
+    let terms: Vec<(i64, String)> = agreement_term::table
+        .filter(agreement_term::agreement_id.eq_any(&ids))
+        .order((agreement_term::agreement_id, agreement_term::position))
+        .select((agreement_term::agreement_id, agreement_term::kind))
+        .load(conn)?;
+    for (agreement_id, kind) in terms {
+        kinds.entry(agreement_id).or_default().push(kind);
+    }
+    let numbers: HashMap<i64, String> = agreement::table
+        .inner_join(mediation_case::table.on(mediation_case::id.eq(agreement::case_id)))
+        .filter(agreement::id.eq_any(&ids))
+        .select((agreement::id, mediation_case::number))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    Ok(grouped
+        .into_iter()
+        .map(|(agreement_id, index, outcome, review, n)| {
+            let kind = usize::try_from(index).ok().and_then(|i| kinds.get(&agreement_id)?.get(i).cloned());
+            let number = numbers.get(&agreement_id).cloned().unwrap_or_default();
+            (agreement_id, number, kind.unwrap_or_default(), outcome, review, n)
+        })
+        .collect())
+}
+
+/// The committee's nights in `[from, to]` (per monitor and agreement) with
+/// their worst outcome over the terms, counted by agreement and outcome.
+/// The codes sort as their severity: kept < no_data < possible_breach.
+pub fn night_outcomes(
+    conn: &mut DbConn,
+    committee_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<HashMap<(i64, String), i64>> {
+    let nights: Vec<(i64, i64, NaiveDate, Option<String>)> = night_finding::table
+        .filter(night_finding::committee_id.eq(committee_id))
+        .filter(night_finding::night.between(from, to))
+        .group_by((night_finding::agreement_id, night_finding::monitor_id, night_finding::night))
+        .select((
+            night_finding::agreement_id,
+            night_finding::monitor_id,
+            night_finding::night,
+            diesel::dsl::max(night_finding::outcome),
+        ))
+        .load(conn)?;
+    let mut counted: HashMap<(i64, String), i64> = HashMap::new();
+    for (agreement_id, _, _, worst) in nights {
+        *counted.entry((agreement_id, worst.unwrap_or_default())).or_default() += 1;
+    }
+    Ok(counted)
 }

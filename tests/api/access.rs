@@ -216,6 +216,10 @@ fn matrix(f: &Fixture) -> Vec<Entry> {
         e("GET", "/reports", "/reports".into(), Users(EVERYONE), false),
         e("GET", "/monitors", "/monitors".into(), Users(CASE_WORK), false),
         e("POST", "/monitors", "/monitors".into(), Users(CASE_WORK), false),
+        e("GET", "/monitors/{id}/nights/{night}", "/monitors/1/nights/2026-06-08".into(), Users(EVERYONE), true),
+        // Finding 1, a kept night: the page answers why it cannot be reviewed.
+        e("POST", "/night-findings/{id}/confirm", "/night-findings/1/confirm".into(), Users(CASE_WORK), true),
+        e("POST", "/night-findings/{id}/dismiss", "/night-findings/1/dismiss".into(), Users(CASE_WORK), true),
         e("GET", "/print", "/print".into(), Users(SIGNING), false),
         e("POST", "/print/requests", "/print/requests".into(), Users(SIGNING), false),
         e("POST", "/print/batch", "/print/batch".into(), Users(SIGNING), false),

@@ -29,6 +29,7 @@ mod migrations;
 mod monitor_nights;
 mod monitors;
 mod monitors_hj212;
+mod monitors_pages;
 mod openapi;
 mod pages;
 mod pdf_tools;

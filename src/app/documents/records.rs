@@ -229,7 +229,7 @@ pub(super) fn follow_ups_model(conn: &mut DbConn, c: &Ctx<'_>, a: &Agreement) ->
             lawsuit: f.lawsuit,
             risk_signs: f.risk_signs.clone(),
             measures: f.measures.clone(),
-            notes: f.notes.clone(),
+            notes: crate::app::night_review::follow_up_notes(conn, f.id, f.notes.clone(), c.offset, c.lang)?,
         });
     }
     let l = Labels { lang: c.lang };

@@ -17,6 +17,8 @@ use crate::web::ui::page::{PageContext, render};
 pub const FOLLOW_UP_EVERY: TimeDelta = TimeDelta::days(30);
 /// Confirmation windows closing within this many days are listed.
 pub const CONFIRMATION_WARNING_DAYS: i64 = 7;
+/// Possible breaches of monitored nights listed, newest first.
+const NIGHT_REVIEWS_SHOWN: i64 = 10;
 
 /// An agreement in one of the dashboard's lists.
 #[derive(Debug, Clone)]
@@ -68,6 +70,10 @@ struct DashboardPage {
     confirmations: Vec<AgreementRow>,
     breaches: Vec<CaseRow>,
     reports: Vec<ReportRow>,
+    /// Possible breaches found by noise monitors, for a mediator to review.
+    night_reviews: Vec<crate::app::night_review::ReviewItem>,
+    /// How many wait in all.
+    night_reviews_total: i64,
     can_triage: bool,
     /// The page's language is not the account's own: offer to make it so.
     offer_language: bool,
@@ -139,6 +145,11 @@ pub async fn dashboard(
         })
         .collect::<Vec<_>>();
     let (my_cases, breaches) = (rows(working), rows(breached));
+    let (night_reviews, night_reviews_total) = if crate::web::http::access::MEDIATION.contains(&user.role()) {
+        crate::app::night_review::findings_to_review(&state.db, user.committee_id, NIGHT_REVIEWS_SHOWN).await?
+    } else {
+        (Vec::new(), 0)
+    };
     render(&DashboardPage {
         page,
         committee_name,
@@ -150,6 +161,8 @@ pub async fn dashboard(
         confirmations,
         breaches,
         reports,
+        night_reviews,
+        night_reviews_total,
         can_triage,
         offer_language,
     })

@@ -11,6 +11,8 @@ pub mod form;
 pub mod language;
 pub mod login;
 pub mod monitors;
+pub mod night_chart;
+pub mod nights;
 pub mod page;
 pub mod portal;
 pub mod print_queue;

@@ -49,6 +49,8 @@ struct ReportsPage {
     links: Vec<(String, String)>,
     query: String,
     errors: FormErrors,
+    /// What noise monitors found over the period.
+    nights: crate::app::night_review::NightReport,
 }
 
 fn chart(title: String, rows: Vec<(String, i64)>) -> Chart {
@@ -156,7 +158,9 @@ async fn page(
         (t(lang, "report.last_month"), range(month_start(last_month_end), last_month_end)),
         (t(lang, "report.this_year"), range(year_start, today)),
     ];
+    let nights = crate::app::night_review::night_report(&state.db, mine.committee_id, mine.from, mine.to).await?;
     let page = ReportsPage {
+        nights,
         page: PageContext::new(ctx, req),
         from: mine.from.to_string(),
         to: mine.to.to_string(),

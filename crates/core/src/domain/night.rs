@@ -7,6 +7,7 @@
 //! follow-ups compare end times. Terms speak in the committee's local clock;
 //! readings are stored in UTC and carried over by the committee's offset.
 
+pub mod curve;
 mod findings;
 mod levels;
 #[cfg(test)]
