@@ -75,6 +75,9 @@ pub struct ServeArgs {
     /// Address and port of the HJ 212 listener for noise monitors (TCP); off when unset
     #[arg(long, env = "HESHENG_HJ212_BIND")]
     pub hj212_bind: Option<String>,
+    /// Seconds after start of the first evaluation of monitored nights (then at 31 minutes past every hour); `off` leaves it to `hesheng monitor evaluate`
+    #[arg(long, env = "HESHENG_NIGHTS_FIRST_RUN", default_value = "60")]
+    pub nights_first_run: String,
 }
 
 /// A setting has a value Hesheng cannot use.
@@ -92,6 +95,9 @@ pub enum ConfigError {
     /// A duration is zero.
     #[error("{0} must be greater than zero")]
     Zero(&'static str),
+    /// HESHENG_NIGHTS_FIRST_RUN is neither seconds nor `off`.
+    #[error("HESHENG_NIGHTS_FIRST_RUN must be a number of seconds or `off`; got {0:?}")]
+    NightsFirstRun(String),
 }
 
 /// Database settings, checked.
@@ -180,6 +186,9 @@ pub struct Settings {
     pub clock: crate::time::Clock,
     /// The HJ 212 listener for noise monitors, when one is asked for.
     pub hj212: Option<Hj212Settings>,
+    /// How long after start monitored nights are first evaluated; `None`
+    /// when this server leaves them to `hesheng monitor evaluate`.
+    pub nights_first_run: Option<Duration>,
 }
 
 /// The HJ 212 listener's settings.
@@ -194,6 +203,12 @@ pub struct Hj212Settings {
     pub frame_timeout: Duration,
     /// Connections served at once; more are closed on arrival.
     pub max_connections: usize,
+    /// Refusals an address may earn within `strike_window` (a refused packet
+    /// one, a connection closed for misbehaving ten) before its new
+    /// connections are closed on arrival until the window has passed.
+    pub address_strikes: u32,
+    /// See `address_strikes`.
+    pub strike_window: Duration,
 }
 
 impl Hj212Settings {
@@ -204,6 +219,8 @@ impl Hj212Settings {
             idle_timeout: Duration::from_secs(600),
             frame_timeout: Duration::from_secs(30),
             max_connections: 4096,
+            address_strikes: 300,
+            strike_window: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -252,6 +269,12 @@ impl Settings {
                 .as_ref()
                 .filter(|b| !b.trim().is_empty())
                 .map(|b| Hj212Settings::new(b.trim().to_owned())),
+            nights_first_run: match args.nights_first_run.trim() {
+                "off" => None,
+                s => Some(Duration::from_secs(
+                    s.parse().map_err(|_| ConfigError::NightsFirstRun(args.nights_first_run.clone()))?,
+                )),
+            },
         })
     }
 

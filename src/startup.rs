@@ -67,6 +67,8 @@ pub struct Application {
     base_url: String,
     server: Server,
     hj212: Option<Hj212Listener>,
+    /// When monitored nights are first evaluated, if this server does it.
+    nights_first_run: Option<std::time::Duration>,
     /// For the work besides HTTP: the HJ 212 listener, the nightly evaluation.
     db: Db,
     clock: crate::time::Clock,
@@ -115,7 +117,15 @@ impl Application {
         };
         let server = run(listener, state, settings.workers)
             .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;
-        Ok(Self { port, base_url, server, hj212, db: background, clock: settings.clock.clone() })
+        Ok(Self {
+            port,
+            base_url,
+            server,
+            hj212,
+            db: background,
+            clock: settings.clock.clone(),
+            nights_first_run: settings.nights_first_run,
+        })
     }
 
     /// The address the HJ 212 listener is bound to, when it is on.
@@ -136,7 +146,8 @@ impl Application {
     /// Serves until the process is stopped.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         use futures_util::future::{Either, FutureExt, pending, select};
-        let nightly = crate::app::monitor_nights::run_nightly(self.db.clone(), self.clock.clone()).map(Ok);
+        let nightly =
+            crate::app::monitor_nights::run_nightly(self.db.clone(), self.clock.clone(), self.nights_first_run).map(Ok);
         let hj212 = match self.hj212 {
             Some(listener) => listener.serve(self.db, self.clock).left_future(),
             None => pending().right_future(),

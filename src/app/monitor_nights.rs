@@ -125,10 +125,26 @@ fn evaluate_one(
     Ok((Some(stored), breaches))
 }
 
-/// Evaluates the last complete nights every hour, the first time a minute
-/// after start; each run evaluates only nights not yet evaluated.
-pub async fn run_nightly(db: Db, clock: Clock) {
-    tokio::time::sleep(Duration::from_secs(60)).await;
+/// Minute past the hour of the hourly runs: a night ends at 06:00 and
+/// settles half an hour later in any committee whose clock is a whole
+/// number of hours from UTC.
+const RUN_AT_MINUTE: u32 = 31;
+
+/// How long from `now` to the next hourly run.
+pub fn until_next_run(now: NaiveDateTime) -> Duration {
+    let this_hour = now.date().and_hms_opt(chrono::Timelike::hour(&now), RUN_AT_MINUTE, 0).unwrap_or(now);
+    let next = if this_hour > now { this_hour } else { this_hour + TimeDelta::hours(1) };
+    (next - now).to_std().unwrap_or(Duration::from_secs(3600))
+}
+
+/// Evaluates the last complete nights `first_run` after start (catching up
+/// on nights missed while the server was stopped), then at 31 minutes past
+/// every hour; each run evaluates only nights not yet evaluated. Without
+/// `first_run` it never evaluates (the nights are left to `hesheng monitor
+/// evaluate`, say from cron) and never returns.
+pub async fn run_nightly(db: Db, clock: Clock, first_run: Option<Duration>) {
+    let Some(first_run) = first_run else { return std::future::pending().await };
+    tokio::time::sleep(first_run).await;
     loop {
         match evaluate_nights(&db, None, clock.now()).await {
             Ok(run) if run.evaluated > 0 => tracing::info!(
@@ -140,7 +156,7 @@ pub async fn run_nightly(db: Db, clock: Clock) {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "monitored nights not evaluated"),
         }
-        tokio::time::sleep(Duration::from_secs(3600)).await;
+        tokio::time::sleep(until_next_run(clock.now())).await;
     }
 }
 
@@ -360,6 +376,13 @@ mod tests {
 
     fn at(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect(s)
+    }
+
+    #[test]
+    fn the_hourly_runs_fall_at_31_minutes_past_the_hour() {
+        assert_eq!(until_next_run(at("2026-06-01 22:00")), Duration::from_secs(31 * 60));
+        assert_eq!(until_next_run(at("2026-06-01 22:31")), Duration::from_secs(3600));
+        assert_eq!(until_next_run(at("2026-06-01 23:45")), Duration::from_secs(46 * 60), "across midnight");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use subtle::ConstantTimeEq;
 
 use crate::app::error::{AppError, AppResult};
 use crate::db::monitor_readings::{self, StoredCount};
-use crate::db::monitors::{self, Monitor, password_hash};
+use crate::db::monitors::{self, Monitor, PasswordCheck, check_password, password_hash};
 use crate::db::{Db, WriteError, committees};
 use crate::domain::Invalid;
 use crate::domain::commands::monitor::{ReadingFields, check_reading, parse_readings};
@@ -141,10 +141,25 @@ pub async fn receive_packet(db: &Db, packet: &Packet, address: &str, now: NaiveD
             return Err(QnRtn::Unknown);
         }
     };
-    let given = password_hash(&monitor.mn, &packet.pw);
-    if !bool::from(given.as_bytes().ct_eq(monitor.password_hash.as_bytes())) {
-        tracing::warn!(monitor = monitor.id, mn = %monitor.mn, %address, "HJ 212 packet refused: wrong password");
-        return Err(QnRtn::Password);
+    match check_password(&monitor.mn, &packet.pw, &monitor.password_hash) {
+        PasswordCheck::Matches => {}
+        PasswordCheck::MatchesUnkeyed => {
+            // A hash stored before passwords were keyed: keyed from now on.
+            let id = monitor.id;
+            let rehashed = match password_hash(&monitor.mn, &packet.pw) {
+                Ok(hash) => {
+                    db.run(move |conn| Ok::<_, WriteError>(monitors::set_password_hash(conn, id, &hash)?)).await
+                }
+                Err(e) => Err(WriteError::Failed(e.to_string())),
+            };
+            if let Err(e) = rehashed {
+                tracing::error!(cause = %e, monitor = monitor.id, "HJ 212 password hash not keyed");
+            }
+        }
+        PasswordCheck::Wrong => {
+            tracing::warn!(monitor = monitor.id, mn = %monitor.mn, %address, "HJ 212 packet refused: wrong password");
+            return Err(QnRtn::Password);
+        }
     }
     let reading = noise_reading(packet, &monitor.device_settings(offset)).map_err(|e| {
         tracing::warn!(monitor = monitor.id, mn = %monitor.mn, %address, cause = %e, "HJ 212 packet refused");

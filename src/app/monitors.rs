@@ -95,7 +95,7 @@ pub async fn register_monitor(db: &Db, user: &User, fields: MonitorFields) -> Ap
         let committee = committees::find(conn, user.committee_id)?;
         let new = fields.parse(committee.zone_class.get())?;
         let password = new.hj212_password.clone().unwrap_or_else(|| random::code(12));
-        let hash = password_hash(&new.mn, &password);
+        let hash = password_hash(&new.mn, &password).map_err(|e| AppError::Internal(e.into()))?;
         let now = Utc::now().naive_utc();
         let row = monitors::register(conn, &user.actor(), committee.id, &new, &hash, &token_hash, now)?;
         let offset = committee.utc_offset_minutes;

@@ -132,6 +132,15 @@ enum MonitorCommand {
         /// The server's HJ 212 listener, HOST:PORT
         #[arg(long, default_value = "127.0.0.1:9212")]
         hj212: String,
+        /// Send over HTTP instead, to this server (http://HOST:PORT)
+        #[arg(long)]
+        http: Option<String>,
+        /// Over HTTP: the monitor's id
+        #[arg(long, default_value_t = 1)]
+        monitor_id: i64,
+        /// Over HTTP: the device token
+        #[arg(long, default_value = "demo-monitor-token-dh64-0001")]
+        token: String,
         /// The device's identity (MN)
         #[arg(long, default_value = "DH64-0001")]
         mn: String,
@@ -278,9 +287,22 @@ pub fn run() -> ExitCode {
             monitor::evaluate(&database, night.as_deref())
         }
         Some(Command::Monitor {
-            command: MonitorCommand::Simulate { hj212, mn, password, minutes, connections, level, offset_minutes },
+            command:
+                MonitorCommand::Simulate {
+                    hj212,
+                    http,
+                    monitor_id,
+                    token,
+                    mn,
+                    password,
+                    minutes,
+                    connections,
+                    level,
+                    offset_minutes,
+                },
         }) => monitor::simulate(&monitor::Simulation {
             address: hj212,
+            http: http.map(|base| (base, monitor_id, token)),
             mn,
             password,
             minutes,

@@ -63,6 +63,8 @@ pub enum Purpose {
     PortalPin,
     /// `audit_event.mac`: the keyed audit chain.
     AuditChain,
+    /// `monitor.password_hash`: a noise monitor's HJ 212 password, with its MN.
+    MonitorPassword,
 }
 
 impl Purpose {
@@ -71,6 +73,7 @@ impl Purpose {
             Purpose::AccessCode => b"hesheng/mac/access_code",
             Purpose::PortalPin => b"hesheng/mac/portal_pin",
             Purpose::AuditChain => b"hesheng/mac/audit_chain",
+            Purpose::MonitorPassword => b"hesheng/mac/monitor_password",
         }
     }
 }

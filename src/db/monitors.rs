@@ -43,7 +43,7 @@ pub struct Monitor {
     pub calibration_valid_until: Option<NaiveDate>,
     /// HJ 212 device identity.
     pub mn: String,
-    /// SHA-256 of `MN:PW`.
+    /// Keyed hash of `MN:PW` (`<key id>:<hex>`; an unkeyed SHA-256 as first stored).
     pub password_hash: String,
     /// SHA-256 of the HTTP token.
     pub token_hash: String,
@@ -87,10 +87,47 @@ impl Monitor {
     }
 }
 
-/// The hash a device's HJ 212 password is stored as: bound to its MN, so
-/// that two devices with the factory password do not share a hash.
-pub fn password_hash(mn: &str, password: &str) -> String {
-    crate::random::digest(&format!("{mn}:{password}"))
+/// The hash a device's HJ 212 password is stored as: keyed with the data
+/// key (so that a copied database does not let the short passwords devices
+/// take be tried offline) and bound to its MN (so that two devices with the
+/// factory password do not share a hash).
+pub fn password_hash(mn: &str, password: &str) -> Result<String, crate::data_key::KeyError> {
+    let ring = crate::data_key::installed()?;
+    Ok(ring.mac(crate::data_key::Purpose::MonitorPassword, format!("{mn}:{password}").as_bytes()))
+}
+
+/// How a given password compares with the stored hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordCheck {
+    /// It matches a keyed hash.
+    Matches,
+    /// It matches an unkeyed SHA-256 of `MN:PW`, as first stored: the hash
+    /// should be replaced by a keyed one.
+    MatchesUnkeyed,
+    /// It does not match.
+    Wrong,
+}
+
+/// Checks a device's password against its stored hash, in constant time.
+pub fn check_password(mn: &str, password: &str, stored: &str) -> PasswordCheck {
+    use subtle::ConstantTimeEq;
+    let message = format!("{mn}:{password}");
+    if stored.contains(':') {
+        let ring = crate::data_key::installed();
+        let ok =
+            ring.is_ok_and(|r| r.verify_mac(crate::data_key::Purpose::MonitorPassword, message.as_bytes(), stored));
+        return if ok { PasswordCheck::Matches } else { PasswordCheck::Wrong };
+    }
+    if bool::from(crate::random::digest(&message).as_bytes().ct_eq(stored.as_bytes())) {
+        PasswordCheck::MatchesUnkeyed
+    } else {
+        PasswordCheck::Wrong
+    }
+}
+
+/// Replaces a monitor's password hash (an unkeyed one by its keyed form).
+pub fn set_password_hash(conn: &mut DbConn, id: i64, hash: &str) -> QueryResult<usize> {
+    diesel::update(monitor::table.find(id)).set(monitor::password_hash.eq(hash)).execute(conn)
 }
 
 /// Registers a monitor of `committee_id` with its secrets' hashes. The case

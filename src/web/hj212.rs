@@ -12,10 +12,13 @@
 //! the idle timeout, leaves a frame incomplete past the frame timeout
 //! (slow clients), drops more garbage than a frame's worth many times
 //! over, or is refused too often; no connection holds more than one
-//! frame of bytes.
+//! frame of bytes. An address whose packets are refused too often (or
+//! whose connections keep being closed) is turned away for a while: its
+//! new connections are closed on arrival.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -37,6 +40,47 @@ const MAX_REFUSALS: u32 = 50;
 const MAX_GARBAGE: usize = 64 * 1024;
 /// How long an answer may take to be written.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Strikes a connection closed for misbehaving (garbage, stalled frames,
+/// too many refusals) earns its address.
+const CLOSED_STRIKES: u32 = 10;
+/// Addresses remembered at most; past it, those whose window has passed
+/// are forgotten.
+const MAX_ADDRESSES: usize = 65_536;
+
+/// Refusals by address, over a window: the listener's memory of who
+/// keeps sending what it refuses, across connections.
+struct Strikes {
+    limit: u32,
+    window: Duration,
+    by_address: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl Strikes {
+    fn new(settings: &Hj212Settings) -> Self {
+        Self { limit: settings.address_strikes, window: settings.strike_window, by_address: Mutex::default() }
+    }
+
+    /// Counts `n` strikes against `ip`.
+    fn strike(&self, ip: IpAddr, n: u32) {
+        let mut map = self.by_address.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= MAX_ADDRESSES {
+            let window = self.window;
+            map.retain(|_, (since, _)| since.elapsed() < window);
+        }
+        let entry = map.entry(ip).or_insert((Instant::now(), 0));
+        if entry.0.elapsed() >= self.window {
+            *entry = (Instant::now(), 0);
+        }
+        entry.1 = entry.1.saturating_add(n);
+    }
+
+    /// Whether `ip` has earned more strikes than allowed in its window.
+    fn barred(&self, ip: IpAddr) -> bool {
+        let map = self.by_address.lock().unwrap_or_else(PoisonError::into_inner);
+        map.get(&ip).is_some_and(|(since, n)| since.elapsed() < self.window && *n > self.limit)
+    }
+}
 
 /// A bound listener, not yet serving.
 pub struct Hj212Listener {
@@ -62,6 +106,7 @@ impl Hj212Listener {
     pub async fn serve(self, db: Db, clock: Clock) -> std::io::Result<()> {
         let listener = TcpListener::from_std(self.listener)?;
         let slots = Arc::new(Semaphore::new(self.settings.max_connections));
+        let strikes = Arc::new(Strikes::new(&self.settings));
         let settings = Arc::new(self.settings);
         tracing::info!(address = %listener.local_addr()?, "HJ 212 listener serving");
         loop {
@@ -74,15 +119,20 @@ impl Hj212Listener {
                     continue;
                 }
             };
+            if strikes.barred(peer.ip()) {
+                tracing::debug!(%peer, "HJ 212 connection closed: too many refusals from its address");
+                drop(stream);
+                continue;
+            }
             let Ok(slot) = slots.clone().try_acquire_owned() else {
                 tracing::warn!(%peer, "HJ 212 connection refused: too many connections");
                 drop(stream);
                 continue;
             };
-            let (db, clock, settings) = (db.clone(), clock.clone(), settings.clone());
+            let (db, clock, settings, strikes) = (db.clone(), clock.clone(), settings.clone(), strikes.clone());
             tokio::spawn(async move {
                 let _slot = slot;
-                Connection::new(stream, peer, &settings).run(&db, &clock).await;
+                Connection::new(stream, peer, &settings, strikes).run(&db, &clock).await;
             });
         }
     }
@@ -100,6 +150,8 @@ struct Connection {
     partial_since: Option<Instant>,
     refusals: u32,
     garbage: usize,
+    /// Its address's strikes, shared with the listener.
+    strikes: Arc<Strikes>,
 }
 
 /// Why a connection ends.
@@ -113,7 +165,7 @@ enum End {
 }
 
 impl Connection {
-    fn new(stream: TcpStream, peer: SocketAddr, settings: &Hj212Settings) -> Self {
+    fn new(stream: TcpStream, peer: SocketAddr, settings: &Hj212Settings, strikes: Arc<Strikes>) -> Self {
         Self {
             stream,
             peer,
@@ -124,12 +176,16 @@ impl Connection {
             partial_since: None,
             refusals: 0,
             garbage: 0,
+            strikes,
         }
     }
 
     async fn run(mut self, db: &Db, clock: &Clock) {
         let end = self.serve(db, clock).await;
         let peer = self.peer;
+        if matches!(end, End::Slow | End::TooManyRefusals | End::Garbage) {
+            self.strikes.strike(peer.ip(), CLOSED_STRIKES);
+        }
         match end {
             End::Closed => tracing::debug!(%peer, "HJ 212 connection closed by the device"),
             End::Idle => tracing::debug!(%peer, "HJ 212 connection closed: idle"),
@@ -210,6 +266,7 @@ impl Connection {
     /// A request reply with `code`, when the header names whom to answer.
     fn refused(&mut self, salvage: &Salvage, code: QnRtn) -> Option<String> {
         self.refusals += 1;
+        self.strikes.strike(self.peer.ip(), 1);
         ReplyTo::salvaged(salvage).map(|to| request_reply(&to, code))
     }
 
@@ -225,6 +282,7 @@ impl Connection {
             Ok(_) => packet.wants_reply().then(|| ReplyTo::of(&packet).map(|to| data_reply(&to))).flatten(),
             Err(code) => {
                 self.refusals += 1;
+                self.strikes.strike(self.peer.ip(), 1);
                 ReplyTo::of(&packet).map(|to| request_reply(&to, code))
             }
         }

@@ -170,3 +170,49 @@ both_backends! {
         assert!(portal.contains("从不录音"));
     }
 }
+
+both_backends! {
+    async fn readings_after_a_calibration_lapses_are_indicative_and_cannot_support_a_breach(app) {
+        let mediator = app.user_token("wang.mediator", Role::Mediator).await;
+        let case = mediating_case(&app, &mediator).await;
+        let agreement = app.post_ok(&format!("/api/v1/cases/{}/agreements", case["id"]), &mediator, &memorandum(), 201).await;
+        let agreement_id = agreement["id"].as_i64().expect("id");
+        let case = app.get_json(&format!("/api/v1/cases/{}", case["id"]), &mediator).await;
+        sign_all(&app, &mediator, &case, agreement_id).await;
+        // Two nights of singing until 21:20 at 68 dB; the calibration is
+        // valid through the evening of the first and lapses before the second.
+        let today = (chrono::Utc::now().naive_utc() + chrono::TimeDelta::hours(8)).date();
+        let [first, second] = [1, 2].map(|d| (today + chrono::TimeDelta::days(d)).to_string());
+        let mut body = monitor_body("HS-LAPSE-01");
+        body["agreement_id"] = json!(agreement_id);
+        body["calibrated_on"] = json!((today - chrono::TimeDelta::days(300)).to_string());
+        body["calibration_valid_until"] = json!(first);
+        let monitor = app.post_ok("/api/v1/monitors", &mediator, &body, 201).await;
+        let (id, token) = (monitor["id"].as_i64().expect("id"), monitor["token"].as_str().expect("token"));
+        app.clock.set_offset(chrono::TimeDelta::days(5));
+        for night_of in [&first, &second] {
+            let r = app.client.post(app.url(&format!("/api/v1/monitors/{id}/readings"))).bearer_auth(token)
+                .json(&night(night_of, (21, 20), 68.0)).send().await.expect("post");
+            assert_eq!(r.status(), 200);
+            let out = hesheng(&app.database_url, &["monitor", "evaluate", "--night", night_of], None);
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
+        let strip = app.get_json(&format!("/api/v1/agreements/{agreement_id}/nights?days=366"), &mediator).await;
+        let (covered, lapsed) = (finding(&strip, &first, 0).clone(), finding(&strip, &second, 0).clone());
+        assert_eq!((covered["outcome"].as_str(), covered["basis"].as_str()), (Some("possible_breach"), Some("certified")));
+        assert_eq!((lapsed["outcome"].as_str(), lapsed["basis"].as_str()), (Some("possible_breach"), Some("indicative")),
+            "the same readings, after the lapse, only indicate");
+
+        let refused = app.api_post(&format!("/api/v1/night-findings/{}/confirm", lapsed["id"]), &mediator, &json!({})).await;
+        assert_eq!(refused.status(), 409);
+        let problem: Value = refused.json().await.expect("problem");
+        assert!(problem.to_string().contains("检定"), "the refusal names the calibration: {problem}");
+        let unchanged = app.get_json(&format!("/api/v1/agreements/{agreement_id}"), &mediator).await;
+        assert_eq!(unchanged["status"], "effective", "an indicative night moves nothing");
+        // It can still be dismissed, and the night it covered confirmed.
+        app.post_ok(&format!("/api/v1/night-findings/{}/dismiss", lapsed["id"]), &mediator, &json!({"reason": "检定已过期，另行回访"}), 200).await;
+        app.post_ok(&format!("/api/v1/night-findings/{}/confirm", covered["id"]), &mediator, &json!({}), 200).await;
+        let after = app.get_json(&format!("/api/v1/agreements/{agreement_id}"), &mediator).await;
+        assert_eq!(after["status"], "breached");
+    }
+}

@@ -244,3 +244,28 @@ both_backends! {
         assert!(!list.contains(token) && !list.contains(password), "secrets are not shown again");
     }
 }
+
+both_backends! {
+    async fn the_simulator_plays_a_device_over_http_and_a_wrong_token_stores_nothing(app) {
+        let mediator = app.user_token("wang.mediator", Role::Mediator).await;
+        let (id, token) = registered(&app, &mediator, "HS-SIM-HTTP").await;
+        let run = |token: String| {
+            let (url, address, id) = (app.database_url.clone(), app.address.clone(), id.to_string());
+            tokio::task::spawn_blocking(move || {
+                let args = ["monitor", "simulate", "--http", &address, "--monitor-id", &id, "--token", &token,
+                    "--minutes", "30", "--connections", "3"];
+                crate::helpers::hesheng(&url, &args, None)
+            })
+        };
+        let out = run(token.clone()).await.expect("simulator");
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(said.contains("30 readings in 3 batches") && said.contains("30 stored, 0 already stored, 0 batches refused"), "{said}");
+        assert_eq!(stored(&app, id).await, 30);
+
+        let out = run("not-the-token".into()).await.expect("simulator");
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(!out.status.success() && said.contains("3 batches refused (3 with 401)"), "{said}");
+        assert_eq!(stored(&app, id).await, 30, "nothing stored without the token");
+    }
+}

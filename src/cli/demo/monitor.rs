@@ -98,7 +98,7 @@ pub(super) fn choir_monitor(
         case_id: Some(case_id),
         agreement_id: Some(memorandum),
     };
-    let hash = password_hash(DEMO_MN, DEMO_MONITOR_PASSWORD);
+    let hash = password_hash(DEMO_MN, DEMO_MONITOR_PASSWORD).map_err(|e| DemoError::Other(e.into()))?;
     let token = crate::random::digest(DEMO_MONITOR_TOKEN);
     let m = monitors::register(conn, &mediator.actor(), committee.id, &new, &hash, &token, now)?;
     let offset = committee.utc_offset_minutes;
