@@ -127,7 +127,7 @@ enum MonitorCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
-    /// Play a noise monitor over HJ 212 TCP against a running server: minute uploads of the last minutes
+    /// Play a noise monitor over HJ 212 TCP (or HTTP) against a running server: minute uploads of the last minutes
     Simulate {
         /// The server's HJ 212 listener, HOST:PORT
         #[arg(long, default_value = "127.0.0.1:9212")]
