@@ -604,3 +604,52 @@ async fn play(device: Device) {
 
     check.finish(if device.width < 768 { 40 } else { 39 });
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_monitored_nights_on_a_360_px_phone_and_a_1280_px_desk() {
+    let (chromium, chromedriver) = match binaries() {
+        Ok(found) => found,
+        Err(why) => return announce_skip(&why),
+    };
+    let app = spawn_app(Backend::Sqlite).await.expect("app");
+    hesheng::cli::demo::load(&mut app.conn()).expect("demo");
+    // The morning after the demo's last monitored night, in Beijing.
+    let morning = chrono::NaiveDate::from_ymd_opt(2026, 6, 26).and_then(|d| d.and_hms_opt(1, 0, 0)).expect("09:00");
+    app.clock.set_offset(morning - chrono::Utc::now().naive_utc());
+    let driver = Driver::start(chromium, &chromedriver).await;
+    for device in [PHONE, DESK] {
+        let mut check =
+            Checks::new(Device { name: if device.width < 768 { "nights-phone" } else { "nights-desk" }, ..device });
+        let s = driver.session(device.width, device.height).await;
+        s.goto(&app.url("/login")).await;
+        s.type_into("#username", "wang.mediator").await;
+        s.type_into("#password", hesheng::cli::demo::DEMO_PASSWORD).await;
+        s.click("form[action=\"/login\"] button[type=\"submit\"]").await;
+        s.wait_for("form[action=\"/logout\"]").await;
+        s.wait_text("监测显示可能违约的夜晚").await;
+        check.page(&s, "dashboard-night-reviews").await;
+        s.click("#night-reviews-h + p + ul li a").await;
+        s.wait_for("svg.chart polyline").await;
+        check.page(&s, "night").await;
+        // A dismissal through the page: the form opens, takes the reason, and
+        // the page comes back with the finding reviewed.
+        s.click(".night-review details summary").await;
+        s.type_into(".night-review details textarea", "当晚社区晚会，居民事先同意").await;
+        s.click(".night-review details button[type=\"submit\"]").await;
+        s.wait_text("已排除").await;
+        check.page(&s, "night-dismissed").await;
+        s.click("a[href^=\"/cases/\"]").await;
+        s.wait_for(".night-strip").await;
+        check.page(&s, "case-strip").await;
+        s.goto(&app.url("/reports?from=2026-05-01&to=2026-06-30")).await;
+        s.wait_text("噪声监测设备核查的夜晚").await;
+        check.page(&s, "reports-nights").await;
+        switch_language(&s, "en").await;
+        s.goto(&app.url("/monitors/1/nights/2026-06-08")).await;
+        s.wait_text("Level curve").await;
+        check.page(&s, "night-en").await;
+        switch_language(&s, "zh-CN").await;
+        s.close().await;
+        check.finish(6);
+    }
+}
