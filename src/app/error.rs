@@ -57,6 +57,9 @@ pub enum AppError {
     /// No database connection came free in time.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The database is out of reach or takes no writes; nothing was changed.
+    #[error("database outage: {0}")]
+    Outage(crate::db::Outage),
     /// A failure the user cannot fix; logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -79,6 +82,10 @@ impl AppError {
 
 impl From<DieselError> for AppError {
     fn from(e: DieselError) -> Self {
+        if let Some(outage) = crate::db::Outage::of(&e) {
+            tracing::warn!(error = %e, "{outage}");
+            return AppError::Outage(outage);
+        }
         match e {
             DieselError::NotFound => AppError::NotFound,
             other => AppError::Internal(anyhow::Error::new(other).context("database")),
@@ -109,6 +116,7 @@ impl From<crate::db::WriteError> for AppError {
             }
             WriteError::Db(e) => AppError::from(e),
             WriteError::Busy(cause) => AppError::Unavailable(cause),
+            WriteError::Outage(outage) => AppError::Outage(outage),
             WriteError::Failed(cause) => AppError::Internal(anyhow::anyhow!(cause)),
         }
     }

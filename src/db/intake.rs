@@ -123,8 +123,15 @@ fn write_batch(conn: &mut DbConn, batch: Vec<Waiting>) -> Result<(), diesel::res
             Ok(())
         }
         Err(e) => {
+            // Nothing of the batch was kept: each complaint is refused as
+            // the outage it met, to be sent again, or as lost work.
+            let outage = super::Outage::of(&e);
             for w in batch {
-                let _ = w.reply.send(Err(WriteError::Failed(format!("complaint batch: {e}"))));
+                let refused = match outage {
+                    Some(outage) => WriteError::Outage(outage),
+                    None => WriteError::Failed(format!("complaint batch: {e}")),
+                };
+                let _ = w.reply.send(Err(refused));
             }
             Err(e)
         }

@@ -25,6 +25,7 @@ pub mod monitor_nights;
 pub mod monitor_readings;
 pub mod monitors;
 pub mod opening;
+mod outage;
 pub mod parties;
 pub mod portal;
 pub mod print_queue;
@@ -53,6 +54,7 @@ pub use connection::{
     init_tls,
 };
 pub use door::Db;
+pub use outage::Outage;
 pub use sql::Sql;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -210,6 +212,9 @@ pub enum WriteError {
     /// work is waiting: try again shortly.
     #[error("busy: {0}")]
     Busy(String),
+    /// The database is out of reach or takes no writes (see [`Outage`]).
+    #[error("{0}")]
+    Outage(Outage),
     /// The work was lost (its thread panicked or stopped, its batch failed).
     #[error("failed: {0}")]
     Failed(String),

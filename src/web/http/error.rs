@@ -10,6 +10,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 
 use crate::app::error::{AppError, FieldError};
+use crate::db::Outage;
 use crate::domain::Invalid;
 
 /// What the renderer needs to write the body of an error response.
@@ -41,6 +42,7 @@ impl ErrorReport {
             422 => ("validation", "error.validation"),
             429 => ("too-many-requests", "error.too_many_requests"),
             503 => ("unavailable", "error.unavailable"),
+            507 => ("insufficient-storage", "error.storage_full"),
             s if s < 500 => ("bad-request", "error.bad_request"),
             _ => ("internal", "error.internal"),
         };
@@ -61,6 +63,8 @@ impl ResponseError for AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Outage(Outage::StorageFull) => StatusCode::INSUFFICIENT_STORAGE,
+            AppError::Outage(Outage::Unreachable | Outage::ReadOnly) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -81,13 +85,16 @@ impl ResponseError for AppError {
             }
             AppError::Validation(errors) => report.errors.clone_from(errors),
             AppError::Unavailable(cause) => tracing::warn!(%cause, "answering 503"),
+            AppError::Outage(outage) => report.detail = Invalid::new(outage.message_key()),
             AppError::Internal(error) => tracing::error!(error = format!("{error:#}"), "internal error"),
             _ => {}
         }
         let mut response = HttpResponse::new(status);
         let retry_after = match self {
             AppError::TooManyRequests { retry_after_secs } => Some((*retry_after_secs).max(1)),
-            AppError::Unavailable(_) => Some(1),
+            AppError::Unavailable(_) | AppError::Outage(Outage::Unreachable) => Some(1),
+            // Space or write access comes back by an operator's hand.
+            AppError::Outage(Outage::StorageFull | Outage::ReadOnly) => Some(60),
             _ => None,
         };
         if let Some(secs) = retry_after {
