@@ -7,7 +7,7 @@ use chrono::TimeDelta;
 use clap::Args;
 
 use crate::data_key::KeySource;
-use crate::db::{DatabaseUrl, PoolOptions, SqliteSync, UnsupportedDatabaseUrl};
+use crate::db::{Backend, DatabaseUrl, PoolOptions, SqliteSync, UnsupportedDatabaseUrl};
 use crate::secret::Secret;
 
 /// Where the data lives.
@@ -25,6 +25,12 @@ pub struct DatabaseArgs {
     /// Seconds a request waits for a database connection before a 503
     #[arg(long, env = "HESHENG_DB_ACQUIRE_TIMEOUT", default_value_t = 5)]
     pub db_acquire_timeout: u64,
+    /// Seconds to keep trying, each failure logged, when the database cannot be reached at start (0: exit at once)
+    #[arg(long, env = "HESHENG_DB_WAIT", default_value_t = 0)]
+    pub db_wait: u64,
+    /// A PostgreSQL streaming replica that serves reports (postgres://…), keeping that reading off the primary
+    #[arg(long, env = "HESHENG_REPLICA_URL", hide_env_values = true)]
+    pub replica_url: Option<String>,
     /// Key sealing phone and identity numbers: 32 bytes as base64 or hex; during a rotation the new key, a comma, and the old ones
     #[arg(long, env = "HESHENG_DATA_KEY", hide_env_values = true)]
     pub data_key: Option<String>,
@@ -89,6 +95,9 @@ pub enum ConfigError {
     /// HESHENG_BASE_URL is not an absolute http(s) URL.
     #[error("HESHENG_BASE_URL must be an absolute http:// or https:// URL; got {0:?}")]
     BaseUrl(String),
+    /// HESHENG_REPLICA_URL is not a PostgreSQL URL beside a PostgreSQL database.
+    #[error("HESHENG_REPLICA_URL must be a postgres:// URL, and DATABASE_URL a PostgreSQL database too")]
+    Replica,
     /// HESHENG_SECRET_KEY is too short.
     #[error("HESHENG_SECRET_KEY must be at least 32 characters long")]
     SecretTooShort,
@@ -113,6 +122,10 @@ pub struct DatabaseSettings {
     pub data_key: KeySource,
     /// Where the audit chain's heads are anchored.
     pub audit_anchors: PathBuf,
+    /// How long to keep trying a database that cannot be reached at start.
+    pub wait_at_start: Duration,
+    /// A read replica for reports.
+    pub replica: Option<DatabaseUrl>,
 }
 
 impl DatabaseSettings {
@@ -147,11 +160,20 @@ impl DatabaseSettings {
             DatabaseUrl::Sqlite(path) => PathBuf::from(format!("{path}.anchors")),
             DatabaseUrl::Postgres(_) => PathBuf::from("hesheng-audit.anchors"),
         });
+        let replica = match args.replica_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            None => None,
+            Some(raw) => match raw.parse()? {
+                replica @ DatabaseUrl::Postgres(_) if url.backend() == Backend::Postgres => Some(replica),
+                _ => return Err(ConfigError::Replica),
+            },
+        };
         Ok(Self {
             url,
             data_key,
             audit_anchors,
             sqlite_sync: args.sqlite_sync,
+            wait_at_start: Duration::from_secs(args.db_wait),
+            replica,
             pool: PoolOptions {
                 max_size: pool_size,
                 acquire_timeout: Duration::from_secs(args.db_acquire_timeout.max(1)),
@@ -294,6 +316,8 @@ mod tests {
             sqlite_sync: SqliteSync::Normal,
             db_pool_size: pool,
             db_acquire_timeout: 5,
+            db_wait: 0,
+            replica_url: None,
             data_key: None,
             data_key_file: None,
             audit_anchor_file: None,

@@ -80,7 +80,8 @@ impl Application {
     pub fn build(settings: Settings) -> Result<Self, StartError> {
         let (pool, _) = prepare_database(&settings.database)?;
         let manager = db::Manager::new(settings.database.url.clone(), settings.database.sqlite_sync);
-        let db = Db::start(pool, manager, settings.database.pool).map_err(StartError::Threads)?;
+        let replica = settings.database.replica.as_ref().map(|url| db::replica_pool(url, settings.database.pool));
+        let db = Db::start(pool, manager, settings.database.pool, replica).map_err(StartError::Threads)?;
         let key = cookie_key(&db, settings.secret_key.as_ref())?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;

@@ -50,7 +50,7 @@ pub async fn reports_for(db: &Db, user: &User, q: &ReportRequest, all: bool) -> 
         return Err(AppError::NotFound);
     }
     let (from, to) = (q.from.clone(), q.to.clone());
-    db.run(move |conn| {
+    db.run_on_replica(move |conn| {
         let committee = committees::find(conn, wanted)?;
         let today = local_date(Utc::now().naive_utc(), committee.utc_offset_minutes);
         let mut f = Fields::new();
@@ -120,7 +120,7 @@ pub async fn signals_for(
     {
         return Err(AppError::NotFound);
     }
-    db.run(move |conn| {
+    db.run_on_replica(move |conn| {
         let c = committees::find(conn, committee_id)?;
         Ok::<_, AppError>(reports::signals(conn, committee_id, &period(from, to, c.utc_offset_minutes))?)
     })

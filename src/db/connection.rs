@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
@@ -220,4 +220,42 @@ pub fn connect(url: &DatabaseUrl, sqlite_sync: SqliteSync, options: PoolOptions)
         .connection_timeout(options.acquire_timeout)
         .build(manager.clone())
         .map_err(|e| manager.error(e))
+}
+
+/// As [`connect`]; but while the database cannot be reached, for at most
+/// `wait`, tries again with growing pauses (up to five seconds), logging
+/// each failure: for instances started before their database is up (a
+/// machine booting, a failover under way).
+pub fn connect_waiting(
+    url: &DatabaseUrl,
+    sqlite_sync: SqliteSync,
+    options: PoolOptions,
+    wait: Duration,
+) -> Result<Pool, ConnectError> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(250);
+    loop {
+        match connect(url, sqlite_sync, options) {
+            Ok(pool) => return Ok(pool),
+            Err(e) if started.elapsed() + pause < wait => {
+                let left = wait.saturating_sub(started.elapsed()).as_secs();
+                tracing::warn!(error = %e, retry_in_ms = pause.as_millis(), seconds_left = left,
+                    "database unreachable; trying again (HESHENG_DB_WAIT)");
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_secs(5));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The pool of a read replica. Built without connecting, so that a replica
+/// down at start keeps no instance from serving: its work goes to the
+/// primary until the replica answers (see [`super::Db::run_on_replica`]).
+pub fn replica_pool(url: &DatabaseUrl, options: PoolOptions) -> Pool {
+    r2d2::Pool::builder()
+        .max_size(options.max_size)
+        .min_idle(Some(0))
+        .connection_timeout(options.acquire_timeout)
+        .build_unchecked(Manager::new(url.clone(), SqliteSync::Normal))
 }

@@ -32,6 +32,8 @@ struct Inner {
     reader: Reader,
     views: case_views::Writer,
     intake: Intake,
+    /// A read replica for reports, if one is configured.
+    replica: Option<Pool>,
     backend: Backend,
     stop: StopSignal,
 }
@@ -60,15 +62,16 @@ impl From<r2d2::Error> for WriteError {
 impl Db {
     /// Starts the threads working with `pool`, whose connections `manager`
     /// opens: as many database threads as the pool has connections, the
-    /// intake's writer, the views' writer.
-    pub fn start(pool: Pool, manager: Manager, options: PoolOptions) -> std::io::Result<Self> {
+    /// intake's writer, the views' writer; `replica`, if any, serves
+    /// [`Db::run_on_replica`].
+    pub fn start(pool: Pool, manager: Manager, options: PoolOptions, replica: Option<Pool>) -> std::io::Result<Self> {
         let threads = usize::try_from(options.max_size).unwrap_or(1);
         let executor = Executor::start(pool.clone(), threads, options.acquire_timeout)?;
         let intake = Intake::start(manager.clone(), QUEUE)?;
         let views = case_views::Writer::start(pool.clone());
         let backend = manager.backend();
         let reader = Reader::new(manager);
-        let inner = Inner { pool, executor, reader, views, intake, backend, stop: StopSignal::default() };
+        let inner = Inner { pool, executor, reader, views, intake, replica, backend, stop: StopSignal::default() };
         Ok(Self { inner: Arc::new(inner) })
     }
 
@@ -99,6 +102,51 @@ impl Db {
             })
             .await
             .map_err(|refused| E::from(WriteError::from(refused)))?
+    }
+
+    /// Runs the read `f` as [`Db::run`] does, but on the read replica when
+    /// one is configured and answers: for long reads that may lag the
+    /// primary by the replica's delay (reports). A replica out of reach
+    /// costs the wait for a connection, then the read goes to the primary.
+    pub async fn run_on_replica<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<WriteError> + Send + 'static,
+    {
+        let Some(replica) = self.inner.replica.clone() else {
+            return self.run(f).await;
+        };
+        self.inner
+            .executor
+            .run(move |pool| {
+                let mut conn = match replica.get() {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "read replica unreachable; reading from the primary");
+                        pool.get().map_err(WriteError::from)?
+                    }
+                };
+                f(&mut conn)
+            })
+            .await
+            .map_err(|refused| E::from(WriteError::from(refused)))?
+    }
+
+    /// How far the read replica's replay is behind, in seconds: `None`
+    /// without a replica, an error when it cannot be reached.
+    pub async fn replica_lag(&self) -> Option<Result<f64, WriteError>> {
+        let replica = self.inner.replica.clone()?;
+        let lag = self
+            .inner
+            .executor
+            .run(move |_| {
+                let mut conn = replica.get().map_err(WriteError::from)?;
+                super::replica_lag(&mut conn).map_err(WriteError::from)
+            })
+            .await
+            .map_err(WriteError::from);
+        Some(lag.and_then(|lag| lag))
     }
 
     /// Whether the database answers: `SELECT 1` on a pooled connection.

@@ -51,7 +51,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use connection::{
     ConnectError, DatabaseUrl, Manager, Pool, PoolOptions, PooledConn, SqliteSync, UnsupportedDatabaseUrl, connect,
-    init_tls,
+    connect_waiting, init_tls, replica_pool,
 };
 pub use door::Db;
 pub use outage::Outage;
@@ -244,6 +244,29 @@ impl WriteError {
 /// `SELECT 1`, for the health check.
 pub fn ping(conn: &mut DbConn) -> QueryResult<()> {
     conn.ping()
+}
+
+#[derive(diesel::QueryableByName)]
+struct Lag {
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    seconds: f64,
+}
+
+/// How many seconds a PostgreSQL standby's replay is behind: 0 when it
+/// has replayed all it received (an idle primary writes nothing to lag
+/// behind), else the age of the last transaction it replayed. SQLite has
+/// no replicas: 0.
+pub fn replica_lag(conn: &mut DbConn) -> QueryResult<f64> {
+    use diesel::RunQueryDsl;
+    match conn {
+        DbConn::Sqlite(_) => Ok(0.0),
+        DbConn::Postgres(c) => diesel::sql_query(
+            "SELECT CAST(COALESCE(CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 \
+             ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END, 0) AS double precision) AS seconds",
+        )
+        .get_result::<Lag>(c)
+        .map(|lag| lag.seconds.max(0.0)),
+    }
 }
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ pub enum OpenError {
 
 /// Connects and migrates, without the data key (for copying the database).
 pub fn connect_migrated(settings: &DatabaseSettings) -> Result<Pool, OpenError> {
-    let pool = db::connect(&settings.url, settings.sqlite_sync, settings.pool)?;
+    let pool = db::connect_waiting(&settings.url, settings.sqlite_sync, settings.pool, settings.wait_at_start)?;
     let mut conn = pool.get()?;
     let applied = db::run_migrations(&mut conn)?;
     if applied > 0 {

@@ -164,6 +164,8 @@ pub fn serve_args(database_url: &str) -> ServeArgs {
             sqlite_sync: SqliteSync::Normal,
             db_pool_size: Some(8),
             db_acquire_timeout: 5,
+            db_wait: 0,
+            replica_url: None,
             data_key: Some(DATA_KEY.to_owned()),
             data_key_file: None,
             audit_anchor_file: anchor_file(database_url),
