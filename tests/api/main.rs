@@ -20,6 +20,7 @@ mod demo;
 mod documents;
 mod durability;
 mod errors;
+mod faults;
 mod field_records;
 mod health;
 mod hostile;

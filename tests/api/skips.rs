@@ -1,7 +1,7 @@
 //! Suites that need what a machine may lack: a PostgreSQL server, Chromium
 //! with chromedriver, poppler's PDF tools. A test that cannot run its part
 //! says so here. Where `HESHENG_TEST_REQUIRE` names the suite (a comma
-//! separated list of `pg`, `browser`, `pdf`, or `all`), that is a failure
+//! separated list of `pg`, `browser`, `pdf`, `mount`, or `all`), that is a failure
 //! naming the test; otherwise the skip is counted, and the test program
 //! ends with one line naming what was skipped and how to enable it.
 
@@ -15,16 +15,18 @@ pub enum Suite {
     Pg,
     Browser,
     Pdf,
+    Mount,
 }
 
 impl Suite {
-    const ALL: [Suite; 3] = [Suite::Pg, Suite::Browser, Suite::Pdf];
+    const ALL: [Suite; 4] = [Suite::Pg, Suite::Browser, Suite::Pdf, Suite::Mount];
 
     fn code(self) -> &'static str {
         match self {
             Suite::Pg => "pg",
             Suite::Browser => "browser",
             Suite::Pdf => "pdf",
+            Suite::Mount => "mount",
         }
     }
 
@@ -33,6 +35,7 @@ impl Suite {
             Suite::Pg => "PostgreSQL",
             Suite::Browser => "browser",
             Suite::Pdf => "PDF read-back",
+            Suite::Mount => "storage fault",
         }
     }
 
@@ -41,6 +44,7 @@ impl Suite {
             Suite::Pg => "set HESHENG_TEST_PG_URL",
             Suite::Browser => "apt-get install chromium chromium-driver",
             Suite::Pdf => "apt-get install poppler-utils",
+            Suite::Mount => "run the tests as root, which may mount a small tmpfs",
         }
     }
 }
@@ -56,7 +60,9 @@ fn required() -> BTreeSet<Suite> {
         }
         match Suite::ALL.into_iter().find(|s| s.code() == name) {
             Some(suite) => suites.insert(suite),
-            None => panic!("HESHENG_TEST_REQUIRE names an unknown suite {name:?} (known: pg, browser, pdf, all)"),
+            None => {
+                panic!("HESHENG_TEST_REQUIRE names an unknown suite {name:?} (known: pg, browser, pdf, mount, all)")
+            }
         };
     }
     suites
@@ -88,7 +94,7 @@ extern "C" fn report() {
         .map(|(suite, tests)| format!("{} {} ({}: {})", tests.len(), suite.what(), suite.code(), suite.how()))
         .collect();
     let line = format!(
-        "\nSKIPPED tests or parts of them: {}; HESHENG_TEST_REQUIRE=pg,browser,pdf turns a skip into a failure\n",
+        "\nSKIPPED tests or parts of them: {}; HESHENG_TEST_REQUIRE=pg,browser,pdf,mount turns a skip into a failure\n",
         parts.join(", ")
     );
     let _ = std::io::stderr().write_all(line.as_bytes());
