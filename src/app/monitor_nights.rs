@@ -68,18 +68,45 @@ fn nights_for(watch: &Watch, night: Option<NaiveDate>, now: NaiveDateTime) -> Ve
 pub async fn evaluate_nights(db: &Db, night: Option<NaiveDate>, now: NaiveDateTime) -> AppResult<NightRun> {
     let watches = db.run(|conn| Ok::<_, AppError>(monitor_nights::watches(conn)?)).await?;
     let mut run = NightRun { watches: watches.len(), ..NightRun::default() };
-    for watch in watches {
-        for date in nights_for(&watch, night, now) {
-            let watch = watch.clone();
-            let (stored, breaches) = db.run(move |conn| evaluate_one(conn, &watch, date, now)).await?;
-            if let Some(stored) = stored {
-                run.evaluated += 1;
-                run.findings += stored;
-                run.possible_breaches += breaches;
-            }
-        }
+    for chunk in watches.chunks(WATCHES_A_TRANSACTION) {
+        let chunk = chunk.to_vec();
+        let done = db.run(move |conn| evaluate_chunk(conn, &chunk, night, now)).await?;
+        run.add(done);
     }
     Ok(run)
+}
+
+/// Watches evaluated in one write transaction: each night's findings are
+/// one savepoint of it, and a commit (a disk flush) serves many nights,
+/// while writers of readings wait for no more than a chunk.
+const WATCHES_A_TRANSACTION: usize = 100;
+
+impl NightRun {
+    fn add(&mut self, other: NightRun) {
+        self.evaluated += other.evaluated;
+        self.findings += other.findings;
+        self.possible_breaches += other.possible_breaches;
+    }
+}
+
+/// The nights of `watches`, in one write transaction.
+fn evaluate_chunk(
+    conn: &mut crate::db::DbConn,
+    watches: &[Watch],
+    night: Option<NaiveDate>,
+    now: NaiveDateTime,
+) -> AppResult<NightRun> {
+    crate::db::write_transaction(conn, |conn| {
+        let mut run = NightRun::default();
+        for watch in watches {
+            for date in nights_for(watch, night, now) {
+                if let (Some(stored), breaches) = evaluate_one(conn, watch, date, now)? {
+                    run.add(NightRun { watches: 0, evaluated: 1, findings: stored, possible_breaches: breaches });
+                }
+            }
+        }
+        Ok(run)
+    })
 }
 
 /// [`evaluate_nights`] on one connection, for the command line.
@@ -90,14 +117,8 @@ pub fn evaluate_nights_on(
 ) -> AppResult<NightRun> {
     let watches = monitor_nights::watches(conn)?;
     let mut run = NightRun { watches: watches.len(), ..NightRun::default() };
-    for watch in &watches {
-        for date in nights_for(watch, night, now) {
-            if let (Some(stored), breaches) = evaluate_one(conn, watch, date, now)? {
-                run.evaluated += 1;
-                run.findings += stored;
-                run.possible_breaches += breaches;
-            }
-        }
+    for chunk in watches.chunks(WATCHES_A_TRANSACTION) {
+        run.add(evaluate_chunk(conn, chunk, night, now)?);
     }
     Ok(run)
 }
