@@ -88,6 +88,8 @@ pub struct MeetingView {
     pub votes_abstain: i32,
     /// Resolution.
     pub resolution: Option<String>,
+    /// Who chaired it, when recorded.
+    pub chair: Option<String>,
     /// Cited articles.
     pub legal_references: Vec<LegalReference>,
 }
@@ -106,6 +108,7 @@ impl MeetingView {
             votes_against: m.votes_against,
             votes_abstain: m.votes_abstain,
             resolution: m.resolution.clone(),
+            chair: m.chair.clone(),
             legal_references: references,
         }
     }

@@ -205,6 +205,8 @@ pub struct Meeting {
     pub created_by: Option<i64>,
     /// When recorded.
     pub created_at: NaiveDateTime,
+    /// Who chaired it, when recorded.
+    pub chair: Option<String>,
 }
 
 /// Records a community meeting.
@@ -231,6 +233,7 @@ pub fn record_meeting(
                 community_meeting::votes_against.eq(new.votes_against),
                 community_meeting::votes_abstain.eq(new.votes_abstain),
                 community_meeting::resolution.eq(&new.resolution),
+                community_meeting::chair.eq(&new.chair),
                 community_meeting::created_by.eq(actor.id),
                 community_meeting::created_at.eq(now),
             ))

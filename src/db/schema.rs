@@ -321,6 +321,7 @@ diesel::table! {
         resolution -> Nullable<Text>,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        chair -> Nullable<Text>,
     }
 }
 

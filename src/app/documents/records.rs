@@ -141,7 +141,7 @@ pub(super) fn sessions_model(conn: &mut DbConn, c: &Ctx<'_>) -> Result<SessionsD
             m.held_at,
             SessionDoc {
                 meeting: true,
-                chair: None,
+                chair: m.chair.clone(),
                 time: c.time(m.held_at),
                 place: m.place.clone(),
                 mediators: String::new(),

@@ -228,6 +228,7 @@ pub(super) fn choir(
             votes_against: 2,
             votes_abstain: 3,
             resolution: Some("合唱活动每天21:00前结束，降低音量，音箱不朝向住宅楼。".to_owned()),
+            chair: Some("刘淑珍".to_owned()),
             references: law(&["cc_288", "cc_294", "cc_1032", "npl_64", "npl_70"]),
         },
         meeting_at,

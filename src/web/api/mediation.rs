@@ -125,6 +125,8 @@ pub struct NewMeetingBody {
     pub votes: VotesBody,
     /// What was resolved.
     pub resolution: Option<String>,
+    /// Who chaired the meeting (主持人).
+    pub chair: Option<String>,
     /// Codes of the cited articles.
     #[serde(default)]
     pub legal_references: Vec<String>,
@@ -142,6 +144,7 @@ impl From<NewMeetingBody> for MeetingFields {
             votes_against: b.votes.against,
             votes_abstain: b.votes.abstain,
             resolution: b.resolution,
+            chair: b.chair,
             legal_references: b.legal_references,
         }
     }

@@ -242,6 +242,7 @@ fn meeting_fields(form: &mut FormData, offset: i32) -> MeetingFields {
         votes_against: form.number("votes.against").unwrap_or(0),
         votes_abstain: form.number("votes.abstain").unwrap_or(0),
         resolution: form.opt("resolution"),
+        chair: form.opt("chair"),
         legal_references: form.all("legal_references"),
     }
 }

@@ -157,6 +157,8 @@ pub struct NewMeeting {
     pub votes_abstain: i32,
     /// Resolution.
     pub resolution: Option<String>,
+    /// Who chaired it.
+    pub chair: Option<String>,
     /// Cited articles.
     pub references: Vec<String>,
 }
@@ -182,6 +184,8 @@ pub struct MeetingFields {
     pub votes_abstain: i32,
     /// What was resolved.
     pub resolution: Option<String>,
+    /// Who chaired it (主持人).
+    pub chair: Option<String>,
     /// Codes of the cited articles.
     pub legal_references: Vec<String>,
 }
@@ -195,6 +199,7 @@ impl MeetingFields {
         let attendees = f.check("attendees", required_text(&self.attendees, 2000));
         let explanations = f.check("explanations", required_text(&self.explanations, 8000));
         let resolution = text(&mut f, "resolution", self.resolution.as_deref(), 2000);
+        let chair = text(&mut f, "chair", self.chair.as_deref(), 100);
         let mut count = |field: &str, n: i32| {
             if (0..=100_000).contains(&n) {
                 Some(n)
@@ -231,6 +236,7 @@ impl MeetingFields {
                 votes_against: va,
                 votes_abstain: vb,
                 resolution,
+                chair,
                 references: self.legal_references.iter().map(|c| c.trim().to_owned()).collect(),
             }),
             _ => None,

@@ -1,0 +1,1 @@
+ALTER TABLE community_meeting DROP COLUMN chair;
