@@ -4,7 +4,7 @@
 use super::agreement::parties;
 use super::fonts::FaceId;
 use super::forms::{finish, party_signatures, title_block, write_form};
-use super::layout::{BODY, Laid, Layout, SignatureLine};
+use super::layout::{BODY, Laid, Layout, SMALL, SignatureLine};
 use super::model::{ConfirmationDoc, PartyBlock};
 use super::pdf::PdfError;
 use super::{Labels, Rendered};
@@ -36,6 +36,8 @@ pub fn lay_out(doc: &ConfirmationDoc) -> Laid {
             ("number", doc.header.number.clone()),
         ],
     ));
+    page.heading(&l.t("doc.confirmation.facts_title"));
+    page.paragraph(&doc.facts);
     page.heading(&l.t("doc.confirmation.content"));
     for (i, t) in doc.terms.iter().enumerate() {
         page.labelled(&format!("    {}", l.ordinal(i + 1)), t);
@@ -54,7 +56,14 @@ pub fn lay_out(doc: &ConfirmationDoc) -> Laid {
     for (i, a) in attachments.iter().enumerate() {
         page.labelled(&format!("    {}", l.ordinal(i + 1)), a);
     }
-    page.labelled(&l.t("doc.confirmation.hash"), &doc.content_hash);
+    // The hash on one line, in small type: a court compares it whole.
+    page.paragraph_with(
+        &format!("{}{}", l.t("doc.confirmation.hash"), doc.content_hash),
+        FaceId::Body,
+        SMALL,
+        0.0,
+        0.0,
+    );
     page.paragraph(&l.t("doc.confirmation.pledge"));
     page.space(8.0);
     let lines: Vec<SignatureLine> = applicants.iter().flat_map(|p| party_signatures(&l, p, None)).collect();

@@ -63,3 +63,27 @@ pub fn representative_label(l: &Labels, name: Option<&str>) -> String {
         None => l.t("doc.sign.representative"),
     }
 }
+
+/// The lines on which the people a record names in a role sign, one each
+/// and each naming whose it is ("调查人 王建国（签名）："): `names` as the
+/// record holds them ("王建国、李梅", "周桂芳（合唱队组织者）"). A line
+/// named by the role alone when the record names no one.
+pub fn named_signatures(l: &Labels, role: &str, names: &str) -> Vec<SignatureLine> {
+    let role = l.t(&format!("doc.sign_role.{role}"));
+    let mut seen: Vec<&str> = Vec::new();
+    for name in names.split(['、', '，', ',', '；', ';', '　']) {
+        // A description after the name (（合唱队组织者）) is not signed.
+        let name = name.split(['（', '(']).next().unwrap_or_default().trim();
+        if !name.is_empty() && !seen.contains(&name) {
+            seen.push(name);
+        }
+    }
+    if seen.is_empty() {
+        return vec![SignatureLine::blank(l.with("doc.sign.staff", &[("role", role)]))];
+    }
+    seen.into_iter()
+        .map(|name| {
+            SignatureLine::blank(l.with("doc.sign.staff_named", &[("role", role.clone()), ("name", name.to_owned())]))
+        })
+        .collect()
+}

@@ -2,7 +2,7 @@
 //! measurements taken and whether each meets the measurement rules.
 
 use super::fonts::FaceId;
-use super::forms::{field_table, finish, title_block, write_form};
+use super::forms::{field_table, finish, named_signatures, title_block, write_form};
 use super::layout::{BODY, Laid, Layout, SMALL, SignatureLine};
 use super::model::{InvestigationsDoc, MeasurementRow};
 use super::pdf::PdfError;
@@ -78,10 +78,9 @@ pub fn lay_out(doc: &InvestigationsDoc) -> Laid {
             page.paragraph_with(&l.t("doc.measurement.standard"), FaceId::Body, SMALL, 0.0, 0.0);
         }
         page.space(8.0);
-        let lines: Vec<SignatureLine> = ["subject", "investigator", "recorder"]
-            .iter()
-            .map(|key| SignatureLine::blank(l.t(&format!("doc.investigation.sign_{key}"))))
-            .collect();
+        let mut lines: Vec<SignatureLine> = named_signatures(&l, "subject", r.subject.as_deref().unwrap_or_default());
+        lines.extend(named_signatures(&l, "investigator", &r.investigators));
+        lines.extend(named_signatures(&l, "recorder", r.recorder.as_deref().unwrap_or_default()));
         // The date line goes with the signatures.
         page.signatures(&lines, BODY * 3.0);
         page.space(BODY * 0.6);

@@ -3,7 +3,7 @@
 
 use super::fonts::{FaceId, Fonts, fonts};
 use super::qr::QrModules;
-use super::text::{is_cjk, wrap, wrap_hanging};
+use super::text::{NO_BREAK_SPACE, is_cjk, wrap, wrap_hanging};
 
 /// A4 width in points.
 pub const PAGE_W: f32 = 595.28;
@@ -102,9 +102,22 @@ pub struct Layout {
     fonts: &'static Fonts,
     laid: Laid,
     y: f32,
-    /// Where each line of running text starts: (page, top, is a heading);
-    /// the places a page may be broken to carry lines over to the next.
-    breaks: Vec<(usize, f32, bool)>,
+    /// Where each line of running text starts: the places a page may be
+    /// broken to carry lines over to the next.
+    breaks: Vec<LineStart>,
+}
+
+/// The start of a line of running text.
+#[derive(Debug, Clone, Copy)]
+struct LineStart {
+    page: usize,
+    top: f32,
+    /// A heading's line, which goes with the line after it.
+    heading: bool,
+    /// A line that may not be parted from the one before it: the second
+    /// or the last of its paragraph (no line left alone at the foot or the
+    /// head of a page).
+    joined: bool,
 }
 
 impl Default for Layout {
@@ -192,7 +205,9 @@ impl Layout {
 
     fn text_at(&mut self, x: f32, baseline: f32, face: FaceId, size: f32, text: &str) {
         if !text.is_empty() {
-            self.push(Item::Text { x, y: baseline, face, size, text: text.to_owned() });
+            // A no-break space only holds words together; it prints as a space.
+            let text = if text.contains(NO_BREAK_SPACE) { text.replace(NO_BREAK_SPACE, " ") } else { text.to_owned() };
+            self.push(Item::Text { x, y: baseline, face, size, text });
         }
     }
 
@@ -230,10 +245,27 @@ impl Layout {
         let first_indent = indent * size;
         let width = self.width();
         let f = self.fonts.face(face);
-        let lines = wrap_hanging(text, width - first_indent, width - hang, &|s: &str| f.width(s, size));
+        let text = glue_dates(text);
+        let lines = wrap_hanging(&text, width - first_indent, width - hang, &|s: &str| f.width(s, size));
+        let n = lines.len();
         for (i, line) in lines.iter().enumerate() {
-            self.ensure(leading);
-            self.breaks.push((self.laid.pages.len() - 1, self.y, face == FaceId::Heading));
+            // No line of a paragraph alone at the foot or the head of a
+            // page: up to three lines stay together, a longer paragraph
+            // parts with at least two lines on either side.
+            let keep = match i {
+                0 if n <= 3 => n,
+                0 => 2,
+                i if n > 3 && i == n - 2 => 2,
+                _ => 1,
+            };
+            self.ensure((keep as f32 * leading).min(PAGE_H - MARGIN_BOTTOM - MARGIN_TOP));
+            let joined = i > 0 && (n <= 3 || i == 1 || i == n - 1);
+            self.breaks.push(LineStart {
+                page: self.laid.pages.len() - 1,
+                top: self.y,
+                heading: face == FaceId::Heading,
+                joined,
+            });
             let x = MARGIN_X + if i == 0 { first_indent } else { hang };
             self.y += leading;
             self.text_at(x, self.y - size * 0.45, face, size, line);
@@ -249,19 +281,22 @@ impl Layout {
             return;
         }
         let page = self.laid.pages.len() - 1;
-        let on_page: Vec<(f32, bool)> =
-            self.breaks.iter().filter(|(p, _, _)| *p == page).map(|(_, y, h)| (*y, *h)).collect();
+        let on_page: Vec<LineStart> = self.breaks.iter().filter(|b| b.page == page).copied().collect();
         let usable = PAGE_H - MARGIN_BOTTOM - MARGIN_TOP;
         // The most lines asked for that fit on a page with the block, and
-        // always some line left behind.
-        let cut = (1..=lines.min(on_page.len().saturating_sub(1))).rev().find_map(|n| {
-            let mut first = on_page.len() - n;
-            while first > 1 && on_page[first - 1].1 {
-                first -= 1;
-            }
-            let cut = on_page[first].0;
-            (self.y - cut + height <= usable).then_some(cut)
-        });
+        // always some line left behind; with the heading before them, and
+        // no paragraph's line left alone, where that fits too.
+        let cut_at = |whole: bool| {
+            (1..=lines.min(on_page.len().saturating_sub(1))).rev().find_map(|n| {
+                let mut first = on_page.len() - n;
+                while first > 1 && (on_page[first - 1].heading || whole && on_page[first].joined) {
+                    first -= 1;
+                }
+                let cut = on_page[first].top;
+                (self.y - cut + height <= usable).then_some(cut)
+            })
+        };
+        let cut = cut_at(true).or_else(|| cut_at(false));
         let Some(cut) = cut else {
             self.new_page();
             return;
@@ -274,8 +309,9 @@ impl Layout {
         self.new_page();
         self.laid.pages[page + 1].items = moved.into_iter().map(|item| shifted(item, shift)).collect();
         self.y = y + shift;
-        for b in self.breaks.iter_mut().filter(|(p, y, _)| *p == page && *y >= cut) {
-            *b = (page + 1, b.1 + shift, b.2);
+        for b in self.breaks.iter_mut().filter(|b| b.page == page && b.top >= cut) {
+            b.page = page + 1;
+            b.top += shift;
         }
     }
 
@@ -522,6 +558,53 @@ impl Layout {
     }
 }
 
+/// English month names, which a line never parts from the day before
+/// them or the year after ("1 June 2026").
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// The text with the spaces inside its English dates made no-break spaces.
+fn glue_dates(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut spaces: Vec<usize> = Vec::new();
+    for month in MONTHS {
+        for (at, _) in text.match_indices(month) {
+            let end = at + month.len();
+            if at >= 2 && bytes[at - 1] == b' ' && bytes[at - 2].is_ascii_digit() {
+                spaces.push(at - 1);
+            }
+            if bytes.get(end) == Some(&b' ') && bytes.get(end + 1).is_some_and(u8::is_ascii_digit) {
+                spaces.push(end);
+            }
+        }
+    }
+    if spaces.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    spaces.sort_unstable();
+    let mut glued = String::with_capacity(text.len() + spaces.len());
+    let mut last = 0;
+    for at in spaces {
+        glued.push_str(&text[last..at]);
+        glued.push(NO_BREAK_SPACE);
+        last = at + 1;
+    }
+    glued.push_str(&text[last..]);
+    std::borrow::Cow::Owned(glued)
+}
+
 /// How and when a line was signed, as printed at its right.
 fn signature_note(line: &SignatureLine) -> String {
     [line.note.as_deref(), line.date.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ")
@@ -574,4 +657,68 @@ pub fn small(text: &str, x: f32, y: f32) -> Item {
 pub fn small_right(text: &str, right: f32, y: f32) -> Item {
     let w = fonts().body.width(text, SMALL);
     Item::Text { x: right - w, y, face: FaceId::Body, size: SMALL, text: text.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pages' lines of text, by page.
+    fn lines(laid: &Laid) -> Vec<Vec<String>> {
+        laid.pages
+            .iter()
+            .map(|p| {
+                p.items
+                    .iter()
+                    .filter_map(|i| match i {
+                        Item::Text { text, .. } => Some(text.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn english_dates_stay_on_one_line_and_print_plain_spaces() {
+        assert_eq!(glue_dates("by 1 June 2026."), "by 1\u{a0}June\u{a0}2026.");
+        assert_eq!(glue_dates("in May, and Mayors"), "in May, and Mayors");
+        let mut page = Layout::new();
+        let text = format!("{} by 1 June 2026", "word ".repeat(14).trim_end());
+        page.paragraph_with(&text, FaceId::Body, BODY, 0.0, 0.0);
+        let laid = page.finish(&|_, _| Vec::new());
+        let printed = lines(&laid).concat();
+        assert!(printed.iter().any(|l| l.contains("1 June 2026")), "{printed:?}");
+        assert!(printed.iter().all(|l| !l.contains(NO_BREAK_SPACE)), "{printed:?}");
+    }
+
+    #[test]
+    fn no_line_of_a_paragraph_is_left_alone_at_a_page_break() {
+        let two_lines = "合".repeat(50);
+        // Fill the page until one line is left, then a two-line paragraph.
+        let mut page = Layout::new();
+        while page.y() + 2.0 * BODY * 1.6 <= PAGE_H - MARGIN_BOTTOM {
+            page.paragraph_with("一行", FaceId::Body, BODY, 0.0, 0.0);
+        }
+        page.paragraph_with(&two_lines, FaceId::Body, BODY, 0.0, 0.0);
+        let laid = page.finish(&|_, _| Vec::new());
+        let pages = lines(&laid);
+        assert_eq!(pages.len(), 2);
+        assert_eq!(pages[1].len(), 2, "the paragraph's two lines go over together: {:?}", pages[1]);
+
+        // A signature block taking the last three lines with it does not
+        // leave the first line of a four-line paragraph behind.
+        let four_lines = "合".repeat(140);
+        let mut page = Layout::new();
+        while page.y() + 5.0 * BODY * 1.6 <= PAGE_H - MARGIN_BOTTOM - 10.0 {
+            page.paragraph_with("一行", FaceId::Body, BODY, 0.0, 0.0);
+        }
+        page.paragraph_with(&four_lines, FaceId::Body, BODY, 0.0, 0.0);
+        page.signatures(&[SignatureLine::blank("记录人 王建国（签名）：".to_owned())], 0.0);
+        let laid = page.finish(&|_, _| Vec::new());
+        let pages = lines(&laid);
+        assert_eq!(pages.len(), 2, "{pages:?}");
+        let moved: Vec<&String> = pages[1].iter().filter(|l| l.starts_with('合')).collect();
+        assert_eq!(moved.len(), 4, "the paragraph moves whole with the signature: {:?}", pages[1]);
+    }
 }

@@ -408,6 +408,8 @@ pub struct ConfirmationDoc {
     pub effective_date: NaiveDate,
     /// Last day to apply.
     pub deadline: NaiveDate,
+    /// The dispute's main facts, as the agreement states them.
+    pub facts: String,
     /// The agreed terms.
     pub terms: Vec<String>,
     /// Content hash of the agreement.

@@ -2,7 +2,7 @@
 //! meeting), with the text of every article cited.
 
 use super::fonts::FaceId;
-use super::forms::{field_table, finish, party_signatures, title_block, write_form};
+use super::forms::{field_table, finish, named_signatures, party_signatures, title_block, write_form};
 use super::layout::{Laid, Layout, SMALL, SignatureLine};
 use super::model::SessionsDoc;
 use super::pdf::PdfError;
@@ -84,8 +84,12 @@ pub fn lay_out(doc: &SessionsDoc) -> Laid {
         if !r.meeting {
             lines.extend(doc.parties.iter().flat_map(|p| party_signatures(&l, p, None)));
         }
-        let signers = if r.meeting { ["chair", "recorder"] } else { ["mediator", "recorder"] };
-        lines.extend(signers.map(|key| SignatureLine::blank(l.t(&format!("doc.sign.{key}")))));
+        if r.meeting {
+            lines.extend(named_signatures(&l, "chair", r.chair.as_deref().unwrap_or_default()));
+        } else {
+            lines.extend(named_signatures(&l, "mediator", &r.mediators));
+        }
+        lines.extend(named_signatures(&l, "recorder", &r.recorder));
         page.signatures(&lines, 0.0);
     }
     finish(page, &l, &doc.header.number)

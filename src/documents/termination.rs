@@ -4,7 +4,7 @@
 //! agreement.
 
 use super::Labels;
-use super::forms::{field_table, finish, title_block};
+use super::forms::{field_table, finish, named_signatures, title_block};
 use super::layout::{Laid, Layout, SignatureLine};
 use super::model::TerminationDoc;
 
@@ -47,9 +47,11 @@ pub fn lay_out(doc: &TerminationDoc) -> Laid {
         }
     }
     page.space(8.0);
-    page.signatures(
-        &[SignatureLine { date: doc.date.map(|d| l.date(d)), ..SignatureLine::blank(l.t("doc.sign.mediator")) }],
-        0.0,
-    );
+    let date = doc.date.map(|d| l.date(d));
+    let lines: Vec<SignatureLine> = named_signatures(&l, "mediator", &doc.mediators)
+        .into_iter()
+        .map(|line| SignatureLine { date: date.clone(), ..line })
+        .collect();
+    page.signatures(&lines, 0.0);
     finish(page, &l, &doc.header.number)
 }

@@ -23,7 +23,10 @@ pub struct VolumeDoc {
     pub mediators: Vec<String>,
     /// Registration date.
     pub registered: NaiveDate,
-    /// Closing date, once closed.
+    /// The day mediation ended (the agreement took effect, or it was
+    /// terminated or referred), once it has.
+    pub mediation_ended: Option<NaiveDate>,
+    /// Closing date (结案日期), once closed.
     pub closed: Option<NaiveDate>,
     /// Status code.
     pub status: String,
@@ -54,20 +57,20 @@ fn cover(l: &Labels, doc: &VolumeDoc) -> Laid {
     page.space(30.0);
     page.centered(&l.t("doc.volume.title"), FaceId::Heading, 30.0);
     page.space(40.0);
-    let period = match doc.closed {
-        Some(closed) => l.with("doc.volume.period_closed", &[("from", l.date(doc.registered)), ("to", l.date(closed))]),
+    let period = match doc.mediation_ended.or(doc.closed) {
+        // Mediated and agreed on the day it was accepted.
+        Some(ended) if ended == doc.registered => l.date(ended),
+        Some(ended) => l.with("doc.volume.period_closed", &[("from", l.date(doc.registered)), ("to", l.date(ended))]),
         None => l.with("doc.volume.period_open", &[("from", l.date(doc.registered))]),
     };
-    let mut rows = vec![
+    let rows = [
         (l.t("doc.volume.number"), doc.header.number.clone()),
         (l.t("doc.volume.matter"), doc.title.clone()),
         (l.t("doc.volume.mediators"), doc.mediators.join(&l.t("doc.field_separator"))),
         (l.t("doc.volume.period"), period),
-    ];
-    if let Some(closed) = doc.closed {
-        rows.push((l.t("doc.volume.closed"), l.date(closed)));
-    }
-    rows.extend([
+        // Blank until the case is closed, to be written in on the paper
+        // volume if it is filed before.
+        (l.t("doc.volume.closed"), doc.closed.map(|d| l.date(d)).unwrap_or_default()),
         (l.t("doc.volume.status"), l.t(&format!("status.{}", doc.status))),
         (l.t("doc.volume.filed_by"), doc.filed_by.clone()),
         // Filed by a person, on a day: written in by hand.
@@ -75,7 +78,7 @@ fn cover(l: &Labels, doc: &VolumeDoc) -> Laid {
         (l.t("doc.volume.filed_on"), String::new()),
         (l.t("doc.volume.retention"), l.with("doc.volume.years", &[("years", doc.retention_years.to_string())])),
         (l.t("doc.volume.remarks"), String::new()),
-    ]);
+    ];
     field_table(&mut page, &rows);
     page.finish(&|_, _| Vec::new())
 }
@@ -114,7 +117,7 @@ fn notes(l: &Labels, doc: &VolumeDoc, total: usize) -> Laid {
         l.with("doc.volume.missing", &[("items", missing)])
     );
     let rows = vec![
-        (l.t("doc.volume.total_pages"), l.with("doc.volume.pages", &[("pages", total.to_string())])),
+        (l.t("doc.volume.total_pages"), contents(l, doc, total)),
         (l.t("doc.volume.system_check"), found),
         (l.t("doc.volume.filed_by"), doc.filed_by.clone()),
         (l.t("doc.volume.filer"), String::new()),
@@ -128,6 +131,17 @@ fn notes(l: &Labels, doc: &VolumeDoc, total: usize) -> Laid {
     page.finish(&|_, _| Vec::new())
 }
 
+/// What the volume holds: its documents and pages, and the paper
+/// materials filed with it.
+fn contents(l: &Labels, doc: &VolumeDoc, total: usize) -> String {
+    let counts = [("documents", doc.documents.len().to_string()), ("pages", total.to_string())];
+    let mut text = l.with("doc.volume.contents", &counts);
+    if !doc.paper.is_empty() {
+        text.push_str(&l.with("doc.volume.contents_paper", &[("items", doc.paper.len().to_string())]));
+    }
+    text
+}
+
 /// The back cover: the volume's number, its pages and who filed it, at
 /// the foot of the page.
 fn back_cover(l: &Labels, doc: &VolumeDoc, total: usize) -> Laid {
@@ -137,7 +151,7 @@ fn back_cover(l: &Labels, doc: &VolumeDoc, total: usize) -> Laid {
     page.space(10.0);
     let rows = vec![
         (l.t("doc.volume.number"), doc.header.number.clone()),
-        (l.t("doc.volume.total_pages"), l.with("doc.volume.pages", &[("pages", total.to_string())])),
+        (l.t("doc.volume.total_pages"), contents(l, doc, total)),
         (l.t("doc.volume.filed_by"), doc.header.committee.clone()),
     ];
     field_table(&mut page, &rows);

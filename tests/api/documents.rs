@@ -230,6 +230,36 @@ async fn demo_cases(app: &TestApp, token: &str) -> Vec<(&'static str, i64)> {
 /// Units and measure words that follow a number.
 const UNITS: &str = "年月日时点分秒元角万千百号楼层室米份天周次条款个户票页岁栋倍度辆件项名位套亩";
 
+/// English month names, which never start a line after the day.
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Signature lines of people the demo's records name, printed without
+/// the name.
+const UNNAMED_SIGNERS: [&str; 9] = [
+    "人民调解员（签名）",
+    "记录人（签名）",
+    "主持人（签名）",
+    "调查人（签名）",
+    "被调查人（签名）",
+    "People's mediator (signature)",
+    "Recorder (signature)",
+    "Chair (signature)",
+    "Investigator (signature)",
+];
+
 /// A line of the page's footer or header: the number, the page, the
 /// hash, the QR code's caption, the volume's page stamp.
 fn is_furniture(line: &str, number: &str) -> bool {
@@ -287,7 +317,21 @@ fn clerk_faults(bytes: &[u8], what: &str, committee: &str, number: &str) -> Vec<
                 faults.push(format!("{what} p{page}: a number parted from its unit: {:?} / {:?}", pair[0], pair[1]));
             }
         }
+        // An English date stays on one line: "by 1" / "June 2026" is a fault.
+        for pair in lines.windows(2) {
+            let ends_in_day = pair[0].split_whitespace().last().is_some_and(|w| w.parse::<u8>().is_ok());
+            let month = pair[1].split_whitespace().next().is_some_and(|w| MONTHS.contains(&w));
+            if ends_in_day && month {
+                faults.push(format!("{what} p{page}: a date broken across lines: {:?} / {:?}", pair[0], pair[1]));
+            }
+        }
         for line in &lines {
+            // Every name the demo's records hold is printed on the line it
+            // signs; a line naming only a role is one nobody could check.
+            let label_alone = line.ends_with('：') || line.ends_with(':');
+            if label_alone && UNNAMED_SIGNERS.iter().any(|label| line.starts_with(label)) {
+                faults.push(format!("{what} p{page}: a signature line naming no one: {line}"));
+            }
             if line.contains("（（") || line.contains("((") || line.contains("））") || line.contains("))") {
                 faults.push(format!("{what} p{page}: doubled brackets: {line}"));
             }
@@ -454,6 +498,7 @@ async fn a_volume_files_what_an_inspector_expects_and_only_what_exists() {
         for field in [
             "卷宗号",
             "调解起止日期",
+            "结案日期",
             "立卷人",
             "立卷日期",
             "保管期限",
@@ -462,6 +507,7 @@ async fn a_volume_files_what_an_inspector_expects_and_only_what_exists() {
             "检查日期",
             "在卷：",
             "缺少：",
+            "本卷系统生成的文件材料",
         ] {
             assert!(flat.contains(field), "{name}: the volume has {field}: {text}");
         }
@@ -483,10 +529,7 @@ async fn a_volume_files_what_an_inspector_expects_and_only_what_exists() {
             "{name}: {index}"
         );
         let back = collapse(&pdf_tools::page_lines(&bytes, pages).join("\n"));
-        assert!(
-            back.starts_with("封底") && back.contains(&format!("本卷共{pages}页")),
-            "{name}: the back cover: {back}"
-        );
+        assert!(back.starts_with("封底") && back.contains(&format!("共{pages}页")), "{name}: the back cover: {back}");
         assert_eq!(
             index.contains("履行凭证"),
             *name != "renovation",
@@ -509,6 +552,16 @@ async fn a_volume_files_what_an_inspector_expects_and_only_what_exists() {
         assert!(dense.contains(expected), "the terminated case's volume has {expected}: {text}");
     }
     assert!(dense.contains("缺少：人民调解记录"), "the missing session record is named: {text}");
+    // Mediation ran from acceptance to the day it ended: the agreement's
+    // taking effect for the choir, the termination for the renovation.
+    assert!(dense.contains("调解起止日期2026年7月"), "the terminated case's mediation period ends: {text}");
+    let choir = cases.iter().find(|(n, _)| *n == "choir").expect("choir case").1;
+    let cover = pdf(&app, &format!("/api/v1/cases/{choir}/documents/volume.pdf"), &token).await.0;
+    let cover: String = pdf_tools::page_lines(&cover, 1).concat().split_whitespace().collect();
+    assert!(
+        cover.contains("调解起止日期2026年5月15日至2026年5月26日"),
+        "the choir's mediation ended in the agreement: {cover}"
+    );
     assert!(!text.lines().any(|l| l.trim() == "人民调解记录"), "and neither indexed nor filed as a blank page: {text}");
 }
 
@@ -579,11 +632,12 @@ async fn records_are_read_back_before_signing_and_follow_ups_name_the_parties() 
     // Each record (the community meeting, then the session) is read back
     // before its signature lines.
     let mut rest = dense.as_str();
-    for read_back in
-        ["以上记录已向参会人员宣读，核对无误。", "以上记录已向当事人宣读（或经当事人阅看），当事人核对无误。"]
-    {
+    for (read_back, recorder) in [
+        ("以上记录已向参会人员宣读，核对无误。", "记录人王建国（签名）"),
+        ("以上记录已向当事人宣读（或经当事人阅看），当事人核对无误。", "记录人赵丽（签名）"),
+    ] {
         let at = rest.find(read_back).unwrap_or_else(|| panic!("{read_back} in {dense}"));
-        let signs = rest[at..].find("记录人（签名）").expect("the recorder's line after it");
+        let signs = rest[at..].find(recorder).expect("the recorder's line after it");
         rest = &rest[at + signs..];
     }
     let path = format!("/api/v1/cases/{case}/documents/follow_up.pdf");
@@ -607,13 +661,24 @@ async fn records_name_who_chaired_recorded_and_measured_and_organisations_sign_t
         async move { pdf(app, &path, token).await.0 }
     };
 
-    // The community meeting names its chair (a blank to write in: none is
-    // recorded) and its recorder, and both sign.
+    // The community meeting names its chair and its recorder, and each
+    // signs on a line naming them; so do the session's mediator and
+    // recorder.
     let text = dense(&read("session_record", case).await);
-    let meeting = &text[..text.find("人民调解记录").unwrap_or(text.len())];
-    for expected in ["社区议事会记录", "主持人记录人王建国", "主持人（签名）：", "记录人（签名）："]
+    let (meeting, session) = text.split_at(text.find("人民调解记录").unwrap_or(text.len()));
+    for expected in ["社区议事会记录", "主持人刘淑珍记录人王建国", "主持人刘淑珍（签名）：", "记录人王建国（签名）："]
     {
         assert!(meeting.contains(expected), "the meeting record has {expected}: {meeting}");
+    }
+    for expected in ["人民调解员王建国（签名）：", "记录人赵丽（签名）："] {
+        assert!(session.contains(expected), "the session record has {expected}: {session}");
+    }
+    let chair = app.get_json(&format!("/api/v1/cases/{case}"), &token).await;
+    assert!(chair.to_string().contains("刘淑珍"), "the case's meeting shows its chair: {chair}");
+    for expected in ["被调查人张秀兰（签名）：", "调查人王建国（签名）：", "调查人李梅（签名）："]
+    {
+        let text = dense(&read("investigation", case).await);
+        assert!(text.contains(expected), "the investigation record has {expected}: {text}");
     }
 
     // The investigation names its recorder and date, and each measurement
@@ -768,4 +833,51 @@ async fn the_volume_files_the_archived_agreement_itself_once_there_is_one() {
         .expect("code")
         .to_owned();
     assert_eq!(pdf_tools::qr_codes(&png), [format!("{}/verify/{code}", app.address)], "with the archive's QR code");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meeting_entered_on_its_page_keeps_its_chair_who_signs_its_record() {
+    if !pdf_tools::available() {
+        return;
+    }
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    let (_, _, token) = demo(&app).await;
+    let leak = demo_cases(&app, &token).await.into_iter().find(|(n, _)| *n == "leak").expect("leak").1;
+    app.login("wang.mediator", DEMO_PASSWORD).await;
+    let form = app.get(&format!("/cases/{leak}/meetings/new")).await.text().await.expect("form");
+    assert!(form.contains("name=\"chair\"") && form.contains("主持人"), "the meeting form asks for the chair: {form}");
+    let saved = app
+        .post_form(
+            &format!("/cases/{leak}/meetings"),
+            &[
+                ("held_at", "2026-06-02T19:00"),
+                ("place", "敦化南路社区居委会会议室"),
+                ("chair", "陈玥"),
+                ("attendees", "楼上楼下住户、物业"),
+                ("explanations", "讲解《民法典》第二百八十八条相邻关系"),
+                ("votes.for", "9"),
+                ("votes.against", "0"),
+                ("votes.abstain", "1"),
+            ],
+        )
+        .await;
+    assert!(saved.status().is_redirection() || saved.status().is_success(), "{}", saved.status());
+    let case = app.get_json(&format!("/api/v1/cases/{leak}"), &token).await;
+    assert_eq!(case["meetings"][0]["chair"], "陈玥", "{case}");
+    let long = app
+        .api_post(
+            &format!("/api/v1/cases/{leak}/meetings"),
+            &token,
+            &serde_json::json!({
+                "held_at": "2026-06-02T19:00:00+08:00", "place": "居委会", "attendees": "住户",
+                "explanations": "相邻关系", "chair": "陈".repeat(101)
+            }),
+        )
+        .await;
+    assert_eq!(long.status(), 422, "a chair's name is at most 100 characters");
+    let path = format!("/api/v1/cases/{leak}/documents/session_record.pdf");
+    let dense: String = pdf_tools::text(&pdf(&app, &path, &token).await.0).split_whitespace().collect();
+    for expected in ["社区议事会记录", "主持人陈玥", "主持人陈玥（签名）："] {
+        assert!(dense.contains(expected), "the meeting record has {expected}: {dense}");
+    }
 }

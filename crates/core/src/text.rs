@@ -10,6 +10,10 @@ pub const NO_LINE_START: &str = "，。、；：？！）」』】〉》〕〗�
 /// Characters that may not end a line.
 pub const NO_LINE_END: &str = "（「『【〈《〔〖“‘([{<";
 
+/// A space a line never breaks at (between "1" and "June" in "1 June
+/// 2026"); printed as a space.
+pub const NO_BREAK_SPACE: char = '\u{a0}';
+
 /// Whether `c` is a CJK character or CJK punctuation (breakable on either side).
 pub fn is_cjk(c: char) -> bool {
     matches!(u32::from(c),
@@ -30,8 +34,9 @@ fn units(text: &str) -> Vec<String> {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         // A point, colon or comma between two letters or digits is part of
-        // the word: 62.1, 21:00, 1,800 and e.g never break.
-        let inside_word = c.is_ascii_punctuation()
+        // the word: 62.1, 21:00, 1,800 and e.g never break; nor does a
+        // no-break space there (1 June 2026).
+        let inside_word = (c.is_ascii_punctuation() || c == NO_BREAK_SPACE)
             && word.chars().last().is_some_and(|p| p.is_ascii_alphanumeric())
             && chars.peek().is_some_and(char::is_ascii_alphanumeric);
         if inside_word {
@@ -181,6 +186,12 @@ mod tests {
     fn latin_words_stay_whole_and_newlines_are_kept() {
         let lines = wrap("Activities end before 21:00 every day\n第二行", 10.0, &measure);
         assert_eq!(lines, ["Activities end", "before 21:00 every", "day", "第二行"]);
+    }
+
+    #[test]
+    fn a_no_break_space_keeps_its_neighbours_on_one_line() {
+        let lines = wrap("no later than 1\u{a0}June\u{a0}2026 at noon", 8.0, &measure);
+        assert!(lines.iter().any(|l| l.contains("1\u{a0}June\u{a0}2026")), "{lines:?}");
     }
 
     #[test]

@@ -44,6 +44,11 @@ pub fn agreement_model(
     }
     for role in ["mediator", "recorder"] {
         let signed = sigs.iter().find(|s| s.role == role);
+        // An agreement in force carries the lines that were signed: a blank
+        // line left on it would invite a signature after the fact.
+        if signed.is_none() && a.status().is_frozen() {
+            continue;
+        }
         signatures.push(SignatureBlock {
             role: role.into(),
             party_role: None,

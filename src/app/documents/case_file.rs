@@ -380,16 +380,28 @@ pub(super) fn volume_parts(
         }
     }
     let holds_application = false;
-    let closed = matches!(
-        c.case.status(),
-        CaseStatus::Fulfilled | CaseStatus::Terminated | CaseStatus::Referred | CaseStatus::Archived
-    )
-    .then(|| local_date(c.case.updated_at, c.offset));
+    // Mediation ends when the agreement takes effect, or when it is
+    // terminated or referred; the case closes when it is fulfilled,
+    // terminated, referred or archived (the first such change).
+    let transitions = cases::transitions(conn, c.case.id)?;
+    let first_into = |statuses: &[CaseStatus]| {
+        transitions.iter().find(|t| statuses.iter().any(|s| t.to_status == s.code())).map(|t| t.created_at)
+    };
+    let in_force = agreement.as_ref().filter(|a| a.status().is_frozen()).and_then(|a| a.effective_at);
+    let mediation_ended = in_force
+        .or_else(|| first_into(&[CaseStatus::Terminated, CaseStatus::Referred]))
+        .map(|at| local_date(at, c.offset));
+    let closing = [CaseStatus::Fulfilled, CaseStatus::Terminated, CaseStatus::Referred, CaseStatus::Archived];
+    let closed = closing
+        .contains(&c.case.status())
+        .then(|| first_into(&closing).unwrap_or(c.case.updated_at))
+        .map(|at| local_date(at, c.offset));
     let volume = VolumeDoc {
         header: c.header(&c.case.number, c.case.updated_at),
         title: c.case.title.clone(),
         mediators: cases::mediators(conn, c.case.id)?.into_iter().map(|u| u.display_name).collect(),
         registered: local_date(c.case.registered_at, c.offset),
+        mediation_ended,
         closed,
         status: c.case.status.to_string(),
         retention_years: c.committee.retention_years,

@@ -272,6 +272,7 @@ pub(super) fn confirmation_model(
         agents: rows.iter().any(|(cp, _)| !cp.role().signs_agreements()),
         effective_date: local_date(effective, c.offset),
         deadline,
+        facts: a.facts.clone(),
         terms: content.terms.iter().map(|t| term_text(t, c.lang, Some(local_date(effective, c.offset)))).collect(),
         content_hash: hash.clone(),
     })
