@@ -83,7 +83,7 @@ pub fn agreement_model(
         facts: content.facts.clone(),
         disputed_matters: content.disputed_matters.clone(),
         responsibilities: content.responsibilities.clone(),
-        terms: content.terms.iter().map(|t| term_text(t, lang, effective)).collect(),
+        terms: content.terms.iter().map(|t| term_text(t, lang, effective, &content.parties)).collect(),
         recurring: content.terms.iter().enumerate().filter(|(_, t)| recurs(t)).map(|(i, _)| i).collect(),
         performance_manner: content.performance.manner.clone(),
         performance_place: content.performance.place.clone(),
@@ -290,7 +290,7 @@ pub(super) fn oral_model(
         terms: content
             .terms
             .iter()
-            .map(|t| term_text(t, c.lang, a.effective_at.map(|at| local_date(at, c.offset))))
+            .map(|t| term_text(t, c.lang, a.effective_at.map(|at| local_date(at, c.offset)), &content.parties))
             .collect(),
         performance,
         mediator: mediators.join("、"),

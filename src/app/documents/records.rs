@@ -273,7 +273,11 @@ pub(super) fn confirmation_model(
         effective_date: local_date(effective, c.offset),
         deadline,
         facts: a.facts.clone(),
-        terms: content.terms.iter().map(|t| term_text(t, c.lang, Some(local_date(effective, c.offset)))).collect(),
+        terms: content
+            .terms
+            .iter()
+            .map(|t| term_text(t, c.lang, Some(local_date(effective, c.offset)), &content.parties))
+            .collect(),
         content_hash: hash.clone(),
     })
 }

@@ -80,6 +80,7 @@ pub(super) fn roof_leak(
         parties.iter().find(|(cp, _)| cp.role() == role).map(|(_, p)| Named { party_id: p.id, name: &p.name })
     };
     let owner = named(PartyRole::Respondent);
+    let neighbour = named(PartyRole::Applicant);
     let draft = Draft {
         kind: AgreementKind::Written,
         subtitle: None,
@@ -102,8 +103,11 @@ pub(super) fn roof_leak(
             })?,
             term(TermInput {
                 kind: "payment",
-                text: Some("维修人工费1200元由双方各承担600元。"),
-                amount: Some(1200.0),
+                text: Some("维修人工费共1200元由双方各承担一半，601室于2026年6月30日前将其应承担的600元支付给702室。"),
+                amount: Some(600.0),
+                due: Some("2026-06-30"),
+                obligor: neighbour,
+                payee: owner,
                 ..Default::default()
             })?,
             term(TermInput {
