@@ -72,7 +72,9 @@ impl Intake {
 
 /// Writes one batch through the held connection, opening one first if
 /// none is held. The connection is held again only after a batch went
-/// through, so one that failed (or panicked) is not used again.
+/// through, so one that failed (or panicked) is not used again; nor one
+/// whose complaints met an outage (a file opened read-only is opened anew,
+/// and writable once it is).
 fn write(manager: &Manager, held: &mut Option<DbConn>, mut batch: Vec<Waiting>) {
     // Audit chains are locked in one order by every batch, so that two
     // instances sharing PostgreSQL cannot wait for each other.
@@ -88,7 +90,8 @@ fn write(manager: &Manager, held: &mut Option<DbConn>, mut batch: Vec<Waiting>) 
         }
     };
     match write_batch(&mut conn, batch) {
-        Ok(()) => *held = Some(conn),
+        Ok(true) => *held = Some(conn),
+        Ok(false) => {}
         Err(e) => tracing::error!(error = %e, "complaint batch failed"),
     }
 }
@@ -103,8 +106,9 @@ fn open(manager: &Manager) -> Result<DbConn, String> {
     Ok(conn)
 }
 
-/// Writes `batch` in one transaction and answers each complaint.
-fn write_batch(conn: &mut DbConn, batch: Vec<Waiting>) -> Result<(), diesel::result::Error> {
+/// Writes `batch` in one transaction and answers each complaint; whether
+/// none met an outage.
+fn write_batch(conn: &mut DbConn, batch: Vec<Waiting>) -> Result<bool, diesel::result::Error> {
     let mut results = Vec::with_capacity(batch.len());
     let committed = write_transaction(conn, |conn| {
         let now = Utc::now().naive_utc();
@@ -117,10 +121,15 @@ fn write_batch(conn: &mut DbConn, batch: Vec<Waiting>) -> Result<(), diesel::res
     });
     match committed {
         Ok(()) => {
+            let sound = !results.iter().any(|r| match r {
+                Err(WriteError::Db(e)) => super::Outage::of(e).is_some(),
+                Err(WriteError::Outage(_)) => true,
+                _ => false,
+            });
             for (w, result) in batch.into_iter().zip(results) {
                 let _ = w.reply.send(result);
             }
-            Ok(())
+            Ok(sound)
         }
         Err(e) => {
             // Nothing of the batch was kept: each complaint is refused as

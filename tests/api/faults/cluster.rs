@@ -27,8 +27,9 @@ fn bin_dir() -> Option<PathBuf> {
 }
 
 /// The user the server runs as: PostgreSQL refuses to run as root, so a
-/// root test runs it as `postgres`.
-fn server_user() -> Option<(u32, u32)> {
+/// root test runs it as `postgres` (and a test that needs file permissions
+/// to hold runs Hesheng as that user too).
+pub fn server_user() -> Option<(u32, u32)> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
         return None;

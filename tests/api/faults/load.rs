@@ -26,6 +26,11 @@ pub struct Server {
 impl Server {
     /// Starts `hesheng serve` on `url` with `env` added, without waiting.
     pub fn spawn(url: &str, env: &[(&str, &str)]) -> Server {
+        Server::spawn_as(url, env, None)
+    }
+
+    /// Starts `hesheng serve` as the user and group `user`, if given.
+    pub fn spawn_as(url: &str, env: &[(&str, &str)], user: Option<(u32, u32)>) -> Server {
         let port = free_port();
         let log = tempfile::NamedTempFile::new().expect("log file");
         let mut command = Command::new(env!("CARGO_BIN_EXE_hesheng"));
@@ -41,6 +46,10 @@ impl Server {
             .stderr(log.reopen().expect("log"));
         if let Some(anchors) = crate::helpers::anchor_file(url) {
             command.env("HESHENG_AUDIT_ANCHOR_FILE", anchors);
+        }
+        if let Some((uid, gid)) = user {
+            use std::os::unix::process::CommandExt;
+            command.uid(uid).gid(gid);
         }
         for (name, value) in env {
             command.env(name, value);

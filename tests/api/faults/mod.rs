@@ -7,4 +7,5 @@ mod cluster;
 mod disk;
 mod load;
 mod postgres;
+mod read_only;
 mod replica;
