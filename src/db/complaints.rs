@@ -93,6 +93,7 @@ pub fn create_with_reporter(
             .returning(complaint::id)
             .get_result::<i64>(conn)
             .and_then(|id| complaint::table.find(id).select(Complaint::as_select()).first(conn))?;
+        super::complaint_search::index(conn, row.id, row.committee_id, &row.location, &row.description)?;
         if let Some(p) = &reporter {
             log.record("party.create", "party", p.id, json!({"role": "reporter", "complaint_id": row.id}));
         }
@@ -130,7 +131,8 @@ pub struct ComplaintFilter {
     pub case_id: Option<i64>,
     /// Only those in no case.
     pub unassigned: bool,
-    /// Text in the location or description.
+    /// Text in the location or description (folded: full-width and
+    /// traditional forms find their plain and simplified ones).
     pub q: Option<String>,
     /// Keyset: only ids below this.
     pub before_id: Option<i64>,
@@ -152,14 +154,8 @@ pub fn list(conn: &mut DbConn, committee_id: i64, f: &ComplaintFilter) -> QueryR
     if f.unassigned {
         query = query.filter(complaint::case_id.is_null());
     }
-    if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        let pattern = format!("%{}%", escape_like(q.trim()));
-        query = query.filter(
-            complaint::location
-                .like(pattern.clone())
-                .escape('\\')
-                .or(complaint::description.like(pattern).escape('\\')),
-        );
+    if let Some(q) = f.q.as_deref().map(crate::search::Query::new).filter(|q| !q.is_empty()) {
+        return super::complaint_search::search(conn, committee_id, f, &q);
     }
     if let Some(before) = f.before_id {
         query = query.filter(complaint::id.lt(before));

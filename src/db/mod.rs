@@ -10,6 +10,7 @@ pub mod case_views;
 pub mod cases;
 pub mod codes;
 pub mod committees;
+pub mod complaint_search;
 pub mod complaints;
 mod connection;
 pub mod dashboard;

@@ -62,6 +62,9 @@ pub fn connect_migrated(settings: &DatabaseSettings) -> Result<Pool, OpenError> 
     if let Some(cases) = db::cases::search_index::build_if_needed(&mut conn)? {
         tracing::info!(cases, "search index built");
     }
+    if let Some(complaints) = db::complaint_search::build_if_needed(&mut conn)? {
+        tracing::info!(complaints, "complaint search index built");
+    }
     drop(conn);
     Ok(pool)
 }

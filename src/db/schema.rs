@@ -546,6 +546,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    complaint_search_state (id) {
+        id -> Integer,
+        built -> Bool,
+    }
+}
+
+diesel::table! {
     case_search_state (id) {
         id -> Integer,
         built -> Bool,

@@ -162,8 +162,26 @@ both_backends! {
             assert!(as_party(page), "{name} finds the choir case");
         }
 
+        // A complaint of the case whose description names a party is found
+        // by that name in the complaint list until it is anonymised.
+        let named_complaint: i64 = complaint::table.filter(complaint::case_id.eq(1)).select(complaint::id).first(&mut conn).expect("a complaint");
+        diesel::update(complaint::table.find(named_complaint))
+            .set(complaint::description.eq("周桂芳组织的合唱队每晚唱到十点多"))
+            .execute(&mut conn)
+            .expect("description");
+        hesheng::db::complaint_search::reindex(&mut conn, named_complaint).expect("reindexed");
+        let complaints_naming = |page: serde_json::Value| {
+            page["items"].as_array().expect("items").iter().any(|c| c["id"] == named_complaint)
+        };
+        let page = app.get_json(&format!("/api/v1/complaints?limit=100&q={}", crate::helpers::url_encode("周桂芳")), &admin).await;
+        assert!(complaints_naming(page), "the name finds the complaint");
+
         let out = crate::helpers::hesheng(&app.database_url, &["privacy", "anonymise"], None);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let page = app.get_json(&format!("/api/v1/complaints?limit=100&q={}", crate::helpers::url_encode("周桂芳")), &admin).await;
+        assert!(!complaints_naming(page), "an anonymised name finds no complaint");
+        let page = app.get_json(&format!("/api/v1/complaints?limit=100&q={}", crate::helpers::url_encode("已匿名")), &admin).await;
+        assert!(complaints_naming(page), "the placeholder finds the complaint, whose index was rewritten");
         for name in &expired_names {
             let page = app.get_json(&format!("/api/v1/cases?limit=100&q={}", crate::helpers::url_encode(name)), &admin).await;
             assert!(!as_party(page), "an anonymised party's name finds nothing: {name}");

@@ -20,6 +20,11 @@ async fn found(app: &TestApp, token: &str, q: &str) -> Vec<i64> {
     ids(&search(app, token, q).await)
 }
 
+/// The complaints a search finds, with more of the list's filters.
+async fn complaints_found(app: &TestApp, token: &str, q: &str, filters: &str) -> Vec<i64> {
+    ids(&app.get_json(&format!("/api/v1/complaints?limit=100&q={}{filters}", url_encode(q)), token).await)
+}
+
 /// A case with a title, place and parties; returns its id.
 async fn case(app: &TestApp, token: &str, title: &str, place: &str, parties: &[&str], complaints: &[i64]) -> i64 {
     let roles = ["applicant", "respondent", "third_party"];
@@ -222,5 +227,138 @@ both_backends! {
             assert_eq!(found(&again, &token, q).await, [id], "{q}");
         }
         assert!(found(&again, &token, "合唱").await.is_empty());
+    }
+
+    async fn complaints_are_found_by_one_or_two_characters_in_any_form(app) {
+        let token = app.user_token("li.grid", Role::GridWorker).await;
+        let mut posted = Vec::new();
+        for (place, text) in [
+            ("南街1号院", "楼下合唱队用音箱唱到十点多"),
+            ("北苑3号楼", "廣場舞音樂太吵"),
+            ("东区ＡＢＣ大厦", "装修电钻声"),
+        ] {
+            let mut body = complaint(place, "2026-05-06T21:35:00+08:00", "甲");
+            body["description"] = json!(text);
+            posted.push(app.post_ok("/api/v1/complaints", &token, &body, 201).await["id"].as_i64().expect("id"));
+        }
+        let [a, b, c] = posted[..] else { unreachable!() };
+        for (q, expected) in [
+            ("合唱", vec![a]),
+            ("南", vec![a]),
+            ("1号", vec![a]),
+            ("唱到十点", vec![a]),
+            ("广场", vec![b]),
+            ("廣場", vec![b]),
+            ("音乐太吵", vec![b]),
+            ("abc", vec![c]),
+            ("ＡＢＣ大厦", vec![c]),
+            ("装修", vec![c]),
+            ("号", vec![b, a]),
+            ("队音", vec![]),
+            ("合舞", vec![]),
+            ("西", vec![]),
+        ] {
+            assert_eq!(complaints_found(&app, &token, q, "").await, expected, "{q}");
+        }
+
+        // Another committee's complaint saying the same is never found.
+        let other = hesheng::db::committees::create(
+            &mut app.conn(),
+            &hesheng::domain::audit::Actor::cli(),
+            &hesheng::domain::committee::CommitteeSettings::default_committee(),
+        )
+        .expect("committee");
+        app.create_user("other.grid", Role::GridWorker, other);
+        let other_token = app.token("other.grid").await;
+        let mut body = complaint("南街2号院", "2026-05-07T21:35:00+08:00", "乙");
+        body["description"] = json!("合唱队又来了");
+        let theirs = app.post_ok("/api/v1/complaints", &other_token, &body, 201).await["id"].as_i64().expect("id");
+        assert_eq!(complaints_found(&app, &token, "合唱", "").await, [a]);
+        assert_eq!(complaints_found(&app, &other_token, "合唱", "").await, [theirs]);
+
+        // With the list's filters, paged newest first.
+        let mut more = Vec::new();
+        for n in 0..5 {
+            let mut body = complaint(&format!("南街{n}号院"), "2026-05-08T21:35:00+08:00", "丙");
+            body["description"] = json!("合唱声音太大");
+            more.push(app.post_ok("/api/v1/complaints", &token, &body, 201).await["id"].as_i64().expect("id"));
+        }
+        let mediator = app.user_token("wang.mediator", Role::Mediator).await;
+        let case = app.post_ok("/api/v1/cases", &mediator, &crate::records::case_body(&[more[1], more[3]]), 201).await;
+        let mut newest_first: Vec<i64> = more.iter().copied().chain([a]).collect();
+        newest_first.sort_unstable_by(|x, y| y.cmp(x));
+        let mut seen = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let page = app
+                .get_json(&format!("/api/v1/complaints?limit=2&q={}{cursor}", url_encode("合唱")), &token)
+                .await;
+            seen.extend(ids(&page));
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = format!("&cursor={next}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, newest_first, "every match once, newest first, across pages");
+        let unassigned: Vec<i64> = newest_first.iter().copied().filter(|id| ![more[1], more[3]].contains(id)).collect();
+        assert_eq!(complaints_found(&app, &token, "合唱", "&unassigned=true").await, unassigned);
+        assert_eq!(
+            complaints_found(&app, &token, "合唱", &format!("&case_id={}", case["id"])).await,
+            [more[3], more[1]]
+        );
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Folded {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    text: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    folded: String,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
+    grams: Vec<String>,
+}
+
+/// PostgreSQL's index of complaints folds and splits text in SQL; it must
+/// do exactly what the application does to a search, or a complaint written
+/// in one form would not be found by the other: every traditional character
+/// of the table, every full-width form, white space and control characters.
+#[test]
+fn the_databases_folding_of_complaints_is_the_applications() {
+    use diesel::RunQueryDsl;
+    use hesheng::search::{TRADITIONAL, fold, grams};
+    let Some((url, _db)) = crate::helpers::fresh_database(hesheng::db::Backend::Postgres) else { return };
+    let mut conn =
+        hesheng::db::Manager::new(url.parse().expect("url"), hesheng::db::SqliteSync::Normal).open().expect("connect");
+    hesheng::db::run_migrations(&mut conn).expect("migrate");
+    let mut samples: Vec<String> = TRADITIONAL.iter().map(|(t, _)| t.to_string()).collect();
+    samples.push(TRADITIONAL.iter().map(|(t, _)| *t).collect());
+    samples.extend(('\u{FF01}'..='\u{FF5E}').map(String::from));
+    samples.push(('\u{FF01}'..='\u{FF5E}').collect());
+    samples.extend(
+        [
+            "  ＡＢＣ\t 廣場\u{3000}舞\u{1}\u{1f} 音樂 ",
+            "A\u{2003}B\u{85}C\u{a0}D\u{202f}E\r\nF\u{7f}G\u{9f}H",
+            "Ünïcode É 陳建國 第１２３４５号",
+            "'quoted' \\ back\u{FF07}\u{FF3C}",
+            "",
+            " \t ",
+        ]
+        .map(String::from),
+    );
+    let hesheng::db::DbConn::Postgres(pg) = &mut conn else { panic!("a PostgreSQL connection") };
+    let rows: Vec<Folded> = diesel::sql_query(
+        "SELECT t AS text, hesheng_fold(t) AS folded, hesheng_grams(t, NULL) AS grams FROM unnest($1::text[]) AS t",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&samples)
+    .load(pg)
+    .expect("fold in SQL");
+    assert_eq!(rows.len(), samples.len());
+    for row in rows {
+        assert_eq!(row.folded, fold(&row.text), "folded: {:?}", row.text);
+        let mut sql: Vec<String> = row.grams;
+        sql.sort();
+        let rust: Vec<String> = grams(&fold(&row.text)).into_iter().collect();
+        assert_eq!(sql, rust, "grams: {:?}", row.text);
     }
 }

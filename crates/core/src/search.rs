@@ -15,6 +15,8 @@ use std::collections::BTreeSet;
 
 mod traditional;
 
+pub use traditional::TABLE as TRADITIONAL;
+
 /// Separates the folded fields of one indexed text: no pair spans two
 /// fields, and no search (a folded search never holds it) matches across.
 pub const FIELD_SEPARATOR: char = '\u{1F}';
@@ -116,6 +118,30 @@ pub fn keys<'a>(fields: impl IntoIterator<Item = &'a str>) -> BTreeSet<i64> {
     keys
 }
 
+/// A key as a word of a full-text index: `k` and the key in hexadecimal.
+pub fn token(key: i64) -> String {
+    format!("k{key:x}")
+}
+
+/// The single characters and neighbouring pairs of a folded text (what
+/// [`keys`] encodes), as text: the grams an index of text arrays holds.
+pub fn grams(folded: &str) -> BTreeSet<String> {
+    let mut grams = BTreeSet::new();
+    let mut last: Option<char> = None;
+    for c in folded.chars() {
+        if c == ' ' || c == FIELD_SEPARATOR {
+            last = None;
+            continue;
+        }
+        grams.insert(c.to_string());
+        if let Some(a) = last {
+            grams.insert(format!("{a}{c}"));
+        }
+        last = Some(c);
+    }
+    grams
+}
+
 /// A search, folded, with the keys a match must hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
@@ -153,6 +179,14 @@ impl Query {
         keys.sort_unstable();
         keys.dedup();
         Self { text, keys }
+    }
+
+    /// The grams every match holds, as text: the pairs of a text of two or
+    /// more characters, else its characters.
+    pub fn grams(&self) -> Vec<String> {
+        let all = grams(&self.text);
+        let pairs: Vec<String> = all.iter().filter(|g| g.chars().count() == 2).cloned().collect();
+        if pairs.is_empty() { all.into_iter().collect() } else { pairs }
     }
 
     /// Whether the query has anything to look for.

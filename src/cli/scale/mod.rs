@@ -245,6 +245,9 @@ pub fn generate(
         audited(conn, &actor, committee.id, |conn, log| {
             let last_agreement: Option<i64> = agreement::table.select(diesel::dsl::max(agreement::id)).first(conn)?;
             let last_follow_up: Option<i64> = follow_up::table.select(diesel::dsl::max(follow_up::id)).first(conn)?;
+            let last_complaint: Option<i64> = crate::db::schema::complaint::table
+                .select(diesel::dsl::max(crate::db::schema::complaint::id))
+                .first(conn)?;
             let mut search = Vec::with_capacity(batch);
             for k in i..i + batch {
                 let offset = span * i64::try_from(k).unwrap_or(0) / i64::try_from(n).unwrap_or(1);
@@ -268,6 +271,7 @@ pub fn generate(
                 )?;
             }
             search_index::insert_all(conn, &search)?;
+            crate::db::complaint_search::index_after(conn, last_complaint.unwrap_or(0))?;
             for (year, last) in &counters {
                 let updated = diesel::update(
                     case_counter::table

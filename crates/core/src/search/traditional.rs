@@ -4,7 +4,7 @@
 //! fold alike) is left out, as are characters written the same in both.
 
 /// Traditional → simplified, sorted by the traditional character.
-const TABLE: &[(char, char)] = &[
+pub const TABLE: &[(char, char)] = &[
     ('乾', '干'),
     ('佈', '布'),
     ('來', '来'),

@@ -360,7 +360,7 @@ pub fn amount_in_capitals(fen: i64) -> String {
             out.push_str(PLACES[place % 4]);
             section_has_digit = true;
         }
-        if place % 4 == 0 && place > 0 {
+        if place.is_multiple_of(4) && place > 0 {
             if section_has_digit {
                 out.push_str(SECTIONS[(place / 4).min(2)]);
             }

@@ -144,7 +144,7 @@ impl DraftFields {
                     let mut named = |field: &'static str, id: Option<i64>| {
                         let found = id.map(|id| parties.iter().copied().find(|p| p.party_id == id));
                         if found == Some(None) {
-                            f.push(&format!("terms[{i}].{field}"), Invalid::new("invalid.not_of_the_case"));
+                            f.push(format!("terms[{i}].{field}"), Invalid::new("invalid.not_of_the_case"));
                         }
                         found.flatten()
                     };

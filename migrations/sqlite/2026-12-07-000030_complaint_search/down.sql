@@ -1,0 +1,2 @@
+DROP TABLE complaint_search_state;
+DROP TABLE complaint_search;

@@ -1,0 +1,198 @@
+//! The search index of complaints: the single characters, neighbouring
+//! pairs and digit runs of each complaint's folded place and description.
+//!
+//! On SQLite they are the words of a full-text table that keeps only which
+//! complaints hold each word (`complaint_search`, rowid = complaint id, plus
+//! a word naming the committee), written with the complaint and rewritten
+//! when its description changes. On PostgreSQL an expression index over
+//! `hesheng_grams(location, description)` is kept by the database itself.
+//! Either way the index names candidates, newest first; each is checked
+//! against its folded text before it is a match.
+
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Text};
+
+use super::DbConn;
+use super::complaints::{Complaint, ComplaintFilter};
+use crate::db::schema::{complaint, complaint_search_state};
+use crate::search::{Query, fold, keys, token};
+
+/// The words of one complaint: its committee's, then its keys'.
+fn words(committee_id: i64, location: &str, description: &str) -> String {
+    let (location, description) = (fold(location), fold(description));
+    let mut words = format!("c{committee_id:x}");
+    for key in keys([location.as_str(), description.as_str()]) {
+        words.push(' ');
+        words.push_str(&token(key));
+    }
+    words
+}
+
+/// The word a search adds to find only its committee's complaints.
+fn committee_word(committee_id: i64) -> String {
+    format!("c{committee_id:x}")
+}
+
+/// Indexes one complaint (SQLite; PostgreSQL's index keeps itself).
+pub fn index(conn: &mut DbConn, id: i64, committee_id: i64, location: &str, description: &str) -> QueryResult<()> {
+    if let DbConn::Sqlite(c) = conn {
+        diesel::sql_query("INSERT INTO complaint_search (rowid, words) VALUES (?, ?)")
+            .bind::<BigInt, _>(id)
+            .bind::<Text, _>(words(committee_id, location, description))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Indexes complaint `id` again after its text changed.
+pub fn reindex(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    if let DbConn::Sqlite(c) = conn {
+        diesel::sql_query("DELETE FROM complaint_search WHERE rowid = ?").bind::<BigInt, _>(id).execute(c)?;
+        let (committee_id, location, description): (i64, String, String) = complaint::table
+            .find(id)
+            .select((complaint::committee_id, complaint::location, complaint::description))
+            .first(c)?;
+        diesel::sql_query("INSERT INTO complaint_search (rowid, words) VALUES (?, ?)")
+            .bind::<BigInt, _>(id)
+            .bind::<Text, _>(words(committee_id, &location, &description))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Complaints indexed per statement when many are.
+const INDEX_BATCH: i64 = 2000;
+
+/// Indexes every complaint with an id above `after` (SQLite), a batch a
+/// statement; how many.
+pub fn index_after(conn: &mut DbConn, after: i64) -> QueryResult<usize> {
+    let DbConn::Sqlite(c) = conn else { return Ok(0) };
+    let mut after = after;
+    let mut indexed = 0;
+    loop {
+        let rows: Vec<(i64, i64, String, String)> = complaint::table
+            .filter(complaint::id.gt(after))
+            .order(complaint::id)
+            .limit(INDEX_BATCH)
+            .select((complaint::id, complaint::committee_id, complaint::location, complaint::description))
+            .load(c)?;
+        let Some(last) = rows.last().map(|r| r.0) else { break };
+        let mut sql = String::from("INSERT INTO complaint_search (rowid, words) VALUES ");
+        let mut values = Vec::with_capacity(rows.len());
+        for (i, (id, committee_id, location, description)) in rows.iter().enumerate() {
+            sql.push_str(if i == 0 { "(?, ?)" } else { ", (?, ?)" });
+            values.push((*id, words(*committee_id, location, description)));
+        }
+        let mut insert = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+        for (id, words) in values {
+            insert = insert.bind::<BigInt, _>(id).bind::<Text, _>(words);
+        }
+        insert.execute(c)?;
+        indexed += rows.len();
+        after = last;
+    }
+    Ok(indexed)
+}
+
+/// Builds the index of every stored complaint when a migration has left it
+/// unbuilt; how many were indexed, or `None` when it was built. Several
+/// instances starting together build it once (see the case index).
+pub fn build_if_needed(conn: &mut DbConn) -> QueryResult<Option<usize>> {
+    let built: bool = complaint_search_state::table.find(1).select(complaint_search_state::built).first(conn)?;
+    if built {
+        return Ok(None);
+    }
+    conn.transaction(|conn| {
+        let claimed =
+            diesel::update(complaint_search_state::table.find(1).filter(complaint_search_state::built.eq(false)))
+                .set(complaint_search_state::built.eq(true))
+                .execute(conn)?;
+        if claimed == 0 {
+            return Ok(None);
+        }
+        if let DbConn::Sqlite(c) = conn {
+            diesel::sql_query("DELETE FROM complaint_search").execute(c)?;
+        }
+        index_after(conn, 0).map(Some)
+    })
+}
+
+/// Candidates read per round first; each round reads four times more, up to
+/// [`LAST_ROUND`].
+const FIRST_ROUND: i64 = 64;
+const LAST_ROUND: i64 = 4096;
+
+#[derive(QueryableByName)]
+struct Candidate {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Up to `round` ids below `below` that the index names for `query`,
+/// newest first.
+fn candidates(conn: &mut DbConn, committee_id: i64, query: &Query, below: i64, round: i64) -> QueryResult<Vec<i64>> {
+    match conn {
+        DbConn::Sqlite(c) => {
+            let mut words = vec![committee_word(committee_id)];
+            words.extend(query.keys.iter().map(|k| token(*k)));
+            let found: Vec<Candidate> = diesel::sql_query(
+                "SELECT rowid AS id FROM complaint_search WHERE complaint_search MATCH ? AND rowid < ? \
+                 ORDER BY rowid DESC LIMIT ?",
+            )
+            .bind::<Text, _>(words.join(" "))
+            .bind::<BigInt, _>(below)
+            .bind::<BigInt, _>(round)
+            .load(c)?;
+            Ok(found.into_iter().map(|f| f.id).collect())
+        }
+        DbConn::Postgres(c) => {
+            let found: Vec<Candidate> = diesel::sql_query(
+                "SELECT id FROM complaint WHERE committee_id = $1 AND id < $2 \
+                 AND hesheng_grams(location, description) @> $3 ORDER BY id DESC LIMIT $4",
+            )
+            .bind::<BigInt, _>(committee_id)
+            .bind::<BigInt, _>(below)
+            .bind::<Array<Text>, _>(query.grams())
+            .bind::<BigInt, _>(round)
+            .load(c)?;
+            Ok(found.into_iter().map(|f| f.id).collect())
+        }
+    }
+}
+
+/// The complaints of a committee whose folded place or description holds
+/// `query`, with the list's other filters, newest first.
+pub fn search(conn: &mut DbConn, committee_id: i64, f: &ComplaintFilter, query: &Query) -> QueryResult<Vec<Complaint>> {
+    let mut found = Vec::new();
+    let mut below = f.before_id.unwrap_or(i64::MAX);
+    let mut round = FIRST_ROUND;
+    while i64::try_from(found.len()).unwrap_or(i64::MAX) < f.limit {
+        let ids = candidates(conn, committee_id, query, below, round)?;
+        let Some(&last) = ids.last() else { break };
+        let mut rows = complaint::table
+            .filter(complaint::id.eq_any(&ids))
+            .filter(complaint::committee_id.eq(committee_id))
+            .select(Complaint::as_select())
+            .order(complaint::id.desc())
+            .into_boxed();
+        if let Some(case_id) = f.case_id {
+            rows = rows.filter(complaint::case_id.eq(case_id));
+        }
+        if f.unassigned {
+            rows = rows.filter(complaint::case_id.is_null());
+        }
+        let rows: Vec<Complaint> = rows.load(conn)?;
+        found.extend(
+            rows.into_iter().filter(|c| {
+                query.find_in(&fold(&c.location)).is_some() || query.find_in(&fold(&c.description)).is_some()
+            }),
+        );
+        if i64::try_from(ids.len()).unwrap_or(0) < round {
+            break;
+        }
+        below = last;
+        round = (round * 4).min(LAST_ROUND);
+    }
+    found.truncate(usize::try_from(f.limit).unwrap_or(0));
+    Ok(found)
+}
