@@ -2,8 +2,8 @@
 //! pairs and digit runs of each complaint's folded place and description.
 //!
 //! On SQLite they are the words of a full-text table that keeps only which
-//! complaints hold each word (`complaint_search`, rowid = complaint id, plus
-//! a word naming the committee), written with the complaint and rewritten
+//! complaints hold each word (`complaint_search`, rowid = complaint id),
+//! written with the complaint and rewritten
 //! when its description changes. On PostgreSQL an expression index over
 //! `hesheng_grams(location, description)` is kept by the database itself.
 //! Either way the index names candidates, newest first; each is checked
@@ -17,28 +17,20 @@ use super::complaints::{Complaint, ComplaintFilter};
 use crate::db::schema::{complaint, complaint_search_state};
 use crate::search::{Query, fold, keys, token};
 
-/// The words of one complaint: its committee's, then its keys'.
-fn words(committee_id: i64, location: &str, description: &str) -> String {
+/// The words of one complaint: its keys as tokens. Its committee is not a
+/// word but checked on its row: in a database of one committee that word
+/// would be held by every complaint and read by every search.
+fn words(location: &str, description: &str) -> String {
     let (location, description) = (fold(location), fold(description));
-    let mut words = format!("c{committee_id:x}");
-    for key in keys([location.as_str(), description.as_str()]) {
-        words.push(' ');
-        words.push_str(&token(key));
-    }
-    words
-}
-
-/// The word a search adds to find only its committee's complaints.
-fn committee_word(committee_id: i64) -> String {
-    format!("c{committee_id:x}")
+    keys([location.as_str(), description.as_str()]).into_iter().map(token).collect::<Vec<_>>().join(" ")
 }
 
 /// Indexes one complaint (SQLite; PostgreSQL's index keeps itself).
-pub fn index(conn: &mut DbConn, id: i64, committee_id: i64, location: &str, description: &str) -> QueryResult<()> {
+pub fn index(conn: &mut DbConn, id: i64, location: &str, description: &str) -> QueryResult<()> {
     if let DbConn::Sqlite(c) = conn {
         diesel::sql_query("INSERT INTO complaint_search (rowid, words) VALUES (?, ?)")
             .bind::<BigInt, _>(id)
-            .bind::<Text, _>(words(committee_id, location, description))
+            .bind::<Text, _>(words(location, description))
             .execute(c)?;
     }
     Ok(())
@@ -48,13 +40,11 @@ pub fn index(conn: &mut DbConn, id: i64, committee_id: i64, location: &str, desc
 pub fn reindex(conn: &mut DbConn, id: i64) -> QueryResult<()> {
     if let DbConn::Sqlite(c) = conn {
         diesel::sql_query("DELETE FROM complaint_search WHERE rowid = ?").bind::<BigInt, _>(id).execute(c)?;
-        let (committee_id, location, description): (i64, String, String) = complaint::table
-            .find(id)
-            .select((complaint::committee_id, complaint::location, complaint::description))
-            .first(c)?;
+        let (location, description): (String, String) =
+            complaint::table.find(id).select((complaint::location, complaint::description)).first(c)?;
         diesel::sql_query("INSERT INTO complaint_search (rowid, words) VALUES (?, ?)")
             .bind::<BigInt, _>(id)
-            .bind::<Text, _>(words(committee_id, &location, &description))
+            .bind::<Text, _>(words(&location, &description))
             .execute(c)?;
     }
     Ok(())
@@ -70,18 +60,18 @@ pub fn index_after(conn: &mut DbConn, after: i64) -> QueryResult<usize> {
     let mut after = after;
     let mut indexed = 0;
     loop {
-        let rows: Vec<(i64, i64, String, String)> = complaint::table
+        let rows: Vec<(i64, String, String)> = complaint::table
             .filter(complaint::id.gt(after))
             .order(complaint::id)
             .limit(INDEX_BATCH)
-            .select((complaint::id, complaint::committee_id, complaint::location, complaint::description))
+            .select((complaint::id, complaint::location, complaint::description))
             .load(c)?;
         let Some(last) = rows.last().map(|r| r.0) else { break };
         let mut sql = String::from("INSERT INTO complaint_search (rowid, words) VALUES ");
         let mut values = Vec::with_capacity(rows.len());
-        for (i, (id, committee_id, location, description)) in rows.iter().enumerate() {
+        for (i, (id, location, description)) in rows.iter().enumerate() {
             sql.push_str(if i == 0 { "(?, ?)" } else { ", (?, ?)" });
-            values.push((*id, words(*committee_id, location, description)));
+            values.push((*id, words(location, description)));
         }
         let mut insert = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
         for (id, words) in values {
@@ -133,8 +123,7 @@ struct Candidate {
 fn candidates(conn: &mut DbConn, committee_id: i64, query: &Query, below: i64, round: i64) -> QueryResult<Vec<i64>> {
     match conn {
         DbConn::Sqlite(c) => {
-            let mut words = vec![committee_word(committee_id)];
-            words.extend(query.keys.iter().map(|k| token(*k)));
+            let words: Vec<String> = query.keys.iter().map(|k| token(*k)).collect();
             let found: Vec<Candidate> = diesel::sql_query(
                 "SELECT rowid AS id FROM complaint_search WHERE complaint_search MATCH ? AND rowid < ? \
                  ORDER BY rowid DESC LIMIT ?",

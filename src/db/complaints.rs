@@ -93,7 +93,7 @@ pub fn create_with_reporter(
             .returning(complaint::id)
             .get_result::<i64>(conn)
             .and_then(|id| complaint::table.find(id).select(Complaint::as_select()).first(conn))?;
-        super::complaint_search::index(conn, row.id, row.committee_id, &row.location, &row.description)?;
+        super::complaint_search::index(conn, row.id, &row.location, &row.description)?;
         if let Some(p) = &reporter {
             log.record("party.create", "party", p.id, json!({"role": "reporter", "complaint_id": row.id}));
         }

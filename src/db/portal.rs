@@ -192,7 +192,7 @@ pub fn report(
                 ))
                 .returning(complaint::id)
                 .get_result::<i64>(conn)?;
-            crate::db::complaint_search::index(conn, id, committee.id, &location, &description)?;
+            crate::db::complaint_search::index(conn, id, &location, &description)?;
             crate::db::cases::search_index::refresh(conn, &[case.id])?;
             log.record(
                 "complaint.create",

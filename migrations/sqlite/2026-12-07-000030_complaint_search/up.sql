@@ -1,6 +1,6 @@
--- Search of complaints by one or more characters: for each complaint, its
--- committee and the single characters, neighbouring pairs and digit runs of
--- its folded place and description, as words of a full-text index that keeps
+-- Search of complaints by one or more characters: for each complaint, the
+-- single characters, neighbouring pairs and digit runs of its folded place
+-- and description, as words of a full-text index that keeps
 -- only which complaints hold each word (rowid = complaint id), read newest
 -- first. Folding is the application's, so it writes the row with the
 -- complaint, and builds the index for the complaints already stored when it
