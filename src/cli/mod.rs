@@ -138,14 +138,14 @@ enum MonitorCommand {
         /// Over HTTP: the monitor's id
         #[arg(long, default_value_t = 1)]
         monitor_id: i64,
-        /// Over HTTP: the device token
-        #[arg(long, default_value = "demo-monitor-token-dh64-0001")]
+        /// Over HTTP: the device token (which may begin with a hyphen)
+        #[arg(long, default_value = "demo-monitor-token-dh64-0001", allow_hyphen_values = true)]
         token: String,
         /// The device's identity (MN)
         #[arg(long, default_value = "DH64-0001")]
         mn: String,
         /// The device's HJ 212 password
-        #[arg(long, default_value = "123456")]
+        #[arg(long, default_value = "123456", allow_hyphen_values = true)]
         password: String,
         /// Minute uploads to send, the last for the minute before now
         #[arg(long, default_value_t = 60)]

@@ -264,24 +264,39 @@ fn night_finding_attacks(conn: &mut hesheng::db::DbConn) -> Vec<Attack> {
         .select(night_finding::id)
         .load(conn)
         .expect("the demo's possible breaches");
-    let attack = |template: &'static str, path: String, body: Value| Attack {
+    // The volume terms' possible breaches, reviewed through the pages.
+    let volume: Vec<i64> = night_finding::table
+        .filter(night_finding::outcome.eq("possible_breach"))
+        .filter(night_finding::term_index.eq(1))
+        .order(night_finding::night)
+        .select(night_finding::id)
+        .load(conn)
+        .expect("the demo's possible breaches of its volume term");
+    let attack = |template: &'static str, path: String, body: Body| Attack {
         template,
         method: "POST",
-        aimed: req(Who::Stranger, "POST", path.clone(), Body::Json(body.clone())),
+        aimed: req(Who::Stranger, "POST", path.clone(), body.clone()),
         missing: None,
-        rightful: req(Who::Admin, "POST", path, Body::Json(body)),
+        rightful: req(Who::Admin, "POST", path, body),
     };
+    let json = Body::Json;
     vec![
         attack(
             "/api/v1/night-findings/{id}/dismiss",
             format!("/api/v1/night-findings/{}/dismiss", breaches[0]),
-            json!({"reason": "社区晚会"}),
+            json(json!({"reason": "社区晚会"})),
         ),
         attack(
             "/api/v1/night-findings/{id}/confirm",
             format!("/api/v1/night-findings/{}/confirm", breaches[1]),
-            json!({}),
+            json(json!({})),
         ),
+        attack(
+            "/night-findings/{id}/dismiss",
+            format!("/night-findings/{}/dismiss", volume[0]),
+            form(&[("reason", "社区晚会")]),
+        ),
+        attack("/night-findings/{id}/confirm", format!("/night-findings/{}/confirm", volume[1]), Body::Empty),
     ]
 }
 

@@ -263,7 +263,8 @@ both_backends! {
         assert!(said.contains("30 readings in 3 batches") && said.contains("30 stored, 0 already stored, 0 batches refused"), "{said}");
         assert_eq!(stored(&app, id).await, 30);
 
-        let out = run("not-the-token".into()).await.expect("simulator");
+        // A token may begin with a hyphen (tokens are base64url).
+        let out = run("-not-the-token".into()).await.expect("simulator");
         let said = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(!out.status.success() && said.contains("3 batches refused (3 with 401)"), "{said}");
         assert_eq!(stored(&app, id).await, 30, "nothing stored without the token");
