@@ -6,6 +6,9 @@
 //! that many times and exits, for `perf stat -e task-clock`: processor time
 //! rather than wall time, which the other processes of a shared machine
 //! inflate. A run with a count of 0 gives the set-up to subtract.
+//! `varied:800` renders twenty different memoranda in turn, more than the
+//! kept font subsets hold: each render makes and compresses its subsets,
+//! as the first render of a document does.
 
 use criterion::{Criterion, criterion_group};
 use hesheng::app::documents::{Kind, PrintSettings, agreement_model, render_case_document};
@@ -13,6 +16,7 @@ use hesheng::data_key::KeySource;
 use hesheng::db::{self, Manager, SqliteSync};
 use hesheng::documents::agreement;
 use hesheng::documents::merge::merge;
+use hesheng::documents::model::AgreementDoc;
 use hesheng::domain::audit::Actor;
 
 fn demo_connection(dir: &std::path::Path) -> db::DbConn {
@@ -50,24 +54,27 @@ fn documents(c: &mut Criterion) {
 
     // Twenty different memoranda (their own numbers, parties and facts),
     // as a batch of the print queue holds.
-    let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
-    let memoranda: Vec<Vec<u8>> = (0..20)
-        .map(|i| {
-            let mut m = model.clone();
-            m.header.number = format!("（2026）敦南人调字第{}号", i + 1);
-            for (k, party) in m.parties.iter_mut().enumerate() {
-                party.name = format!("{}{}", surnames[(i + k) % surnames.len()], ["桂芳", "秀兰", "建国"][k % 3]);
-            }
-            m.facts = format!("{}（第{}栋楼下）", m.facts, i + 1);
-            agreement::render(&m).expect("render").bytes
-        })
-        .collect();
+    let memoranda: Vec<Vec<u8>> =
+        (0..20).map(|i| agreement::render(&variant(&model, i)).expect("render").bytes).collect();
     let distinct: std::collections::BTreeSet<&Vec<u8>> = memoranda.iter().collect();
     assert_eq!(distinct.len(), 20, "twenty different memoranda");
     let parts: Vec<(&[u8], usize)> = memoranda.iter().map(|bytes| (bytes.as_slice(), 3)).collect();
     let (merged, pages) = merge(&parts).expect("merge");
     println!("batch: {pages} pages, {} bytes", merged.len());
     c.bench_function("batch_merge_20x3", |b| b.iter(|| merge(&parts).expect("merge")));
+}
+
+/// The `i`-th of twenty different memoranda: its own number, parties and
+/// facts, as a batch of the print queue holds.
+fn variant(model: &AgreementDoc, i: usize) -> AgreementDoc {
+    let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
+    let mut m = model.clone();
+    m.header.number = format!("（2026）敦南人调字第{}号", i + 1);
+    for (k, party) in m.parties.iter_mut().enumerate() {
+        party.name = format!("{}{}", surnames[(i + k) % surnames.len()], ["桂芳", "秀兰", "建国"][k % 3]);
+    }
+    m.facts = format!("{}（第{}栋楼下）", m.facts, i + 1);
+    m
 }
 
 /// `HESHENG_DOCUMENTS_LOOP=kind:count`: that many renders, then exit.
@@ -84,10 +91,12 @@ fn fixed_loop(spec: &str) {
     let mut volume = || render_case_document(&mut conn, 1, 1, Kind::Volume, &settings, &actor).expect("volume");
     agreement::render(&model).expect("render");
     volume();
+    let varied: Vec<_> = (0..20).map(|i| variant(&model, i)).collect();
     let started = std::time::Instant::now();
-    for _ in 0..count {
+    for i in 0..count {
         match kind {
             "agreement" => drop(std::hint::black_box(agreement::render(&model).expect("render"))),
+            "varied" => drop(std::hint::black_box(agreement::render(&varied[i % varied.len()]).expect("render"))),
             _ => drop(std::hint::black_box(volume())),
         }
     }

@@ -18,6 +18,7 @@ use printpdf::{
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
 use subsetter::GlyphRemapper;
 
 use super::fonts::{FaceId, FontFace, fonts};
@@ -105,6 +106,44 @@ fn subset_font(face: &FontFace, chars: &BTreeSet<char>) -> Result<ParsedFont, Pd
             us_weight_class: face.weight,
         },
     })
+}
+
+/// A face's subset for a set of characters, with its font program already
+/// compressed as it is embedded.
+struct Subset {
+    parsed: ParsedFont,
+    deflated: Vec<u8>,
+}
+
+/// How many subsets are kept: a document rendered again (a case page's
+/// preview, a print job, the volume holding it) finds its own; a print
+/// batch of many documents passes through.
+const SUBSETS_KEPT: usize = 16;
+
+/// The subsets made last, the most recent first.
+static SUBSETS: Mutex<Vec<(FaceId, Vec<char>, Arc<Subset>)>> = Mutex::new(Vec::new());
+
+/// The subset of a face for `chars`, made and compressed once for each set
+/// of characters. Subsetting and compression are deterministic, so a kept
+/// subset gives the bytes a new one would.
+fn subset(face_id: FaceId, chars: &BTreeSet<char>) -> Result<Arc<Subset>, PdfError> {
+    let key: Vec<char> = chars.iter().copied().collect();
+    {
+        let mut kept = SUBSETS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(at) = kept.iter().position(|(f, k, _)| *f == face_id && *k == key) {
+            let entry = kept.remove(at);
+            let found = Arc::clone(&entry.2);
+            kept.insert(0, entry);
+            return Ok(found);
+        }
+    }
+    let parsed = subset_font(fonts().face(face_id), chars)?;
+    let deflated = deflate(&parsed.original_bytes)?;
+    let made = Arc::new(Subset { parsed, deflated });
+    let mut kept = SUBSETS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    kept.insert(0, (face_id, key, Arc::clone(&made)));
+    kept.truncate(SUBSETS_KEPT);
+    Ok(made)
 }
 
 fn date(t: NaiveDateTime, fallback: &printpdf::OffsetDateTime) -> printpdf::OffsetDateTime {
@@ -298,7 +337,6 @@ pub fn write(laid: &Laid, meta: &Meta) -> Result<Vec<u8>, PdfError> {
 /// The finished pages are taken as they are (an archived agreement byte
 /// for byte in each page's content, fonts and images).
 pub fn write_embedding(laid: &Laid, meta: &Meta, embeds: &[(usize, &[u8])]) -> Result<Vec<u8>, PdfError> {
-    let fonts = fonts();
     let mut used: BTreeMap<FaceId, BTreeSet<char>> = BTreeMap::new();
     for page in &laid.pages {
         for item in &page.items {
@@ -317,10 +355,12 @@ pub fn write_embedding(laid: &Laid, meta: &Meta, embeds: &[(usize, &[u8])]) -> R
     info.modification_date = when;
     info.metadata_date = when;
     let mut glyphs = BTreeMap::new();
+    let mut subsets = Vec::with_capacity(used.len());
     for (face, chars) in &used {
-        let parsed = subset_font(fonts.face(*face), chars)?;
-        glyphs.insert(*face, parsed.codepoint_to_glyph.clone());
-        doc.resources.fonts.map.insert(font_id(*face), PdfFont::new(parsed));
+        let subset = subset(*face, chars)?;
+        glyphs.insert(*face, subset.parsed.codepoint_to_glyph.clone());
+        doc.resources.fonts.map.insert(font_id(*face), PdfFont::new(subset.parsed.clone()));
+        subsets.push(subset);
     }
     let mut sizes = Vec::with_capacity(laid.images.len());
     for (i, png) in laid.images.iter().enumerate() {
@@ -375,7 +415,15 @@ pub fn write_embedding(laid: &Laid, meta: &Meta, embeds: &[(usize, &[u8])]) -> R
         if let Object::Stream(stream) = object
             && !stream.dict.has(b"Filter")
         {
-            let compressed = deflate(&stream.content)?;
+            // A font program (it states its length, /Length1) is the
+            // subset's, compressed already.
+            let program = stream.dict.has(b"Length1").then(|| {
+                subsets.iter().find(|s| s.parsed.original_bytes == stream.content).map(|s| s.deflated.clone())
+            });
+            let compressed = match program.flatten() {
+                Some(deflated) => deflated,
+                None => deflate(&stream.content)?,
+            };
             stream.set_content(compressed);
             stream.dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
         }
@@ -497,6 +545,24 @@ fn embed(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kept_subset_gives_the_bytes_a_new_one_gives() {
+        let mut page = super::super::layout::Layout::new();
+        page.paragraph("自2026年5月26日起，每天活动于19:00开始，21:00前结束。王堃 𠮷田");
+        let laid = page.finish(&|_, _| Vec::new());
+        let meta = Meta {
+            title: "t".into(),
+            subject: "s".into(),
+            date: chrono::NaiveDate::from_ymd_opt(2026, 5, 26).and_then(|d| d.and_hms_opt(19, 0, 0)).expect("date"),
+            id_seed: "seed".into(),
+        };
+        SUBSETS.lock().expect("lock").clear();
+        let fresh = write(&laid, &meta).expect("write");
+        assert!(!SUBSETS.lock().expect("lock").is_empty(), "the subsets are kept");
+        let kept = write(&laid, &meta).expect("write");
+        assert!(fresh == kept, "the same bytes from a kept subset");
+    }
 
     #[test]
     fn coordinates_are_written_with_at_most_two_decimals() {
