@@ -112,6 +112,74 @@ pub fn build_if_needed(conn: &mut DbConn) -> QueryResult<Option<usize>> {
 const FIRST_ROUND: i64 = 64;
 const LAST_ROUND: i64 = 4096;
 
+/// Words a search asks the full-text index for: FTS5 steps through every
+/// word's complaints together, so a long search names three of its keys —
+/// digit runs first, then pairs holding a digit (a building's number), then
+/// the others — and its candidates are checked against the text anyway.
+fn selective(keys: &[i64]) -> Vec<i64> {
+    const RUN: i64 = 1 << 50;
+    const PAIR: i64 = 1 << 21;
+    let digit = |code: i64| (i64::from(b'0')..=i64::from(b'9')).contains(&code);
+    let rank = |k: &i64| match *k {
+        k if k >= RUN => 0,
+        k if k >= PAIR && (digit(k >> 21) || digit(k & (PAIR - 1))) => 1,
+        k if k >= PAIR => 2,
+        _ => 3,
+    };
+    let mut ranked = keys.to_vec();
+    ranked.sort_by_key(|k| (rank(k), *k));
+    ranked.truncate(3);
+    ranked
+}
+
+/// A filter's complaints walked themselves, newest first, each checked:
+/// `None` when the filter holds more than [`FEW`] of them.
+const FEW: i64 = 2000;
+
+fn within_few(
+    conn: &mut DbConn,
+    committee_id: i64,
+    f: &ComplaintFilter,
+    query: &Query,
+) -> QueryResult<Option<Vec<Complaint>>> {
+    let mut rows = complaint::table
+        .filter(complaint::committee_id.eq(committee_id))
+        .select((complaint::id, complaint::location, complaint::description))
+        .order(complaint::id.desc())
+        .limit(FEW + 1)
+        .into_boxed();
+    if let Some(case_id) = f.case_id {
+        rows = rows.filter(complaint::case_id.eq(case_id));
+    }
+    if f.unassigned {
+        rows = rows.filter(complaint::case_id.is_null());
+    }
+    if let Some(before) = f.before_id {
+        rows = rows.filter(complaint::id.lt(before));
+    }
+    let rows: Vec<(i64, String, String)> = rows.load(conn)?;
+    if i64::try_from(rows.len()).unwrap_or(i64::MAX) > FEW {
+        return Ok(None);
+    }
+    let ids: Vec<i64> = rows
+        .into_iter()
+        .filter(|(_, location, description)| holds(query, location, description))
+        .map(|(id, _, _)| id)
+        .take(usize::try_from(f.limit).unwrap_or(0))
+        .collect();
+    let found = complaint::table
+        .filter(complaint::id.eq_any(&ids))
+        .select(Complaint::as_select())
+        .order(complaint::id.desc())
+        .load(conn)?;
+    Ok(Some(found))
+}
+
+/// Whether a complaint's folded place or description holds `query`.
+fn holds(query: &Query, location: &str, description: &str) -> bool {
+    query.find_in(&fold(location)).is_some() || query.find_in(&fold(description)).is_some()
+}
+
 #[derive(QueryableByName)]
 struct Candidate {
     #[diesel(sql_type = BigInt)]
@@ -123,7 +191,7 @@ struct Candidate {
 fn candidates(conn: &mut DbConn, committee_id: i64, query: &Query, below: i64, round: i64) -> QueryResult<Vec<i64>> {
     match conn {
         DbConn::Sqlite(c) => {
-            let words: Vec<String> = query.keys.iter().map(|k| token(*k)).collect();
+            let words: Vec<String> = selective(&query.keys).into_iter().map(token).collect();
             let found: Vec<Candidate> = diesel::sql_query(
                 "SELECT rowid AS id FROM complaint_search WHERE complaint_search MATCH ? AND rowid < ? \
                  ORDER BY rowid DESC LIMIT ?",
@@ -152,6 +220,13 @@ fn candidates(conn: &mut DbConn, committee_id: i64, query: &Query, below: i64, r
 /// The complaints of a committee whose folded place or description holds
 /// `query`, with the list's other filters, newest first.
 pub fn search(conn: &mut DbConn, committee_id: i64, f: &ComplaintFilter, query: &Query) -> QueryResult<Vec<Complaint>> {
+    // A case's complaints, or those awaiting a case, are usually few: read
+    // them rather than candidates of which the filter may keep none.
+    if (f.case_id.is_some() || f.unassigned)
+        && let Some(found) = within_few(conn, committee_id, f, query)?
+    {
+        return Ok(found);
+    }
     let mut found = Vec::new();
     let mut below = f.before_id.unwrap_or(i64::MAX);
     let mut round = FIRST_ROUND;
@@ -171,11 +246,7 @@ pub fn search(conn: &mut DbConn, committee_id: i64, f: &ComplaintFilter, query: 
             rows = rows.filter(complaint::case_id.is_null());
         }
         let rows: Vec<Complaint> = rows.load(conn)?;
-        found.extend(
-            rows.into_iter().filter(|c| {
-                query.find_in(&fold(&c.location)).is_some() || query.find_in(&fold(&c.description)).is_some()
-            }),
-        );
+        found.extend(rows.into_iter().filter(|c| holds(query, &c.location, &c.description)));
         if i64::try_from(ids.len()).unwrap_or(0) < round {
             break;
         }
