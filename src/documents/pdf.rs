@@ -120,8 +120,11 @@ struct Subset {
 /// batch of many documents passes through.
 const SUBSETS_KEPT: usize = 16;
 
+/// A kept subset: its face, its characters, and it.
+type Kept = (FaceId, Vec<char>, Arc<Subset>);
+
 /// The subsets made last, the most recent first.
-static SUBSETS: Mutex<Vec<(FaceId, Vec<char>, Arc<Subset>)>> = Mutex::new(Vec::new());
+static SUBSETS: Mutex<Vec<Kept>> = Mutex::new(Vec::new());
 
 /// The subset of a face for `chars`, made and compressed once for each set
 /// of characters. Subsetting and compression are deterministic, so a kept
