@@ -11,6 +11,7 @@ use crate::db::committees;
 use crate::db::parties::Party;
 use crate::db::{portal, sign_in};
 use crate::domain::audit::Actor;
+use crate::domain::case::PartyRole;
 use crate::domain::throttle::{PORTAL_PER_ADDRESS, PORTAL_PER_CODE};
 use crate::i18n::t;
 use crate::random;
@@ -163,6 +164,23 @@ pub struct OwnAgreement {
     pub terms: Vec<String>,
     /// The party's last answer and its time.
     pub last_answer: Option<(String, chrono::NaiveDateTime)>,
+    /// Whose keeping the party is asked about, as the role whose question
+    /// reads so (`portal.question.*`): their own (`respondent`), the other
+    /// side's (`applicant`), every side's (`third_party`), or, for a
+    /// representative, theirs and the other side's.
+    pub question: &'static str,
+}
+
+/// Whose keeping party `party_id`, of role `role`, is asked about: from the
+/// parties its terms bind when they name any, else from the role.
+fn question_for(role: PartyRole, party_id: i64, bound: &std::collections::BTreeSet<i64>) -> &'static str {
+    match role {
+        PartyRole::Representative => PartyRole::Representative.code(),
+        _ if bound.is_empty() => role.code(),
+        _ if bound.len() == 1 && bound.contains(&party_id) => PartyRole::Respondent.code(),
+        _ if bound.contains(&party_id) => PartyRole::ThirdParty.code(),
+        _ => PartyRole::Applicant.code(),
+    }
 }
 
 /// One case of a party's own: their role, the case, its number of
@@ -189,9 +207,12 @@ pub async fn own_case(db: &Db, party: &Party, case_id: i64) -> AppResult<OwnCase
         let complaints = crate::db::complaints::of_case(conn, case.id)?.len();
         let mut agreements = Vec::new();
         for a in portal::signed_agreements(conn, case.id)? {
-            let terms = crate::db::agreements::terms(conn, a.id)?.into_iter().map(|t| t.text).collect();
+            let rows = crate::db::agreements::terms(conn, a.id)?;
+            let bound = rows.iter().filter_map(|t| t.obligor_party_id).collect();
+            let question = question_for(role.role(), party_id, &bound);
+            let terms = rows.into_iter().map(|t| t.text).collect();
             let last_answer = portal::last_answer(conn, party_id, a.id)?;
-            agreements.push(OwnAgreement { agreement: a, terms, last_answer });
+            agreements.push(OwnAgreement { agreement: a, terms, last_answer, question });
         }
         Ok::<_, AppError>(OwnCase { offset, role, case, complaints, agreements })
     })

@@ -734,6 +734,18 @@ both_backends! {
         }
         assert!(!crate::helpers::shows_digits(&page, "8001"), "no other party's phone");
         assert!(page.contains("您是本案的被申请人") && page.contains("您这一方是否按协议做到了？"), "the respondent is asked about their own keeping");
+        // In the roof-leak case each side is bound by a term (702 repairs and
+        // pays for materials, 601 pays half the labour): its applicant is
+        // asked about every side's keeping, not only the other's.
+        let leak = app.get_json("/api/v1/cases/2", &token).await;
+        let applicant = leak["parties"].as_array().expect("parties").iter().find(|p| p["role"] == "applicant").expect("applicant");
+        let neighbour = Visitor::new(&app);
+        let code = applicant["access_code"].as_str().expect("code").to_owned();
+        let (status, _) = neighbour.post_and_follow("/portal/login", "/portal/login", &[("code", &code), ("pin", DEMO_PIN)]).await;
+        assert_eq!(status, 303);
+        let (status, page) = neighbour.page("/portal/cases/2").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("您是本案的申请人") && page.contains("各方是否按协议做到了？"), "an applicant bound by a term is asked about every side");
         let (status, not_theirs) = resident.page("/portal/cases/2").await;
         assert_eq!(status, 404, "another case is not theirs");
         assert!(not_theirs.contains("href=\"/portal\"") && !not_theirs.contains("href=\"/\">"), "the portal's 404 leads back to the portal");

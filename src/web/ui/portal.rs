@@ -240,6 +240,8 @@ pub struct MyAgreement {
     pub terms: Vec<String>,
     /// The party's last answer.
     pub last_answer: Option<(String, String)>,
+    /// The role whose question the party is asked (see `OwnAgreement`).
+    pub question: &'static str,
 }
 
 /// A case page of the portal.
@@ -307,6 +309,7 @@ async fn case_page(
                 can_confirm: a.confirmation_deadline.is_some_and(|d| d >= today),
                 terms: o.terms,
                 last_answer: o.last_answer.map(|(answer, at)| (answer, local_date(at, offset).to_string())),
+                question: o.question,
             }
         })
         .collect();
