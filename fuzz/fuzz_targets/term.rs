@@ -5,7 +5,7 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use hesheng_core::domain::agreement::{Term, TermInput, vagueness_warnings};
+use hesheng_core::domain::agreement::{Named, Term, TermInput, vagueness_warnings};
 use hesheng_core::domain::language::Lang;
 use libfuzzer_sys::fuzz_target;
 
@@ -20,6 +20,8 @@ struct Input<'a> {
     position: Option<&'a str>,
     amount: Option<f64>,
     due: Option<&'a str>,
+    obligor: Option<(i64, &'a str)>,
+    payee: Option<(i64, &'a str)>,
     english: bool,
 }
 
@@ -35,6 +37,8 @@ fuzz_target!(|input: Input<'_>| {
         position: input.position,
         amount: input.amount,
         due: input.due,
+        obligor: input.obligor.map(|(party_id, name)| Named { party_id, name }),
+        payee: input.payee.map(|(party_id, name)| Named { party_id, name }),
     };
     match Term::parse(&submitted, lang) {
         Ok(term) => {
@@ -45,6 +49,7 @@ fuzz_target!(|input: Input<'_>| {
             if let Some(fen) = term.amount_fen {
                 assert!((0..=10_000_000_000).contains(&fen), "{term:?}");
             }
+            assert!(term.payee.is_none() || term.payee != term.obligor, "nobody pays themselves: {term:?}");
             let _ = vagueness_warnings(std::slice::from_ref(&term));
             assert_eq!(Term::parse(&submitted, lang).ok(), Some(term), "parsing is deterministic");
         }
