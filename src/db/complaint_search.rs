@@ -14,6 +14,7 @@ use diesel::sql_types::{Array, BigInt, Text};
 
 use super::DbConn;
 use super::complaints::{Complaint, ComplaintFilter};
+use super::key_walk;
 use crate::db::schema::{complaint, complaint_search_state};
 use crate::search::{Query, fold, keys, token};
 
@@ -107,29 +108,43 @@ pub fn build_if_needed(conn: &mut DbConn) -> QueryResult<Option<usize>> {
     })
 }
 
-/// Candidates read per round first; each round reads four times more, up to
-/// [`LAST_ROUND`].
-const FIRST_ROUND: i64 = 64;
-const LAST_ROUND: i64 = 4096;
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
 
-/// Words a search asks the full-text index for: FTS5 steps through every
-/// word's complaints together, so a long search names three of its keys —
-/// digit runs first, then pairs holding a digit (a building's number), then
-/// the others — and its candidates are checked against the text anyway.
-fn selective(keys: &[i64]) -> Vec<i64> {
-    const RUN: i64 = 1 << 50;
-    const PAIR: i64 = 1 << 21;
-    let digit = |code: i64| (i64::from(b'0')..=i64::from(b'9')).contains(&code);
-    let rank = |k: &i64| match *k {
-        k if k >= RUN => 0,
-        k if k >= PAIR && (digit(k >> 21) || digit(k & (PAIR - 1))) => 1,
-        k if k >= PAIR => 2,
-        _ => 3,
+/// How common `key` is among the complaints (SQLite; see
+/// [`key_walk::commonness`]), read from at most [`key_walk::SAMPLE`]
+/// entries of the full-text index whatever the key's size.
+fn commonness(c: &mut diesel::SqliteConnection, key: i64) -> QueryResult<i64> {
+    let sampled: Option<Candidate> = diesel::sql_query(
+        "SELECT rowid AS id FROM complaint_search WHERE complaint_search MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+    )
+    .bind::<Text, _>(token(key))
+    .bind::<BigInt, _>(key_walk::SAMPLE - 1)
+    .get_result(c)
+    .optional()?;
+    key_walk::commonness(sampled.map(|s| s.id), || {
+        let counted: Count =
+            diesel::sql_query("SELECT count(*) AS n FROM complaint_search WHERE complaint_search MATCH ?")
+                .bind::<Text, _>(token(key))
+                .get_result(c)?;
+        Ok(counted.n)
+    })
+}
+
+/// The words a search asks the full-text index for (SQLite): its rarest
+/// key, and the next rarest too when even the rarest is common (FTS5 steps
+/// through the named words' complaints together, cheaper than checking
+/// each candidate); empty when no complaint holds one of its keys.
+fn words_to_match(c: &mut diesel::SqliteConnection, query: &Query) -> QueryResult<String> {
+    let judged = key_walk::rarest(&query.keys, |key| commonness(c, key))?;
+    let named = match judged.as_slice() {
+        [(_, n), ..] if *n < key_walk::SAMPLE => 1,
+        _ => 2,
     };
-    let mut ranked = keys.to_vec();
-    ranked.sort_by_key(|k| (rank(k), *k));
-    ranked.truncate(3);
-    ranked
+    Ok(judged.iter().take(named).map(|&(key, _)| token(key)).collect::<Vec<_>>().join(" "))
 }
 
 /// A filter's complaints walked themselves, newest first, each checked:
@@ -186,17 +201,23 @@ struct Candidate {
     id: i64,
 }
 
-/// Up to `round` ids below `below` that the index names for `query`,
-/// newest first.
-fn candidates(conn: &mut DbConn, committee_id: i64, query: &Query, below: i64, round: i64) -> QueryResult<Vec<i64>> {
+/// Up to `round` ids below `below` that the index names for `query`
+/// (on SQLite through `words`, see [`words_to_match`]), newest first.
+fn candidates(
+    conn: &mut DbConn,
+    committee_id: i64,
+    query: &Query,
+    words: &str,
+    below: i64,
+    round: i64,
+) -> QueryResult<Vec<i64>> {
     match conn {
         DbConn::Sqlite(c) => {
-            let words: Vec<String> = selective(&query.keys).into_iter().map(token).collect();
             let found: Vec<Candidate> = diesel::sql_query(
                 "SELECT rowid AS id FROM complaint_search WHERE complaint_search MATCH ? AND rowid < ? \
                  ORDER BY rowid DESC LIMIT ?",
             )
-            .bind::<Text, _>(words.join(" "))
+            .bind::<Text, _>(words)
             .bind::<BigInt, _>(below)
             .bind::<BigInt, _>(round)
             .load(c)?;
@@ -227,32 +248,37 @@ pub fn search(conn: &mut DbConn, committee_id: i64, f: &ComplaintFilter, query: 
     {
         return Ok(found);
     }
-    let mut found = Vec::new();
-    let mut below = f.before_id.unwrap_or(i64::MAX);
-    let mut round = FIRST_ROUND;
-    while i64::try_from(found.len()).unwrap_or(i64::MAX) < f.limit {
-        let ids = candidates(conn, committee_id, query, below, round)?;
-        let Some(&last) = ids.last() else { break };
-        let mut rows = complaint::table
-            .filter(complaint::id.eq_any(&ids))
-            .filter(complaint::committee_id.eq(committee_id))
-            .select(Complaint::as_select())
-            .order(complaint::id.desc())
-            .into_boxed();
-        if let Some(case_id) = f.case_id {
-            rows = rows.filter(complaint::case_id.eq(case_id));
-        }
-        if f.unassigned {
-            rows = rows.filter(complaint::case_id.is_null());
-        }
-        let rows: Vec<Complaint> = rows.load(conn)?;
-        found.extend(rows.into_iter().filter(|c| holds(query, &c.location, &c.description)));
-        if i64::try_from(ids.len()).unwrap_or(0) < round {
-            break;
-        }
-        below = last;
-        round = (round * 4).min(LAST_ROUND);
+    let words = match conn {
+        DbConn::Sqlite(c) => words_to_match(c, query)?,
+        DbConn::Postgres(_) => String::new(),
+    };
+    if words.is_empty() && matches!(conn, DbConn::Sqlite(_)) {
+        return Ok(Vec::new());
     }
-    found.truncate(usize::try_from(f.limit).unwrap_or(0));
-    Ok(found)
+    key_walk::in_rounds(
+        conn,
+        f.limit,
+        f.before_id,
+        |conn, below, round| candidates(conn, committee_id, query, &words, below, round),
+        |conn, ids, wanted| {
+            let mut rows = complaint::table
+                .filter(complaint::id.eq_any(&ids))
+                .filter(complaint::committee_id.eq(committee_id))
+                .select(Complaint::as_select())
+                .order(complaint::id.desc())
+                .into_boxed();
+            if let Some(case_id) = f.case_id {
+                rows = rows.filter(complaint::case_id.eq(case_id));
+            }
+            if f.unassigned {
+                rows = rows.filter(complaint::case_id.is_null());
+            }
+            let rows: Vec<Complaint> = rows.load(conn)?;
+            Ok(rows
+                .into_iter()
+                .filter(|c| holds(query, &c.location, &c.description))
+                .take(usize::try_from(wanted).unwrap_or(0))
+                .collect())
+        },
+    )
 }

@@ -20,6 +20,7 @@ pub mod follow_ups;
 pub mod intake;
 pub mod integrity;
 pub mod investigations;
+mod key_walk;
 pub mod maintenance;
 pub mod mediation;
 pub mod monitor_nights;

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::db::codes::Code;
+use crate::db::key_walk;
 use crate::db::schema::{case_search_key, case_search_text};
 use crate::domain::case::{CaseSource, DisputeType, RiskLevel};
 use crate::search::{FIELD_SEPARATOR, Query, fold, split_at_match};
@@ -182,103 +183,63 @@ pub(super) fn narrowed(f: &CaseFilter, before: Option<i64>) -> ListQuery<'static
     query
 }
 
-/// How many of a key's newest cases are read to judge how common it is.
-const SAMPLE: i64 = 100;
-
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]
     n: i64,
 }
 
-/// How common `key` is among the committee's cases, as a number to compare
-/// (smaller is rarer): a key fewer than [`SAMPLE`] cases hold, by their
-/// number; a commoner one by how recent its [`SAMPLE`]th newest case is —
-/// the more recent, the denser its cases — read from [`SAMPLE`] entries of
-/// the index whatever the key's size.
+/// How common `key` is among the committee's cases (see
+/// [`key_walk::commonness`]), read from at most [`key_walk::SAMPLE`]
+/// entries of the index whatever the key's size.
 fn commonness(conn: &mut DbConn, committee_id: i64, key: i64) -> QueryResult<i64> {
-    let nth: Option<i64> = case_search_key::table
+    let sampled: Option<i64> = case_search_key::table
         .filter(case_search_key::committee_id.eq(committee_id))
         .filter(case_search_key::key.eq(key))
         .order(case_search_key::case_id.desc())
         .select(case_search_key::case_id)
-        .offset(SAMPLE - 1)
+        .offset(key_walk::SAMPLE - 1)
         .first(conn)
         .optional()?;
-    if let Some(id) = nth {
-        // Above every count; a later sampled case is a denser key.
-        return Ok(SAMPLE + id);
-    }
-    const HOLDING: Sql = Sql("SELECT count(*) AS n FROM case_search_key WHERE committee_id = ? AND key = ?");
-    let count = diesel::sql_query(HOLDING.text(conn.backend())).bind::<BigInt, _>(committee_id).bind::<BigInt, _>(key);
-    let counted: Count = on_backend!(conn, c => count.get_result(c))?;
-    Ok(counted.n)
+    key_walk::commonness(sampled, || {
+        const HOLDING: Sql = Sql("SELECT count(*) AS n FROM case_search_key WHERE committee_id = ? AND key = ?");
+        let count =
+            diesel::sql_query(HOLDING.text(conn.backend())).bind::<BigInt, _>(committee_id).bind::<BigInt, _>(key);
+        let counted: Count = on_backend!(conn, c => count.get_result(c))?;
+        Ok(counted.n)
+    })
 }
 
 /// The page of cases whose title, number, place or (as `f.names` allows)
 /// names hold the text of `query`, newest first: the cases holding the
-/// rarest of its keys (see [`commonness`]), read newest first from the index, each checked
+/// rarest of its keys, read newest first from the index, each checked
 /// against its folded texts and the list's other filters, until a page is
 /// full.
 fn search(conn: &mut DbConn, committee_id: i64, f: &CaseFilter, query: &Query) -> QueryResult<Vec<Found>> {
-    let mut rarest: Option<(i64, i64)> = None;
-    if let [only] = query.keys.as_slice() {
-        rarest = Some((*only, 0));
-    } else {
-        // Runs of digits first (they are the likeliest to be rare); a key
-        // fewer than SAMPLE cases hold is read at once, as reading it costs
-        // no more than judging the others would.
-        let mut keys = query.keys.clone();
-        keys.sort_by_key(|k| std::cmp::Reverse(*k));
-        for key in keys {
-            let n = commonness(conn, committee_id, key)?;
-            if n == 0 {
-                return Ok(Vec::new());
-            }
-            if rarest.is_none_or(|(_, least)| n < least) {
-                rarest = Some((key, n));
-            }
-            if n < SAMPLE {
-                break;
-            }
-        }
-    }
-    let Some((key, _)) = rarest else { return Ok(Vec::new()) };
-    // The key's cases are read from the index alone, newest first, in
-    // growing rounds; each round's cases are checked against their texts and
-    // the filters by their ids. (One statement joining the index to the
-    // texts would leave the plan to PostgreSQL's estimate of `LIKE`, which
-    // can drive it from the texts and read every case.)
-    let mut found: Vec<Found> = Vec::new();
-    let mut below = f.before_id.unwrap_or(i64::MAX);
-    let mut round = f.limit.max(FIRST_ROUND);
-    loop {
-        let ids: Vec<i64> = case_search_key::table
-            .filter(case_search_key::committee_id.eq(committee_id))
-            .filter(case_search_key::key.eq(key))
-            .filter(case_search_key::case_id.lt(below))
-            .order(case_search_key::case_id.desc())
-            .select(case_search_key::case_id)
-            .limit(round)
-            .load(conn)?;
-        let Some(&last) = ids.last() else { break };
-        let exhausted = i64::try_from(ids.len()).unwrap_or(i64::MAX) < round;
-        let wanted = f.limit - i64::try_from(found.len()).unwrap_or(0);
-        found.extend(checked(conn, f, query, ids, wanted)?);
-        if exhausted || i64::try_from(found.len()).unwrap_or(i64::MAX) >= f.limit {
-            break;
-        }
-        below = last;
-        round = (round * 4).min(LAST_ROUND);
-    }
-    Ok(found)
+    let judged = key_walk::rarest(&query.keys, |key| commonness(conn, committee_id, key))?;
+    let Some(&(key, _)) = judged.first() else { return Ok(Vec::new()) };
+    // The key's cases are read from the index alone; each round's cases are
+    // checked against their texts and the filters by their ids. (One
+    // statement joining the index to the texts would leave the plan to
+    // PostgreSQL's estimate of `LIKE`, which can drive it from the texts and
+    // read every case.)
+    key_walk::in_rounds(
+        conn,
+        f.limit,
+        f.before_id,
+        |conn, below, round| {
+            case_search_key::table
+                .filter(case_search_key::committee_id.eq(committee_id))
+                .filter(case_search_key::key.eq(key))
+                .filter(case_search_key::case_id.lt(below))
+                .order(case_search_key::case_id.desc())
+                .select(case_search_key::case_id)
+                .limit(round)
+                .load(conn)
+        },
+        |conn, ids, wanted| checked(conn, f, query, ids, wanted),
+    )
 }
-
-/// Cases read from the index in a search's first round (at least a page);
-/// each further round reads four times as many, up to [`LAST_ROUND`].
-const FIRST_ROUND: i64 = 64;
-
-const LAST_ROUND: i64 = 4096;
 
 /// Of the cases `ids` (of the committee, from its index), those whose texts
 /// hold the search and that pass the list's filters, newest first, at most

@@ -1,0 +1,1 @@
+DROP INDEX complaint_awaiting;
