@@ -3,12 +3,14 @@
 
 use chrono::{Datelike, Utc};
 
+use crate::app::case_view::SearchMatch;
 use crate::app::case_view::parts::{ComplaintView, Contacts};
 use crate::app::error::{AppError, AppResult};
 use crate::db::complaints::{self, ComplaintFilter};
 use crate::db::users::User;
 use crate::db::{Db, audit, committees};
 use crate::domain::commands::complaint::ComplaintFields;
+use crate::search::{Query, marked};
 
 /// Records a complaint of the user's committee. Complaints arriving
 /// together are written together (see `db::intake`); the answer comes
@@ -52,15 +54,30 @@ pub async fn list_complaints(db: &Db, user: &User, filter: ComplaintFilter) -> A
     let committee_id = user.committee_id;
     db.run(move |conn| {
         let offset = committees::find(conn, committee_id)?.utc_offset_minutes;
+        let query = filter.q.as_deref().map(Query::new);
         let mut items = Vec::new();
         for c in complaints::list(conn, committee_id, &filter)? {
             let (c, reporter) = complaints::with_reporter(conn, c)?;
-            items.push(ComplaintView::new(&c, reporter.as_ref(), Contacts::Masked, offset));
+            let mut view = ComplaintView::new(&c, reporter.as_ref(), Contacts::Masked, offset);
+            view.matched = query.as_ref().and_then(|q| found_in(q, &c));
+            items.push(view);
         }
         Ok::<_, AppError>(items)
     })
     .await
 }
+
+/// Where a search found a complaint: its place, else its description, cut
+/// around the match.
+pub fn found_in(query: &Query, c: &complaints::Complaint) -> Option<SearchMatch> {
+    [("location", &c.location), ("description", &c.description)].into_iter().find_map(|(field, text)| {
+        let (before, text, after) = marked(query, text, MATCH_CONTEXT)?;
+        Some(SearchMatch { field: field.to_owned(), before, text, after })
+    })
+}
+
+/// Characters kept on each side of a complaint's match.
+const MATCH_CONTEXT: usize = 30;
 
 /// Likely duplicates of a complaint: same category and location (spaces
 /// and full-width characters ignored), within 60 days, in a case or not.

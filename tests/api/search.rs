@@ -263,6 +263,28 @@ both_backends! {
             assert_eq!(complaints_found(&app, &token, q, "").await, expected, "{q}");
         }
 
+        // The match is returned for the list to highlight: the place first,
+        // else the description around it, each in its original form.
+        let matched = |q: &'static str| {
+            let app = &app;
+            let token = &token;
+            async move {
+                let page = app.get_json(&format!("/api/v1/complaints?q={}", url_encode(q)), token).await;
+                let m = &page["items"][0]["matched"];
+                [&m["field"], &m["before"], &m["text"], &m["after"]].map(|v| v.as_str().expect("text").to_owned())
+            }
+        };
+        assert_eq!(matched("南").await, ["location", "", "南", "街1号院"]);
+        assert_eq!(matched("唱到十點").await, ["description", "楼下合唱队用音箱", "唱到十点", "多"]);
+        assert_eq!(matched("广场").await, ["description", "", "廣場", "舞音樂太吵"]);
+        assert!(app.get_json("/api/v1/complaints", &token).await["items"][0].get("matched").is_none());
+        app.create_user("page.grid", Role::GridWorker, 1);
+        assert_eq!(app.login("page.grid", crate::helpers::PASSWORD).await.status(), 303);
+        let html = app.get(&format!("/complaints?view=all&q={}", url_encode("音樂"))).await.text().await.expect("page");
+        assert!(html.contains("廣場舞<mark>音樂</mark>太吵"), "{html}");
+        let html = app.get(&format!("/complaints?view=all&q={}", url_encode("1号"))).await.text().await.expect("page");
+        assert!(html.contains("南街<mark>1号</mark>院"), "{html}");
+
         // Another committee's complaint saying the same is never found.
         let other = hesheng::db::committees::create(
             &mut app.conn(),

@@ -203,6 +203,26 @@ impl Query {
     }
 }
 
+/// `original` split around where `query` is found in its folded form, each
+/// side cut to at most `around` characters (a cut marked "…"), or `None`
+/// when it does not hold the query: what a list highlights of a long text.
+pub fn marked(query: &Query, original: &str, around: usize) -> Option<(String, String, String)> {
+    let range = query.find_in(&fold(original))?;
+    let (before, matched, after) = split_at_match(original, range);
+    let count = before.chars().count();
+    let before = if count > around {
+        std::iter::once('…').chain(before.chars().skip(count - around)).collect()
+    } else {
+        before
+    };
+    let after = if after.chars().count() > around {
+        after.chars().take(around).chain(std::iter::once('…')).collect()
+    } else {
+        after
+    };
+    Some((before, matched, after))
+}
+
 /// `original` split around the characters `range` of its folded form: the
 /// text before, the match, the text after. Folding keeps one character for
 /// each character, white space aside, so the split is made on the original
@@ -247,6 +267,17 @@ pub fn split_at_match(original: &str, range: std::ops::Range<usize>) -> (String,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_match_is_marked_with_its_surroundings_cut() {
+        let text = "楼下合唱队每天晚上用音箱唱到十点多，吵得孩子无法入睡";
+        let (before, matched, after) = marked(&Query::new("音箱"), text, 4).expect("found");
+        assert_eq!((before.as_str(), matched.as_str(), after.as_str()), ("…天晚上用", "音箱", "唱到十点…"));
+        let (before, matched, after) = marked(&Query::new("樓下"), text, 30).expect("found");
+        assert_eq!((before.as_str(), matched.as_str()), ("", "楼下"), "the original form is marked");
+        assert_eq!(after.chars().count(), text.chars().count() - 2);
+        assert_eq!(marked(&Query::new("广场"), text, 4), None);
+    }
 
     #[test]
     fn folding_narrows_lowers_and_simplifies() {

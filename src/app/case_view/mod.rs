@@ -49,12 +49,13 @@ pub struct CaseSummary {
     pub exceeds_by_db: Option<f64>,
 }
 
-/// Where a search found a case: the field and its text split around the
-/// match, so that a list can highlight it.
+/// Where a search found a case or a complaint: the field and its text split
+/// around the match, so that a list can highlight it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SearchMatch {
-    /// `title`, `number`, `location`, `party` (a party's name) or
-    /// `complainant` (a named complainant's).
+    /// A case's `title`, `number`, `location`, `party` (a party's name) or
+    /// `complainant` (a named complainant's); a complaint's `location` or
+    /// `description`, its text cut to 30 characters each side of the match.
     pub field: String,
     /// The field's text before the match.
     pub before: String,

@@ -143,6 +143,9 @@ pub struct ComplaintView {
     pub case_id: Option<i64>,
     /// When recorded.
     pub created_at: String,
+    /// Where a search found the complaint (absent without a search).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<super::SearchMatch>,
 }
 
 impl ComplaintView {
@@ -182,6 +185,7 @@ impl ComplaintView {
             }),
             case_id: c.case_id,
             created_at: format_instant(c.created_at, offset),
+            matched: None,
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::app::error::{AppError, AppResult};
 use crate::db::complaints::ComplaintFilter;
 use crate::domain::commands::complaint::{ComplaintFields, PatternFields, ReporterFields};
 use crate::domain::complaint::{Category, Channel};
+use crate::search::Query;
 use crate::web::http::access::{CASE_WORK, EVERYONE};
 use crate::web::http::context::{RequestContext, SignedIn};
 use crate::web::http::pagination::{Page, PageParams};
@@ -137,8 +138,12 @@ pub async fn list_complaints(
     let filter = ComplaintFilter { unassigned: !all, q: query.q.clone(), before_id, limit, ..Default::default() };
     let lang = ctx.lang;
     let (offset, listed) = act::list_with_duplicates(&state.db, &user, filter).await?;
-    let rows = listed.iter().map(|(c, similar)| ComplaintRow::new(c, *similar, offset, lang)).collect();
     let q = query.q.unwrap_or_default();
+    let searched = Some(q.trim()).filter(|q| !q.is_empty()).map(Query::new);
+    let rows = listed
+        .iter()
+        .map(|(c, similar)| ComplaintRow::new(c, *similar, offset, lang).marked(c, searched.as_ref()))
+        .collect();
     let page_of = Page::new(rows, limit, |r| r.id);
     let params = serde_urlencoded::to_string([("view", if all { "all" } else { "open" }), ("q", q.as_str())])
         .unwrap_or_default();

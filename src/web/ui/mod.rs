@@ -32,6 +32,7 @@ use crate::db::complaints::Complaint;
 use crate::domain::clock::local;
 use crate::domain::language::Lang;
 use crate::i18n::{t, t_invalid_words, t_with};
+use crate::search::{Query, marked};
 use crate::web::http::context::Flash;
 use crate::web::http::pagination::Page;
 use crate::web::http::state::AppState;
@@ -160,6 +161,11 @@ pub struct ComplaintRow {
     pub case_id: Option<i64>,
     /// How many likely duplicates.
     pub similar: usize,
+    /// The place split around a search's match.
+    pub location_hit: Option<Marked>,
+    /// The description around a search's match, split at it (when the
+    /// place did not hold it).
+    pub excerpt_hit: Option<Marked>,
 }
 
 impl ComplaintRow {
@@ -174,9 +180,26 @@ impl ComplaintRow {
             excerpt: excerpt(&c.description, 60),
             case_id: c.case_id,
             similar,
+            location_hit: None,
+            excerpt_hit: None,
         }
     }
+
+    /// The row with where `query` was found in the complaint marked: its
+    /// place, else its description around the match.
+    pub fn marked(mut self, c: &Complaint, query: Option<&Query>) -> Self {
+        if let Some(query) = query {
+            self.location_hit = marked(query, &c.location, usize::MAX);
+            if self.location_hit.is_none() {
+                self.excerpt_hit = marked(query, &c.description, EXCERPT_AROUND);
+            }
+        }
+        self
+    }
 }
+
+/// Characters of a description shown on each side of a search's match.
+const EXCERPT_AROUND: usize = 24;
 
 /// A case in a list.
 #[derive(Debug, Clone)]
