@@ -26,7 +26,7 @@ pub fn party_lines(l: &Labels, p: &PartyBlock) -> (String, String) {
             first.push(pair("doc.field.sex", l.t(&format!("sex.{s}"))));
         }
         if let Some(e) = &p.ethnicity {
-            first.push(pair("doc.field.ethnicity", e.clone()));
+            first.push(pair("doc.field.ethnicity", super::ethnicity::printed(e, l.lang)));
         }
         if let Some(y) = p.birth_year {
             first.push(pair("doc.field.birth_year", l.with("doc.year", &[("year", y.to_string())])));
@@ -56,7 +56,7 @@ pub fn parties(page: &mut Layout, l: &Labels, parties: &[PartyBlock]) {
     for p in parties {
         let (who, contact) = party_lines(l, p);
         let indent = page.measure(FaceId::Body, BODY, &l.t(&format!("doc.role.{}", p.role)))
-            + page.measure(FaceId::Body, BODY, "：");
+            + page.measure(FaceId::Body, BODY, &l.with("doc.colon_value", &[("value", String::new())]));
         page.paragraph_with(&who, FaceId::Body, BODY, 0.0, indent);
         if !contact.is_empty() {
             page.paragraph_with(&contact, FaceId::Body, BODY, indent / BODY, indent);
@@ -145,7 +145,7 @@ pub fn lay_out(doc: &AgreementDoc) -> Laid {
     let mut page = Layout::new();
     page.centered(&l.t("doc.agreement.title"), FaceId::Heading, 20.0);
     if let Some(subtitle) = &doc.subtitle {
-        page.centered(&l.with("doc.subtitle", &[("subtitle", subtitle.clone())]), FaceId::Heading, 14.0);
+        page.centered(&l.with("doc.subtitle", &[("subtitle", subtitle_text(&l, subtitle))]), FaceId::Heading, 14.0);
     }
     page.right(&doc.header.number, FaceId::Body, BODY);
     page.space(6.0);
@@ -179,6 +179,17 @@ pub fn lay_out(doc: &AgreementDoc) -> Laid {
     let date = doc.date.map(|d| l.date(d));
     seal_and_date(&mut page, &l, &doc.header.committee, doc.seal_image.as_deref(), doc.sealed, date.as_deref());
     page.finish(&|p, total| footer(&l, doc, p, total))
+}
+
+/// The sub-title as printed: the standard one (调解备忘录) in the
+/// document's language, any other as typed.
+fn subtitle_text(l: &Labels, subtitle: &str) -> String {
+    let memorandum = |lang| crate::i18n::t(lang, "doc.memorandum");
+    if crate::domain::language::Lang::ALL.iter().any(|&lang| subtitle.trim() == memorandum(lang)) {
+        l.t("doc.memorandum")
+    } else {
+        subtitle.to_owned()
+    }
 }
 
 /// When the terms are to be performed: those that recur or stand from the

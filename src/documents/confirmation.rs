@@ -19,7 +19,8 @@ pub fn lay_out(doc: &ConfirmationDoc) -> Laid {
     page.paragraph_with(&l.t("doc.confirmation.to_court"), FaceId::Body, BODY, 0.0, 0.0);
     let applicants: Vec<PartyBlock> =
         doc.parties.iter().map(|p| PartyBlock { role: "applicant".into(), ..p.clone() }).collect();
-    let indent = page.measure(FaceId::Body, BODY, &l.t("doc.role.applicant")) + page.measure(FaceId::Body, BODY, "：");
+    let indent = page.measure(FaceId::Body, BODY, &l.t("doc.role.applicant"))
+        + page.measure(FaceId::Body, BODY, &l.with("doc.colon_value", &[("value", String::new())]));
     for p in &applicants {
         parties(&mut page, &l, std::slice::from_ref(p));
         let kind = if p.organisation_party { "doc.confirmation.id_organisation" } else { "doc.confirmation.id_person" };

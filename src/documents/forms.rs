@@ -35,10 +35,20 @@ pub fn write_form(laid: &Laid, header: &Header, title: &str, id_seed: String) ->
     Ok(Rendered { bytes: write(laid, &meta)?, pages: laid.pages.len() })
 }
 
-/// A label/value table (registers, cover sheets).
+/// A label/value table (registers, cover sheets). The label column is
+/// widened, up to a third of the width, so that no label breaks inside a
+/// word: a Chinese label (矛盾激化苗头或隐患) is one word, an English one
+/// breaks between its words.
 pub fn field_table(page: &mut Layout, rows: &[(String, String)]) {
+    let pad = 2.0 * 4.0 + 1.0;
+    let widest = rows
+        .iter()
+        .flat_map(|(k, _)| k.split_whitespace())
+        .map(|word| page.measure(FaceId::Body, BODY, word) + pad)
+        .fold(0.0, f32::max);
+    let label = (widest / page.width()).clamp(0.24, 1.0 / 3.0);
     let rows: Vec<Vec<String>> = rows.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();
-    page.table(&[0.24, 0.76], None, &rows, BODY);
+    page.table(&[label, 1.0 - label], None, &rows, BODY);
 }
 
 /// The lines on which a party signs: a person in their own hand (签名、盖章
@@ -86,4 +96,36 @@ pub fn named_signatures(l: &Labels, role: &str, names: &str) -> Vec<SignatureLin
             SignatureLine::blank(l.with("doc.sign.staff_named", &[("role", role.clone()), ("name", name.to_owned())]))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The printed lines of a laid-out table.
+    fn texts(laid: &Laid) -> Vec<String> {
+        laid.pages
+            .iter()
+            .flat_map(|p| &p.items)
+            .filter_map(|i| match i {
+                Item::Text { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_label_of_a_field_table_breaks_inside_a_word() {
+        let rows = [
+            ("矛盾激化苗头或隐患".to_owned(), "无".to_owned()),
+            ("Signs of escalation or hidden risk".to_owned(), "None".to_owned()),
+        ];
+        let mut page = Layout::new();
+        field_table(&mut page, &rows);
+        let printed = texts(&page.finish(&|_, _| Vec::new()));
+        assert!(printed.contains(&"矛盾激化苗头或隐患".to_owned()), "{printed:?}");
+        for word in ["Signs", "escalation", "hidden", "risk"] {
+            assert!(printed.iter().any(|l| l.split_whitespace().any(|w| w == word)), "{word} whole: {printed:?}");
+        }
+    }
 }

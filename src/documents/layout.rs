@@ -558,28 +558,17 @@ impl Layout {
     }
 }
 
-/// English month names, which a line never parts from the day before
-/// them or the year after ("1 June 2026").
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+/// English month names ("June"), which a line never parts from the day
+/// before them or the year after ("1 June 2026").
+fn months() -> impl Iterator<Item = &'static str> {
+    (1..=12u8).filter_map(|n| chrono::Month::try_from(n).ok()).map(|m| m.name())
+}
 
 /// The text with the spaces inside its English dates made no-break spaces.
 fn glue_dates(text: &str) -> std::borrow::Cow<'_, str> {
     let bytes = text.as_bytes();
     let mut spaces: Vec<usize> = Vec::new();
-    for month in MONTHS {
+    for month in months() {
         for (at, _) in text.match_indices(month) {
             let end = at + month.len();
             if at >= 2 && bytes[at - 1] == b' ' && bytes[at - 2].is_ascii_digit() {

@@ -7,6 +7,7 @@ pub mod agreement;
 pub mod amount;
 pub mod application;
 pub mod confirmation;
+pub mod ethnicity;
 pub mod follow_up;
 pub mod fonts;
 pub mod forms;

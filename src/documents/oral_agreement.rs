@@ -1,7 +1,7 @@
 //! 人民调解口头协议登记表 — the register of an oral agreement (Arts 28, 30).
 
 use super::agreement::party_lines;
-use super::forms::{field_table, title_block, write_form};
+use super::forms::{field_table, party_signatures, title_block, write_form};
 use super::layout::{Item, Laid, Layout, MARGIN_X, PAGE_H, PAGE_W, SignatureLine, qr_items, small_right};
 use super::model::OralAgreementDoc;
 use super::pdf::PdfError;
@@ -32,21 +32,23 @@ pub fn lay_out(doc: &OralAgreementDoc) -> Laid {
     page.paragraph(&l.t("doc.oral.effect"));
     page.space(8.0);
     let registrar = Some(doc.registrar.clone()).filter(|r| !r.is_empty());
-    page.signatures(
-        &[
-            SignatureLine {
-                name: Some(doc.mediator.clone()),
-                date: Some(l.date(doc.date)),
-                ..SignatureLine::blank(l.t("doc.sign.mediator"))
-            },
-            SignatureLine {
-                name: registrar,
-                date: Some(l.date(doc.date)),
-                ..SignatureLine::blank(l.t("doc.acceptance.registrar"))
-            },
-        ],
-        0.0,
-    );
+    // The parties confirm what was registered, each on a line naming them
+    // (a company by its seal and its representative), as on the agreement.
+    let mut lines: Vec<SignatureLine> =
+        doc.parties.iter().filter(|p| p.role != "representative").flat_map(|p| party_signatures(&l, p, None)).collect();
+    lines.extend([
+        SignatureLine {
+            name: Some(doc.mediator.clone()),
+            date: Some(l.date(doc.date)),
+            ..SignatureLine::blank(l.t("doc.sign.mediator"))
+        },
+        SignatureLine {
+            name: registrar,
+            date: Some(l.date(doc.date)),
+            ..SignatureLine::blank(l.t("doc.acceptance.registrar"))
+        },
+    ]);
+    page.signatures(&lines, 0.0);
     page.finish(&|p, total| footer(&l, doc, p, total))
 }
 

@@ -22,8 +22,17 @@ pub fn lay_out(doc: &SessionsDoc) -> Laid {
         }
         let title = if r.meeting { "doc.session.meeting_title" } else { "doc.session.title" };
         title_block(&mut page, &l, title, &doc.header.number);
-        let parties: Vec<String> =
-            doc.parties.iter().map(|p| format!("{}：{}", l.t(&format!("doc.role.{}", p.role)), p.name)).collect();
+        let parties: Vec<String> = doc
+            .parties
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}{}",
+                    l.t(&format!("doc.role.{}", p.role)),
+                    l.with("doc.colon_value", &[("value", p.name.clone())])
+                )
+            })
+            .collect();
         let mut rows = vec![
             (l.t("doc.session.matter"), doc.matter.clone()),
             (l.t("doc.session.time"), r.time.clone()),
@@ -35,7 +44,16 @@ pub fn lay_out(doc: &SessionsDoc) -> Laid {
             rows.push((l.t("doc.session.parties"), parties.join(&l.t("doc.field_separator"))));
         }
         if let Some(a) = &r.attendees {
-            rows.push((l.t("doc.session.attendees"), a.clone()));
+            // A session's parties, mediators and recorder have rows of
+            // their own: those present are the others (参加人).
+            let attendees = if r.meeting {
+                a.clone()
+            } else {
+                let mut named: Vec<&str> = doc.parties.iter().map(|p| p.name.as_str()).collect();
+                named.extend(r.mediators.split(SEPARATORS).chain(r.recorder.split(SEPARATORS)).map(str::trim));
+                others(a, &named)
+            };
+            rows.push((l.t("doc.session.attendees"), attendees));
         }
         rows.retain(|(_, v)| !v.is_empty());
         if r.meeting {
@@ -93,6 +111,49 @@ pub fn lay_out(doc: &SessionsDoc) -> Laid {
         page.signatures(&lines, 0.0);
     }
     finish(page, &l, &doc.header.number)
+}
+
+/// What separates the names in a list the records hold.
+const SEPARATORS: [char; 5] = ['、', '，', ',', '；', ';'];
+
+/// The people of a list who are not `named`, the list kept as written when
+/// it names none of them. A description after a name (张秀兰（申请人）)
+/// does not hide it.
+fn others(list: &str, named: &[&str]) -> String {
+    let parts: Vec<&str> = list.split(SEPARATORS).map(str::trim).filter(|p| !p.is_empty()).collect();
+    let kept: Vec<&str> = parts
+        .iter()
+        .copied()
+        .filter(|part| {
+            let name = part.split(['（', '(']).next().unwrap_or_default().trim();
+            !named.contains(&name)
+        })
+        .collect();
+    if kept.len() == parts.len() {
+        return list.to_owned();
+    }
+    let separator = match SEPARATORS.iter().find(|c| list.contains(**c)) {
+        Some(',') => ", ".to_owned(),
+        Some(';') => "; ".to_owned(),
+        Some(c) => c.to_string(),
+        None => "、".to_owned(),
+    };
+    kept.join(&separator)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn those_present_at_a_session_are_listed_without_the_parties_and_staff() {
+        let named = ["张秀兰", "周桂芳", "王建国"];
+        assert_eq!(others("张秀兰、周桂芳、合唱队成员代表2人", &named), "合唱队成员代表2人");
+        assert_eq!(others("张秀兰（申请人）、居民代表", &named), "居民代表");
+        assert_eq!(others("居民代表、物业", &named), "居民代表、物业", "kept as written");
+        assert_eq!(others("张秀兰、周桂芳", &named), "");
+        assert_eq!(others("Zhang, Resident representative", &["Zhang"]), "Resident representative");
+    }
 }
 
 /// Renders the session records.

@@ -13,8 +13,17 @@ pub fn lay_out(doc: &TerminationDoc) -> Laid {
     let l = Labels { lang: doc.header.lang };
     let mut page = Layout::new();
     title_block(&mut page, &l, "doc.termination.title", &doc.header.number);
-    let parties: Vec<String> =
-        doc.parties.iter().map(|p| format!("{}：{}", l.t(&format!("doc.role.{}", p.role)), p.name)).collect();
+    let parties: Vec<String> = doc
+        .parties
+        .iter()
+        .map(|p| {
+            format!(
+                "{}{}",
+                l.t(&format!("doc.role.{}", p.role)),
+                l.with("doc.colon_value", &[("value", p.name.clone())])
+            )
+        })
+        .collect();
     let mut rows = vec![
         (l.t("doc.termination.matter"), doc.matter.clone()),
         (l.t("doc.termination.parties"), parties.join(&l.t("doc.field_separator"))),

@@ -230,22 +230,6 @@ async fn demo_cases(app: &TestApp, token: &str) -> Vec<(&'static str, i64)> {
 /// Units and measure words that follow a number.
 const UNITS: &str = "年月日时点分秒元角万千百号楼层室米份天周次条款个户票页岁栋倍度辆件项名位套亩";
 
-/// English month names, which never start a line after the day.
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// Signature lines of people the demo's records name, printed without
 /// the name.
 const UNNAMED_SIGNERS: [&str; 9] = [
@@ -320,7 +304,8 @@ fn clerk_faults(bytes: &[u8], what: &str, committee: &str, number: &str) -> Vec<
         // An English date stays on one line: "by 1" / "June 2026" is a fault.
         for pair in lines.windows(2) {
             let ends_in_day = pair[0].split_whitespace().last().is_some_and(|w| w.parse::<u8>().is_ok());
-            let month = pair[1].split_whitespace().next().is_some_and(|w| MONTHS.contains(&w));
+            // Month names as chrono reads them, not the layout's own list.
+            let month = pair[1].split_whitespace().next().is_some_and(|w| w.parse::<chrono::Month>().is_ok());
             if ends_in_day && month {
                 faults.push(format!("{what} p{page}: a date broken across lines: {:?} / {:?}", pair[0], pair[1]));
             }

@@ -271,21 +271,41 @@ pub(super) fn oral_model(
     settings: &PrintSettings,
 ) -> Result<OralAgreementDoc, PrintError> {
     let content = agreements::content(conn, c.committee, a, c.case)?;
+    let kinds: std::collections::HashMap<i64, bool> =
+        parties::of_case(conn, c.case.id)?.into_iter().map(|(_, p)| (p.id, p.kind == "organisation")).collect();
     let registrar = match a.created_by {
         Some(id) => users::find(conn, id)?.display_name,
         None => String::new(),
     };
     let mediators: Vec<String> = cases::mediators(conn, c.case.id)?.into_iter().map(|u| u.display_name).collect();
+    let separator = match c.lang {
+        Lang::ZhCn => "；",
+        Lang::En => "; ",
+    };
     let mut performance = content.performance.manner.clone();
     if let Some(place) = &content.performance.place {
-        performance.push_str(&format!("；{place}"));
+        performance.push_str(&format!("{separator}{place}"));
     }
     if let Some(deadline) = content.performance.deadline {
-        performance.push_str(&format!("；{}", Labels { lang: c.lang }.date(deadline)));
+        performance.push_str(&format!("{separator}{}", Labels { lang: c.lang }.date(deadline)));
     }
     Ok(OralAgreementDoc {
         header: c.header(&c.case.number, a.effective_at.unwrap_or(a.created_at)),
-        parties: content.parties.iter().map(party_block).collect(),
+        // A company signs the register by its seal, through the person
+        // recorded as acting for it.
+        parties: content
+            .parties
+            .iter()
+            .map(|p| PartyBlock {
+                organisation_party: kinds.get(&p.party_id).copied().unwrap_or(false),
+                representative: content
+                    .parties
+                    .iter()
+                    .find(|r| r.role == "representative" && r.represents.as_deref() == Some(p.name.as_str()))
+                    .map(|r| r.name.clone()),
+                ..party_block(p)
+            })
+            .collect(),
         facts: content.facts.clone(),
         terms: content
             .terms
