@@ -39,14 +39,20 @@ pub(super) fn reseal(args: &DatabaseArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn build_views(args: &DatabaseArgs, lang: Option<&str>) -> Result<ExitCode, CliError> {
+pub(super) fn build_views(args: &DatabaseArgs, lang: Option<&str>, jobs: u32) -> Result<ExitCode, CliError> {
     let lang = match lang {
         None => Lang::ZhCn,
         Some(code) => Lang::parse(code).map_err(|_| CliError::Usage(format!("unknown language {code:?}")))?,
     };
-    let mut conn = open(args)?;
+    // Every connection is open before the work starts (see `single`).
+    let mut settings = DatabaseSettings::from_args(args)?;
+    settings.pool.max_size = jobs;
+    let (pool, _) = db::opening::prepare_database(&settings)?;
+    let mut conns =
+        (0..jobs).map(|_| pool.get()).collect::<Result<Vec<_>, _>>().map_err(|e| CliError::Failed(e.to_string()))?;
+    let mut conns: Vec<&mut db::DbConn> = conns.iter_mut().map(|c| &mut **c).collect();
     let started = std::time::Instant::now();
-    let stored = crate::app::case_view::store_missing_views(&mut conn, lang, |n| {
+    let stored = crate::app::case_view::store_missing_views_on(&mut conns, lang, |n| {
         eprint!("\rstored {n} case views");
     })
     .map_err(|e| CliError::Failed(e.to_string()))?;

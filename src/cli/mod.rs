@@ -212,6 +212,9 @@ enum ViewsCommand {
         /// Language of the views (default: zh-CN; others are stored as they are first read)
         #[arg(long)]
         lang: Option<String>,
+        /// Connections building views at once (each takes the next batch of cases)
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+        jobs: u32,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -310,8 +313,8 @@ pub fn run() -> ExitCode {
             level_db: level,
             offset_minutes,
         }),
-        Some(Command::Views { command: ViewsCommand::Build { lang, database } }) => {
-            build_views(&database, lang.as_deref())
+        Some(Command::Views { command: ViewsCommand::Build { lang, jobs, database } }) => {
+            build_views(&database, lang.as_deref(), jobs)
         }
         Some(Command::Privacy { command: PrivacyCommand::Anonymise { database } }) => anonymise(&database),
         Some(Command::DataKey { command: DataKeyCommand::New }) => {

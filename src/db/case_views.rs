@@ -27,11 +27,9 @@ use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 
 use super::schema::case_view;
-use super::sql::Sql;
 use super::{DbConn, audit, write_transaction};
 use crate::data_key::{self, Field, Keyring};
 use crate::domain::language::Lang;
-use crate::on_backend;
 
 /// What a stored view was made by; views of another format are rebuilt.
 /// Changes to the case JSON come with a new release, whose version is part
@@ -83,9 +81,30 @@ pub fn version(conn: &mut DbConn, committee_id: i64) -> QueryResult<Version> {
     audit::head_seqs(conn, committee_id)
 }
 
-const UPSERT: Sql = Sql("INSERT INTO case_view (case_id, lang, committee_id, format, body) VALUES (?, ?, ?, ?, ?) \
-     ON CONFLICT (case_id, lang) DO UPDATE SET committee_id = excluded.committee_id, \
-     format = excluded.format, body = excluded.body");
+/// The statement storing `n` views, or replacing those stored.
+fn upsert(n: usize, backend: super::Backend) -> String {
+    let mut bound = 0;
+    let rows: Vec<String> = (0..n)
+        .map(|_| {
+            let row: Vec<String> = (0..5)
+                .map(|_| {
+                    bound += 1;
+                    if backend == super::Backend::Postgres { format!("${bound}") } else { "?".to_owned() }
+                })
+                .collect();
+            format!("({})", row.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO case_view (case_id, lang, committee_id, format, body) VALUES {} \
+         ON CONFLICT (case_id, lang) DO UPDATE SET committee_id = excluded.committee_id, \
+         format = excluded.format, body = excluded.body",
+        rows.join(", ")
+    )
+}
+
+/// Views stored by one statement at most (five values each).
+const VIEWS_PER_UPSERT: usize = 1000;
 
 /// Stores the JSON of a case built after the chains stood at `built_at`.
 /// Returns whether it was stored: not if anything of the committee or the
@@ -110,7 +129,7 @@ pub fn store_all(conn: &mut DbConn, views: &[Built]) -> QueryResult<usize> {
     let Some(bodies) = views.iter().map(|v| pack(&v.json)).collect::<Option<Vec<String>>>() else { return Ok(0) };
     write_transaction(conn, |conn| {
         let mut heads: Vec<(i64, Version)> = Vec::new();
-        let mut stored = 0;
+        let mut current = Vec::with_capacity(views.len());
         for (view, body) in views.iter().zip(&bodies) {
             let now = match heads.iter().find(|(c, _)| *c == view.committee_id) {
                 Some(&(_, now)) => now,
@@ -120,19 +139,40 @@ pub fn store_all(conn: &mut DbConn, views: &[Built]) -> QueryResult<usize> {
                     now
                 }
             };
-            if now != view.built_at {
-                continue;
+            if now == view.built_at {
+                current.push((view, body));
             }
-            let upsert = diesel::sql_query(UPSERT.text(backend))
-                .bind::<BigInt, _>(view.case_id)
-                .bind::<Text, _>(view.lang.code())
-                .bind::<BigInt, _>(view.committee_id)
-                .bind::<Text, _>(FORMAT)
-                .bind::<Text, _>(body);
-            on_backend!(conn, c => upsert.execute(c))?;
-            stored += 1;
         }
-        Ok(stored)
+        // One statement may not write a row twice: of views of the same
+        // case and language, the last one offered is stored.
+        let mut seen = std::collections::HashSet::new();
+        current.reverse();
+        current.retain(|(view, _)| seen.insert((view.case_id, view.lang.code())));
+        current.reverse();
+        for chunk in current.chunks(VIEWS_PER_UPSERT) {
+            macro_rules! bound {
+                ($query:expr) => {{
+                    let mut query = $query;
+                    for (view, body) in chunk {
+                        query = query
+                            .bind::<BigInt, _>(view.case_id)
+                            .bind::<Text, _>(view.lang.code())
+                            .bind::<BigInt, _>(view.committee_id)
+                            .bind::<Text, _>(FORMAT)
+                            .bind::<Text, _>(body.as_str());
+                    }
+                    query
+                }};
+            }
+            let sql = upsert(chunk.len(), backend);
+            match conn {
+                DbConn::Sqlite(c) => {
+                    bound!(diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>()).execute(c)?
+                }
+                DbConn::Postgres(c) => bound!(diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>()).execute(c)?,
+            };
+        }
+        Ok(current.len())
     })
 }
 

@@ -46,8 +46,14 @@ type FrozenRow = (
 /// status and bookkeeping, its terms, its signatures (an image by its
 /// bytes' hash).
 pub fn agreement_parts(conn: &mut DbConn, id: i64) -> QueryResult<String> {
-    let row: FrozenRow = agreement::table
-        .find(id)
+    agreement_parts_of(conn, &[id])?.remove(&id).ok_or(diesel::result::Error::NotFound)
+}
+
+/// The digests of [`agreement_parts`] of the agreements `ids` (those that
+/// exist), read a few queries for all of them.
+pub fn agreement_parts_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<BTreeMap<i64, String>> {
+    let rows: Vec<FrozenRow> = agreement::table
+        .filter(agreement::id.eq_any(ids))
         .select((
             (
                 agreement::id,
@@ -75,34 +81,36 @@ pub fn agreement_parts(conn: &mut DbConn, id: i64) -> QueryResult<String> {
                 agreement::anonymised_at,
             ),
         ))
-        .first(conn)?;
-    let (a, b, c) = row;
+        .load(conn)?;
     type TermRow = (i32, String, String, Option<String>, Option<String>, Option<String>, Option<f64>, Option<String>);
-    let terms: Vec<TermRow> = agreement_term::table
-        .filter(agreement_term::agreement_id.eq(id))
-        .order((agreement_term::position, agreement_term::id))
-        .select((
-            agreement_term::position,
-            agreement_term::kind,
-            agreement_term::text,
-            agreement_term::days,
-            agreement_term::start_time,
-            agreement_term::end_time,
-            agreement_term::max_db,
-            agreement_term::measure_position,
-        ))
-        .load(conn)?;
     type MoneyRow = (Option<i64>, Option<chrono::NaiveDate>, Option<i64>, Option<i64>);
-    let money: Vec<MoneyRow> = agreement_term::table
-        .filter(agreement_term::agreement_id.eq(id))
-        .order((agreement_term::position, agreement_term::id))
+    let mut terms: BTreeMap<i64, Vec<(TermRow, MoneyRow)>> = BTreeMap::new();
+    let term_rows: Vec<(i64, TermRow, MoneyRow)> = agreement_term::table
+        .filter(agreement_term::agreement_id.eq_any(ids))
+        .order((agreement_term::agreement_id, agreement_term::position, agreement_term::id))
         .select((
-            agreement_term::amount_fen,
-            agreement_term::due,
-            agreement_term::obligor_party_id,
-            agreement_term::payee_party_id,
+            agreement_term::agreement_id,
+            (
+                agreement_term::position,
+                agreement_term::kind,
+                agreement_term::text,
+                agreement_term::days,
+                agreement_term::start_time,
+                agreement_term::end_time,
+                agreement_term::max_db,
+                agreement_term::measure_position,
+            ),
+            (
+                agreement_term::amount_fen,
+                agreement_term::due,
+                agreement_term::obligor_party_id,
+                agreement_term::payee_party_id,
+            ),
         ))
         .load(conn)?;
+    for (id, t, m) in term_rows {
+        terms.entry(id).or_default().push((t, m));
+    }
     type SignatureRow = (
         i64,
         String,
@@ -114,54 +122,77 @@ pub fn agreement_parts(conn: &mut DbConn, id: i64) -> QueryResult<String> {
         Option<String>,
         Option<NaiveDateTime>,
     );
-    let signatures: Vec<SignatureRow> = signature::table
-        .filter(signature::agreement_id.eq(id))
-        .order(signature::id)
+    let mut signatures: BTreeMap<i64, Vec<SignatureRow>> = BTreeMap::new();
+    let signature_rows: Vec<(i64, SignatureRow)> = signature::table
+        .filter(signature::agreement_id.eq_any(ids))
+        .order((signature::agreement_id, signature::id))
         .select((
-            signature::id,
-            signature::role,
-            signature::party_id,
-            signature::signer_name,
-            signature::method,
-            signature::signed_at,
-            signature::image_png,
-            signature::image_sha256,
-            signature::anonymised_at,
+            signature::agreement_id,
+            (
+                signature::id,
+                signature::role,
+                signature::party_id,
+                signature::signer_name,
+                signature::method,
+                signature::signed_at,
+                signature::image_png,
+                signature::image_sha256,
+                signature::anonymised_at,
+            ),
         ))
         .load(conn)?;
-    let parts = json!([
-        [a.0, a.1, a.2, a.3, a.4, a.5, a.6, a.7, a.8],
-        [b.0, b.1, b.2.map(|d| d.to_string()), b.3, b.4],
-        [at_opt(c.0), c.1.map(|d| d.to_string()), c.2, c.3, at_opt(c.4)],
-        terms
-            .iter()
-            .zip(&money)
-            .map(|(t, m)| {
-                let mut part = json!([t.0, t.1, t.2, t.3, t.4, t.5, t.6, t.7, m.0, m.1.map(|d| d.to_string())]);
-                // The parties a term names join its part only when named, so
-                // rows written before they were stored keep their digest.
-                if m.2.is_some() || m.3.is_some() {
-                    part.as_array_mut().into_iter().for_each(|p| p.extend([json!(m.2), json!(m.3)]));
-                }
-                part
-            })
-            .collect::<Vec<_>>(),
-        signatures
-            .iter()
-            .map(|s| json!([s.0, s.1, s.2, s.3, s.4, at(s.5), s.6.as_deref().map(sha256_hex), s.7, at_opt(s.8)]))
-            .collect::<Vec<_>>(),
-    ]);
-    Ok(sha256_hex(parts.to_string().as_bytes()))
+    for (id, s) in signature_rows {
+        signatures.entry(id).or_default().push(s);
+    }
+    let mut digests = BTreeMap::new();
+    for (a, b, c) in rows {
+        let id = a.0;
+        let parts = json!([
+            [a.0, a.1, a.2, a.3, a.4, a.5, a.6, a.7, a.8],
+            [b.0, b.1, b.2.map(|d| d.to_string()), b.3, b.4],
+            [at_opt(c.0), c.1.map(|d| d.to_string()), c.2, c.3, at_opt(c.4)],
+            terms
+                .get(&id)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|(t, m)| {
+                    let mut part = json!([t.0, t.1, t.2, t.3, t.4, t.5, t.6, t.7, m.0, m.1.map(|d| d.to_string())]);
+                    // The parties a term names join its part only when named, so
+                    // rows written before they were stored keep their digest.
+                    if m.2.is_some() || m.3.is_some() {
+                        part.as_array_mut().into_iter().for_each(|p| p.extend([json!(m.2), json!(m.3)]));
+                    }
+                    part
+                })
+                .collect::<Vec<_>>(),
+            signatures
+                .get(&id)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|s| json!([s.0, s.1, s.2, s.3, s.4, at(s.5), s.6.as_deref().map(sha256_hex), s.7, at_opt(s.8)]))
+                .collect::<Vec<_>>(),
+        ]);
+        digests.insert(id, sha256_hex(parts.to_string().as_bytes()));
+    }
+    Ok(digests)
 }
 
 /// The SHA-256 (hex) of a follow-up as stored, with its observations.
 pub fn follow_up_parts(conn: &mut DbConn, id: i64) -> QueryResult<String> {
+    follow_up_parts_of(conn, &[id])?.remove(&id).ok_or(diesel::result::Error::NotFound)
+}
+
+/// The digests of [`follow_up_parts`] of the follow-ups `ids` (those that
+/// exist), read two queries for all of them.
+pub fn follow_up_parts_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<BTreeMap<i64, String>> {
     type Row = (
         (i64, i64, i64, NaiveDateTime, String, String, Option<i32>, bool),
         (Option<String>, Option<String>, Option<String>, String, Option<i64>, Option<String>),
     );
-    let (a, b): Row = follow_up::table
-        .find(id)
+    let rows: Vec<Row> = follow_up::table
+        .filter(follow_up::id.eq_any(ids))
         .select((
             (
                 follow_up::id,
@@ -182,27 +213,44 @@ pub fn follow_up_parts(conn: &mut DbConn, id: i64) -> QueryResult<String> {
                 follow_up::resident_answer,
             ),
         ))
-        .first(conn)?;
+        .load(conn)?;
     type Observation = (i32, Option<String>, Option<f64>, bool, Option<String>, Option<String>, String);
-    let observations: Vec<Observation> = follow_up_observation::table
-        .filter(follow_up_observation::follow_up_id.eq(id))
-        .order(follow_up_observation::id)
+    let mut observations: BTreeMap<i64, Vec<Observation>> = BTreeMap::new();
+    let observation_rows: Vec<(i64, Observation)> = follow_up_observation::table
+        .filter(follow_up_observation::follow_up_id.eq_any(ids))
+        .order((follow_up_observation::follow_up_id, follow_up_observation::id))
         .select((
-            follow_up_observation::term_position,
-            follow_up_observation::observed_end,
-            follow_up_observation::measured_db,
-            follow_up_observation::indicative,
-            follow_up_observation::reported_result,
-            follow_up_observation::note,
-            follow_up_observation::result,
+            follow_up_observation::follow_up_id,
+            (
+                follow_up_observation::term_position,
+                follow_up_observation::observed_end,
+                follow_up_observation::measured_db,
+                follow_up_observation::indicative,
+                follow_up_observation::reported_result,
+                follow_up_observation::note,
+                follow_up_observation::result,
+            ),
         ))
         .load(conn)?;
-    let parts = json!([
-        [a.0, a.1, a.2, at(a.3), a.4, a.5, a.6, a.7],
-        [b.0, b.1, b.2, b.3, b.4, b.5],
-        observations.iter().map(|o| json!([o.0, o.1, o.2, o.3, o.4, o.5, o.6])).collect::<Vec<_>>(),
-    ]);
-    Ok(sha256_hex(parts.to_string().as_bytes()))
+    for (id, o) in observation_rows {
+        observations.entry(id).or_default().push(o);
+    }
+    let mut digests = BTreeMap::new();
+    for (a, b) in rows {
+        let parts = json!([
+            [a.0, a.1, a.2, at(a.3), a.4, a.5, a.6, a.7],
+            [b.0, b.1, b.2, b.3, b.4, b.5],
+            observations
+                .get(&a.0)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|o| json!([o.0, o.1, o.2, o.3, o.4, o.5, o.6]))
+                .collect::<Vec<_>>(),
+        ]);
+        digests.insert(a.0, sha256_hex(parts.to_string().as_bytes()));
+    }
+    Ok(digests)
 }
 
 /// The short form of a digest recorded many to an event (`demo --scale`).

@@ -57,7 +57,7 @@ pub use connection::{
 };
 pub use door::Db;
 pub use outage::Outage;
-pub use sql::Sql;
+pub use sql::{Sql, VALUES_PER_STATEMENT};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");

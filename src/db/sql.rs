@@ -48,6 +48,40 @@ macro_rules! on_backend {
     };
 }
 
+/// Values bound by one multi-row statement at most: within both backends'
+/// limits (SQLite 32 766, PostgreSQL 65 535).
+pub const VALUES_PER_STATEMENT: usize = 30_000;
+
+/// Writes many rows, `$rows` a slice of tuples of assignments to `$columns`
+/// columns of `$table`, the backend's fastest way: PostgreSQL copies them
+/// all (`COPY FROM`, binary), SQLite inserts them many a statement. Either
+/// way the table's defaults and triggers apply as to any insert. Evaluates
+/// to a `QueryResult<()>`.
+#[macro_export]
+macro_rules! insert_many {
+    ($conn:expr, $table:path, $columns:expr, $rows:expr) => {{
+        #[allow(unused_imports)]
+        use ::diesel::prelude::*;
+        let rows = &$rows[..];
+        let written: ::diesel::QueryResult<()> = match $conn {
+            $crate::db::DbConn::Sqlite(c) => (|| -> ::diesel::QueryResult<()> {
+                for chunk in rows.chunks($crate::db::VALUES_PER_STATEMENT / $columns) {
+                    ::diesel::insert_into($table).values(chunk).execute(c)?;
+                }
+                Ok(())
+            })(),
+            $crate::db::DbConn::Postgres(c) => {
+                if rows.is_empty() {
+                    Ok(())
+                } else {
+                    ::diesel::copy_from($table).from_insertable(rows).execute(c).map(|_| ())
+                }
+            }
+        };
+        written
+    }};
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

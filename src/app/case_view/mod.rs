@@ -261,37 +261,112 @@ pub fn case_view(
 /// (after an upgrade changed the format, or ahead of traffic), a batch at a
 /// time; `progress` hears how many were stored so far. Returns that count.
 /// A case written to meanwhile is left to be built on its next read.
-pub fn store_missing_views(conn: &mut DbConn, lang: Lang, mut progress: impl FnMut(usize)) -> AppResult<usize> {
+pub fn store_missing_views(conn: &mut DbConn, lang: Lang, progress: impl FnMut(usize) + Send) -> AppResult<usize> {
+    store_missing_views_on(&mut [conn], lang, progress)
+}
+
+/// Cases whose views one turn builds and stores.
+const VIEWS_BATCH: i64 = 250;
+
+/// What the connections of [`store_missing_views_on`] share.
+struct Shared<P> {
+    /// The last case handed out.
+    after: i64,
+    /// No case is left to hand out.
+    done: bool,
+    stored: usize,
+    progress: P,
+}
+
+/// [`store_missing_views`] on several connections at once, each taking the
+/// next batch of cases in turn: building a view is a score of queries,
+/// which wait on the database's round trips more than on either side's work.
+pub fn store_missing_views_on(
+    conns: &mut [&mut DbConn],
+    lang: Lang,
+    progress: impl FnMut(usize) + Send,
+) -> AppResult<usize> {
+    let shared = std::sync::Mutex::new(Shared { after: 0, done: false, stored: 0, progress });
+    let turns = &shared;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> =
+            conns.iter_mut().map(|conn| scope.spawn(move || store_missing_turns(conn, lang, turns))).collect();
+        let mut outcome = Ok(());
+        for worker in workers {
+            let result =
+                worker.join().unwrap_or_else(|_| Err(AppError::Internal(anyhow::anyhow!("views worker panicked"))));
+            if outcome.is_ok() {
+                outcome = result;
+            }
+        }
+        outcome
+    })?;
+    let shared = shared.into_inner().map_err(|_| AppError::Internal(anyhow::anyhow!("views worker panicked")))?;
+    Ok(shared.stored)
+}
+
+/// One connection's turns of [`store_missing_views_on`], until no case is
+/// left or one fails (the others then stop after their turn).
+fn store_missing_turns<P: FnMut(usize)>(
+    conn: &mut DbConn,
+    lang: Lang,
+    shared: &std::sync::Mutex<Shared<P>>,
+) -> AppResult<()> {
     use crate::db::schema::{case_view, mediation_case};
     use diesel::dsl::{exists, not};
     use diesel::prelude::*;
 
-    const BATCH: i64 = 500;
-    let (mut after, mut stored) = (0i64, 0usize);
+    let poisoned = || AppError::Internal(anyhow::anyhow!("views worker panicked"));
     loop {
-        let current = case_view::table
-            .filter(case_view::case_id.eq(mediation_case::id))
-            .filter(case_view::lang.eq(lang.code()))
-            .filter(case_view::format.eq(case_views::FORMAT));
-        let batch: Vec<(i64, i64)> = mediation_case::table
-            .filter(mediation_case::id.gt(after))
-            .filter(not(exists(current)))
-            .order(mediation_case::id)
-            .limit(BATCH)
-            .select((mediation_case::id, mediation_case::committee_id))
-            .load(conn)?;
-        let Some(&(last, _)) = batch.last() else { return Ok(stored) };
-        after = last;
+        let batch: Vec<(i64, i64)> = {
+            let mut turn = shared.lock().map_err(|_| poisoned())?;
+            if turn.done {
+                return Ok(());
+            }
+            let current = case_view::table
+                .filter(case_view::case_id.eq(mediation_case::id))
+                .filter(case_view::lang.eq(lang.code()))
+                .filter(case_view::format.eq(case_views::FORMAT));
+            let batch = mediation_case::table
+                .filter(mediation_case::id.gt(turn.after))
+                .filter(not(exists(current)))
+                .order(mediation_case::id)
+                .limit(VIEWS_BATCH)
+                .select((mediation_case::id, mediation_case::committee_id))
+                .load(conn);
+            match batch.as_ref().map(|b| b.last()) {
+                Ok(Some(&(last, _))) => turn.after = last,
+                _ => turn.done = true,
+            }
+            batch?
+        };
+        if batch.is_empty() {
+            return Ok(());
+        }
         let mut built = Vec::with_capacity(batch.len());
         for &(id, committee_id) in &batch {
             match build_masked(conn, committee_id, id, lang) {
                 Ok(view) => built.push(view),
                 Err(AppError::NotFound) => {}
-                Err(e) => return Err(e),
+                Err(e) => {
+                    shared.lock().map_err(|_| poisoned())?.done = true;
+                    return Err(e);
+                }
             }
         }
-        stored += case_views::store_all(conn, &built)?;
-        progress(stored);
+        let stored = case_views::store_all(conn, &built);
+        let mut turn = shared.lock().map_err(|_| poisoned())?;
+        match stored {
+            Ok(n) => {
+                turn.stored += n;
+                let stored = turn.stored;
+                (turn.progress)(stored);
+            }
+            Err(e) => {
+                turn.done = true;
+                return Err(e.into());
+            }
+        }
     }
 }
 

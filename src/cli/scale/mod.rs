@@ -2,9 +2,10 @@
 //! reproducible from a seed, about five complaints a case, with parties,
 //! sessions, effective agreements (content frozen and hashed like real
 //! ones), signatures and follow-ups, written in batched transactions — each
-//! batch one event of the audit chain.
+//! batch one event of the audit chain, its records many rows a statement.
 
 mod case;
+mod rows;
 
 use std::collections::BTreeMap;
 
@@ -32,6 +33,7 @@ use crate::domain::party::mask_phone;
 use crate::random::UNAMBIGUOUS;
 
 use case::*;
+use rows::*;
 
 /// Cases per transaction.
 pub const BATCH: usize = 500;
@@ -243,13 +245,13 @@ pub fn generate(
         let batch = BATCH.min(n - i);
         let before = made;
         audited(conn, &actor, committee.id, |conn, log| {
-            let last_agreement: Option<i64> = agreement::table.select(diesel::dsl::max(agreement::id)).first(conn)?;
-            let last_follow_up: Option<i64> = follow_up::table.select(diesel::dsl::max(follow_up::id)).first(conn)?;
             let last_complaint: Option<i64> = crate::db::schema::complaint::table
                 .select(diesel::dsl::max(crate::db::schema::complaint::id))
                 .first(conn)?;
-            let mut search = Vec::with_capacity(batch);
-            for k in i..i + batch {
+            let case_ids = reserve(conn, "mediation_case", batch)?;
+            let party_ids = reserve(conn, "party", 2 * batch)?;
+            let mut rows = Rows::default();
+            for (k, (&case_id, party_ids)) in (i..i + batch).zip(case_ids.iter().zip(party_ids.chunks(2))) {
                 let offset = span * i64::try_from(k).unwrap_or(0) / i64::try_from(n).unwrap_or(1);
                 let registered = start + TimeDelta::seconds(offset + i64::try_from(rng.below(3600)).unwrap_or(0));
                 let year = local_date(registered, committee.utc_offset_minutes).year();
@@ -257,7 +259,6 @@ pub fn generate(
                 *seq += 1;
                 let seq = *seq;
                 one_case(
-                    conn,
                     committee,
                     &terms,
                     &mediators,
@@ -266,11 +267,14 @@ pub fn generate(
                     year,
                     seq,
                     (party_base, agreement_base),
+                    Slot { case_id, party_ids },
                     &mut made,
-                    &mut search,
+                    &mut rows,
                 )?;
             }
-            search_index::insert_all(conn, &search)?;
+            let agreement_ids = reserve(conn, "agreement", rows.agreements.len())?;
+            rows.write(conn, committee.id, &agreement_ids)?;
+            search_index::insert_all(conn, &rows.search)?;
             crate::db::complaint_search::index_after(conn, last_complaint.unwrap_or(0))?;
             for (year, last) in &counters {
                 let updated = diesel::update(
@@ -292,26 +296,23 @@ pub fn generate(
             // The batch's frozen agreements and follow-ups, each by the short
             // digest of its stored parts, and the agreements' statuses, as
             // signing and visiting record them one by one (`audit verify`).
-            let frozen: Vec<(i64, String)> = agreement::table
-                .filter(agreement::id.gt(last_agreement.unwrap_or(0)))
-                .filter(agreement::content_hash.is_not_null())
-                .order(agreement::id)
-                .select((agreement::id, agreement::status))
-                .load(conn)?;
             let visits: Vec<i64> = follow_up::table
-                .filter(follow_up::id.gt(last_follow_up.unwrap_or(0)))
+                .filter(follow_up::case_id.eq_any(&case_ids))
                 .order(follow_up::id)
                 .select(follow_up::id)
                 .load(conn)?;
-            let mut frozen_agreements = Vec::with_capacity(frozen.len());
-            for (id, _) in &frozen {
-                frozen_agreements.push(json!([id, integrity::short(&integrity::agreement_parts(conn, *id)?)]));
-            }
-            let mut follow_ups = Vec::with_capacity(visits.len());
-            for id in &visits {
-                follow_ups.push(json!([id, integrity::short(&integrity::follow_up_parts(conn, *id)?)]));
-            }
-            let statuses: Vec<Value> = frozen.iter().map(|(id, status)| json!([id, status])).collect();
+            let digested = |digests: BTreeMap<i64, String>, ids: &[i64]| -> QueryResult<Vec<Value>> {
+                let mut out = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let digest = digests.get(id).ok_or(diesel::result::Error::NotFound)?;
+                    out.push(json!([id, integrity::short(digest)]));
+                }
+                Ok(out)
+            };
+            let frozen_agreements = digested(integrity::agreement_parts_of(conn, &agreement_ids)?, &agreement_ids)?;
+            let follow_ups = digested(integrity::follow_up_parts_of(conn, &visits)?, &visits)?;
+            let statuses: Vec<Value> =
+                rows.agreements.iter().zip(&agreement_ids).map(|(a, id)| json!([id, a.status])).collect();
             log.record(
                 "demo.scale",
                 "committee",

@@ -239,7 +239,8 @@ pub fn build_if_needed(conn: &mut DbConn) -> QueryResult<Option<usize>> {
     })
 }
 
-/// Writes the index of cases not yet indexed, many rows a statement.
+/// Writes the index of cases not yet indexed, many rows a statement (copied
+/// on PostgreSQL).
 pub fn insert_all(conn: &mut DbConn, cases: &[(i64, i64, Indexed)]) -> QueryResult<()> {
     let mut keys: Vec<(i64, i64, i64)> = Vec::new();
     let mut texts = Vec::with_capacity(cases.len());
@@ -253,11 +254,19 @@ pub fn insert_all(conn: &mut DbConn, cases: &[(i64, i64, Indexed)]) -> QueryResu
             case_search_text::complainants.eq(indexed.complainants.clone()),
         ));
     }
-    for chunk in texts.chunks(KEYS_PER_INSERT / 2) {
-        on_backend!(conn, c => diesel::insert_into(case_search_text::table).values(chunk).execute(c))?;
-    }
+    crate::insert_many!(conn, case_search_text::table, 5, texts)?;
     // In the index's order: each page of it is written once a batch, not
     // once for each of its keys scattered over the batch's cases.
     keys.sort_unstable();
-    insert_keys(conn, &keys)
+    let keys: Vec<_> = keys
+        .iter()
+        .map(|&(committee, key, case)| {
+            (
+                case_search_key::committee_id.eq(committee),
+                case_search_key::key.eq(key),
+                case_search_key::case_id.eq(case),
+            )
+        })
+        .collect();
+    crate::insert_many!(conn, case_search_key::table, 3, keys)
 }
