@@ -84,6 +84,9 @@ pub struct ServeArgs {
     /// Seconds after start of the first evaluation of monitored nights (then at 31 minutes past every hour); `off` leaves it to `hesheng monitor evaluate`
     #[arg(long, env = "HESHENG_NIGHTS_FIRST_RUN", default_value = "60")]
     pub nights_first_run: String,
+    /// Days a monitor's readings are kept as they came; older ones are rolled up into hourly rows by the hourly runs (at least 90)
+    #[arg(long, env = "HESHENG_READINGS_KEEP_DAYS", default_value_t = crate::db::monitor_readings::KEEP_DAYS_DEFAULT)]
+    pub readings_keep_days: u32,
 }
 
 /// A setting has a value Hesheng cannot use.
@@ -107,6 +110,9 @@ pub enum ConfigError {
     /// HESHENG_NIGHTS_FIRST_RUN is neither seconds nor `off`.
     #[error("HESHENG_NIGHTS_FIRST_RUN must be a number of seconds or `off`; got {0:?}")]
     NightsFirstRun(String),
+    /// HESHENG_READINGS_KEEP_DAYS is below the least the database allows.
+    #[error("HESHENG_READINGS_KEEP_DAYS must be at least 90 days; got {0}")]
+    ReadingsKeepDays(u32),
 }
 
 /// Database settings, checked.
@@ -211,6 +217,9 @@ pub struct Settings {
     /// How long after start monitored nights are first evaluated; `None`
     /// when this server leaves them to `hesheng monitor evaluate`.
     pub nights_first_run: Option<Duration>,
+    /// Days a monitor's readings are kept before they are rolled up into
+    /// hourly rows.
+    pub readings_keep_days: u32,
 }
 
 /// The HJ 212 listener's settings.
@@ -296,6 +305,12 @@ impl Settings {
                 s => Some(Duration::from_secs(
                     s.parse().map_err(|_| ConfigError::NightsFirstRun(args.nights_first_run.clone()))?,
                 )),
+            },
+            readings_keep_days: match args.readings_keep_days {
+                days if days < crate::db::monitor_readings::KEEP_DAYS_AT_LEAST => {
+                    return Err(ConfigError::ReadingsKeepDays(days));
+                }
+                days => days,
             },
         })
     }

@@ -69,6 +69,8 @@ pub struct Application {
     hj212: Option<Hj212Listener>,
     /// When monitored nights are first evaluated, if this server does it.
     nights_first_run: Option<std::time::Duration>,
+    /// Days monitor readings are kept before they are rolled up.
+    readings_keep_days: u32,
     /// For the work besides HTTP: the HJ 212 listener, the nightly evaluation.
     db: Db,
     clock: crate::time::Clock,
@@ -126,6 +128,7 @@ impl Application {
             db: background,
             clock: settings.clock.clone(),
             nights_first_run: settings.nights_first_run,
+            readings_keep_days: settings.readings_keep_days,
         })
     }
 
@@ -147,8 +150,13 @@ impl Application {
     /// Serves until the process is stopped.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         use futures_util::future::{Either, FutureExt, pending, select};
-        let nightly =
-            crate::app::monitor_nights::run_nightly(self.db.clone(), self.clock.clone(), self.nights_first_run).map(Ok);
+        let nightly = crate::app::monitor_nights::run_nightly(
+            self.db.clone(),
+            self.clock.clone(),
+            self.nights_first_run,
+            self.readings_keep_days,
+        )
+        .map(Ok);
         let hj212 = match self.hj212 {
             Some(listener) => listener.serve(self.db, self.clock).left_future(),
             None => pending().right_future(),

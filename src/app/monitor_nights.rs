@@ -160,10 +160,12 @@ pub fn until_next_run(now: NaiveDateTime) -> Duration {
 
 /// Evaluates the last complete nights `first_run` after start (catching up
 /// on nights missed while the server was stopped), then at 31 minutes past
-/// every hour; each run evaluates only nights not yet evaluated. Without
-/// `first_run` it never evaluates (the nights are left to `hesheng monitor
-/// evaluate`, say from cron) and never returns.
-pub async fn run_nightly(db: Db, clock: Clock, first_run: Option<Duration>) {
+/// every hour; each run evaluates only nights not yet evaluated, then rolls
+/// up the readings older than `keep_days` days into hourly rows. Without
+/// `first_run` it never evaluates nor rolls up (both are left to `hesheng
+/// monitor evaluate` and `hesheng monitor roll-up`, say from cron) and
+/// never returns.
+pub async fn run_nightly(db: Db, clock: Clock, first_run: Option<Duration>, keep_days: u32) {
     let Some(first_run) = first_run else { return std::future::pending().await };
     tokio::time::sleep(first_run).await;
     loop {
@@ -176,6 +178,13 @@ pub async fn run_nightly(db: Db, clock: Clock, first_run: Option<Duration>) {
             ),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "monitored nights not evaluated"),
+        }
+        match crate::app::monitor_readings::roll_up(&db, keep_days, clock.now()).await {
+            Ok(done) if done.hours > 0 => {
+                tracing::info!(hours = done.hours, readings = done.readings, "monitor readings rolled up");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "monitor readings not rolled up"),
         }
         tokio::time::sleep(until_next_run(clock.now())).await;
     }

@@ -11,7 +11,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use subtle::ConstantTimeEq;
 
 use crate::app::error::{AppError, AppResult};
-use crate::db::monitor_readings::{self, StoredCount};
+use crate::db::monitor_readings::{self, RolledUp, StoredCount};
 use crate::db::monitors::{self, Monitor, PasswordCheck, check_password, password_hash};
 use crate::db::{Db, WriteError, committees};
 use crate::domain::Invalid;
@@ -41,6 +41,27 @@ fn address_key(address: &str) -> String {
 /// Stores checked readings of a monitor: the one way readings are written.
 pub async fn store(db: &Db, monitor_id: i64, readings: Vec<MonitorReading>) -> Result<Ingested, WriteError> {
     db.run(move |conn| monitor_readings::store(conn, monitor_id, &readings)).await
+}
+
+/// Rolls up every monitor's readings older than `keep_days` days at `now`
+/// into hourly rows and removes them (see [`monitor_readings::roll_up`]).
+/// Fewer days than the database allows are refused.
+pub async fn roll_up(db: &Db, keep_days: u32, now: NaiveDateTime) -> Result<RolledUp, WriteError> {
+    let before = roll_up_before(keep_days, now)?;
+    db.run(move |conn| monitor_readings::roll_up(conn, before, now)).await
+}
+
+/// The whole hour before which readings are rolled up: `keep_days` before
+/// `now`, rounded down to the hour.
+pub fn roll_up_before(keep_days: u32, now: NaiveDateTime) -> Result<NaiveDateTime, WriteError> {
+    if keep_days < monitor_readings::KEEP_DAYS_AT_LEAST {
+        return Err(WriteError::field(
+            "keep_days",
+            Invalid::new("monitor.invalid.keep_days").with("days", monitor_readings::KEEP_DAYS_AT_LEAST),
+        ));
+    }
+    let before = (now - TimeDelta::days(i64::from(keep_days))).and_utc().timestamp();
+    Ok(chrono::DateTime::from_timestamp(before - before.rem_euclid(3600), 0).unwrap_or_default().naive_utc())
 }
 
 async fn count_failure(db: &Db, keys: Vec<(String, ThrottleRule)>, now: NaiveDateTime) {

@@ -152,8 +152,11 @@ pub struct NightDetail {
     pub limit_db: Option<f64>,
     /// The level above which the activity counts, dB(A).
     pub threshold_db: Option<f64>,
-    /// The curve, in steps of five minutes.
+    /// The curve, in steps of five minutes, or of an hour when some of
+    /// the night's readings were rolled up into hours.
     pub points: Vec<CurvePoint>,
+    /// Whether some of the night's readings survive only as hourly rows.
+    pub hourly: bool,
     /// Each term's finding that night.
     pub terms: Vec<NightTermView>,
 }
@@ -185,7 +188,10 @@ pub async fn night_detail(db: &Db, committee_id: i64, monitor_id: i64, night: Na
         let to_local = six + TimeDelta::days(1);
         let utc = |t: NaiveDateTime| t - TimeDelta::minutes(i64::from(offset));
         let readings = monitor_readings::between(conn, monitor_id, utc(from_local), utc(to_local))?;
-        let points = steps(&readings, utc(from_local), utc(to_local), TimeDelta::minutes(STEP_MINUTES))
+        let (from_s, to_s) = (utc(from_local).and_utc().timestamp(), utc(to_local).and_utc().timestamp());
+        let hourly = !monitor_readings::hourly_between(conn, monitor_id, from_s - 3599, to_s)?.is_empty();
+        let step = TimeDelta::minutes(if hourly { 60 } else { STEP_MINUTES });
+        let points = steps(&readings, utc(from_local), utc(to_local), step)
             .into_iter()
             .map(|step| {
                 let minute = (step.at - utc(from_local)).num_minutes();
@@ -218,6 +224,7 @@ pub async fn night_detail(db: &Db, committee_id: i64, monitor_id: i64, night: Na
             limit_db,
             threshold_db,
             points,
+            hourly,
             terms: terms_views,
         })
     })

@@ -127,6 +127,14 @@ enum MonitorCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Roll up monitor readings older than the retention into hourly rows and remove them (the server does it every hour)
+    RollUp {
+        /// Days readings are kept as they came (at least 90)
+        #[arg(long, env = "HESHENG_READINGS_KEEP_DAYS", default_value_t = crate::db::monitor_readings::KEEP_DAYS_DEFAULT)]
+        keep_days: u32,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Play a noise monitor over HJ 212 TCP (or HTTP) against a running server: minute uploads of the last minutes
     Simulate {
         /// The server's HJ 212 listener, HOST:PORT
@@ -288,6 +296,9 @@ pub fn run() -> ExitCode {
         Some(Command::Backup { path, database }) => backup(&database, &path),
         Some(Command::Monitor { command: MonitorCommand::Evaluate { night, database } }) => {
             monitor::evaluate(&database, night.as_deref())
+        }
+        Some(Command::Monitor { command: MonitorCommand::RollUp { keep_days, database } }) => {
+            monitor::roll_up(&database, keep_days)
         }
         Some(Command::Monitor {
             command:

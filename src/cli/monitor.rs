@@ -1,5 +1,6 @@
 //! `hesheng monitor evaluate`: the nightly evaluation of monitored
-//! agreements, at once (the server runs it every hour by itself).
+//! agreements, at once; `hesheng monitor roll-up`: older readings rolled
+//! up into hourly rows (the server runs both every hour by itself).
 
 use std::process::ExitCode;
 
@@ -20,6 +21,28 @@ pub(super) fn evaluate(args: &DatabaseArgs, night: Option<&str>) -> Result<ExitC
     println!(
         "{} monitored agreements: {} nights evaluated, {} findings, {} possible breaches",
         run.watches, run.evaluated, run.findings, run.possible_breaches
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `hesheng monitor roll-up`: the readings older than `keep_days` days
+/// rolled up into hourly rows and removed, now.
+pub(super) fn roll_up(args: &DatabaseArgs, keep_days: u32) -> Result<ExitCode, CliError> {
+    let now = chrono::Utc::now().naive_utc();
+    let before = crate::app::monitor_readings::roll_up_before(keep_days, now).map_err(|_| {
+        CliError::Usage(format!(
+            "--keep-days must be at least {} days",
+            crate::db::monitor_readings::KEEP_DAYS_AT_LEAST
+        ))
+    })?;
+    let mut conn = open(args)?;
+    let done =
+        crate::db::monitor_readings::roll_up(&mut conn, before, now).map_err(|e| CliError::Failed(format!("{e:#}")))?;
+    println!(
+        "{} readings before {} rolled up into {} hours and removed",
+        done.readings,
+        before.format("%Y-%m-%d %H:%M UTC"),
+        done.hours
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -3,6 +3,12 @@
 //! start, interval), the start as Unix seconds, the four levels in 0.1 dB
 //! steps and the instrument's mark packed in one integer (see the
 //! migration `monitors`).
+//!
+//! Readings older than the retention are rolled up, an hour of a monitor
+//! at a time, into `monitor_hourly` (see the migration `monitor_hourly`)
+//! and only then removed: the database lets a reading go only once its
+//! hour has a roll-up. [`between`] answers rolled-up hours as one reading
+//! each, so nights, their pages and their evaluation read both alike.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -10,10 +16,11 @@ use std::fmt::Write as _;
 use chrono::{DateTime, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::monitor_reading;
+use super::schema::{monitor, monitor_hourly, monitor_reading};
 use super::{DbConn, WriteError, write_transaction};
 use crate::domain::Invalid;
 use crate::domain::monitor::{DataFlag, MonitorReading};
+use crate::domain::night::energetic_mean;
 use crate::on_backend;
 
 /// Eleven bits a level; this value says the level was not reported.
@@ -103,6 +110,12 @@ pub fn store(conn: &mut DbConn, monitor_id: i64, readings: &[MonitorReading]) ->
         return Ok(count);
     };
     write_transaction(conn, |conn| {
+        let rolled = rolled_hours(conn, monitor_id, from, to)?;
+        if let Some(i) = wanted.iter().position(|((at, _), _)| rolled.contains(&hour_of(*at))) {
+            return Err(WriteError::conflict(
+                Invalid::new("monitor.conflict.rolled_up").with("index", readings_index(readings, wanted[i].0)),
+            ));
+        }
         let existing = existing(conn, monitor_id, from, to)?;
         let mut fresh = Vec::with_capacity(wanted.len());
         for (key, value) in &wanted {
@@ -163,21 +176,220 @@ fn insert_sql(monitor_id: i64, rows: &[(Key, &Stored)]) -> String {
     sql
 }
 
-/// Readings of `monitor_id` starting in `[from, to)`, in time order.
+/// Readings of `monitor_id` starting in `[from, to)`, in time order. An
+/// hour rolled up reads as one reading: from the hour's start, over the
+/// seconds its measurements covered, with their energetic mean L_Aeq and
+/// highest L_AFmax (an hour that began before `from` is included, its
+/// overlap for the caller to weigh).
 pub fn between(
     conn: &mut DbConn,
     monitor_id: i64,
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> QueryResult<Vec<MonitorReading>> {
+    let (from_s, to_s) = (from.and_utc().timestamp(), to.and_utc().timestamp());
     let rows: Vec<(i64, i32, i64)> = monitor_reading::table
         .filter(monitor_reading::monitor_id.eq(monitor_id))
-        .filter(monitor_reading::at_s.ge(from.and_utc().timestamp()))
-        .filter(monitor_reading::at_s.lt(to.and_utc().timestamp()))
+        .filter(monitor_reading::at_s.ge(from_s))
+        .filter(monitor_reading::at_s.lt(to_s))
         .order((monitor_reading::at_s, monitor_reading::interval_s))
         .select((monitor_reading::at_s, monitor_reading::interval_s, monitor_reading::levels))
         .load(conn)?;
-    Ok(rows.into_iter().filter_map(|(at, interval, levels)| unpack(at, interval, levels)).collect())
+    let mut readings: Vec<MonitorReading> =
+        rows.into_iter().filter_map(|(at, interval, levels)| unpack(at, interval, levels)).collect();
+    let hours = hourly_between(conn, monitor_id, hour_of(from_s), to_s)?;
+    if !hours.is_empty() {
+        readings.extend(hours.iter().filter_map(HourlyRow::as_reading));
+        readings.sort_by_key(|r| (r.at, r.interval_s));
+    }
+    Ok(readings)
+}
+
+/// The start of the hour of `at_s` (Unix seconds).
+fn hour_of(at_s: i64) -> i64 {
+    at_s.div_euclid(HOUR_S) * HOUR_S
+}
+
+const HOUR_S: i64 = 3600;
+/// Readings rolled up in one transaction at most.
+const ROLL_UP_BATCH: i64 = 50_000;
+/// Readings younger than this many days are never rolled up, whatever the
+/// retention: the database refuses a roll-up of a younger hour.
+pub const KEEP_DAYS_AT_LEAST: u32 = 90;
+/// Days readings are kept as they came when the retention is not set:
+/// longer than any follow-up, complaint or court case needs them.
+pub const KEEP_DAYS_DEFAULT: u32 = 400;
+
+/// An hour of a monitor's readings rolled up into one row.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = monitor_hourly)]
+pub struct HourlyRow {
+    /// The monitor.
+    pub monitor_id: i64,
+    /// The hour's start, Unix seconds (UTC).
+    pub hour_s: i64,
+    /// Readings rolled up.
+    pub readings: i32,
+    /// Of them, measurements (not marked other than normal).
+    pub measured: i32,
+    /// Seconds the measurements covered.
+    pub covered_s: i32,
+    /// Energetic mean L_Aeq of the measurements, weighted by their
+    /// intervals, dB(A).
+    pub laeq_db: Option<f64>,
+    /// The highest L_AFmax among them.
+    pub lafmax_db: Option<f64>,
+    /// The quietest measurement's L_Aeq.
+    pub laeq_min_db: Option<f64>,
+    /// The loudest measurement's L_Aeq.
+    pub laeq_max_db: Option<f64>,
+    /// When rolled up.
+    pub rolled_at: NaiveDateTime,
+}
+
+impl HourlyRow {
+    /// What the readings of one hour (`(at_s, interval_s, levels)` as
+    /// stored) roll up to.
+    pub fn of(monitor_id: i64, hour_s: i64, rows: &[(i64, i32, i64)], now: NaiveDateTime) -> Self {
+        let measured: Vec<(f64, Option<f64>, i32)> = rows
+            .iter()
+            .filter(|(_, _, levels)| (levels >> FLAG_SHIFT) & 15 == 0)
+            .filter_map(|&(_, interval, levels)| Some((level(levels, 0)?, level(levels, 1), interval)))
+            .collect();
+        let small = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+        Self {
+            monitor_id,
+            hour_s,
+            readings: small(rows.len()),
+            measured: small(measured.len()),
+            covered_s: measured.iter().map(|m| m.2).fold(0i32, i32::saturating_add),
+            laeq_db: energetic_mean(measured.iter().map(|m| (m.0, f64::from(m.2)))),
+            lafmax_db: measured.iter().filter_map(|m| m.1).reduce(f64::max),
+            laeq_min_db: measured.iter().map(|m| m.0).reduce(f64::min),
+            laeq_max_db: measured.iter().map(|m| m.0).reduce(f64::max),
+            rolled_at: now,
+        }
+    }
+
+    /// The hour as one reading, if it had measurements.
+    pub fn as_reading(&self) -> Option<MonitorReading> {
+        Some(MonitorReading {
+            at: DateTime::from_timestamp(self.hour_s, 0)?.naive_utc(),
+            interval_s: u32::try_from(self.covered_s).ok().filter(|s| *s > 0)?,
+            laeq_db: self.laeq_db?,
+            lafmax_db: self.lafmax_db,
+            l10_db: None,
+            l90_db: None,
+            flag: None,
+        })
+    }
+}
+
+/// A monitor's rolled-up hours starting in `[from_s, to_s)`.
+pub fn hourly_between(conn: &mut DbConn, monitor_id: i64, from_s: i64, to_s: i64) -> QueryResult<Vec<HourlyRow>> {
+    monitor_hourly::table
+        .filter(monitor_hourly::monitor_id.eq(monitor_id))
+        .filter(monitor_hourly::hour_s.ge(from_s))
+        .filter(monitor_hourly::hour_s.lt(to_s))
+        .order(monitor_hourly::hour_s)
+        .select(HourlyRow::as_select())
+        .load(conn)
+}
+
+/// The rolled-up hours of a monitor from the hour of `from_s` to `to_s`.
+fn rolled_hours(conn: &mut DbConn, monitor_id: i64, from_s: i64, to_s: i64) -> QueryResult<Vec<i64>> {
+    monitor_hourly::table
+        .filter(monitor_hourly::monitor_id.eq(monitor_id))
+        .filter(monitor_hourly::hour_s.between(hour_of(from_s), to_s))
+        .select(monitor_hourly::hour_s)
+        .load(conn)
+}
+
+/// What a roll-up did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RolledUp {
+    /// Hours rolled up.
+    pub hours: usize,
+    /// Readings rolled up into them and removed.
+    pub readings: usize,
+}
+
+/// Rolls up every monitor's readings that started before the whole hour
+/// at or before `before`, hour by hour, and removes them: each batch of
+/// hours one transaction, the roll-ups written before the readings go
+/// (the database refuses the removal of a reading whose hour has none),
+/// and the whole batch undone if it would remove a reading it did not
+/// roll up.
+pub fn roll_up(conn: &mut DbConn, before: NaiveDateTime, now: NaiveDateTime) -> Result<RolledUp, WriteError> {
+    let cutoff = hour_of(before.and_utc().timestamp());
+    let monitors: Vec<i64> = monitor::table.select(monitor::id).order(monitor::id).load(conn)?;
+    let mut done = RolledUp::default();
+    for monitor_id in monitors {
+        // Looked at outside a transaction: most monitors have nothing old.
+        let oldest: Option<i64> = monitor_reading::table
+            .filter(monitor_reading::monitor_id.eq(monitor_id))
+            .select(monitor_reading::at_s)
+            .order(monitor_reading::at_s)
+            .first(conn)
+            .optional()?;
+        if oldest.is_none_or(|at| at >= cutoff) {
+            continue;
+        }
+        loop {
+            let (batch, more) = write_transaction(conn, |conn| roll_up_batch(conn, monitor_id, cutoff, now))?;
+            done.hours += batch.hours;
+            done.readings += batch.readings;
+            if !more {
+                break;
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// One batch of a monitor's hours before `cutoff`; whether more may follow.
+fn roll_up_batch(
+    conn: &mut DbConn,
+    monitor_id: i64,
+    cutoff: i64,
+    now: NaiveDateTime,
+) -> Result<(RolledUp, bool), WriteError> {
+    let rows: Vec<(i64, i32, i64)> = monitor_reading::table
+        .filter(monitor_reading::monitor_id.eq(monitor_id))
+        .filter(monitor_reading::at_s.lt(cutoff))
+        .order((monitor_reading::at_s, monitor_reading::interval_s))
+        .limit(ROLL_UP_BATCH)
+        .select((monitor_reading::at_s, monitor_reading::interval_s, monitor_reading::levels))
+        .load(conn)?;
+    let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= ROLL_UP_BATCH;
+    let mut hours: Vec<&[(i64, i32, i64)]> = rows.chunk_by(|a, b| hour_of(a.0) == hour_of(b.0)).collect();
+    if full && hours.len() > 1 {
+        // The batch may have ended within its last hour: that hour waits.
+        hours.pop();
+    }
+    let (Some(first), Some(last)) = (hours.first().and_then(|h| h.first()), hours.last().and_then(|h| h.first()))
+    else {
+        return Ok((RolledUp::default(), false));
+    };
+    let (first_hour, end) = (hour_of(first.0), hour_of(last.0) + HOUR_S);
+    let rolled: Vec<HourlyRow> = hours.iter().map(|h| HourlyRow::of(monitor_id, hour_of(h[0].0), h, now)).collect();
+    for chunk in rolled.chunks(500) {
+        on_backend!(conn, c => diesel::insert_into(monitor_hourly::table).values(chunk).execute(c))?;
+    }
+    let count: usize = hours.iter().map(|h| h.len()).sum();
+    let removed = diesel::delete(
+        monitor_reading::table
+            .filter(monitor_reading::monitor_id.eq(monitor_id))
+            .filter(monitor_reading::at_s.ge(first_hour))
+            .filter(monitor_reading::at_s.lt(end)),
+    )
+    .execute(conn)?;
+    if removed != count {
+        return Err(WriteError::Failed(format!(
+            "monitor {monitor_id}: {count} readings rolled up but {removed} would be removed; nothing changed"
+        )));
+    }
+    Ok((RolledUp { hours: rolled.len(), readings: count }, full))
 }
 
 fn unpack(at: i64, interval: i32, levels: i64) -> Option<MonitorReading> {

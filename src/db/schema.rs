@@ -634,6 +634,24 @@ diesel::joinable!(monitor_reading -> monitor (monitor_id));
 diesel::allow_tables_to_appear_in_same_query!(monitor, monitor_reading);
 
 diesel::table! {
+    monitor_hourly (monitor_id, hour_s) {
+        monitor_id -> BigInt,
+        hour_s -> BigInt,
+        readings -> Integer,
+        measured -> Integer,
+        covered_s -> Integer,
+        laeq_db -> Nullable<Double>,
+        lafmax_db -> Nullable<Double>,
+        laeq_min_db -> Nullable<Double>,
+        laeq_max_db -> Nullable<Double>,
+        rolled_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(monitor_hourly -> monitor (monitor_id));
+diesel::allow_tables_to_appear_in_same_query!(monitor, monitor_hourly);
+
+diesel::table! {
     night_finding (id) {
         id -> BigInt,
         committee_id -> BigInt,

@@ -181,6 +181,7 @@ pub fn serve_args(database_url: &str) -> ServeArgs {
         hj212_bind: None,
         // Tests evaluate nights with `hesheng monitor evaluate`, at the night they name.
         nights_first_run: "off".into(),
+        readings_keep_days: hesheng::db::monitor_readings::KEEP_DAYS_DEFAULT,
     }
 }
 

@@ -216,3 +216,145 @@ both_backends! {
         assert_eq!(after["status"], "breached");
     }
 }
+
+/// The energetic mean of levels held for the given seconds, computed here
+/// from its definition: 10·lg(Σ tᵢ·10^(Lᵢ/10) / Σ tᵢ).
+fn energetic(levels: &[(f64, u32)]) -> f64 {
+    let time: f64 = levels.iter().map(|(_, t)| f64::from(*t)).sum();
+    10.0 * (levels.iter().map(|(l, t)| f64::from(*t) * 10f64.powf(l / 10.0)).sum::<f64>() / time).log10()
+}
+
+both_backends! {
+    async fn readings_older_than_the_retention_roll_up_into_hours_and_their_nights_still_read(app) {
+        use diesel::RunQueryDsl;
+        use hesheng::db::monitor_readings::{between, hourly_between};
+        let run_sql = |conn: &mut hesheng::db::DbConn, sql: &str| hesheng::on_backend!(conn, c => diesel::sql_query(sql).execute(c));
+        let utc = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect(s);
+        hesheng::cli::demo::load(&mut app.conn()).expect("demo");
+        let mediator = app.token_with("wang.mediator", hesheng::cli::demo::DEMO_PASSWORD).await;
+        let monitors = app.get_json("/api/v1/monitors", &mediator).await;
+        let demo = monitors[0]["id"].as_i64().expect("the demo monitor");
+        let agreement = monitors[0]["agreement_id"].as_i64().expect("the memorandum");
+
+        // A second monitor on the memorandum: the worked example's hour on
+        // 1 June 2026, 12:00–13:00 UTC — 30 minutes at 60 dB, 30 at 50 dB
+        // (one of them with an L_AFmax of 71), and a half-minute marked M
+        // (maintenance) at 90 dB that is no measurement — then the demo
+        // monitor's minutes of the night of 19 June, and one reading of a
+        // minute ago, young enough to stay.
+        let mut body = crate::monitors::monitor_body("HS-ROLL-01");
+        body["agreement_id"] = json!(agreement);
+        let second = app.post_ok("/api/v1/monitors", &mediator, &body, 201).await;
+        let (id, token) = (second["id"].as_i64().expect("id"), second["token"].as_str().expect("token").to_owned());
+        let mut hour: Vec<Value> = (0..60).map(|m| {
+            let db = if m < 30 { 60.0 } else { 50.0 };
+            let max = if m == 45 { 71.0 } else { db + 6.0 };
+            json!({"at": format!("2026-06-01T12:{m:02}:00Z"), "interval_s": 60, "laeq_db": db, "lafmax_db": max})
+        }).collect();
+        hour.push(json!({"at": "2026-06-01T12:10:00Z", "interval_s": 30, "laeq_db": 90.0, "lafmax_db": 95.0, "flag": "M"}));
+        let (night_from, night_to) = (utc("2026-06-18 22:00"), utc("2026-06-19 22:00"));
+        let minutes = between(&mut app.conn(), demo, night_from, night_to).expect("the night's minutes");
+        assert_eq!(minutes.len(), 1440);
+        let night: Vec<Value> = minutes.iter().map(|r| json!({
+            "at": format!("{}Z", r.at.format("%Y-%m-%dT%H:%M:%S")), "interval_s": r.interval_s, "laeq_db": r.laeq_db, "lafmax_db": r.lafmax_db,
+        })).collect();
+        let recent = chrono::Utc::now().naive_utc() - chrono::TimeDelta::minutes(1);
+        let young = vec![json!({"at": format!("{}Z", recent.format("%Y-%m-%dT%H:%M:00")), "interval_s": 60, "laeq_db": 45.0, "lafmax_db": 50.0})];
+        let readings = format!("/api/v1/monitors/{id}/readings");
+        for batch in [hour, night, young] {
+            let r = app.client.post(app.url(&readings)).bearer_auth(&token).json(&json!({"readings": batch})).send().await.expect("post");
+            let status = r.status();
+            assert_eq!(status, 200, "{}", r.text().await.unwrap_or_default());
+        }
+
+        // The morning after the demo's last night: its strip of 30 nights.
+        let morning = chrono::NaiveDate::from_ymd_opt(2026, 6, 26).and_then(|d| d.and_hms_opt(1, 0, 0)).expect("06-26 09:00 in Beijing");
+        app.clock.set_offset(morning - chrono::Utc::now().naive_utc());
+        let strip = format!("/api/v1/agreements/{agreement}/nights?days=30");
+        let before = app.get_json(&strip, &mediator).await;
+
+        // Readings are append-only: no removal or change by hand, before a
+        // roll-up or after it, and no roll-up forged for a recent hour.
+        let mut conn = app.conn();
+        assert!(run_sql(&mut conn, &format!("DELETE FROM monitor_reading WHERE monitor_id = {demo}")).is_err(), "old, but not rolled up");
+        assert!(run_sql(&mut conn, &format!("UPDATE monitor_reading SET levels = 0 WHERE monitor_id = {demo}")).is_err());
+        let this_hour = chrono::Utc::now().timestamp() / 3600 * 3600;
+        let forged = format!("INSERT INTO monitor_hourly (monitor_id, hour_s, readings, measured, covered_s, laeq_db, rolled_at) \
+            VALUES ({id}, {this_hour}, 1, 1, 60, 45.0, '2026-06-26 01:00:00')");
+        assert!(run_sql(&mut conn, &forged).is_err(), "an hour less than 90 days old is not rolled up");
+
+        let refused = hesheng(&app.database_url, &["monitor", "roll-up", "--keep-days", "30"], None);
+        assert!(!refused.status.success(), "fewer days than the database allows");
+        let out = hesheng(&app.database_url, &["monitor", "roll-up", "--keep-days", "90"], None);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        // The demo's 60 nights of minutes (1 440 hours) and the second
+        // monitor's hour and night (25 hours, 61 + 1 440 readings).
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(said.contains("87901 readings") && said.contains("into 1465 hours"), "{said}");
+        let again = hesheng(&app.database_url, &["monitor", "roll-up", "--keep-days", "90"], None);
+        assert!(String::from_utf8_lossy(&again.stdout).starts_with("0 readings"), "each hour once");
+
+        // The worked example, by hand: 10·lg((1800·10^6 + 1800·10^5) / 3600)
+        // = 10·lg(550 000) = 57.40 dB(A) — the arithmetic mean would say 55 —
+        // the loudest L_AFmax 71, the quietest and loudest minute 50 and 60,
+        // 61 readings of which 60 measured, covering the whole hour.
+        let hour_s = utc("2026-06-01 12:00").and_utc().timestamp();
+        let rolled = hourly_between(&mut conn, id, hour_s, hour_s + 3600).expect("the hour");
+        assert_eq!(rolled.len(), 1);
+        let h = &rolled[0];
+        assert_eq!((h.readings, h.measured, h.covered_s), (61, 60, 3600));
+        assert_eq!(((h.laeq_db.expect("mean") * 100.0).round() / 100.0, h.lafmax_db, h.laeq_min_db, h.laeq_max_db), (57.40, Some(71.0), Some(50.0), Some(60.0)));
+        // Every hour of the demo's night equals the energetic aggregation of
+        // the minutes it replaced.
+        let hours = hourly_between(&mut conn, demo, night_from.and_utc().timestamp(), night_to.and_utc().timestamp()).expect("hours");
+        assert_eq!(hours.len(), 24);
+        for h in &hours {
+            let of_hour: Vec<_> = minutes.iter().filter(|r| r.at.and_utc().timestamp() / 3600 * 3600 == h.hour_s).collect();
+            let levels: Vec<(f64, u32)> = of_hour.iter().map(|r| (r.laeq_db, r.interval_s)).collect();
+            assert_eq!((h.readings, h.covered_s), (60, 3600));
+            assert!((h.laeq_db.expect("mean") - energetic(&levels)).abs() < 1e-9, "hour {}", h.hour_s);
+            assert_eq!(h.lafmax_db, of_hour.iter().filter_map(|r| r.lafmax_db).reduce(f64::max));
+        }
+        let left: i64 = hesheng::db::monitor_readings::count(&mut conn, demo).expect("count");
+        assert_eq!((left, hesheng::db::monitor_readings::count(&mut conn, id).expect("count")), (0, 1), "only the young reading is left");
+        // Still no removal by hand: the young reading has no roll-up, and
+        // roll-ups are never changed or removed.
+        assert!(run_sql(&mut conn, "DELETE FROM monitor_reading").is_err());
+        assert_eq!(hesheng::db::monitor_readings::count(&mut conn, id).expect("count"), 1, "nothing removed");
+        assert!(run_sql(&mut conn, "UPDATE monitor_hourly SET laeq_db = 40.0").is_err());
+        assert!(run_sql(&mut conn, &format!("DELETE FROM monitor_hourly WHERE monitor_id = {demo}")).is_err());
+        if app.database_url.starts_with("postgres") {
+            assert!(run_sql(&mut conn, "TRUNCATE monitor_reading").is_err());
+            assert!(run_sql(&mut conn, "TRUNCATE monitor_hourly").is_err());
+        }
+        // A reading for an hour rolled up is refused, and stores nothing.
+        let late = json!({"readings": [{"at": "2026-06-01T12:30:00Z", "interval_s": 60, "laeq_db": 50.0, "lafmax_db": 56.0}]});
+        let r = app.client.post(app.url(&readings)).bearer_auth(&token).json(&late).send().await.expect("post");
+        assert_eq!(r.status(), 409);
+
+        // The strip shows the verdicts stored, as before.
+        assert_eq!(app.get_json(&strip, &mediator).await, before, "stored findings are not touched");
+        // A night evaluated over rolled-up hours: the second monitor's 19
+        // June finds both terms possibly breached, as the demo monitor did
+        // over the minutes; the volume term's window 19:00–21:00 is two
+        // whole hours, so its energetic mean is exactly the minutes'.
+        let out = hesheng(&app.database_url, &["monitor", "evaluate", "--night", "2026-06-19"], None);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("1 nights evaluated"), "{}", String::from_utf8_lossy(&out.stdout));
+        let after = app.get_json(&strip, &mediator).await;
+        let day = after.as_array().expect("strip").iter().find(|d| d["night"] == "2026-06-19").expect("19 June");
+        let of = |monitor: i64, term: i64| day["findings"].as_array().expect("findings").iter()
+            .find(|f| f["monitor_id"] == monitor && f["term_index"] == term).cloned().expect("finding");
+        for term in [0, 1] {
+            assert_eq!((of(id, term)["outcome"].as_str(), of(demo, term)["outcome"].as_str()), (Some("possible_breach"), Some("possible_breach")));
+        }
+        assert_eq!(of(id, 1)["evidence"]["mean_db"], of(demo, 1)["evidence"]["mean_db"]);
+
+        // The night's page draws the hourly curve.
+        let visitor = crate::pages::Visitor::signed_in(&app, "wang.mediator").await;
+        let (status, html) = visitor.page(&format!("/monitors/{demo}/nights/2026-06-19")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("每小时的声级") && html.contains("已汇总为小时平均值"), "{html}");
+        assert_eq!(html.matches("<tr><th scope=\"row\">").count(), 12, "19:00 less an hour, to 06:00: twelve hours");
+        assert!(html.contains("2026-06-19") && html.contains("可能违约"));
+    }
+}
