@@ -115,17 +115,18 @@ struct Count {
 }
 
 /// How common `key` is among the complaints (SQLite; see
-/// [`key_walk::commonness`]), read from at most [`key_walk::SAMPLE`]
-/// entries of the full-text index whatever the key's size.
+/// [`key_walk::commonness`]), judged from its oldest holders: FTS5 reads a
+/// word's complaints oldest first by streaming them, while newest first it
+/// loads much of a common word's list.
 fn commonness(c: &mut diesel::SqliteConnection, key: i64) -> QueryResult<i64> {
-    let sampled: Option<Candidate> = diesel::sql_query(
-        "SELECT rowid AS id FROM complaint_search WHERE complaint_search MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-    )
-    .bind::<Text, _>(token(key))
-    .bind::<BigInt, _>(key_walk::SAMPLE - 1)
-    .get_result(c)
-    .optional()?;
-    key_walk::commonness(sampled.map(|s| s.id), || {
+    let sampled: Option<Candidate> =
+        diesel::sql_query("SELECT rowid AS id FROM complaint_search WHERE complaint_search MATCH ? LIMIT 1 OFFSET ?")
+            .bind::<Text, _>(token(key))
+            .bind::<BigInt, _>(key_walk::SAMPLE - 1)
+            .get_result(c)
+            .optional()?;
+    let sampled = sampled.map_or(key_walk::Sampled::Fewer, |s| key_walk::Sampled::Oldest(s.id));
+    key_walk::commonness(sampled, || {
         let counted: Count =
             diesel::sql_query("SELECT count(*) AS n FROM complaint_search WHERE complaint_search MATCH ?")
                 .bind::<Text, _>(token(key))
@@ -140,11 +141,8 @@ fn commonness(c: &mut diesel::SqliteConnection, key: i64) -> QueryResult<i64> {
 /// each candidate); empty when no complaint holds one of its keys.
 fn words_to_match(c: &mut diesel::SqliteConnection, query: &Query) -> QueryResult<String> {
     let judged = key_walk::rarest(&query.keys, |key| commonness(c, key))?;
-    let named = match judged.as_slice() {
-        [(_, n), ..] if *n < key_walk::SAMPLE => 1,
-        _ => 2,
-    };
-    Ok(judged.iter().take(named).map(|&(key, _)| token(key)).collect::<Vec<_>>().join(" "))
+    let named = judged.first().map(|&(key, _)| key).into_iter().chain(key_walk::companion(&judged));
+    Ok(named.map(token).collect::<Vec<_>>().join(" "))
 }
 
 /// A filter's complaints walked themselves, newest first, each checked:

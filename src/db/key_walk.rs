@@ -14,15 +14,28 @@ const FIRST_ROUND: i64 = 64;
 
 const LAST_ROUND: i64 = 4096;
 
-/// How common a key is, from the id of its [`SAMPLE`]th newest holder
-/// (`None` when fewer hold it) and, only then, how many hold it: a number
-/// to compare, smaller is rarer. A key fewer than [`SAMPLE`] rows hold is
-/// judged by their number; a commoner one by how recent its sampled holder
-/// is — the more recent, the denser its holders.
-pub fn commonness(sampled: Option<i64>, count: impl FnOnce() -> QueryResult<i64>) -> QueryResult<i64> {
+/// Where a key's [`SAMPLE`]th holder was found, to judge how dense its
+/// holders are.
+#[derive(Debug, Clone, Copy)]
+pub enum Sampled {
+    /// Fewer than [`SAMPLE`] rows hold the key.
+    Fewer,
+    /// The id of its [`SAMPLE`]th newest holder: the more recent, the
+    /// denser its holders.
+    Newest(i64),
+    /// The id of its [`SAMPLE`]th oldest holder: the older, the denser.
+    Oldest(i64),
+}
+
+/// How common a key is, from its [`Sampled`] holder and, only when fewer
+/// than [`SAMPLE`] rows hold it, their number: a number to compare, smaller
+/// is rarer (and 0 when no row holds it). Keys of one search are all
+/// sampled from the same end.
+pub fn commonness(sampled: Sampled, count: impl FnOnce() -> QueryResult<i64>) -> QueryResult<i64> {
     match sampled {
-        Some(id) => Ok(SAMPLE + id),
-        None => count(),
+        Sampled::Fewer => count(),
+        Sampled::Newest(id) => Ok(SAMPLE + id),
+        Sampled::Oldest(id) => Ok(SAMPLE + (i64::MAX / 2 - id)),
     }
 }
 
@@ -50,6 +63,17 @@ pub fn rarest(keys: &[i64], mut commonness: impl FnMut(i64) -> QueryResult<i64>)
     }
     judged.sort_by_key(|&(_, n)| n);
     Ok(judged)
+}
+
+/// Of keys judged by [`rarest`], the one whose holders a search also
+/// requires of its candidates: the next rarest, when even the rarest is
+/// held by [`SAMPLE`] rows or more (an index intersects two keys far more
+/// cheaply than candidates are checked against their texts).
+pub fn companion(judged: &[(i64, i64)]) -> Option<i64> {
+    match judged {
+        [(_, n), (second, _), ..] if *n >= SAMPLE => Some(*second),
+        _ => None,
+    }
 }
 
 /// A page of what `keep` makes of the candidates `read` names, newest
@@ -95,6 +119,9 @@ mod tests {
         let none = rarest(&[1, 2, 3], |k| Ok(if k == 2 { 0 } else { 500 })).unwrap();
         assert!(none.is_empty());
         assert_eq!(rarest(&[9], |_| panic!("one key is not judged")).unwrap(), vec![(9, 0)]);
+        assert_eq!(companion(&[(2, 7), (3, 900)]), None, "a rare key is read alone");
+        assert_eq!(companion(&[(2, 700), (3, 900), (1, 950)]), Some(3));
+        assert_eq!(companion(&[(2, 700)]), None);
     }
 
     #[test]

@@ -229,6 +229,44 @@ both_backends! {
         assert!(found(&again, &token, "合唱").await.is_empty());
     }
 
+    async fn a_search_whose_every_key_is_common_reads_the_holders_of_two(app) {
+        // 120 cases and complaints each hold 南街 and 合唱, 120 others 南街 and
+        // 装修: every key of 南街合唱 is held by 100 or more, so the search
+        // reads the cases and complaints holding both of its two rarest.
+        let token = app.user_token("wang.mediator", Role::Mediator).await;
+        let mut singing = Vec::new();
+        let mut singing_complaints = Vec::new();
+        for n in 0..240 {
+            let what = if n % 2 == 0 { "合唱" } else { "装修" };
+            let id = case(&app, &token, &format!("南街{what}{n}"), "东城", &["甲"], &[]).await;
+            let mut body = complaint(&format!("南街{n}号"), "2026-05-06T21:35:00+08:00", "甲");
+            body["description"] = json!(format!("南街{what}声"));
+            let complaint = app.post_ok("/api/v1/complaints", &token, &body, 201).await["id"].as_i64().expect("id");
+            if n % 2 == 0 {
+                singing.push(id);
+                singing_complaints.push(complaint);
+            }
+        }
+        singing.reverse();
+        singing_complaints.reverse();
+        let mut seen = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let page = app
+                .get_json(&format!("/api/v1/cases?limit=50&q={}{cursor}", url_encode("南街合唱")), &token)
+                .await;
+            seen.extend(ids(&page));
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = format!("&cursor={next}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, singing);
+        assert_eq!(complaints_found(&app, &token, "南街合唱声", "").await, singing_complaints[..100]);
+        let page = app.get_json(&format!("/api/v1/complaints?limit=3&q={}", url_encode("街装修")), &token).await;
+        assert_eq!(ids(&page).len(), 3);
+    }
+
     async fn complaints_are_found_by_one_or_two_characters_in_any_form(app) {
         let token = app.user_token("li.grid", Role::GridWorker).await;
         let mut posted = Vec::new();

@@ -201,6 +201,7 @@ fn commonness(conn: &mut DbConn, committee_id: i64, key: i64) -> QueryResult<i64
         .offset(key_walk::SAMPLE - 1)
         .first(conn)
         .optional()?;
+    let sampled = sampled.map_or(key_walk::Sampled::Fewer, key_walk::Sampled::Newest);
     key_walk::commonness(sampled, || {
         const HOLDING: Sql = Sql("SELECT count(*) AS n FROM case_search_key WHERE committee_id = ? AND key = ?");
         let count =
@@ -216,9 +217,12 @@ fn commonness(conn: &mut DbConn, committee_id: i64, key: i64) -> QueryResult<i64
 /// against its folded texts and the list's other filters, until a page is
 /// full.
 fn search(conn: &mut DbConn, committee_id: i64, f: &CaseFilter, query: &Query) -> QueryResult<Vec<Found>> {
+    diesel::alias!(case_search_key as held: Held);
     let judged = key_walk::rarest(&query.keys, |key| commonness(conn, committee_id, key))?;
     let Some(&(key, _)) = judged.first() else { return Ok(Vec::new()) };
-    // The key's cases are read from the index alone; each round's cases are
+    let also = key_walk::companion(&judged);
+    // The key's cases (those also holding the companion key, when there is
+    // one) are read from the index alone; each round's cases are
     // checked against their texts and the filters by their ids. (One
     // statement joining the index to the texts would leave the plan to
     // PostgreSQL's estimate of `LIKE`, which can drive it from the texts and
@@ -228,14 +232,22 @@ fn search(conn: &mut DbConn, committee_id: i64, f: &CaseFilter, query: &Query) -
         f.limit,
         f.before_id,
         |conn, below, round| {
-            case_search_key::table
+            let mut ids = case_search_key::table
                 .filter(case_search_key::committee_id.eq(committee_id))
                 .filter(case_search_key::key.eq(key))
                 .filter(case_search_key::case_id.lt(below))
                 .order(case_search_key::case_id.desc())
                 .select(case_search_key::case_id)
                 .limit(round)
-                .load(conn)
+                .into_boxed();
+            if let Some(also) = also {
+                ids = ids.filter(diesel::dsl::exists(
+                    held.filter(held.field(case_search_key::committee_id).eq(committee_id))
+                        .filter(held.field(case_search_key::key).eq(also))
+                        .filter(held.field(case_search_key::case_id).eq(case_search_key::case_id)),
+                ));
+            }
+            ids.load(conn)
         },
         |conn, ids, wanted| checked(conn, f, query, ids, wanted),
     )
