@@ -5,6 +5,8 @@
 
 use diesel::QueryResult;
 
+use crate::search::key_chars;
+
 /// How many of a key's newest holders are read to judge how common it is.
 pub const SAMPLE: i64 = 100;
 
@@ -66,14 +68,19 @@ pub fn rarest(keys: &[i64], mut commonness: impl FnMut(i64) -> QueryResult<i64>)
 }
 
 /// Of keys judged by [`rarest`], the one whose holders a search also
-/// requires of its candidates: the next rarest, when even the rarest is
-/// held by [`SAMPLE`] rows or more (an index intersects two keys far more
-/// cheaply than candidates are checked against their texts).
+/// requires of its candidates when even the rarest is held by [`SAMPLE`]
+/// rows or more (an index intersects two keys far more cheaply than
+/// candidates are checked against their texts): the next rarest that shares
+/// no character with the rarest — neighbouring pairs of one word (安定, 定路)
+/// are held by the same rows, and narrow nothing — else the next rarest.
 pub fn companion(judged: &[(i64, i64)]) -> Option<i64> {
-    match judged {
-        [(_, n), (second, _), ..] if *n >= SAMPLE => Some(*second),
-        _ => None,
+    let [(first, n), rest @ ..] = judged else { return None };
+    if *n < SAMPLE || rest.is_empty() {
+        return None;
     }
+    let own = key_chars(*first);
+    let apart = rest.iter().find(|(key, _)| key_chars(*key).iter().all(|c| !own.contains(c)));
+    apart.or(rest.first()).map(|&(key, _)| key)
 }
 
 /// A page of what `keep` makes of the candidates `read` names, newest
@@ -121,6 +128,12 @@ mod tests {
         assert_eq!(rarest(&[9], |_| panic!("one key is not judged")).unwrap(), vec![(9, 0)]);
         assert_eq!(companion(&[(2, 7), (3, 900)]), None, "a rare key is read alone");
         assert_eq!(companion(&[(2, 700), (3, 900), (1, 950)]), Some(3));
+        // 定路 shares a character with 安定; 12 does not.
+        let [an_ding, ding_lu] =
+            [('安', '定'), ('定', '路')].map(|(a, b)| crate::search::Query::new(&format!("{a}{b}")).keys[0]);
+        let twelve = crate::search::Query::new("路12号").keys.into_iter().max().expect("run");
+        assert_eq!(companion(&[(an_ding, 5052), (ding_lu, 12914), (twelve, 25070)]), Some(twelve));
+        assert_eq!(companion(&[(an_ding, 5052), (ding_lu, 12914)]), Some(ding_lu));
         assert_eq!(companion(&[(2, 700)]), None);
     }
 

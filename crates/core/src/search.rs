@@ -93,6 +93,20 @@ fn digit_runs(text: &str) -> Vec<(&str, bool)> {
     runs
 }
 
+/// The characters a key stands for: a character, a pair, or a run's
+/// digits.
+pub fn key_chars(key: i64) -> Vec<char> {
+    let char_of = |code: i64| u32::try_from(code).ok().and_then(char::from_u32);
+    if key >= 1 << 50 {
+        let len = usize::try_from((key >> 40) & 0x3ff).unwrap_or(0);
+        format!("{:0len$}", key & ((1 << 40) - 1)).chars().collect()
+    } else if key >= 1 << 21 {
+        [key >> 21, key & ((1 << 21) - 1)].into_iter().filter_map(char_of).collect()
+    } else {
+        char_of(key).into_iter().collect()
+    }
+}
+
 /// Every key of a folded text's fields: each character that is not a space,
 /// each pair of neighbours of which neither is a space, and each whole run
 /// of digits (a case's sequence number, a building's): a search naming the
@@ -267,6 +281,14 @@ pub fn split_at_match(original: &str, range: std::ops::Range<usize>) -> (String,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_names_its_characters() {
+        assert_eq!(key_chars(single('芳')), ['芳']);
+        assert_eq!(key_chars(pair('王', '芳')), ['王', '芳']);
+        assert_eq!(key_chars(run("012").expect("run")), ['0', '1', '2']);
+        assert_eq!(key_chars(run("12345").expect("run")), ['1', '2', '3', '4', '5']);
+    }
 
     #[test]
     fn a_match_is_marked_with_its_surroundings_cut() {
