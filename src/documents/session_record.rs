@@ -141,6 +141,17 @@ fn others(list: &str, named: &[&str]) -> String {
     kept.join(&separator)
 }
 
+/// Renders the session records.
+pub fn render(doc: &SessionsDoc) -> Result<Rendered, PdfError> {
+    let l = Labels { lang: doc.header.lang };
+    write_form(
+        &lay_out(doc),
+        &doc.header,
+        &l.t("doc.session.title"),
+        format!("session|{}|{}", doc.header.number, doc.records.len()),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,15 +165,4 @@ mod tests {
         assert_eq!(others("张秀兰、周桂芳", &named), "");
         assert_eq!(others("Zhang, Resident representative", &["Zhang"]), "Resident representative");
     }
-}
-
-/// Renders the session records.
-pub fn render(doc: &SessionsDoc) -> Result<Rendered, PdfError> {
-    let l = Labels { lang: doc.header.lang };
-    write_form(
-        &lay_out(doc),
-        &doc.header,
-        &l.t("doc.session.title"),
-        format!("session|{}|{}", doc.header.number, doc.records.len()),
-    )
 }

@@ -55,7 +55,7 @@ pub(super) fn one_case(
         source,
         status,
         risk,
-        facts: *what,
+        facts: what,
         location: place.clone(),
         registered,
         prevented_criminal: rng.below(100) < 2,
@@ -118,7 +118,7 @@ pub(super) fn one_case(
             channel,
             location: place.clone(),
             location_key: key.clone(),
-            description: *what,
+            description: what,
             reporter: (!anonymous && c == 0).then_some(snapshots[0].party_id),
             anonymous,
             case_id,
@@ -189,7 +189,7 @@ pub(super) fn one_case(
             // Takes effect as signing does: content frozen, hashed, coded.
             rows.agreements.push(AgreementRow {
                 case_id,
-                facts: *what,
+                facts: what,
                 place: place.clone(),
                 created_by: mediator_id,
                 held,
