@@ -77,6 +77,12 @@ fn round_trip(backend: Backend) {
     for kind in expected {
         assert!(kinds.contains(kind), "the schema was read: no {kind} in {kinds:?}");
     }
+    // Seeding writes an audit event, keyed with the data key every server
+    // of this suite is given: installed here too, so the test does not
+    // depend on another having opened a database first.
+    hesheng::data_key::install(
+        hesheng::data_key::Keyring::parse(crate::helpers::DATA_KEY).expect("the suite's data key"),
+    );
     db::committees::ensure_default(&mut conn).expect("seed");
 
     let reverted = db::revert_all_migrations(&mut conn).expect("every down.sql runs");

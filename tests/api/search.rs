@@ -379,12 +379,15 @@ struct Folded {
     folded: String,
     #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
     grams: Vec<String>,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
+    with_place: Vec<String>,
 }
 
 /// PostgreSQL's index of complaints folds and splits text in SQL; it must
 /// do exactly what the application does to a search, or a complaint written
 /// in one form would not be found by the other: every traditional character
-/// of the table, every full-width form, white space and control characters.
+/// of the table, every full-width form, white space and control characters;
+/// and a place and a description give their own keys, no pair spanning both.
 #[test]
 fn the_databases_folding_of_complaints_is_the_applications() {
     use diesel::RunQueryDsl;
@@ -410,17 +413,29 @@ fn the_databases_folding_of_complaints_is_the_applications() {
     );
     let hesheng::db::DbConn::Postgres(pg) = &mut conn else { panic!("a PostgreSQL connection") };
     let rows: Vec<Folded> = diesel::sql_query(
-        "SELECT t AS text, hesheng_fold(t) AS folded, hesheng_grams(t, NULL) AS grams FROM unnest($1::text[]) AS t",
+        "SELECT t AS text, hesheng_fold(t) AS folded, hesheng_grams(t, NULL) AS grams, \
+         hesheng_grams($2, t) AS with_place FROM unnest($1::text[]) AS t",
     )
     .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&samples)
+    .bind::<diesel::sql_types::Text, _>(PLACE)
     .load(pg)
     .expect("fold in SQL");
     assert_eq!(rows.len(), samples.len());
     for row in rows {
         assert_eq!(row.folded, fold(&row.text), "folded: {:?}", row.text);
-        let mut sql: Vec<String> = row.grams;
-        sql.sort();
+        let as_set = |mut keys: Vec<String>| {
+            keys.sort();
+            keys.dedup();
+            keys
+        };
         let rust: Vec<String> = grams(&fold(&row.text)).into_iter().collect();
-        assert_eq!(sql, rust, "grams: {:?}", row.text);
+        let mut both: Vec<String> = grams(&fold(PLACE)).into_iter().chain(rust.iter().cloned()).collect();
+        both = as_set(both);
+        assert_eq!(as_set(row.grams), rust, "grams: {:?}", row.text);
+        assert_eq!(as_set(row.with_place), both, "grams with a place: {:?}", row.text);
     }
 }
+
+/// A place that ends, and a description that starts, with characters that
+/// would pair if the two were one text.
+const PLACE: &str = "敦化南路\u{3000}６４號院";
