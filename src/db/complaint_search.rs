@@ -200,17 +200,19 @@ struct Candidate {
 }
 
 /// Up to `round` ids below `below` that the index names for `query`
-/// (on SQLite through `words`, see [`words_to_match`]), newest first.
+/// (on SQLite through `words`, see [`words_to_match`]; none names
+/// nothing), newest first.
 fn candidates(
     conn: &mut DbConn,
     committee_id: i64,
     query: &Query,
-    words: &str,
+    words: Option<&str>,
     below: i64,
     round: i64,
 ) -> QueryResult<Vec<i64>> {
     match conn {
         DbConn::Sqlite(c) => {
+            let Some(words) = words else { return Ok(Vec::new()) };
             let found: Vec<Candidate> = diesel::sql_query(
                 "SELECT rowid AS id FROM complaint_search WHERE complaint_search MATCH ? AND rowid < ? \
                  ORDER BY rowid DESC LIMIT ?",
@@ -246,18 +248,21 @@ pub fn search(conn: &mut DbConn, committee_id: i64, f: &ComplaintFilter, query: 
     {
         return Ok(found);
     }
+    // SQLite's full-text index is asked for words: a search with none (a
+    // key no complaint holds) finds nothing. PostgreSQL's is asked for the
+    // search's keys themselves.
     let words = match conn {
-        DbConn::Sqlite(c) => words_to_match(c, query)?,
-        DbConn::Postgres(_) => String::new(),
+        DbConn::Sqlite(c) => match words_to_match(c, query)? {
+            w if w.is_empty() => return Ok(Vec::new()),
+            w => Some(w),
+        },
+        DbConn::Postgres(_) => None,
     };
-    if words.is_empty() && matches!(conn, DbConn::Sqlite(_)) {
-        return Ok(Vec::new());
-    }
     key_walk::in_rounds(
         conn,
         f.limit,
         f.before_id,
-        |conn, below, round| candidates(conn, committee_id, query, &words, below, round),
+        |conn, below, round| candidates(conn, committee_id, query, words.as_deref(), below, round),
         |conn, ids, wanted| {
             let mut rows = complaint::table
                 .filter(complaint::id.eq_any(&ids))

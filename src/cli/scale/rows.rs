@@ -5,6 +5,7 @@
 use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text, Timestamp};
 
 use crate::db::Backend;
+use crate::db::agreements::NewTerm;
 
 use super::*;
 
@@ -263,26 +264,9 @@ impl Rows {
             })
             .collect();
         crate::insert_many!(conn, agreement::table, 12, agreements)?;
-        let terms: Vec<_> = self
-            .terms
-            .iter()
-            .map(|(a, position, t)| {
-                (
-                    agreement_term::agreement_id.eq(agreement_ids[*a]),
-                    agreement_term::position.eq(*position),
-                    agreement_term::kind.eq(t.kind.code()),
-                    agreement_term::text.eq(&t.text),
-                    agreement_term::days.eq(&t.days),
-                    agreement_term::start_time.eq(t.start.map(|c| c.to_string())),
-                    agreement_term::end_time.eq(t.end.map(|c| c.to_string())),
-                    agreement_term::max_db.eq(t.max_db),
-                    agreement_term::measure_position.eq(t.position.map(|p| p.code())),
-                    agreement_term::amount_fen.eq(t.amount_fen),
-                    agreement_term::due.eq(t.due),
-                )
-            })
-            .collect();
-        crate::insert_many!(conn, agreement_term::table, 11, terms)?;
+        let terms: Vec<NewTerm<'_>> =
+            self.terms.iter().map(|(a, position, t)| NewTerm::new(agreement_ids[*a], *position, t)).collect();
+        crate::insert_many!(conn, agreement_term::table, NewTerm::COLUMNS, terms)?;
         let signatures: Vec<_> = self
             .signatures
             .iter()

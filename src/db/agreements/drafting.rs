@@ -3,27 +3,55 @@
 
 use super::*;
 
-pub(super) fn insert_terms(conn: &mut DbConn, agreement_id: i64, terms: &[Term]) -> QueryResult<()> {
-    for (i, t) in terms.iter().enumerate() {
-        diesel::insert_into(agreement_term::table)
-            .values((
-                agreement_term::agreement_id.eq(agreement_id),
-                agreement_term::position.eq(i32::try_from(i + 1).unwrap_or(i32::MAX)),
-                agreement_term::kind.eq(t.kind.code()),
-                agreement_term::text.eq(&t.text),
-                agreement_term::days.eq(&t.days),
-                agreement_term::start_time.eq(t.start.map(|c| c.to_string())),
-                agreement_term::end_time.eq(t.end.map(|c| c.to_string())),
-                agreement_term::max_db.eq(t.max_db),
-                agreement_term::measure_position.eq(t.position.map(|p| p.code())),
-                agreement_term::amount_fen.eq(t.amount_fen),
-                agreement_term::due.eq(t.due),
-                agreement_term::obligor_party_id.eq(t.obligor),
-                agreement_term::payee_party_id.eq(t.payee),
-            ))
-            .execute(conn)?;
+/// A term as its row is stored: the one list of its columns, for a draft
+/// saved and for the agreements `demo --scale` writes in bulk.
+#[derive(Insertable)]
+#[diesel(table_name = agreement_term)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct NewTerm<'a> {
+    agreement_id: i64,
+    position: i32,
+    kind: &'static str,
+    text: &'a str,
+    days: Option<&'a str>,
+    start_time: Option<String>,
+    end_time: Option<String>,
+    max_db: Option<f64>,
+    measure_position: Option<&'static str>,
+    amount_fen: Option<i64>,
+    due: Option<NaiveDate>,
+    obligor_party_id: Option<i64>,
+    payee_party_id: Option<i64>,
+}
+
+impl<'a> NewTerm<'a> {
+    /// Columns in a statement of many rows.
+    pub const COLUMNS: usize = 13;
+
+    /// The row of `term`, the `position`th (from 1) of its agreement.
+    pub fn new(agreement_id: i64, position: i32, term: &'a Term) -> NewTerm<'a> {
+        NewTerm {
+            agreement_id,
+            position,
+            kind: term.kind.code(),
+            text: &term.text,
+            days: term.days.as_deref(),
+            start_time: term.start.map(|c| c.to_string()),
+            end_time: term.end.map(|c| c.to_string()),
+            max_db: term.max_db,
+            measure_position: term.position.map(|p| p.code()),
+            amount_fen: term.amount_fen,
+            due: term.due,
+            obligor_party_id: term.obligor,
+            payee_party_id: term.payee,
+        }
     }
-    Ok(())
+}
+
+pub(super) fn insert_terms(conn: &mut DbConn, agreement_id: i64, terms: &[Term]) -> QueryResult<()> {
+    let rows: Vec<NewTerm<'_>> =
+        (1..).zip(terms).map(|(position, term)| NewTerm::new(agreement_id, position, term)).collect();
+    crate::insert_many!(conn, agreement_term::table, NewTerm::COLUMNS, rows)
 }
 
 pub(super) fn draft_summary(d: &Draft) -> serde_json::Value {
