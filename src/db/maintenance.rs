@@ -1,7 +1,8 @@
 //! Work the database needs now and then, each on a thread of its own
 //! started by [`super::Db::start_maintenance`]: forgetting timed-out
-//! sessions, anchoring the audit chains' heads outside the database, and
-//! anonymising parties past their committee's retention period.
+//! sessions, anchoring the audit chains' heads outside the database,
+//! anonymising parties past their committee's retention period, and
+//! making PostgreSQL's yearly partitions ahead.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -46,6 +47,7 @@ pub(super) fn start(pool: &Pool, plan: Maintenance, stop: &StopSignal) {
     spawn_session_purge(pool.clone(), plan.session_idle, plan.session_max, plan.portal_session, stop.subscribe());
     spawn_retention(pool.clone(), stop.subscribe());
     spawn_anchors(pool.clone(), plan.anchors, stop.subscribe());
+    spawn_partitions(pool.clone(), stop.subscribe());
 }
 
 /// Forgets timed-out browser and portal sessions every ten minutes.
@@ -93,6 +95,25 @@ fn spawn_retention(pool: Pool, stop: Receiver<()>) {
             Ok(done) if done.parties > 0 => tracing::info!(?done, "parties past retention anonymised"),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "anonymisation past retention failed"),
+        }
+    });
+}
+
+/// Makes this year's and next year's partitions on PostgreSQL, and those
+/// of the years waiting in a default partition (see `db::partitions`), at
+/// start and then daily.
+fn spawn_partitions(pool: Pool, stop: Receiver<()>) {
+    spawn_periodic("partitions", Duration::ZERO, Duration::from_secs(24 * 3600), stop, move || {
+        let today = Utc::now().date_naive();
+        let done = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+            let made = super::partitions::make_ahead(&mut conn, today).map_err(|e| e.to_string())?;
+            super::partitions::analyze(&mut conn).map_err(|e| e.to_string())?;
+            Ok(made)
+        });
+        match done {
+            Ok(made) if made > 0 => tracing::info!(made, "partitions made"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "partitions not made"),
         }
     });
 }

@@ -29,6 +29,7 @@ pub mod monitors;
 pub mod opening;
 mod outage;
 pub mod parties;
+pub mod partitions;
 pub mod portal;
 pub mod print_queue;
 pub mod privacy;

@@ -33,6 +33,7 @@ mod monitors_hj212;
 mod monitors_pages;
 mod openapi;
 mod pages;
+mod partitions;
 mod pdf_tools;
 mod pool;
 mod portal;

@@ -1,0 +1,2 @@
+-- PostgreSQL only: SQLite keeps its tables whole, unpartitioned.
+SELECT 1;
