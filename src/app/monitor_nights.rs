@@ -161,7 +161,8 @@ pub fn until_next_run(now: NaiveDateTime) -> Duration {
 /// Evaluates the last complete nights `first_run` after start (catching up
 /// on nights missed while the server was stopped), then at 31 minutes past
 /// every hour; each run evaluates only nights not yet evaluated, then rolls
-/// up the readings older than `keep_days` days into hourly rows. Without
+/// up the readings older than `keep_days` days into hourly rows and packs
+/// the readings of the hours closed since. Without
 /// `first_run` it never evaluates nor rolls up (both are left to `hesheng
 /// monitor evaluate` and `hesheng monitor roll-up`, say from cron) and
 /// never returns.
@@ -185,6 +186,13 @@ pub async fn run_nightly(db: Db, clock: Clock, first_run: Option<Duration>, keep
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "monitor readings not rolled up"),
+        }
+        match crate::app::monitor_readings::pack(&db, clock.now()).await {
+            Ok(done) if done.packs > 0 => {
+                tracing::info!(packs = done.packs, readings = done.readings, "closed hours of monitor readings packed");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "monitor readings not packed"),
         }
         tokio::time::sleep(until_next_run(clock.now())).await;
     }

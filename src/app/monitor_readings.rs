@@ -11,7 +11,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use subtle::ConstantTimeEq;
 
 use crate::app::error::{AppError, AppResult};
-use crate::db::monitor_readings::{self, RolledUp, StoredCount};
+use crate::db::monitor_readings::{self, Packed, RolledUp, StoredCount};
 use crate::db::monitors::{self, Monitor, PasswordCheck, check_password, password_hash};
 use crate::db::{Db, WriteError, committees};
 use crate::domain::Invalid;
@@ -49,6 +49,22 @@ pub async fn store(db: &Db, monitor_id: i64, readings: Vec<MonitorReading>) -> R
 pub async fn roll_up(db: &Db, keep_days: u32, now: NaiveDateTime) -> Result<RolledUp, WriteError> {
     let before = roll_up_before(keep_days, now)?;
     db.run(move |conn| monitor_readings::roll_up(conn, before, now)).await
+}
+
+/// Packs every monitor's readings of the hours closed by [`pack_before`]
+/// `now` (see [`monitor_readings::pack_closed_hours`]).
+pub async fn pack(db: &Db, now: NaiveDateTime) -> Result<Packed, WriteError> {
+    let before = pack_before(now);
+    db.run(move |conn| monitor_readings::pack_closed_hours(conn, before)).await
+}
+
+/// The whole hour before which readings are packed: the start of the hour
+/// before `now`'s, so that an hour is packed once it has been over for an
+/// hour at least, when its late readings (an hourly upload, a device
+/// catching up after a short outage) are in.
+pub fn pack_before(now: NaiveDateTime) -> NaiveDateTime {
+    let at = now.and_utc().timestamp();
+    chrono::DateTime::from_timestamp(at - at.rem_euclid(3600) - 3600, 0).unwrap_or_default().naive_utc()
 }
 
 /// The whole hour before which readings are rolled up: `keep_days` before

@@ -127,7 +127,7 @@ enum MonitorCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
-    /// Roll up monitor readings older than the retention into hourly rows and remove them (the server does it every hour)
+    /// Roll up monitor readings older than the retention into hourly rows and remove them, and pack closed hours (the server does it every hour)
     RollUp {
         /// Days readings are kept as they came (at least 90)
         #[arg(long, env = "HESHENG_READINGS_KEEP_DAYS", default_value_t = crate::db::monitor_readings::KEEP_DAYS_DEFAULT)]

@@ -1,6 +1,7 @@
 //! `hesheng monitor evaluate`: the nightly evaluation of monitored
 //! agreements, at once; `hesheng monitor roll-up`: older readings rolled
-//! up into hourly rows (the server runs both every hour by itself).
+//! up into hourly rows, and closed hours packed (the server runs both every
+//! hour by itself).
 
 use std::process::ExitCode;
 
@@ -26,7 +27,8 @@ pub(super) fn evaluate(args: &DatabaseArgs, night: Option<&str>) -> Result<ExitC
 }
 
 /// `hesheng monitor roll-up`: the readings older than `keep_days` days
-/// rolled up into hourly rows and removed, now.
+/// rolled up into hourly rows and removed, then those of the hours closed
+/// since packed, now.
 pub(super) fn roll_up(args: &DatabaseArgs, keep_days: u32) -> Result<ExitCode, CliError> {
     let now = chrono::Utc::now().naive_utc();
     let before = crate::app::monitor_readings::roll_up_before(keep_days, now).map_err(|_| {
@@ -43,6 +45,15 @@ pub(super) fn roll_up(args: &DatabaseArgs, keep_days: u32) -> Result<ExitCode, C
         done.readings,
         before.format("%Y-%m-%d %H:%M UTC"),
         done.hours
+    );
+    let closed = crate::app::monitor_readings::pack_before(now);
+    let packed = crate::db::monitor_readings::pack_closed_hours(&mut conn, closed)
+        .map_err(|e| CliError::Failed(format!("{e:#}")))?;
+    println!(
+        "{} readings of the hours closed before {} packed into {} rows",
+        packed.readings,
+        closed.format("%Y-%m-%d %H:%M UTC"),
+        packed.packs
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -1,22 +1,31 @@
 //! The levels monitors report, append-only (a database trigger refuses any
-//! change or removal), compact: one row per interval keyed by (monitor,
-//! start, interval), the start as Unix seconds, the four levels in 0.1 dB
-//! steps and the instrument's mark packed in one integer (see the
-//! migration `monitors`).
+//! change, and any removal but of a reading held elsewhere), compact: one
+//! row per interval keyed by (monitor, start, interval), the start as Unix
+//! seconds, the four levels in 0.1 dB steps and the instrument's mark packed
+//! in one integer (see the migration `monitors`).
+//!
+//! Once an hour has ended, its readings are packed ([`pack_closed_hours`]):
+//! moved into `monitor_reading_pack`, one row of up to 60 readings of 11
+//! bytes each per monitor, hour and part (see the migration
+//! `monitor_reading_packs`); the database lets a row go only once a pack of
+//! its hour holds it exactly. A reading sent later for a packed hour is a
+//! row again until the next packing puts it in the hour's next part.
 //!
 //! Readings older than the retention are rolled up, an hour of a monitor
 //! at a time, into `monitor_hourly` (see the migration `monitor_hourly`)
-//! and only then removed: the database lets a reading go only once its
-//! hour has a roll-up. [`between`] answers rolled-up hours as one reading
-//! each, so nights, their pages and their evaluation read both alike.
+//! and only then removed, rows and packs: the database lets them go only
+//! once their hour has a roll-up. [`between`] reads rows and packs alike
+//! and answers rolled-up hours as one reading each, so nights, their pages
+//! and their evaluation read all three alike.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use chrono::{DateTime, NaiveDateTime};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
-use super::schema::{monitor, monitor_hourly, monitor_reading};
+use super::schema::{monitor, monitor_hourly, monitor_reading, monitor_reading_pack};
 use super::{DbConn, WriteError, write_transaction};
 use crate::domain::Invalid;
 use crate::domain::monitor::{DataFlag, MonitorReading};
@@ -76,6 +85,73 @@ fn mark(packed: i64) -> Option<DataFlag> {
 /// A row's key and what it holds.
 type Key = (i64, i32);
 type Stored = i64;
+/// A reading as stored: start (Unix seconds), interval, packed levels.
+type Row = (i64, i32, i64);
+
+/// Bytes a reading takes in a pack: seconds into the hour (2), interval
+/// (3), levels and mark (6), big-endian.
+const RECORD: usize = 11;
+/// Readings one pack holds at most (the migration allows no more).
+const PACK_READINGS: usize = 60;
+/// Hours of a monitor packed or rolled up by one transaction at most.
+const BATCH_HOURS: i64 = 168;
+/// The first key of PostgreSQL's advisory locks on a monitor's readings.
+const LOCK_SPACE: i32 = 0x6d72;
+
+/// A reading of the hour starting at `hour_s` as a pack holds it.
+fn record(row: &Row, hour_s: i64) -> [u8; RECORD] {
+    let (at, interval, levels) = *row;
+    let mut out = [0; RECORD];
+    out[..2].copy_from_slice(&u16::try_from(at - hour_s).unwrap_or(u16::MAX).to_be_bytes());
+    out[2..5].copy_from_slice(&u32::try_from(interval).unwrap_or(0).to_be_bytes()[1..]);
+    out[5..].copy_from_slice(&levels.to_be_bytes()[2..]);
+    out
+}
+
+/// The readings a pack of the hour starting at `hour_s` holds.
+fn records(hour_s: i64, data: &[u8]) -> impl Iterator<Item = Row> + '_ {
+    data.chunks_exact(RECORD).map(move |r| {
+        let at = hour_s + i64::from(u16::from_be_bytes([r[0], r[1]]));
+        let interval = i32::from_be_bytes([0, r[2], r[3], r[4]]);
+        let levels = i64::from_be_bytes([0, 0, r[5], r[6], r[7], r[8], r[9], r[10]]);
+        (at, interval, levels)
+    })
+}
+
+/// The readings of one hour (in order) as its packs from `part` on.
+fn packs_of(monitor_id: i64, hour_s: i64, rows: &[Row], part: i16) -> impl Iterator<Item = PackRow> + '_ {
+    rows.chunks(PACK_READINGS).zip(part..).map(move |(chunk, part)| PackRow {
+        monitor_id,
+        hour_s,
+        part,
+        data: chunk.iter().flat_map(|r| record(r, hour_s)).collect(),
+    })
+}
+
+/// One pack as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = monitor_reading_pack)]
+struct PackRow {
+    monitor_id: i64,
+    hour_s: i64,
+    part: i16,
+    data: Vec<u8>,
+}
+
+/// On PostgreSQL, a lock on a monitor's readings for the rest of the
+/// transaction: shared while a batch is stored, exclusive while readings
+/// are packed or rolled up, so that no reading moves into a pack between
+/// a batch's look at what is stored and its insert (the primary key, which
+/// catches two batches storing one minute at once, does not see packs).
+/// SQLite writes one transaction at a time anyway.
+fn lock_readings(conn: &mut DbConn, monitor_id: i64, exclusive: bool) -> QueryResult<()> {
+    if let DbConn::Postgres(c) = conn {
+        let lock = if exclusive { "pg_advisory_xact_lock" } else { "pg_advisory_xact_lock_shared" };
+        let key = i32::try_from(monitor_id.rem_euclid(1 << 31)).unwrap_or(0);
+        c.batch_execute(&format!("SELECT {lock}({LOCK_SPACE}, {key})"))?;
+    }
+    Ok(())
+}
 
 /// What storing a batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -110,6 +186,7 @@ pub fn store(conn: &mut DbConn, monitor_id: i64, readings: &[MonitorReading]) ->
         return Ok(count);
     };
     write_transaction(conn, |conn| {
+        lock_readings(conn, monitor_id, false)?;
         let rolled = rolled_hours(conn, monitor_id, from, to)?;
         if let Some(i) = wanted.iter().position(|((at, _), _)| rolled.contains(&hour_of(*at))) {
             return Err(WriteError::conflict(
@@ -152,13 +229,46 @@ fn conflict(index: usize) -> WriteError {
     WriteError::conflict(Invalid::new("monitor.conflict.reading_differs").with("index", index))
 }
 
+/// What is stored of `monitor_id` starting from `from` to `to` inclusive,
+/// as rows or in packs.
 fn existing(conn: &mut DbConn, monitor_id: i64, from: i64, to: i64) -> QueryResult<HashMap<Key, Stored>> {
-    let rows: Vec<(i64, i32, i64)> = monitor_reading::table
-        .filter(monitor_reading::monitor_id.eq(monitor_id))
-        .filter(monitor_reading::at_s.between(from, to))
-        .select((monitor_reading::at_s, monitor_reading::interval_s, monitor_reading::levels))
-        .load(conn)?;
+    let rows = stored_between(conn, monitor_id, from, to.saturating_add(1))?;
     Ok(rows.into_iter().map(|(at, interval, levels)| ((at, interval), levels)).collect())
+}
+
+/// The readings of `monitor_id` held as rows starting in `[from_s, to_s)`,
+/// in order.
+fn rows_between(conn: &mut DbConn, monitor_id: i64, from_s: i64, to_s: i64) -> QueryResult<Vec<Row>> {
+    monitor_reading::table
+        .filter(monitor_reading::monitor_id.eq(monitor_id))
+        .filter(monitor_reading::at_s.ge(from_s))
+        .filter(monitor_reading::at_s.lt(to_s))
+        .order((monitor_reading::at_s, monitor_reading::interval_s))
+        .select((monitor_reading::at_s, monitor_reading::interval_s, monitor_reading::levels))
+        .load(conn)
+}
+
+/// The packs of `monitor_id` of the hours starting in `[from_s, to_s)`.
+fn packs_between(conn: &mut DbConn, monitor_id: i64, from_s: i64, to_s: i64) -> QueryResult<Vec<PackRow>> {
+    monitor_reading_pack::table
+        .filter(monitor_reading_pack::monitor_id.eq(monitor_id))
+        .filter(monitor_reading_pack::hour_s.ge(from_s))
+        .filter(monitor_reading_pack::hour_s.lt(to_s))
+        .select(PackRow::as_select())
+        .load(conn)
+}
+
+/// Every reading of `monitor_id` starting in `[from_s, to_s)`, whether a
+/// row or in a pack, in order of start and interval.
+fn stored_between(conn: &mut DbConn, monitor_id: i64, from_s: i64, to_s: i64) -> QueryResult<Vec<Row>> {
+    let mut rows = rows_between(conn, monitor_id, from_s, to_s)?;
+    let packs = packs_between(conn, monitor_id, hour_of(from_s), to_s)?;
+    if !packs.is_empty() {
+        let packed = packs.iter().flat_map(|p| records(p.hour_s, &p.data));
+        rows.extend(packed.filter(|r| (from_s..to_s).contains(&r.0)));
+        rows.sort_unstable_by_key(|r| (r.0, r.1));
+    }
+    Ok(rows)
 }
 
 /// One multi-row insert. Every value is an integer computed here, so the
@@ -176,8 +286,8 @@ fn insert_sql(monitor_id: i64, rows: &[(Key, &Stored)]) -> String {
     sql
 }
 
-/// Readings of `monitor_id` starting in `[from, to)`, in time order. An
-/// hour rolled up reads as one reading: from the hour's start, over the
+/// Readings of `monitor_id` starting in `[from, to)`, in time order,
+/// whether rows or packed. An hour rolled up reads as one reading: from the hour's start, over the
 /// seconds its measurements covered, with their energetic mean L_Aeq and
 /// highest L_AFmax (an hour that began before `from` is included, its
 /// overlap for the caller to weigh).
@@ -188,13 +298,7 @@ pub fn between(
     to: NaiveDateTime,
 ) -> QueryResult<Vec<MonitorReading>> {
     let (from_s, to_s) = (from.and_utc().timestamp(), to.and_utc().timestamp());
-    let rows: Vec<(i64, i32, i64)> = monitor_reading::table
-        .filter(monitor_reading::monitor_id.eq(monitor_id))
-        .filter(monitor_reading::at_s.ge(from_s))
-        .filter(monitor_reading::at_s.lt(to_s))
-        .order((monitor_reading::at_s, monitor_reading::interval_s))
-        .select((monitor_reading::at_s, monitor_reading::interval_s, monitor_reading::levels))
-        .load(conn)?;
+    let rows = stored_between(conn, monitor_id, from_s, to_s)?;
     let mut readings: Vec<MonitorReading> =
         rows.into_iter().filter_map(|(at, interval, levels)| unpack(at, interval, levels)).collect();
     let hours = hourly_between(conn, monitor_id, hour_of(from_s), to_s)?;
@@ -211,8 +315,6 @@ fn hour_of(at_s: i64) -> i64 {
 }
 
 const HOUR_S: i64 = 3600;
-/// Readings rolled up in one transaction at most.
-const ROLL_UP_BATCH: i64 = 50_000;
 /// Readings younger than this many days are never rolled up, whatever the
 /// retention: the database refuses a roll-up of a younger hour.
 pub const KEEP_DAYS_AT_LEAST: u32 = 90;
@@ -314,82 +416,196 @@ pub struct RolledUp {
     pub readings: usize,
 }
 
-/// Rolls up every monitor's readings that started before the whole hour
-/// at or before `before`, hour by hour, and removes them: each batch of
-/// hours one transaction, the roll-ups written before the readings go
-/// (the database refuses the removal of a reading whose hour has none),
-/// and the whole batch undone if it would remove a reading it did not
-/// roll up.
+/// What packing did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Packed {
+    /// Packs written (an hour of up to 60 readings each).
+    pub packs: usize,
+    /// Readings moved into them.
+    pub readings: usize,
+}
+
+/// Each monitor's oldest reading held as a row, if it started before
+/// `cutoff`, and the oldest held in a pack too when `packs`.
+fn oldest_before(conn: &mut DbConn, monitor_id: i64, cutoff: i64, packs: bool) -> QueryResult<Option<i64>> {
+    let row: Option<i64> = monitor_reading::table
+        .filter(monitor_reading::monitor_id.eq(monitor_id))
+        .filter(monitor_reading::at_s.lt(cutoff))
+        .select(monitor_reading::at_s)
+        .order(monitor_reading::at_s)
+        .first(conn)
+        .optional()?;
+    if !packs {
+        return Ok(row);
+    }
+    let pack: Option<i64> = monitor_reading_pack::table
+        .filter(monitor_reading_pack::monitor_id.eq(monitor_id))
+        .filter(monitor_reading_pack::hour_s.lt(cutoff))
+        .select(monitor_reading_pack::hour_s)
+        .order(monitor_reading_pack::hour_s)
+        .first(conn)
+        .optional()?;
+    Ok(row.into_iter().chain(pack).min())
+}
+
+/// Works through a monitor's hours from its oldest held before `cutoff`
+/// (as `oldest` finds it), up to [`BATCH_HOURS`] a transaction, with
+/// `batch` given each transaction's first hour and end.
+fn by_batches<T: Default + std::ops::AddAssign>(
+    conn: &mut DbConn,
+    cutoff: i64,
+    mut oldest: impl FnMut(&mut DbConn) -> QueryResult<Option<i64>>,
+    mut batch: impl FnMut(&mut DbConn, i64, i64) -> Result<T, WriteError>,
+) -> Result<T, WriteError> {
+    let mut done = T::default();
+    // Looked at outside a transaction: most monitors have nothing to do.
+    while let Some(at) = oldest(conn)? {
+        let from = hour_of(at);
+        let to = (from + BATCH_HOURS * HOUR_S).min(cutoff);
+        done += write_transaction(conn, |conn| batch(conn, from, to))?;
+    }
+    Ok(done)
+}
+
+impl std::ops::AddAssign for Packed {
+    fn add_assign(&mut self, other: Self) {
+        self.packs += other.packs;
+        self.readings += other.readings;
+    }
+}
+
+impl std::ops::AddAssign for RolledUp {
+    fn add_assign(&mut self, other: Self) {
+        self.hours += other.hours;
+        self.readings += other.readings;
+    }
+}
+
+/// Packs every monitor's readings held as rows of the hours that ended at
+/// or before `before`: each hour's readings, in order, into packs of up to
+/// 60 (an hour packed already gets its next parts), and the rows removed
+/// in the same transaction — the database refuses the removal of a row no
+/// pack of its hour holds — and the whole batch undone if it would remove
+/// a row it did not pack.
+pub fn pack_closed_hours(conn: &mut DbConn, before: NaiveDateTime) -> Result<Packed, WriteError> {
+    let cutoff = hour_of(before.and_utc().timestamp());
+    let monitors: Vec<i64> = monitor::table.select(monitor::id).order(monitor::id).load(conn)?;
+    let mut done = Packed::default();
+    for monitor_id in monitors {
+        done += by_batches(
+            conn,
+            cutoff,
+            |conn| oldest_before(conn, monitor_id, cutoff, false),
+            |conn, from, to| pack_batch(conn, monitor_id, from, to),
+        )?;
+    }
+    Ok(done)
+}
+
+/// Packs a monitor's rows of the hours from `from` to `to`.
+fn pack_batch(conn: &mut DbConn, monitor_id: i64, from: i64, to: i64) -> Result<Packed, WriteError> {
+    lock_readings(conn, monitor_id, true)?;
+    let rows = rows_between(conn, monitor_id, from, to)?;
+    let parts: Vec<(i64, i16)> = monitor_reading_pack::table
+        .filter(monitor_reading_pack::monitor_id.eq(monitor_id))
+        .filter(monitor_reading_pack::hour_s.ge(from))
+        .filter(monitor_reading_pack::hour_s.lt(to))
+        .select((monitor_reading_pack::hour_s, monitor_reading_pack::part))
+        .load(conn)?;
+    let mut next: HashMap<i64, i16> = HashMap::new();
+    for (hour, part) in parts {
+        let n = next.entry(hour).or_default();
+        *n = (*n).max(part.saturating_add(1));
+    }
+    let packs: Vec<PackRow> = rows
+        .chunk_by(|a, b| hour_of(a.0) == hour_of(b.0))
+        .flat_map(|hour| {
+            let hour_s = hour_of(hour[0].0);
+            packs_of(monitor_id, hour_s, hour, next.get(&hour_s).copied().unwrap_or(0))
+        })
+        .collect();
+    for chunk in packs.chunks(500) {
+        on_backend!(conn, c => diesel::insert_into(monitor_reading_pack::table).values(chunk).execute(c))?;
+    }
+    let removed = remove_rows(conn, monitor_id, from, to)?;
+    if removed != rows.len() {
+        return Err(WriteError::Failed(format!(
+            "monitor {monitor_id}: {} readings packed but {removed} would be removed; nothing changed",
+            rows.len()
+        )));
+    }
+    Ok(Packed { packs: packs.len(), readings: rows.len() })
+}
+
+fn remove_rows(conn: &mut DbConn, monitor_id: i64, from: i64, to: i64) -> QueryResult<usize> {
+    diesel::delete(
+        monitor_reading::table
+            .filter(monitor_reading::monitor_id.eq(monitor_id))
+            .filter(monitor_reading::at_s.ge(from))
+            .filter(monitor_reading::at_s.lt(to)),
+    )
+    .execute(conn)
+}
+
+/// Rolls up every monitor's readings, rows and packs, that started before
+/// the whole hour at or before `before`, hour by hour, and removes them:
+/// each batch of hours one transaction, the roll-ups written before the
+/// readings go (the database refuses the removal of a reading or a pack
+/// whose hour has none), and the whole batch undone if it would remove a
+/// reading it did not roll up.
 pub fn roll_up(conn: &mut DbConn, before: NaiveDateTime, now: NaiveDateTime) -> Result<RolledUp, WriteError> {
     let cutoff = hour_of(before.and_utc().timestamp());
     let monitors: Vec<i64> = monitor::table.select(monitor::id).order(monitor::id).load(conn)?;
     let mut done = RolledUp::default();
     for monitor_id in monitors {
-        // Looked at outside a transaction: most monitors have nothing old.
-        let oldest: Option<i64> = monitor_reading::table
-            .filter(monitor_reading::monitor_id.eq(monitor_id))
-            .select(monitor_reading::at_s)
-            .order(monitor_reading::at_s)
-            .first(conn)
-            .optional()?;
-        if oldest.is_none_or(|at| at >= cutoff) {
-            continue;
-        }
-        loop {
-            let (batch, more) = write_transaction(conn, |conn| roll_up_batch(conn, monitor_id, cutoff, now))?;
-            done.hours += batch.hours;
-            done.readings += batch.readings;
-            if !more {
-                break;
-            }
-        }
+        done += by_batches(
+            conn,
+            cutoff,
+            |conn| oldest_before(conn, monitor_id, cutoff, true),
+            |conn, from, to| roll_up_batch(conn, monitor_id, from, to, now),
+        )?;
     }
     Ok(done)
 }
 
-/// One batch of a monitor's hours before `cutoff`; whether more may follow.
+/// Rolls up a monitor's hours from `from` to `to`.
 fn roll_up_batch(
     conn: &mut DbConn,
     monitor_id: i64,
-    cutoff: i64,
+    from: i64,
+    to: i64,
     now: NaiveDateTime,
-) -> Result<(RolledUp, bool), WriteError> {
-    let rows: Vec<(i64, i32, i64)> = monitor_reading::table
-        .filter(monitor_reading::monitor_id.eq(monitor_id))
-        .filter(monitor_reading::at_s.lt(cutoff))
-        .order((monitor_reading::at_s, monitor_reading::interval_s))
-        .limit(ROLL_UP_BATCH)
-        .select((monitor_reading::at_s, monitor_reading::interval_s, monitor_reading::levels))
-        .load(conn)?;
-    let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= ROLL_UP_BATCH;
-    let mut hours: Vec<&[(i64, i32, i64)]> = rows.chunk_by(|a, b| hour_of(a.0) == hour_of(b.0)).collect();
-    if full && hours.len() > 1 {
-        // The batch may have ended within its last hour: that hour waits.
-        hours.pop();
-    }
-    let (Some(first), Some(last)) = (hours.first().and_then(|h| h.first()), hours.last().and_then(|h| h.first()))
-    else {
-        return Ok((RolledUp::default(), false));
-    };
-    let (first_hour, end) = (hour_of(first.0), hour_of(last.0) + HOUR_S);
-    let rolled: Vec<HourlyRow> = hours.iter().map(|h| HourlyRow::of(monitor_id, hour_of(h[0].0), h, now)).collect();
+) -> Result<RolledUp, WriteError> {
+    lock_readings(conn, monitor_id, true)?;
+    let rows = rows_between(conn, monitor_id, from, to)?;
+    let packs = packs_between(conn, monitor_id, from, to)?;
+    let held = rows.len();
+    let mut all = rows;
+    all.extend(packs.iter().flat_map(|p| records(p.hour_s, &p.data)));
+    all.sort_unstable_by_key(|r| (r.0, r.1));
+    let rolled: Vec<HourlyRow> = all
+        .chunk_by(|a, b| hour_of(a.0) == hour_of(b.0))
+        .map(|h| HourlyRow::of(monitor_id, hour_of(h[0].0), h, now))
+        .collect();
     for chunk in rolled.chunks(500) {
         on_backend!(conn, c => diesel::insert_into(monitor_hourly::table).values(chunk).execute(c))?;
     }
-    let count: usize = hours.iter().map(|h| h.len()).sum();
-    let removed = diesel::delete(
-        monitor_reading::table
-            .filter(monitor_reading::monitor_id.eq(monitor_id))
-            .filter(monitor_reading::at_s.ge(first_hour))
-            .filter(monitor_reading::at_s.lt(end)),
+    let packs_removed = diesel::delete(
+        monitor_reading_pack::table
+            .filter(monitor_reading_pack::monitor_id.eq(monitor_id))
+            .filter(monitor_reading_pack::hour_s.ge(from))
+            .filter(monitor_reading_pack::hour_s.lt(to)),
     )
     .execute(conn)?;
-    if removed != count {
+    let removed = remove_rows(conn, monitor_id, from, to)?;
+    if removed != held || packs_removed != packs.len() {
         return Err(WriteError::Failed(format!(
-            "monitor {monitor_id}: {count} readings rolled up but {removed} would be removed; nothing changed"
+            "monitor {monitor_id}: {} readings rolled up but {removed} rows and {packs_removed} packs would be \
+             removed; nothing changed",
+            all.len()
         )));
     }
-    Ok((RolledUp { hours: rolled.len(), readings: count }, full))
+    Ok(RolledUp { hours: rolled.len(), readings: all.len() })
 }
 
 fn unpack(at: i64, interval: i32, levels: i64) -> Option<MonitorReading> {
@@ -404,14 +620,62 @@ fn unpack(at: i64, interval: i32, levels: i64) -> Option<MonitorReading> {
     })
 }
 
-/// How many readings a monitor has stored.
+diesel::define_sql_function! {
+    /// Bytes of a BLOB (SQLite) or BYTEA (PostgreSQL).
+    #[sql_name = "length"]
+    fn octets(data: diesel::sql_types::Binary) -> diesel::sql_types::Integer;
+}
+
+/// How many readings a monitor has stored: held as rows, in packs, and
+/// rolled up into hours.
 pub fn count(conn: &mut DbConn, monitor_id: i64) -> QueryResult<i64> {
-    monitor_reading::table.filter(monitor_reading::monitor_id.eq(monitor_id)).count().get_result(conn)
+    use diesel::dsl::sum;
+    let rows: i64 =
+        monitor_reading::table.filter(monitor_reading::monitor_id.eq(monitor_id)).count().get_result(conn)?;
+    let packed: Option<i64> = monitor_reading_pack::table
+        .filter(monitor_reading_pack::monitor_id.eq(monitor_id))
+        .select(sum(octets(monitor_reading_pack::data)))
+        .get_result(conn)?;
+    let rolled: Option<i64> = monitor_hourly::table
+        .filter(monitor_hourly::monitor_id.eq(monitor_id))
+        .select(sum(monitor_hourly::readings))
+        .get_result(conn)?;
+    Ok(rows + packed.unwrap_or(0) / RECORD as i64 + rolled.unwrap_or(0))
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        #[test]
+        fn a_packed_hour_reads_back_every_reading_in_order(
+            hour in proptest::collection::btree_map((0i64..3600, 1i32..=86_400), 0i64..1 << 48, 1..200),
+            h in 0i64..1_000_000,
+        ) {
+            let hour_s = h * HOUR_S;
+            let rows: Vec<Row> = hour.into_iter().map(|((at, i), l)| (hour_s + at, i, l)).collect();
+            let packs: Vec<PackRow> = packs_of(7, hour_s, &rows, 3).collect();
+            prop_assert_eq!(packs.len(), rows.len().div_ceil(PACK_READINGS));
+            prop_assert!(packs.iter().all(|p| p.data.len() % RECORD == 0 && p.data.len() <= PACK_READINGS * RECORD));
+            prop_assert_eq!(packs.iter().map(|p| p.part).collect::<Vec<_>>(), (3..).take(packs.len()).collect::<Vec<i16>>());
+            let back: Vec<Row> = packs.iter().flat_map(|p| records(p.hour_s, &p.data)).collect();
+            prop_assert_eq!(back, rows);
+        }
+    }
+
+    #[test]
+    fn a_record_is_the_seconds_into_the_hour_the_interval_and_the_levels_big_endian() {
+        // As the migration's monitor_reading_record builds it: 3540 s, 60 s,
+        // every bit of the levels set.
+        assert_eq!(
+            record(&(7200 + 3540, 60, (1 << 48) - 1), 7200),
+            [0x0d, 0xd4, 0, 0, 0x3c, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
+        );
+        assert_eq!(record(&(0, 86_400, 5), 0), [0, 0, 0x01, 0x51, 0x80, 0, 0, 0, 0, 0, 5]);
+    }
 
     fn reading(laeq: f64, max: Option<f64>, l10: Option<f64>, l90: Option<f64>) -> MonitorReading {
         MonitorReading {

@@ -652,6 +652,18 @@ diesel::joinable!(monitor_hourly -> monitor (monitor_id));
 diesel::allow_tables_to_appear_in_same_query!(monitor, monitor_hourly);
 
 diesel::table! {
+    monitor_reading_pack (monitor_id, hour_s, part) {
+        monitor_id -> BigInt,
+        hour_s -> BigInt,
+        part -> SmallInt,
+        data -> Binary,
+    }
+}
+
+diesel::joinable!(monitor_reading_pack -> monitor (monitor_id));
+diesel::allow_tables_to_appear_in_same_query!(monitor, monitor_reading_pack);
+
+diesel::table! {
     night_finding (id) {
         id -> BigInt,
         committee_id -> BigInt,

@@ -30,6 +30,7 @@ mod migrations;
 mod monitor_nights;
 mod monitors;
 mod monitors_hj212;
+mod monitors_packs;
 mod monitors_pages;
 mod openapi;
 mod pages;

@@ -315,12 +315,18 @@ both_backends! {
             assert!((h.laeq_db.expect("mean") - energetic(&levels)).abs() < 1e-9, "hour {}", h.hour_s);
             assert_eq!(h.lafmax_db, of_hour.iter().filter_map(|r| r.lafmax_db).reduce(f64::max));
         }
-        let left: i64 = hesheng::db::monitor_readings::count(&mut conn, demo).expect("count");
-        assert_eq!((left, hesheng::db::monitor_readings::count(&mut conn, id).expect("count")), (0, 1), "only the young reading is left");
+        // Counted still, and only the young reading left as it came.
+        let count = |conn: &mut hesheng::db::DbConn, monitor: i64| hesheng::db::monitor_readings::count(conn, monitor).expect("count");
+        assert_eq!((count(&mut conn, demo), count(&mut conn, id)), (86_400, 61 + 1440 + 1), "rolled-up readings are counted");
+        let rows = |conn: &mut hesheng::db::DbConn| {
+            use diesel::QueryDsl;
+            hesheng::db::schema::monitor_reading::table.count().get_result::<i64>(conn).expect("rows")
+        };
+        assert_eq!(rows(&mut conn), 1, "only the young reading is left");
         // Still no removal by hand: the young reading has no roll-up, and
         // roll-ups are never changed or removed.
         assert!(run_sql(&mut conn, "DELETE FROM monitor_reading").is_err());
-        assert_eq!(hesheng::db::monitor_readings::count(&mut conn, id).expect("count"), 1, "nothing removed");
+        assert_eq!(rows(&mut conn), 1, "nothing removed");
         assert!(run_sql(&mut conn, "UPDATE monitor_hourly SET laeq_db = 40.0").is_err());
         assert!(run_sql(&mut conn, &format!("DELETE FROM monitor_hourly WHERE monitor_id = {demo}")).is_err());
         if app.database_url.starts_with("postgres") {
