@@ -140,18 +140,19 @@ pub fn month_start(date: NaiveDate) -> NaiveDate {
     date.with_day(1).unwrap_or(date)
 }
 
-/// Gathers a committee's figures.
+/// Gathers a committee's figures from the daily roll-up.
 pub fn build(conn: &mut DbConn, committee: &Committee, from: NaiveDate, to: NaiveDate) -> diesel::QueryResult<Report> {
     let p = period(from, to, committee.utc_offset_minutes);
+    let figures = reports::figures(conn, committee.id, &p, HOTSPOTS)?;
     Ok(Report {
         committee_id: committee.id,
         committee_name: committee.name.clone(),
         from,
         to,
-        summary: reports::summary(conn, committee.id, &p)?,
-        by_weekday_hour: reports::complaints_by_weekday_hour(conn, committee.id, &p)?,
-        hotspots: reports::hotspots(conn, committee.id, &p, HOTSPOTS)?,
-        exceedances_by_hour: reports::exceedances_by_hour(conn, committee.id, &p)?,
+        summary: figures.summary,
+        by_weekday_hour: figures.by_weekday_hour,
+        hotspots: figures.hotspots,
+        exceedances_by_hour: figures.exceedances_by_hour,
         night: committee.settings()?.night,
         offset_minutes: committee.utc_offset_minutes,
     })

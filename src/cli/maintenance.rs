@@ -170,3 +170,14 @@ pub(super) fn backup(args: &DatabaseArgs, path: &std::path::Path) -> Result<Exit
     println!("backup written to {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
+
+pub(super) fn rebuild_reports(args: &DatabaseArgs, committee: Option<i64>) -> Result<ExitCode, CliError> {
+    let mut conn = open(args)?;
+    if let Some(id) = committee {
+        db::committees::find(&mut conn, id).map_err(|_| CliError::Usage(format!("no committee {id}")))?;
+    }
+    let started = std::time::Instant::now();
+    let rows = db::reports::rebuild(&mut conn, committee)?;
+    println!("report roll-up counted anew: {rows} rows in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(ExitCode::SUCCESS)
+}

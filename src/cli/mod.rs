@@ -103,6 +103,11 @@ enum Command {
         #[command(subcommand)]
         command: ViewsCommand,
     },
+    /// The report's daily roll-up
+    Reports {
+        #[command(subcommand)]
+        command: ReportsCommand,
+    },
     /// Noise monitors
     Monitor {
         #[command(subcommand)]
@@ -229,6 +234,18 @@ enum ViewsCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum ReportsCommand {
+    /// Count the report's daily roll-up anew from the records (after a restore or an import made outside the application)
+    Rebuild {
+        /// Only this committee's rows
+        #[arg(long)]
+        committee: Option<i64>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum AuditCommand {
     /// Check the keyed audit chain, its anchors, and every frozen agreement, archived document and follow-up against it; exit 1 naming the first fault
     Verify {
@@ -328,6 +345,9 @@ pub fn run() -> ExitCode {
             build_views(&database, lang.as_deref(), jobs)
         }
         Some(Command::Privacy { command: PrivacyCommand::Anonymise { database } }) => anonymise(&database),
+        Some(Command::Reports { command: ReportsCommand::Rebuild { committee, database } }) => {
+            rebuild_reports(&database, committee)
+        }
         Some(Command::DataKey { command: DataKeyCommand::New }) => {
             println!("{}", crate::data_key::Keyring::generate());
             Ok(ExitCode::SUCCESS)

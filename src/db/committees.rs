@@ -137,6 +137,8 @@ pub fn create(conn: &mut DbConn, actor: &Actor, settings: &CommitteeSettings) ->
 /// Changes a committee's settings.
 pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, settings: &CommitteeSettings) -> QueryResult<()> {
     audited(conn, actor, id, |conn, log| {
+        let offset: Option<i32> =
+            committee::table.find(id).select(committee::utc_offset_minutes).first(conn).optional()?;
         let changed = diesel::update(committee::table.find(id))
             .set(CommitteeRow::new(settings, Utc::now().naive_utc()))
             .execute(conn)?;
@@ -144,6 +146,10 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, settings: &CommitteeSet
             return Err(diesel::result::Error::NotFound);
         }
         log.record("committee.update", "committee", id, summary(settings));
+        if offset != Some(settings.utc_offset_minutes) {
+            // The report's days are the committee's local days.
+            super::reports::rebuild(conn, Some(id))?;
+        }
         Ok(())
     })
 }

@@ -94,6 +94,14 @@ pub fn create_with_reporter(
             .get_result::<i64>(conn)
             .and_then(|id| complaint::table.find(id).select(Complaint::as_select()).first(conn))?;
         super::complaint_search::index(conn, row.id, &row.location, &row.description)?;
+        super::reports::rollup::complaint_received(
+            conn,
+            row.committee_id,
+            row.received_at,
+            new.channel.code(),
+            &row.location,
+            &row.location_key,
+        )?;
         if let Some(p) = &reporter {
             log.record("party.create", "party", p.id, json!({"role": "reporter", "complaint_id": row.id}));
         }

@@ -162,6 +162,7 @@ pub fn record_in(
         .returning(follow_up::id)
         .get_result::<i64>(conn)
         .and_then(|id| follow_up::table.find(id).select(FollowUp::as_select()).first(conn))?;
+    crate::db::reports::rollup::follow_up_changed(conn, row.id)?;
     for (index, obs, note) in &new.observations {
         diesel::insert_into(follow_up_observation::table)
             .values((

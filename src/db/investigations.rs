@@ -218,6 +218,7 @@ pub fn record_measurement(
             .returning(measurement::id)
             .get_result::<i64>(conn)
             .and_then(|id| measurement::table.find(id).select(Measurement::as_select()).first(conn))?;
+        crate::db::reports::rollup::measurement_changed(conn, row.id)?;
         log.record(
             "measurement.create",
             "measurement",

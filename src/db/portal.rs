@@ -193,6 +193,14 @@ pub fn report(
                 .returning(complaint::id)
                 .get_result::<i64>(conn)?;
             crate::db::complaint_search::index(conn, id, &location, &description)?;
+            crate::db::reports::rollup::complaint_received(
+                conn,
+                committee.id,
+                now,
+                "online",
+                &location,
+                &location_key(&location),
+            )?;
             crate::db::cases::search_index::refresh(conn, &[case.id])?;
             log.record(
                 "complaint.create",

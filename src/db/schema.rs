@@ -684,3 +684,15 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(monitor, night_finding);
+
+diesel::table! {
+    report_daily (committee_id, span, day, measure, item) {
+        committee_id -> BigInt,
+        span -> Integer,
+        day -> Date,
+        measure -> Text,
+        item -> Text,
+        n -> BigInt,
+        label -> Nullable<Text>,
+    }
+}

@@ -52,7 +52,8 @@ fn expected(app: &TestApp, from: NaiveDateTime, until: NaiveDateTime) -> Value {
         let first = agreements.iter().filter(|a| a.1 == c.0).filter_map(|a| a.3).min();
         if let Some(at) = first {
             succeeded += 1;
-            days.push((at - c.3).num_seconds() as f64 / 86_400.0);
+            // Whole hours, as the report counts them.
+            days.push(((at - c.3).num_milliseconds() / 3_600_000) as f64 / 24.0);
         }
     }
     days.sort_by(f64::total_cmp);
@@ -304,5 +305,222 @@ both_backends! {
         let v = Visitor::signed_in(&app, "demo.admin").await;
         let (_, page) = v.page("/reports?from=2026-01-01").await;
         assert!(page.contains("<th scope=\"col\" class=\"num\">东城社区人民调解委员会</th>"));
+    }
+}
+
+/// A seeded generator (xorshift64*), so that a failing draw is found again.
+struct Draw(u64);
+
+impl Draw {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
+
+    /// A time between 2025-01-01 and 2026-12-01 UTC, to the microsecond.
+    fn time(&mut self) -> NaiveDateTime {
+        let start = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).expect("day").and_hms_opt(0, 0, 0).expect("t");
+        start
+            + TimeDelta::seconds(self.below(700 * 86_400) as i64)
+            + TimeDelta::microseconds(self.below(1_000_000) as i64)
+    }
+
+    fn day(&mut self) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2024, 12, 1).expect("day") + TimeDelta::days(self.below(800) as i64)
+    }
+}
+
+type RollupRow = (i64, i32, chrono::NaiveDate, String, String, i64, Option<String>);
+
+fn rollup_rows(conn: &mut hesheng::db::DbConn) -> Vec<RollupRow> {
+    use hesheng::db::schema::report_daily as r;
+    r::table
+        .order((r::committee_id, r::span, r::day, r::measure, r::item))
+        .select((r::committee_id, r::span, r::day, r::measure, r::item, r::n, r::label))
+        .load(conn)
+        .expect("roll-up")
+}
+
+/// The roll-up's figures equal the records counted directly, for `periods`
+/// random periods of each committee (and a few fixed ones), and the rows
+/// kept up by the writes equal the rows counted anew.
+fn check_rollup(conn: &mut hesheng::db::DbConn, draw: &mut Draw, committees: &[i64], periods: usize) {
+    use hesheng::db::{committees as c, reports};
+    let kept = rollup_rows(conn);
+    assert!(!kept.is_empty());
+    reports::rebuild(conn, None).expect("rebuild");
+    let rebuilt = rollup_rows(conn);
+    assert_eq!(kept.len(), rebuilt.len(), "as many rows kept up as counted anew");
+    for (k, r) in kept.iter().zip(&rebuilt) {
+        assert_eq!(k, r, "a row kept up by the writes equals the row counted anew");
+    }
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("day");
+    let mut asked = vec![
+        (day(2026, 1, 1), day(2026, 12, 31)),
+        (day(2025, 1, 1), day(2026, 12, 31)),
+        (day(2026, 3, 1), day(2026, 3, 31)),
+        (day(2026, 3, 2), day(2026, 3, 2)),
+        (day(2025, 11, 30), day(2026, 2, 1)),
+    ];
+    for _ in 0..periods {
+        let from = draw.day();
+        let length = match draw.below(3) {
+            0 => draw.below(3),
+            1 => draw.below(62),
+            _ => draw.below(800),
+        };
+        asked.push((from, from + TimeDelta::days(length as i64)));
+    }
+    for &id in committees {
+        let committee = c::find(conn, id).expect("committee");
+        for &(from, to) in &asked {
+            let p = hesheng::app::reports::period(from, to, committee.utc_offset_minutes);
+            let rolled = reports::figures(conn, id, &p, 10).expect("rolled");
+            let direct = reports::direct_figures(conn, id, &p, 10).expect("direct");
+            assert_eq!(rolled, direct, "committee {id}, {from} to {to}");
+        }
+    }
+}
+
+both_backends! {
+    async fn the_roll_up_equals_the_records_counted_directly_for_random_periods(app) {
+        use hesheng::db::{cases, committees, complaints};
+        use hesheng::domain::audit::Actor;
+        use hesheng::domain::case::{CaseSource, DisputeType, PartyRole, RiskLevel};
+        use hesheng::domain::commands::case::{CaseChanges, NewCase, NewCaseParty};
+        use hesheng::domain::commands::complaint::NewComplaint;
+        use hesheng::domain::commands::mediation::NewReferral;
+        use hesheng::domain::committee::CommitteeSettings;
+        use hesheng::domain::complaint::{Category, Channel, ObservedPattern};
+        use hesheng::domain::party::Particulars;
+
+        load(&mut app.conn()).expect("demo");
+        let token = arrange(&app).await;
+        let mut conn = app.conn();
+        let mut draw = Draw(0x5eed_2026_1207);
+        let system = Actor::system();
+        let now = chrono::Utc::now().naive_utc();
+        // A second committee whose offset is not a whole number of ten minutes.
+        let mut settings = CommitteeSettings::default_committee();
+        settings.name = "第二人民调解委员会".into();
+        settings.abbreviation = "二调".into();
+        settings.utc_offset_minutes = 345;
+        let second = committees::create(&mut conn, &system, &settings).expect("committee");
+        let ids = [1, second];
+        let places = ["敦化南路64号院", "敦化南路６４号院", "7号楼", "７号楼", "中心花园", "幸福里3号", "Block 9", "block 9"];
+
+        let mut received: Vec<(i64, i64)> = Vec::new();
+        for _ in 0..260 {
+            let committee_id = draw.pick(&ids);
+            let new = NewComplaint {
+                committee_id,
+                received_at: draw.time(),
+                channel: draw.pick(Channel::ALL),
+                category: Category::Noise,
+                location: draw.pick(&places).to_owned(),
+                description: "吵".into(),
+                pattern: ObservedPattern::default(),
+                reporter: None,
+                anonymous: true,
+            };
+            received.push((committee_id, complaints::create(&mut conn, &system, &new, now).expect("complaint").id));
+        }
+        let mut registered: Vec<(i64, i64)> = Vec::new();
+        for i in 0..70 {
+            let committee = committees::find(&mut conn, draw.pick(&ids)).expect("committee");
+            let new = NewCase {
+                title: format!("噪声纠纷{i}"),
+                dispute_type: draw.pick(DisputeType::ALL),
+                source: draw.pick(CaseSource::ALL),
+                risk_level: RiskLevel::Yellow,
+                public_session: false,
+                facts: None,
+                location: None,
+                registered_at: draw.time(),
+                complaint_ids: Vec::new(),
+                parties: vec![NewCaseParty {
+                    role: PartyRole::Applicant,
+                    particulars: Particulars { name: format!("申请人{i}"), ..Default::default() },
+                    represents: None,
+                }],
+                mediator_ids: Vec::new(),
+                requests: Vec::new(),
+            };
+            let case = cases::create(&mut conn, &system, &committee, &new, now).expect("case");
+            registered.push((committee.id, case.id));
+        }
+        // Edits after the fact: complaints brought into cases later, the
+        // prevention flags set and cleared, referrals on random days.
+        for &(committee_id, complaint_id) in received.iter().step_by(7) {
+            if let Some(&(_, case_id)) = registered.iter().find(|(c, _)| *c == committee_id) {
+                complaints::attach(&mut conn, &system, committee_id, case_id, complaint_id).expect("attach");
+            }
+        }
+        for _ in 0..40 {
+            let (committee_id, case_id) = draw.pick(&registered);
+            let changes = CaseChanges {
+                prevented_criminal: Some(draw.below(2) == 0),
+                prevented_petition: (draw.below(2) == 0).then_some(true),
+                ..Default::default()
+            };
+            cases::update(&mut conn, &system, committee_id, case_id, &changes, now).expect("update");
+        }
+        for _ in 0..15 {
+            let (committee_id, case_id) = draw.pick(&registered);
+            let referral = NewReferral { referred_to: "派出所".into(), reason: "涉嫌违法".into(), referred_at: draw.time() };
+            let _ = cases::refer(&mut conn, &system, committee_id, case_id, &referral, now);
+        }
+        // Agreements of random cohorts with payments, visits on random days
+        // finding them kept or breached, some marked fulfilled.
+        let ours: Vec<i64> = registered.iter().filter(|(c, _)| *c == 1).map(|(_, id)| *id).take(8).collect();
+        for id in ours {
+            for to in ["investigating", "mediating"] {
+                let r = app.api_post(&format!("/api/v1/cases/{id}/transitions"), &token, &json!({"to": to})).await;
+                if r.status() != 200 {
+                    continue;
+                }
+            }
+            let case = app.get_json(&format!("/api/v1/cases/{id}"), &token).await;
+            if case["status"] != "mediating" {
+                continue;
+            }
+            let mut body = memorandum();
+            let yuan = draw.below(100_000) as f64 / 100.0;
+            body["terms"].as_array_mut().expect("terms").push(json!({"kind": "payment", "amount": yuan, "due": "2026-06-01"}));
+            let a = app.post_ok(&format!("/api/v1/cases/{id}/agreements"), &token, &body, 201).await;
+            let agreement = a["id"].as_i64().expect("agreement");
+            crate::records::sign_all(&app, &token, &case, agreement).await;
+            for _ in 0..draw.below(3) {
+                let end = if draw.below(2) == 0 { "21:40" } else { "20:30" };
+                let at = chrono::DateTime::<chrono::Utc>::from_naive_utc_and_offset(draw.time(), chrono::Utc).to_rfc3339();
+                let visit = json!({"visited_at": at, "method": "night_check", "observations": [{"term_index": 0, "observed_end": end}],
+                                   "mark_fulfilled": draw.below(2) == 0});
+                let r = app.api_post(&format!("/api/v1/agreements/{agreement}/follow-ups"), &token, &visit).await;
+                assert!(r.status() == 201 || r.status() == 409 || r.status() == 422, "{}", r.status());
+            }
+        }
+        check_rollup(&mut conn, &mut draw, &ids, 40);
+
+        // The second committee's clock moved: its days are counted anew.
+        settings.utc_offset_minutes = -300;
+        committees::update(&mut conn, &system, second, &settings).expect("offset");
+        check_rollup(&mut conn, &mut draw, &[second], 15);
+
+        // The report itself answers from the roll-up.
+        let report = app.get_json("/api/v1/reports/summary?from=2025-01-01&to=2026-12-31", &token).await;
+        let p = hesheng::app::reports::period(
+            chrono::NaiveDate::from_ymd_opt(2025, 1, 1).expect("day"),
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 31).expect("day"),
+            480,
+        );
+        let direct = hesheng::db::reports::direct_figures(&mut conn, 1, &p, 10).expect("direct");
+        assert_eq!(report["accepted"], direct.summary.accepted);
+        assert_eq!(report["complaints"], direct.summary.complaints);
     }
 }

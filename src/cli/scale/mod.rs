@@ -326,5 +326,7 @@ pub fn generate(
         i += batch;
         progress(i);
     }
+    // The report's roll-up, counted once over the committee's records.
+    crate::db::reports::rebuild(conn, Some(committee.id))?;
     Ok(made)
 }

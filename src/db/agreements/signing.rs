@@ -220,7 +220,9 @@ pub(super) fn take_effect(
             .set((agreement::status.eq(AgreementStatus::Superseded.code()), agreement::updated_at.eq(now)))
             .execute(conn)?;
         log.record("agreement.superseded", "agreement", old, json!({"by": a.id}));
+        crate::db::reports::rollup::agreement_changed(conn, old)?;
     }
+    crate::db::reports::rollup::agreement_changed(conn, a.id)?;
     let case = cases::find(conn, committee.id, case.id)?;
     match case.status() {
         CaseStatus::Mediating => cases::set_status(conn, log, actor, &case, CaseStatus::Agreed, None, now)?,
@@ -248,5 +250,5 @@ pub fn set_status(
         .set((agreement::status.eq(status.code()), agreement::updated_at.eq(now)))
         .execute(conn)?;
     log.record("agreement.status", "agreement", id, json!({"status": status.code()}));
-    Ok(())
+    crate::db::reports::rollup::agreement_changed(conn, id)
 }

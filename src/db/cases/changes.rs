@@ -88,6 +88,7 @@ pub fn transition(
                 ))
                 .returning(referral::id)
                 .get_result::<i64>(conn)?;
+            crate::db::reports::rollup::referral_changed(conn, id)?;
             log.record("referral.create", "referral", id, json!({"case_id": case.id, "to": request.referred_to}));
         }
         set_status(conn, log, actor, &case, to, request.reason.as_deref(), now)?;
@@ -121,6 +122,7 @@ pub fn refer(
             .returning(referral::id)
             .get_result::<i64>(conn)
             .and_then(|id| referral::table.find(id).select(Referral::as_select()).first(conn))?;
+        crate::db::reports::rollup::referral_changed(conn, row.id)?;
         log.record(
             "referral.create",
             "referral",
@@ -185,6 +187,9 @@ pub fn update(
             }
         }
         diesel::update(mediation_case::table.find(case.id)).set(mediation_case::updated_at.eq(now)).execute(conn)?;
+        if changes.prevented_criminal.is_some() || changes.prevented_petition.is_some() {
+            crate::db::reports::rollup::case_changed(conn, case.id)?;
+        }
         log.record(
             "case.update",
             "case",

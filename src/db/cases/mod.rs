@@ -181,6 +181,7 @@ pub fn create(
         }
         complaints::attach_in(conn, committee.id, case.id, &new.complaint_ids)?;
         search_index::refresh(conn, &[case.id])?;
+        crate::db::reports::rollup::case_changed(conn, case.id)?;
         for id in &new.mediator_ids {
             diesel::insert_into(case_mediator::table)
                 .values((case_mediator::case_id.eq(case.id), case_mediator::user_id.eq(id)))

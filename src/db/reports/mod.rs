@@ -7,18 +7,20 @@
 //! measurements are counted by their own dates.
 
 mod patterns;
+pub mod rollup;
 mod signals;
 
 use chrono::{Datelike, NaiveDateTime, Timelike};
 use diesel::dsl::{count_star, exists};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use super::schema::{agreement, complaint, mediation_case};
 use super::{Backend, DbConn, Sql};
 use crate::on_backend;
 
 pub use patterns::*;
+pub use rollup::{Figures, direct_figures, figures, rebuild};
 pub use signals::*;
 
 /// A period in UTC, `from` included, `until` excluded.
@@ -49,7 +51,8 @@ pub struct Summary {
     pub complaints: i64,
     /// Money agreed to be paid in the cohort's agreements in force, in fen.
     pub amount_fen: i64,
-    /// Median days from registration to the first agreement taking effect.
+    /// Median days from registration to the first agreement taking effect,
+    /// each case's time counted in whole hours.
     pub median_days_to_agreement: Option<f64>,
     /// Follow-ups in the period whose finding was kept.
     pub follow_ups_kept: i64,
@@ -84,9 +87,9 @@ struct Amount {
 }
 
 #[derive(QueryableByName)]
-struct Days {
-    #[diesel(sql_type = Double)]
-    days: f64,
+struct Hours {
+    #[diesel(sql_type = BigInt)]
+    hours: i64,
 }
 
 #[derive(QueryableByName)]
@@ -120,23 +123,16 @@ struct Finding {
     n: i64,
 }
 
-fn days_to_agreement(backend: Backend) -> Sql {
-    // The inner query is the cohort's days from registration to the first
-    // agreement in force; the outer one picks the middle rows.
-    match backend {
-        Backend::Sqlite => {
-            Sql("SELECT days FROM (SELECT (julianday(MIN(a.effective_at)) - julianday(c.registered_at)) AS days \
-             FROM mediation_case c JOIN agreement a ON a.case_id = c.id \
-             WHERE c.committee_id = ? AND c.registered_at >= ? AND c.registered_at < ? AND a.effective_at IS NOT NULL \
-             GROUP BY c.id, c.registered_at) d ORDER BY days LIMIT ? OFFSET ?")
-        }
-        Backend::Postgres => Sql(
-            "SELECT days FROM (SELECT CAST(EXTRACT(EPOCH FROM (MIN(a.effective_at) - c.registered_at)) / 86400.0 AS DOUBLE PRECISION) AS days \
-             FROM mediation_case c JOIN agreement a ON a.case_id = c.id \
-             WHERE c.committee_id = ? AND c.registered_at >= ? AND c.registered_at < ? AND a.effective_at IS NOT NULL \
-             GROUP BY c.id, c.registered_at) d ORDER BY days LIMIT ? OFFSET ?",
-        ),
-    }
+fn hours_to_agreement(backend: Backend) -> String {
+    // The inner query is the cohort's whole hours from registration to the
+    // first agreement in force; the outer one picks the middle rows.
+    format!(
+        "SELECT hours FROM (SELECT {} AS hours \
+         FROM mediation_case c JOIN agreement a ON a.case_id = c.id \
+         WHERE c.committee_id = ? AND c.registered_at >= ? AND c.registered_at < ? AND a.effective_at IS NOT NULL \
+         GROUP BY c.id, c.registered_at) d ORDER BY hours LIMIT ? OFFSET ?",
+        rollup::hours_between(backend, "c.registered_at", "MIN(a.effective_at)")
+    )
 }
 
 /// The figures of a committee's period.
@@ -205,14 +201,14 @@ pub fn summary(conn: &mut DbConn, committee_id: i64, p: &Period) -> QueryResult<
         None
     } else {
         let (limit, offset) = if succeeded % 2 == 1 { (1, (succeeded - 1) / 2) } else { (2, succeeded / 2 - 1) };
-        let query = diesel::sql_query(days_to_agreement(backend).text(backend))
+        let query = diesel::sql_query(super::sql::placeholders(&hours_to_agreement(backend), backend).into_owned())
             .bind::<BigInt, _>(committee_id)
             .bind::<Timestamp, _>(p.from)
             .bind::<Timestamp, _>(p.until)
             .bind::<BigInt, _>(limit)
             .bind::<BigInt, _>(offset);
-        let middle: Vec<Days> = on_backend!(conn, c => query.load(c))?;
-        (!middle.is_empty()).then(|| middle.iter().map(|d| d.days).sum::<f64>() / middle.len() as f64)
+        let middle: Vec<Hours> = on_backend!(conn, c => query.load(c))?;
+        rollup::median_days(&middle.iter().map(|m| m.hours).collect::<Vec<_>>())
     };
 
     Ok(Summary {

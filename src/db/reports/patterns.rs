@@ -99,17 +99,25 @@ pub(super) struct Sample {
 }
 
 // The counts come from an index alone; only the few places listed are then
-// named, each by its first spelling in the period.
-pub(super) const HOTSPOTS: Sql = Sql("SELECT location_key AS key, COUNT(*) AS n FROM complaint \
-     WHERE committee_id = ? AND received_at >= ? AND received_at < ? \
-     GROUP BY location_key ORDER BY n DESC, location_key LIMIT ?");
+// named, each by its first spelling in the period. Equal counts go by the
+// bytes of their keys on either backend, as the roll-up orders them.
+pub(super) fn hotspots_sql(backend: Backend) -> Sql {
+    match backend {
+        Backend::Sqlite => Sql("SELECT location_key AS key, COUNT(*) AS n FROM complaint \
+             WHERE committee_id = ? AND received_at >= ? AND received_at < ? \
+             GROUP BY location_key ORDER BY n DESC, location_key LIMIT ?"),
+        Backend::Postgres => Sql("SELECT location_key AS key, COUNT(*) AS n FROM complaint \
+             WHERE committee_id = ? AND received_at >= ? AND received_at < ? \
+             GROUP BY location_key ORDER BY n DESC, location_key COLLATE \"C\" LIMIT ?"),
+    }
+}
 const HOTSPOT_NAME: Sql = Sql("SELECT MIN(location) AS sample FROM complaint \
      WHERE committee_id = ? AND location_key = ? AND received_at >= ? AND received_at < ?");
 
 /// The places complained about most (locations compared normalised).
 pub fn hotspots(conn: &mut DbConn, committee_id: i64, p: &Period, limit: i64) -> QueryResult<Vec<(String, i64)>> {
     let backend = conn.backend();
-    let query = diesel::sql_query(HOTSPOTS.text(backend))
+    let query = diesel::sql_query(hotspots_sql(backend).text(backend))
         .bind::<BigInt, _>(committee_id)
         .bind::<Timestamp, _>(p.from)
         .bind::<Timestamp, _>(p.until)
