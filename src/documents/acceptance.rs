@@ -5,7 +5,7 @@
 use super::agreement::{SEAL_BLOCK, party_lines, seal_and_date};
 use super::forms::{field_table, finish, party_signatures, title_block, write_form};
 use super::layout::{Laid, Layout, SignatureLine};
-use super::model::AcceptanceDoc;
+use super::model::{AcceptanceDoc, PartyBlock};
 use super::pdf::PdfError;
 use super::{Labels, Rendered};
 
@@ -39,7 +39,13 @@ pub fn lay_out(doc: &AcceptanceDoc) -> Laid {
     rows.push((l.t("doc.acceptance.mediators"), doc.mediators.join(&l.t("doc.field_separator"))));
     field_table(&mut page, &rows);
     page.space(10.0);
-    let mut lines: Vec<SignatureLine> = doc.parties.iter().flat_map(|p| party_signatures(&l, p, None)).collect();
+    // A company's representative signs on the company's line, not again
+    // on a line of their own.
+    let for_a_company = |p: &&PartyBlock| {
+        p.represents.as_deref().is_some_and(|r| doc.parties.iter().any(|o| o.organisation_party && o.name == r))
+    };
+    let mut lines: Vec<SignatureLine> =
+        doc.parties.iter().filter(|p| !for_a_company(p)).flat_map(|p| party_signatures(&l, p, None)).collect();
     lines.push(SignatureLine { name: doc.registrar.clone(), ..SignatureLine::blank(l.t("doc.acceptance.registrar")) });
     page.signatures(&lines, SEAL_BLOCK);
     let date = l.date(doc.date);

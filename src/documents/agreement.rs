@@ -10,17 +10,23 @@ use super::layout::{
 use super::model::{AgreementDoc, PartyBlock, SignatureBlock};
 use super::pdf::{Meta, PdfError, write};
 use super::qr::encode;
+use super::text::{NO_BREAK_JOIN, joined};
 use super::{Labels, Rendered};
 
 /// A party's particulars in two lines: who they are, then how to reach them.
 pub fn party_lines(l: &Labels, p: &PartyBlock) -> (String, String) {
+    particulars(l, p, false)
+}
+
+/// A party's particulars; `birth_date` asks for the date of birth (as a
+/// court's form does) rather than the year. Each label is joined to its
+/// value, so a line never ends after "出生年份："; what a person's form
+/// asks for and the records do not hold is left blank to be written in.
+pub fn particulars(l: &Labels, p: &PartyBlock, birth_date: bool) -> (String, String) {
     let sep = l.t("doc.field_separator");
-    let pair = |key: &str, value: String| format!("{}{}", l.t(key), l.with("doc.colon_value", &[("value", value)]));
-    let mut first = vec![format!(
-        "{}{}",
-        l.t(&format!("doc.role.{}", p.role)),
-        l.with("doc.colon_value", &[("value", p.name.clone())])
-    )];
+    let colon = l.with("doc.colon_value", &[("value", String::new())]);
+    let pair = |key: &str, value: String| joined(&format!("{}{colon}", l.t(key)), &value);
+    let mut first = vec![pair(&format!("doc.role.{}", p.role), p.name.clone())];
     if !p.organisation_party {
         if let Some(s) = &p.sex {
             first.push(pair("doc.field.sex", l.t(&format!("sex.{s}"))));
@@ -28,12 +34,20 @@ pub fn party_lines(l: &Labels, p: &PartyBlock) -> (String, String) {
         if let Some(e) = &p.ethnicity {
             first.push(pair("doc.field.ethnicity", super::ethnicity::printed(e, l.lang)));
         }
-        if let Some(y) = p.birth_year {
+        if birth_date {
+            let date = match (p.birth_date, p.birth_year) {
+                (Some(d), _) => l.date(d),
+                (None, Some(y)) => {
+                    l.with("doc.birth_date_year", &[("year", y.to_string()), ("blank", BLANK_SHORT.into())])
+                }
+                (None, None) => super::BLANK.to_owned(),
+            };
+            // A date never breaks across lines ("____ ____ 1961").
+            first.push(pair("doc.field.birth_date", date.replace(' ', &format!("{NO_BREAK_JOIN} "))));
+        } else if let Some(y) = p.birth_year {
             first.push(pair("doc.field.birth_year", l.with("doc.year", &[("year", y.to_string())])));
         }
-        if let Some(o) = &p.occupation {
-            first.push(pair("doc.field.occupation", o.clone()));
-        }
+        first.push(pair("doc.field.occupation", p.occupation.clone().unwrap_or_else(|| super::BLANK.to_owned())));
     }
     if let Some(r) = &p.represents {
         first.push(pair("doc.field.represents", r.clone()));
@@ -51,10 +65,18 @@ pub fn party_lines(l: &Labels, p: &PartyBlock) -> (String, String) {
     (first.join(&sep), second.join(&sep))
 }
 
+/// A short blank for the month or the day of a date to be written in.
+const BLANK_SHORT: &str = "____";
+
 /// Prints the party blocks.
 pub fn parties(page: &mut Layout, l: &Labels, parties: &[PartyBlock]) {
+    parties_with(page, l, parties, false);
+}
+
+/// Prints the party blocks, with the date of birth when `birth_date`.
+pub fn parties_with(page: &mut Layout, l: &Labels, parties: &[PartyBlock], birth_date: bool) {
     for p in parties {
-        let (who, contact) = party_lines(l, p);
+        let (who, contact) = particulars(l, p, birth_date);
         let indent = page.measure(FaceId::Body, BODY, &l.t(&format!("doc.role.{}", p.role)))
             + page.measure(FaceId::Body, BODY, &l.with("doc.colon_value", &[("value", String::new())]));
         page.paragraph_with(&who, FaceId::Body, BODY, 0.0, indent);

@@ -1,7 +1,7 @@
 //! 司法确认申请书 — the joint application for judicial confirmation (Art 33),
 //! pre-filled, with the last day to file.
 
-use super::agreement::parties;
+use super::agreement::parties_with;
 use super::fonts::FaceId;
 use super::forms::{finish, party_signatures, title_block, write_form};
 use super::layout::{BODY, Laid, Layout, SMALL, SignatureLine};
@@ -22,15 +22,15 @@ pub fn lay_out(doc: &ConfirmationDoc) -> Laid {
     let indent = page.measure(FaceId::Body, BODY, &l.t("doc.role.applicant"))
         + page.measure(FaceId::Body, BODY, &l.with("doc.colon_value", &[("value", String::new())]));
     for p in &applicants {
-        parties(&mut page, &l, std::slice::from_ref(p));
+        parties_with(&mut page, &l, std::slice::from_ref(p), true);
         let kind = if p.organisation_party { "doc.confirmation.id_organisation" } else { "doc.confirmation.id_person" };
-        let number = p.id_number.clone().unwrap_or_else(|| l.t("doc.confirmation.id_blank"));
+        let number = p.id_number.clone().unwrap_or_else(|| super::BLANK.to_owned());
         let id = l.with("doc.confirmation.id", &[("kind", l.t(kind)), ("number", number)]);
         page.paragraph_with(&id, FaceId::Body, BODY, indent / BODY, indent);
     }
     page.heading(&l.t("doc.confirmation.request_title"));
     page.paragraph(&l.with(
-        "doc.confirmation.request",
+        if doc.oral { "doc.confirmation.request_oral" } else { "doc.confirmation.request" },
         &[
             ("committee", doc.header.committee.clone()),
             ("date", l.date(doc.effective_date)),
@@ -57,9 +57,15 @@ pub fn lay_out(doc: &ConfirmationDoc) -> Laid {
     for (i, a) in attachments.iter().enumerate() {
         page.labelled(&format!("    {}", l.ordinal(i + 1)), a);
     }
-    // The hash on one line, in small type: a court compares it whole.
+    // The hash in small type, with the attachments it belongs to: never
+    // alone at the head of a page.
+    page.keep_with_previous(SMALL * 1.6 * 2.0, 2);
     page.paragraph_with(
-        &format!("{}{}", l.t("doc.confirmation.hash"), doc.content_hash),
+        &format!(
+            "{}{}",
+            l.t(if doc.oral { "doc.confirmation.hash_oral" } else { "doc.confirmation.hash" }),
+            doc.content_hash
+        ),
         FaceId::Body,
         SMALL,
         0.0,

@@ -31,7 +31,7 @@ pub fn lay_out(doc: &FollowUpsDoc) -> Laid {
             (
                 l.t("doc.follow_up.satisfaction"),
                 r.satisfaction.map_or_else(
-                    || l.t("doc.not_recorded"),
+                    || super::BLANK.to_owned(),
                     |s| l.with("doc.follow_up.stars", &[("n", s.to_string())]),
                 ),
             ),

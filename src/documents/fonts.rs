@@ -100,7 +100,8 @@ impl FontFace {
 
     /// Width of a text at `size` points.
     pub fn width(&self, text: &str, size: f32) -> f32 {
-        text.chars().map(|c| self.char_width(c, size)).sum()
+        // A no-break join takes no room; it is never printed.
+        text.chars().filter(|c| *c != super::text::NO_BREAK_JOIN).map(|c| self.char_width(c, size)).sum()
     }
 }
 

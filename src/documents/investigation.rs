@@ -6,7 +6,7 @@ use super::forms::{field_table, finish, named_signatures, title_block, write_for
 use super::layout::{BODY, Laid, Layout, SMALL, SignatureLine};
 use super::model::{InvestigationsDoc, MeasurementRow};
 use super::pdf::PdfError;
-use super::{Labels, Rendered};
+use super::{BLANK, Labels, Rendered};
 
 /// Lays out every investigation record of the case.
 pub fn lay_out(doc: &InvestigationsDoc) -> Laid {
@@ -34,7 +34,7 @@ pub fn lay_out(doc: &InvestigationsDoc) -> Laid {
             rows.push((l.t("doc.investigation.participants"), p.clone()));
         }
         // The recorder is always named; one not recorded is written in.
-        rows.push((l.t("doc.investigation.recorder"), r.recorder.clone().unwrap_or_default()));
+        rows.push((l.t("doc.investigation.recorder"), r.recorder.clone().unwrap_or_else(|| BLANK.to_owned())));
         field_table(&mut page, &rows);
         page.heading(&l.t("doc.investigation.record"));
         for (q, a) in &r.record {
@@ -73,7 +73,10 @@ pub fn lay_out(doc: &InvestigationsDoc) -> Laid {
                     ]
                 })
                 .collect();
-            page.table(&[0.1, 0.16, 0.1, 0.09, 0.09, 0.12, 0.08, 0.26], Some(&header), &rows, SMALL);
+            caption(&mut page, &l.t("doc.measurement.results_caption"));
+            page.table(&[0.1, 0.23, 0.11, 0.1, 0.1, 0.12, 0.1, 0.14], Some(&header), &rows, SMALL);
+            page.space(6.0);
+            caption(&mut page, &l.t("doc.measurement.conditions_caption"));
             conditions(&mut page, &l, &r.measurements);
             page.paragraph_with(&l.t("doc.measurement.standard"), FaceId::Body, SMALL, 0.0, 0.0);
         }
@@ -89,8 +92,11 @@ pub fn lay_out(doc: &InvestigationsDoc) -> Laid {
     finish(page, &l, &doc.header.number)
 }
 
-/// What is left blank in a table, to be written in by hand.
-const BLANK: &str = "____";
+/// A table's caption, kept on the page of the table's header and first row.
+fn caption(page: &mut Layout, text: &str) {
+    page.ensure(SMALL * 12.0);
+    page.paragraph_with(text, FaceId::Heading, SMALL + 1.0, 0.0, 0.0);
+}
 
 /// How each measurement was taken, as GB 3096 asks it be recorded: the
 /// meter (model and serial, class), its calibration before and after, the
@@ -127,7 +133,7 @@ fn conditions(page: &mut Layout, l: &Labels, measurements: &[MeasurementRow]) {
             ]
         })
         .collect();
-    page.table(&[0.09, 0.2, 0.07, 0.1, 0.1, 0.1, 0.1, 0.1, 0.14], Some(&header), &rows, SMALL);
+    page.table(&[0.09, 0.24, 0.06, 0.1, 0.1, 0.09, 0.1, 0.09, 0.13], Some(&header), &rows, SMALL);
 }
 
 /// Renders the investigation records.

@@ -3,7 +3,7 @@
 
 use super::fonts::{FaceId, Fonts, fonts};
 use super::qr::QrModules;
-use super::text::{NO_BREAK_SPACE, is_cjk, wrap, wrap_hanging};
+use super::text::{NO_BREAK_JOIN, NO_BREAK_SPACE, is_cjk, wrap, wrap_hanging};
 
 /// A4 width in points.
 pub const PAGE_W: f32 = 595.28;
@@ -118,6 +118,9 @@ struct LineStart {
     /// or the last of its paragraph (no line left alone at the foot or the
     /// head of a page).
     joined: bool,
+    /// How many items the page held when the line started: what is drawn
+    /// from there on moves with it (a table row's rules on the cut too).
+    item: usize,
 }
 
 impl Default for Layout {
@@ -205,8 +208,13 @@ impl Layout {
 
     fn text_at(&mut self, x: f32, baseline: f32, face: FaceId, size: f32, text: &str) {
         if !text.is_empty() {
-            // A no-break space only holds words together; it prints as a space.
-            let text = if text.contains(NO_BREAK_SPACE) { text.replace(NO_BREAK_SPACE, " ") } else { text.to_owned() };
+            // A no-break space only holds words together; it prints as a
+            // space, and a no-break join not at all.
+            let text = if text.contains([NO_BREAK_SPACE, NO_BREAK_JOIN]) {
+                text.replace(NO_BREAK_SPACE, " ").replace(NO_BREAK_JOIN, "")
+            } else {
+                text.to_owned()
+            };
             self.push(Item::Text { x, y: baseline, face, size, text });
         }
     }
@@ -260,11 +268,13 @@ impl Layout {
             };
             self.ensure((keep as f32 * leading).min(PAGE_H - MARGIN_BOTTOM - MARGIN_TOP));
             let joined = i > 0 && (n <= 3 || i == 1 || i == n - 1);
+            let page = self.laid.pages.len() - 1;
             self.breaks.push(LineStart {
-                page: self.laid.pages.len() - 1,
+                page,
                 top: self.y,
                 heading: face == FaceId::Heading,
                 joined,
+                item: self.laid.pages[page].items.len(),
             });
             let x = MARGIN_X + if i == 0 { first_indent } else { hang };
             self.y += leading;
@@ -292,26 +302,27 @@ impl Layout {
                 while first > 1 && (on_page[first - 1].heading || whole && on_page[first].joined) {
                     first -= 1;
                 }
-                let cut = on_page[first].top;
-                (self.y - cut + height <= usable).then_some(cut)
+                let cut = on_page[first];
+                // Several lines go only while they are about as tall as
+                // lines of text: table rows of many lines go one at a time.
+                let short = n == 1 || self.y - cut.top <= lines as f32 * BODY * 1.6 * 1.5;
+                (short && self.y - cut.top + height <= usable).then_some(cut)
             })
         };
-        let cut = cut_at(true).or_else(|| cut_at(false));
-        let Some(cut) = cut else {
+        let Some(LineStart { top: cut, item: split, .. }) = cut_at(true).or_else(|| cut_at(false)) else {
             self.new_page();
             return;
         };
-        let items = std::mem::take(&mut self.laid.pages[page].items);
-        let (stay, moved): (Vec<Item>, Vec<Item>) = items.into_iter().partition(|item| anchor(item) <= cut);
-        self.laid.pages[page].items = stay;
+        let moved = self.laid.pages[page].items.split_off(split);
         let shift = MARGIN_TOP - cut;
         let y = self.y;
         self.new_page();
         self.laid.pages[page + 1].items = moved.into_iter().map(|item| shifted(item, shift)).collect();
         self.y = y + shift;
-        for b in self.breaks.iter_mut().filter(|b| b.page == page && b.top >= cut) {
+        for b in self.breaks.iter_mut().filter(|b| b.page == page && b.item >= split) {
             b.page = page + 1;
             b.top += shift;
+            b.item -= split;
         }
     }
 
@@ -386,18 +397,31 @@ impl Layout {
             this.y += height;
         };
         let header_cells = header.map(|h| row_lines(self, h, FaceId::Heading));
+        // Each row is a place the page may break to carry rows over with a
+        // signature block; a header goes with the row after it, and the
+        // first row stays with the header.
+        let mark = |this: &mut Self, heading: bool, joined: bool| {
+            let page = this.laid.pages.len() - 1;
+            let item = this.laid.pages[page].items.len();
+            this.breaks.push(LineStart { page, top: this.y, heading, joined, item });
+        };
         if let Some(h) = &header_cells {
             self.ensure(row_height(h) + leading + 2.0 * pad);
+            mark(self, true, false);
             draw_row(self, h, FaceId::Heading);
         }
-        for row in rows {
+        for (i, row) in rows.iter().enumerate() {
             let cells = row_lines(self, row, FaceId::Body);
+            let mut first = i == 0;
             if self.y + row_height(&cells) > PAGE_H - MARGIN_BOTTOM {
                 self.new_page();
                 if let Some(h) = &header_cells {
+                    mark(self, true, false);
                     draw_row(self, h, FaceId::Heading);
+                    first = true;
                 }
             }
+            mark(self, false, first && header_cells.is_some());
             draw_row(self, &cells, FaceId::Body);
         }
     }
@@ -599,14 +623,6 @@ fn signature_note(line: &SignatureLine) -> String {
     [line.note.as_deref(), line.date.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ")
 }
 
-/// Where an item starts from the top, for moving lines to the next page.
-fn anchor(item: &Item) -> f32 {
-    match item {
-        Item::Text { y, .. } | Item::Rect { y, .. } | Item::Image { y, .. } => *y,
-        Item::Line { y1, y2, .. } => y1.min(*y2),
-    }
-}
-
 /// An item moved down by `dy`.
 fn shifted(mut item: Item, dy: f32) -> Item {
     match &mut item {
@@ -679,6 +695,36 @@ mod tests {
         let printed = lines(&laid).concat();
         assert!(printed.iter().any(|l| l.contains("1 June 2026")), "{printed:?}");
         assert!(printed.iter().all(|l| !l.contains(NO_BREAK_SPACE)), "{printed:?}");
+    }
+
+    #[test]
+    fn a_signature_block_after_a_table_takes_its_last_rows_with_it() {
+        let mut page = Layout::new();
+        let rows: Vec<Vec<String>> = (0..40).map(|i| vec![format!("行{i}"), "内容".to_owned()]).collect();
+        // Rows until a signature block no longer fits under them.
+        let mut n = 1;
+        loop {
+            let mut probe = Layout::new();
+            probe.table(&[0.3, 0.7], None, &rows[..n], BODY);
+            if probe.y() + 3.0 * 32.0 > PAGE_H - MARGIN_BOTTOM {
+                break;
+            }
+            n += 1;
+        }
+        page.table(&[0.3, 0.7], None, &rows[..n], BODY);
+        let signers: Vec<SignatureLine> =
+            (0..3).map(|i| SignatureLine::blank(format!("当事人{i}（签名）："))).collect();
+        page.signatures(&signers, 0.0);
+        let laid = page.finish(&|_, _| Vec::new());
+        let pages = lines(&laid);
+        assert_eq!(pages.len(), 2, "{pages:?}");
+        assert!(pages[1].iter().any(|l| l.starts_with('行')), "rows go over with the signatures: {:?}", pages[1]);
+        // The moved rows keep their rules: a top rule at the page's margin.
+        let top_rule = laid.pages[1]
+            .items
+            .iter()
+            .any(|i| matches!(i, Item::Line { y1, y2, .. } if y1 == y2 && (*y1 - MARGIN_TOP).abs() < 0.01));
+        assert!(top_rule, "the first moved row has its top rule");
     }
 
     #[test]

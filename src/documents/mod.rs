@@ -33,6 +33,10 @@ use crate::i18n::{t, t_with};
 
 pub use pdf::{Meta, PdfError};
 
+/// What a form prints where the records hold nothing and a person writes
+/// it in by hand: one blank, the same in every document.
+pub const BLANK: &str = "________";
+
 /// Labels of a document in its language.
 #[derive(Debug, Clone, Copy)]
 pub struct Labels {

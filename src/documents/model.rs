@@ -19,6 +19,9 @@ pub struct PartyBlock {
     pub ethnicity: Option<String>,
     /// Year of birth.
     pub birth_year: Option<i32>,
+    /// Date of birth, where the records hold it (a resident identity card
+    /// number recorded in full carries it).
+    pub birth_date: Option<NaiveDate>,
     /// Occupation.
     pub occupation: Option<String>,
     /// Telephone, masked.

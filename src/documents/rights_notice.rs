@@ -24,7 +24,9 @@ pub fn lay_out(doc: &RightsNoticeDoc) -> Laid {
         page.labelled(&format!("    {}", l.sub_ordinal(i)), &l.t(&format!("doc.rights.duty_{i}")));
     }
     page.heading(&l.t("doc.rights.other_title"));
-    page.paragraph(&l.t("doc.rights.other"));
+    // 双方 only for two parties: three or more are 各方.
+    let who = l.t(if doc.parties.len() > 2 { "doc.confirmation.all_parties" } else { "doc.confirmation.both_parties" });
+    page.paragraph(&l.with("doc.rights.other", &[("who", who)]));
     page.space(6.0);
     page.paragraph(&l.t("doc.rights.acknowledge"));
     page.space(8.0);

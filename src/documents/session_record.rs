@@ -59,7 +59,7 @@ pub fn lay_out(doc: &SessionsDoc) -> Laid {
         if r.meeting {
             // Who chaired and who recorded a meeting are always stated;
             // what the records do not hold is left blank to write in.
-            rows.insert(3, (l.t("doc.session.chair"), r.chair.clone().unwrap_or_default()));
+            rows.insert(3, (l.t("doc.session.chair"), r.chair.clone().unwrap_or_else(|| super::BLANK.to_owned())));
             rows.insert(4, (l.t("doc.session.recorder"), r.recorder.clone()));
         }
         field_table(&mut page, &rows);

@@ -217,9 +217,9 @@ fn lay_out_with_starts(doc: &VolumeDoc) -> (Laid, Vec<usize>) {
     let total = volume.pages.len() + back_pages;
     append(&mut volume, notes(&l, doc, total));
     append(&mut volume, back_cover(&l, doc, total));
-    // Every page but the covers carries its number in the volume.
-    let inside = volume.pages.len() - 1;
-    for (i, page) in volume.pages.iter_mut().enumerate().take(inside).skip(1) {
+    // Every page but the front cover carries its number in the volume;
+    // the back cover too, as the index lists it.
+    for (i, page) in volume.pages.iter_mut().enumerate().skip(1) {
         page.items.push(small_right(
             &l.with("doc.volume.page_stamp", &[("page", (i + 1).to_string())]),
             PAGE_W - MARGIN_X,

@@ -230,6 +230,29 @@ async fn demo_cases(app: &TestApp, token: &str) -> Vec<(&'static str, i64)> {
 /// Units and measure words that follow a number.
 const UNITS: &str = "年月日时点分秒元角万千百号楼层室米份天周次条款个户票页岁栋倍度辆件项名位套亩";
 
+/// Words a line never breaks inside: units of several characters, the
+/// records' instruments, the standards' numbers.
+const WHOLE_WORDS: [&str; 6] = ["分贝", "平方米", "声级计", "GB 3096", "GB 22337", "GB/T 15190"];
+
+/// Labels a line never ends with: their value follows on the same line.
+const FIELD_LABELS: [&str; 12] = [
+    "出生年份：",
+    "出生日期：",
+    "职业：",
+    "性别：",
+    "民族：",
+    "住所：",
+    "联系方式：",
+    "Year of birth:",
+    "Date of birth:",
+    "Occupation:",
+    "Sex:",
+    "Ethnicity:",
+];
+
+/// How a document's content hash line starts.
+const HASH_LABELS: [&str; 3] = ["调解协议内容摘要", "口头协议登记内容摘要", "Content hash of the"];
+
 /// Signature lines of people the demo's records name, printed without
 /// the name.
 const UNNAMED_SIGNERS: [&str; 9] = [
@@ -310,7 +333,30 @@ fn clerk_faults(bytes: &[u8], what: &str, committee: &str, number: &str) -> Vec<
                 faults.push(format!("{what} p{page}: a date broken across lines: {:?} / {:?}", pair[0], pair[1]));
             }
         }
+        // A unit of several characters, a word of the records or a
+        // standard's number broken across lines; a label left at a line's
+        // end with its value on the next.
+        for pair in lines.windows(2).filter(|p| running(&p[0]) && running(&p[1])) {
+            for word in WHOLE_WORDS {
+                let parted = word
+                    .char_indices()
+                    .skip(1)
+                    .any(|(at, _)| pair[0].ends_with(&word[..at]) && pair[1].starts_with(word[at..].trim_start()));
+                if parted {
+                    faults.push(format!("{what} p{page}: {word} broken: {:?} / {:?}", pair[0], pair[1]));
+                }
+            }
+            if FIELD_LABELS.iter().any(|label| pair[0].ends_with(label)) {
+                faults.push(format!("{what} p{page}: a label parted from its value: {:?} / {:?}", pair[0], pair[1]));
+            }
+        }
+        if page > 1 && lines.first().is_some_and(|l| HASH_LABELS.iter().any(|h| l.starts_with(h))) {
+            faults.push(format!("{what} p{page}: the hash line alone at the head of a page: {lines:?}"));
+        }
         for line in &lines {
+            if line.contains("1 households") || line.contains("未记录") || line.contains("Not recorded") {
+                faults.push(format!("{what} p{page}: {line}"));
+            }
             // Every name the demo's records hold is printed on the line it
             // signs; a line naming only a role is one nobody could check.
             let label_alone = line.ends_with('：') || line.ends_with(':');
@@ -339,8 +385,9 @@ fn clerk_faults(bytes: &[u8], what: &str, committee: &str, number: &str) -> Vec<
 }
 
 /// English paragraphs that must read back word for word, spaces kept,
-/// from the documents that print them.
-fn english_sources(kind: &str) -> Vec<String> {
+/// from the documents that print them: each as the ways it may be worded
+/// (the notice's "both parties" or "all parties").
+fn english_sources(kind: &str) -> Vec<Vec<String>> {
     use hesheng::domain::language::Lang;
     let keys: &[&str] = match kind {
         "rights_notice" => &["doc.rights.principles", "doc.rights.other"],
@@ -350,7 +397,14 @@ fn english_sources(kind: &str) -> Vec<String> {
         "volume" => &["doc.rights.principles", "doc.rights.other", "doc.session.rights_text"],
         _ => &[],
     };
-    keys.iter().map(|k| hesheng::i18n::t(Lang::En, k)).collect()
+    keys.iter()
+        .map(|k| {
+            ["both parties", "all parties"]
+                .iter()
+                .map(|who| hesheng::i18n::t_with(Lang::En, *k, &[("who", (*who).to_owned())]))
+                .collect()
+        })
+        .collect()
 }
 
 fn collapse(text: &str) -> String {
@@ -393,10 +447,10 @@ async fn every_page_of_every_demo_document_in_both_languages_passes_the_clerks_c
                     // inside a paragraph.
                     let body: Vec<&str> = text.lines().filter(|l| !is_furniture(l.trim(), &number)).collect();
                     let read = collapse(&body.join("\n"));
-                    for source in english_sources(kind) {
-                        let opening: String = source.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
-                        if read.contains(&opening) && !read.contains(&collapse(&source)) {
-                            faults.push(format!("{what}: does not read back word for word: {source}"));
+                    for sources in english_sources(kind) {
+                        let opening: String = sources[0].split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+                        if read.contains(&opening) && !sources.iter().any(|s| read.contains(&collapse(s))) {
+                            faults.push(format!("{what}: does not read back word for word: {}", sources[0]));
                         }
                     }
                 }
@@ -514,7 +568,8 @@ async fn a_volume_files_what_an_inspector_expects_and_only_what_exists() {
             "{name}: {index}"
         );
         let back = collapse(&pdf_tools::page_lines(&bytes, pages).join("\n"));
-        assert!(back.starts_with("封底") && back.contains(&format!("共{pages}页")), "{name}: the back cover: {back}");
+        assert!(back.contains("封底") && back.contains(&format!("共{pages}页")), "{name}: the back cover: {back}");
+        assert!(back.contains(&format!("卷内第{pages}页")), "{name}: the back cover has its page number: {back}");
         assert_eq!(
             index.contains("履行凭证"),
             *name != "renovation",
@@ -719,7 +774,7 @@ async fn records_name_who_chaired_recorded_and_measured_and_organisations_sign_t
     // A company seals, and signs through the person acting for it: a line
     // to write one in when none is recorded, the person's name when one is.
     let text = dense(&read("rights_notice", hornet).await);
-    assert!(text.contains("第三人敦华物业服务有限公司（盖章）：法定代表人/委托代理人（签名）："), "{text}");
+    assert!(text.contains("第三人敦华物业服务有限公司（盖章）：法定代表人/委托代理人钱志刚（签名）："), "{text}");
     let created = app
         .post_ok(
             "/api/v1/cases",
@@ -871,4 +926,85 @@ async fn a_meeting_entered_on_its_page_keeps_its_chair_who_signs_its_record() {
     for expected in ["社区议事会记录", "主持人陈玥", "主持人陈玥（签名）："] {
         assert!(dense.contains(expected), "the meeting record has {expected}: {dense}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_cases_print_what_a_court_needs_and_nothing_that_does_not_exist() {
+    if !pdf_tools::available() {
+        return;
+    }
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    let (_, _, token) = demo(&app).await;
+    let cases = demo_cases(&app, &token).await;
+    let case = |name: &str| cases.iter().find(|(n, _)| *n == name).expect("case").1;
+    let read = |kind: &'static str, case: i64, lang: &'static str| {
+        let (app, token) = (&app, &token);
+        async move {
+            let path = format!("/api/v1/cases/{case}/documents/{kind}.pdf?lang={lang}");
+            pdf(app, &path, token).await.0
+        }
+    };
+    let dense = |bytes: &[u8]| pdf_tools::text(bytes).split_whitespace().collect::<String>();
+
+    // The hornet nest was taken up on the committee's own initiative: it
+    // has no application, printed or filed.
+    let hornet = case("hornet");
+    let response = app.api_get(&format!("/api/v1/cases/{hornet}/documents/application.pdf"), &token).await;
+    assert_eq!(response.status(), 404, "no application for a case taken up on the committee's initiative");
+    let volume = dense(&read("volume", hornet, "zh-CN").await);
+    assert!(!volume.contains("人民调解申请书"), "nor one indexed in its volume: {volume}");
+
+    // Its three parties: 各方, never 双方; the company signs through its
+    // named representative; an occupation not recorded is left blank.
+    let notice = dense(&read("rights_notice", hornet, "zh-CN").await);
+    assert!(notice.contains("各方当事人认为有必要的") && !notice.contains("双方"), "{notice}");
+    let notice_en = pdf_tools::text(&read("rights_notice", hornet, "en").await);
+    assert!(collapse(&notice_en).contains("Where all parties consider it necessary"), "{notice_en}");
+    assert!(notice.contains("法定代表人/委托代理人钱志刚（签名）："), "{notice}");
+    let acceptance = dense(&read("acceptance", hornet, "zh-CN").await);
+    assert!(acceptance.contains("冯立新") && acceptance.contains("职业：________"), "{acceptance}");
+
+    // Its oral agreement: every share names payer, payee, amount in
+    // capitals and date; the English application calls it what it is.
+    let oral = dense(&read("oral_agreement", hornet, "zh-CN").await);
+    for payer in ["高永红", "冯立新"] {
+        let share = format!("{payer}于2026年7月10日前向敦华物业服务有限公司支付清除费用100元（大写：人民币壹佰元整）");
+        assert!(oral.contains(&share), "{share}: {oral}");
+    }
+    let application = collapse(&pdf_tools::text(&read("confirmation_application", hornet, "en").await));
+    assert!(application.contains("reached an oral agreement") && application.contains("the oral agreement is valid"));
+    assert!(application.contains("Content hash of the registered oral agreement"), "{application}");
+
+    // The roof leak: fixed sums only, each with payer, payee, capitals and
+    // date; the recorder signs.
+    let leak = case("leak");
+    let agreement = dense(&read("agreement", leak, "zh-CN").await);
+    assert!(!agreement.contains("以实际发生为准"), "no open amount in a signed agreement: {agreement}");
+    for words in [
+        "郑丽娟于2026年6月30日前向承接维修的北京安固防水工程有限公司支付露台防水维修材料费1800元（大写：人民币壹仟捌佰元整）",
+        "郑丽娟于2026年7月15日前向吴建华支付601室天花板、墙面修复费用800元（大写：人民币捌佰元整）",
+        "记录人（签名）：",
+        "赵丽（已在纸质文本上签名）",
+    ] {
+        assert!(agreement.contains(words), "{words}: {agreement}");
+    }
+    let acceptance_en = collapse(&pdf_tools::text(&read("acceptance", leak, "en").await));
+    assert!(acceptance_en.contains("Households that complained: 1"), "{acceptance_en}");
+
+    // The confirmation application asks for the date of birth: the year
+    // recorded, month and day to be written in.
+    let confirmation = dense(&read("confirmation_application", case("choir"), "zh-CN").await);
+    assert!(confirmation.contains("出生日期：1961年____月____日"), "{confirmation}");
+    assert!(!confirmation.contains("出生年份"), "{confirmation}");
+
+    // The investigation's two tables each have a caption, and the English
+    // position column is wide enough to read in a few lines.
+    let bytes = read("investigation", case("choir"), "zh-CN").await;
+    let text = dense(&bytes);
+    assert!(text.contains("（一）测量结果") && text.contains("（二）测量仪器与条件"), "{text}");
+    let words = pdf_tools::words(&read("investigation", case("choir"), "en").await);
+    let at = |w: &str| words.iter().find(|x| x.text == w).unwrap_or_else(|| panic!("{w}"));
+    let (outside, home) = (at("outside"), at("home"));
+    assert_eq!(outside.page, home.page);
+    assert!(home.bbox[1] - outside.bbox[1] < 30.0, "the position in three lines at most: {outside:?} {home:?}");
 }

@@ -14,6 +14,80 @@ pub const NO_LINE_END: &str = "（「『【〈《〔〖“‘([{<";
 /// 2026"); printed as a space.
 pub const NO_BREAK_SPACE: char = '\u{a0}';
 
+/// A join between two pieces a line never breaks (a label and its value:
+/// "出生年份：" and "1958年"); it takes no room and is not printed.
+pub const NO_BREAK_JOIN: char = '\u{2060}';
+
+/// Units of measure a number is never parted from, longest first: a line
+/// breaks neither inside them nor between them and the number ("55分贝").
+const UNIT_WORDS: &[&str] =
+    &["平方米", "立方米", "分贝", "公里", "千米", "厘米", "毫米", "小时", "分钟", "公斤", "千克", "周岁"];
+
+/// Words of the records a line never breaks inside: the names of the
+/// instruments and levels of a measurement.
+const WORDS: &[&str] = &["声级计", "声校准器", "校准器", "等效声级", "背景噪声", "最大声级"];
+
+/// Units written after a number in English, which a line never parts
+/// from it.
+const LATIN_UNITS: &[&str] = &["dB", "m", "cm", "mm", "km", "min", "s", "h", "yuan", "kg"];
+
+/// Text whose pieces a line never breaks between: every character of a
+/// short label, and the label with the first piece of what follows it.
+pub fn unbroken(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for (i, c) in text.chars().enumerate() {
+        if i > 0 {
+            out.push(NO_BREAK_JOIN);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// "label" joined to "value" so that a line never ends after the label.
+pub fn joined(label: &str, value: &str) -> String {
+    format!("{}{NO_BREAK_JOIN}{value}", unbroken(label))
+}
+
+/// Standard numbers a line never parts from their code ("GB 22337",
+/// "GB/T 15834", "HJ 212"), nor a number from its unit ("10 min"): the
+/// space between them becomes a no-break space.
+fn glue_standards(text: &str) -> std::borrow::Cow<'_, str> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut glue = Vec::new();
+    for (i, c) in chars.iter().enumerate() {
+        if *c != ' ' || i == 0 {
+            continue;
+        }
+        // "10 min", "55 dB(A)", "1.5 m": a number and its unit.
+        if chars[i - 1].is_ascii_digit() {
+            let word: String = chars[i + 1..].iter().take_while(|c| c.is_ascii_alphabetic()).collect();
+            if LATIN_UNITS.contains(&word.as_str()) {
+                glue.push(i);
+            }
+            continue;
+        }
+        if !chars.get(i + 1).is_some_and(char::is_ascii_digit) {
+            continue;
+        }
+        let mut start = i;
+        while start > 0 && (chars[start - 1].is_ascii_uppercase() || chars[start - 1] == '/') {
+            start -= 1;
+        }
+        let code = i - start;
+        let before_ok = start == 0 || !chars[start - 1].is_ascii_alphanumeric();
+        if (2..=6).contains(&code) && chars[start].is_ascii_uppercase() && before_ok {
+            glue.push(i);
+        }
+    }
+    if glue.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        chars.iter().enumerate().map(|(i, c)| if glue.contains(&i) { NO_BREAK_SPACE } else { *c }).collect(),
+    )
+}
+
 /// Whether `c` is a CJK character or CJK punctuation (breakable on either side).
 pub fn is_cjk(c: char) -> bool {
     matches!(u32::from(c),
@@ -24,15 +98,25 @@ pub fn is_cjk(c: char) -> bool {
 
 /// Splits text into the pieces a line may not break inside.
 fn units(text: &str) -> Vec<String> {
+    let text = glue_standards(text);
     let mut units: Vec<String> = Vec::new();
+    // Whether each unit is joined to the one before it by a NO_BREAK_JOIN.
+    let mut joins: Vec<bool> = Vec::new();
+    let mut join_next = false;
     let mut word = String::new();
-    let flush = |word: &mut String, units: &mut Vec<String>| {
+    let flush = |word: &mut String, units: &mut Vec<String>, joins: &mut Vec<bool>, join_next: &mut bool| {
         if !word.is_empty() {
             units.push(std::mem::take(word));
+            joins.push(std::mem::take(join_next));
         }
     };
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
+        if c == NO_BREAK_JOIN {
+            flush(&mut word, &mut units, &mut joins, &mut join_next);
+            join_next = !units.is_empty();
+            continue;
+        }
         // A point, colon or comma between two letters or digits is part of
         // the word: 62.1, 21:00, 1,800 and e.g never break; nor does a
         // no-break space there (1 June 2026).
@@ -50,33 +134,45 @@ fn units(text: &str) -> Vec<String> {
                 Some(last) if word.is_empty() => last.push(c),
                 _ => {
                     word.push(c);
-                    flush(&mut word, &mut units);
+                    flush(&mut word, &mut units, &mut joins, &mut join_next);
                 }
             }
         } else if is_cjk(c) || NO_LINE_START.contains(c) || NO_LINE_END.contains(c) {
-            flush(&mut word, &mut units);
-            units.push(c.to_string());
+            flush(&mut word, &mut units, &mut joins, &mut join_next);
+            word.push(c);
+            flush(&mut word, &mut units, &mut joins, &mut join_next);
         } else {
             word.push(c);
         }
     }
-    flush(&mut word, &mut units);
+    flush(&mut word, &mut units, &mut joins, &mut join_next);
     // Glue forbidden line starts to the unit before, forbidden line ends to
     // the unit after.
     let mut glued: Vec<String> = Vec::new();
     let mut pending_open = String::new();
-    for unit in units {
+    let (units, joins) = whole_words(units, joins);
+    let mut i = 0;
+    while i < units.len() {
+        let unit = &units[i];
+        i += 1;
+        if joins[i - 1]
+            && pending_open.is_empty()
+            && let Some(prev) = glued.last_mut()
+        {
+            prev.push_str(unit);
+            continue;
+        }
         let first = unit.chars().next().unwrap_or(' ');
         let last = unit.chars().last().unwrap_or(' ');
         if NO_LINE_START.contains(first)
             && pending_open.is_empty()
             && let Some(prev) = glued.last_mut()
         {
-            prev.push_str(&unit);
+            prev.push_str(unit);
             continue;
         }
         if unit.chars().count() == 1 && NO_LINE_END.contains(last) {
-            pending_open.push_str(&unit);
+            pending_open.push_str(unit);
             continue;
         }
         // A number stays with its unit or the character after it: 1958年,
@@ -86,7 +182,20 @@ fn units(text: &str) -> Vec<String> {
             && let Some(prev) = glued.last_mut()
             && prev.chars().last().is_some_and(|p| p.is_ascii_digit())
         {
-            prev.push_str(&unit);
+            // A unit of several characters goes whole (分贝, 平方米).
+            let rest = &units[i - 1..];
+            let len = UNIT_WORDS
+                .iter()
+                .find_map(|w| {
+                    let n = w.chars().count();
+                    let read: String = rest.iter().take(n).map(String::as_str).collect();
+                    (read.trim_end() == *w).then_some(n)
+                })
+                .unwrap_or(1);
+            for u in &rest[..len.min(rest.len())] {
+                prev.push_str(u);
+            }
+            i += len - 1;
             continue;
         }
         glued.push(format!("{}{unit}", std::mem::take(&mut pending_open)));
@@ -95,6 +204,30 @@ fn units(text: &str) -> Vec<String> {
         glued.push(pending_open);
     }
     glued
+}
+
+/// The units with each of [`WORDS`] made one (声级计 never breaks).
+fn whole_words(units: Vec<String>, joins: Vec<bool>) -> (Vec<String>, Vec<bool>) {
+    if !units.iter().any(|u| WORDS.iter().any(|w| w.starts_with(u.as_str()))) {
+        return (units, joins);
+    }
+    let mut merged = Vec::with_capacity(units.len());
+    let mut merged_joins = Vec::with_capacity(units.len());
+    let mut i = 0;
+    while i < units.len() {
+        let n = WORDS
+            .iter()
+            .find_map(|w| {
+                let n = w.chars().count();
+                let read: String = units[i..].iter().take(n).map(String::as_str).collect();
+                (units.len() - i >= n && read.trim_end() == *w).then_some(n)
+            })
+            .unwrap_or(1);
+        merged.push(units[i..i + n].concat());
+        merged_joins.push(joins[i]);
+        i += n;
+    }
+    (merged, merged_joins)
 }
 
 /// Breaks text into lines no wider than `width`, measured by `measure`.
@@ -232,6 +365,51 @@ mod tests {
                 assert!(!starts_with_digit_part, "width {width}: {lines:?}");
             }
             assert_eq!(lines.concat(), text);
+        }
+    }
+
+    #[test]
+    fn a_unit_of_several_characters_stays_whole_with_its_number() {
+        let text = "GB 3096-2008中1类区昼间55分贝、夜间45分贝的限值，面积12平方米。";
+        for width in 4..40 {
+            let lines = wrap(text, width as f32, &measure);
+            for pair in lines.windows(2) {
+                assert!(!pair[0].ends_with('分') && !pair[1].starts_with('贝'), "width {width}: {lines:?}");
+                assert!(!pair[1].starts_with("方米") && !pair[1].starts_with('米'), "width {width}: {lines:?}");
+            }
+            assert_eq!(lines.concat().replace(NO_BREAK_SPACE, " "), text, "width {width}");
+        }
+    }
+
+    #[test]
+    fn a_standard_number_and_an_english_number_with_its_unit_never_break() {
+        let text = "Limits from GB 3096-2008 (indoors: GB 22337-2008 table 2) and GB/T 15834 over 10 min at 1.5 m";
+        for width in 8..50 {
+            let lines = wrap(text, width as f32, &measure);
+            for line in &lines {
+                assert!(!line.ends_with("GB") && !line.ends_with("GB/T"), "width {width}: {lines:?}");
+                assert!(!line.ends_with(" 10") && !line.ends_with(" 1.5"), "width {width}: {lines:?}");
+            }
+        }
+        assert_eq!(glue_standards("see GB 22337"), "see GB\u{a0}22337");
+        assert_eq!(glue_standards("A 1 and ABCDEFGH 2"), "A 1 and ABCDEFGH 2", "not a standard's code");
+    }
+
+    #[test]
+    fn the_name_of_an_instrument_never_breaks() {
+        for width in 3..20 {
+            let lines = wrap("AWA5688 2级声级计 No.A2317", width as f32, &measure);
+            assert!(lines.iter().any(|l| l.contains("声级计")), "width {width}: {lines:?}");
+        }
+    }
+
+    #[test]
+    fn a_label_joined_to_its_value_never_ends_a_line() {
+        let text = format!("申请人：周桂芳 性别：女 民族：汉族 {}", joined("出生年份：", "1958年"));
+        for width in 10..40 {
+            let lines = wrap(&text, width as f32, &measure);
+            assert!(lines.iter().any(|l| l.contains("出生年份：1958年")), "width {width}: {lines:?}");
+            assert!(lines.iter().all(|l| !l.contains(NO_BREAK_JOIN)), "the join is not printed: {lines:?}");
         }
     }
 

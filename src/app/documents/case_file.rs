@@ -77,6 +77,11 @@ pub(super) fn read_form(
     settings: &PrintSettings,
 ) -> Result<FormModel, PrintError> {
     Ok(match kind {
+        // A case taken up on the committee's own initiative or referred to
+        // it has no application: none is printed for it.
+        Kind::Application if c.case.source != CaseSource::Application.code() => {
+            return Err(PrintError::NotApplicable);
+        }
         Kind::Application => FormModel::Application(Box::new(application_model(conn, c)?)),
         Kind::Acceptance => FormModel::Acceptance(Box::new(acceptance_model(conn, c)?)),
         Kind::RightsNotice => FormModel::Rights(Box::new(rights_model(conn, c)?)),

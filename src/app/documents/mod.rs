@@ -115,6 +115,7 @@ fn party_block(p: &crate::domain::agreement::PartySnapshot) -> PartyBlock {
         sex: p.sex.clone(),
         ethnicity: p.ethnicity.clone(),
         birth_year: p.birth_year,
+        birth_date: None,
         occupation: p.occupation.clone(),
         phone: p.phone.as_deref().map(mask_phone),
         address: p.address.clone(),
@@ -240,6 +241,9 @@ fn block(cp: &CaseParty, p: &Party, mask: bool) -> PartyBlock {
         sex: p.sex.clone(),
         ethnicity: p.ethnicity.clone(),
         birth_year: p.birth_year,
+        // A date of birth is as private as the identity number it is read
+        // from: printed only where the number is printed in full.
+        birth_date: if mask { None } else { p.id_number.as_deref().and_then(birth_date_of_id) },
         occupation: p.occupation.clone(),
         phone: p.phone.as_deref().map(|ph| if mask { mask_phone(ph) } else { ph.to_owned() }),
         address: p.address.clone(),
@@ -315,4 +319,11 @@ pub async fn case_number(db: &Db, committee_id: i64, case_id: i64) -> AppResult<
 /// for a document's file name.
 pub async fn agreement_case_number(db: &Db, committee_id: i64, id: i64) -> AppResult<String> {
     db.read(move |conn| Ok::<_, AppError>(crate::db::agreements::find(conn, committee_id, id)?.1.number)).await
+}
+
+/// The date of birth a resident identity card number (18 characters)
+/// carries in its 7th to 14th.
+fn birth_date_of_id(id: &str) -> Option<chrono::NaiveDate> {
+    let digits = id.get(6..14).filter(|_| id.len() == 18)?;
+    chrono::NaiveDate::parse_from_str(digits, "%Y%m%d").ok()
 }

@@ -2,6 +2,12 @@
 
 use super::*;
 
+/// Who records the roof leak's agreement (a member of the committee's staff).
+const RECORDER: &str = "赵丽";
+
+/// The property company of the hornets' nest, and who acts for it.
+const COMPANY: &str = "敦华物业服务有限公司";
+
 pub(super) fn roof_leak(
     conn: &mut DbConn,
     committee: &committees::Committee,
@@ -95,7 +101,7 @@ pub(super) fn roof_leak(
         terms: vec![
             term(TermInput {
                 kind: "payment",
-                text: Some("郑丽娟承担露台防水维修材料费1800元，于2026年6月30日前支付给施工单位。"),
+                text: Some("郑丽娟于2026年6月30日前向承接维修的北京安固防水工程有限公司支付露台防水维修材料费1800元。"),
                 amount: Some(1800.0),
                 due: Some("2026-06-30"),
                 obligor: owner,
@@ -117,9 +123,15 @@ pub(super) fn roof_leak(
                 obligor: owner,
                 ..Default::default()
             })?,
+            // A fixed sum: an amount left to what is "actually incurred"
+            // is one a court cannot enforce.
             term(TermInput {
-                kind: "free_text",
-                text: Some("601室天花板、墙面修复费用由郑丽娟承担，以实际发生为准，不超过800元。"),
+                kind: "payment",
+                text: Some("郑丽娟于2026年7月15日前向吴建华支付601室天花板、墙面修复费用800元。"),
+                amount: Some(800.0),
+                due: Some("2026-07-15"),
+                obligor: owner,
+                payee: neighbour,
                 ..Default::default()
             })?,
         ],
@@ -143,21 +155,18 @@ pub(super) fn roof_leak(
             signed_at,
         )?;
     }
-    for role in [SignerRole::Mediator, SignerRole::CommitteeSeal] {
+    for role in [SignerRole::Mediator, SignerRole::Recorder, SignerRole::CommitteeSeal] {
         let method = if role == SignerRole::CommitteeSeal { SignMethod::Seal } else { SignMethod::Paper };
+        let signer_name = match role {
+            SignerRole::Recorder => RECORDER.to_owned(),
+            _ => mediator.display_name.clone(),
+        };
         agreements::sign(
             conn,
             &mediator.actor(),
             committee,
             a.id,
-            &NewSignature {
-                role,
-                party_id: None,
-                method,
-                signer_name: mediator.display_name.clone(),
-                image_png: None,
-                signed_at,
-            },
+            &NewSignature { role, party_id: None, method, signer_name, image_png: None, signed_at },
             signed_at,
         )?;
     }
@@ -206,12 +215,27 @@ pub(super) fn hornet_nest(
                     role: PartyRole::ThirdParty,
                     particulars: Particulars {
                         kind: Some(crate::domain::party::PartyKind::Organisation),
-                        name: "敦华物业服务有限公司".to_owned(),
+                        name: COMPANY.to_owned(),
                         phone: Phone::parse("01063200011").ok(),
-                        address: Some("敦化南路64号院物业服务中心".to_owned()),
+                        address: Some("敦化南路64号院物业中心".to_owned()),
                         ..Default::default()
                     },
                     represents: None,
+                },
+                // A company signs through a named person: its manager here,
+                // acting for it.
+                NewCaseParty {
+                    role: PartyRole::Representative,
+                    particulars: Particulars {
+                        name: "钱志刚".to_owned(),
+                        sex: Some(Sex::Male),
+                        ethnicity: Some("汉族".to_owned()),
+                        birth_year: Some(1983),
+                        occupation: Some("项目经理".to_owned()),
+                        phone: Phone::parse("13600136014").ok(),
+                        ..Default::default()
+                    },
+                    represents: Some(COMPANY.to_owned()),
                 },
             ],
             mediator_ids: vec![mediator.id],
@@ -229,6 +253,22 @@ pub(super) fn hornet_nest(
             registered,
         )?;
     }
+    let parties = crate::db::parties::of_case(conn, case.id)?;
+    let named = |role: PartyRole| {
+        parties.iter().find(|(cp, _)| cp.role() == role).map(|(_, p)| Named { party_id: p.id, name: &p.name })
+    };
+    let company = named(PartyRole::ThirdParty);
+    let share = |payer: Option<Named<'_>>, text: &'static str| {
+        term(TermInput {
+            kind: "payment",
+            text: Some(text),
+            amount: Some(100.0),
+            due: Some("2026-07-10"),
+            obligor: payer,
+            payee: company,
+            ..Default::default()
+        })
+    };
     let draft = Draft {
         kind: AgreementKind::Oral,
         subtitle: None,
@@ -236,23 +276,22 @@ pub(super) fn hornet_nest(
         disputed_matters: "清除马蜂窝的联系和费用分担。".to_owned(),
         responsibilities: None,
         performance: Performance {
-            manner: "物业联系专业人员清除，费用三方分担".to_owned(),
+            manner: "物业联系专业人员清除并垫付费用，费用三方分担".to_owned(),
             place: None,
-            deadline: chrono::NaiveDate::from_ymd_opt(2026, 7, 5),
+            deadline: chrono::NaiveDate::from_ymd_opt(2026, 7, 10),
         },
         terms: vec![
             term(TermInput {
                 kind: "deadline",
-                text: Some("物业于2026年7月5日前联系专业人员清除马蜂窝。"),
+                text: Some(
+                    "敦华物业服务有限公司于2026年7月5日前联系专业人员清除马蜂窝，先行垫付清除费用300元（大写：人民币叁佰元整），其中100元（大写：人民币壹佰元整）由其自行承担。",
+                ),
                 due: Some("2026-07-05"),
+                obligor: company,
                 ..Default::default()
             })?,
-            term(TermInput {
-                kind: "payment",
-                text: Some("清除费用300元由三方各承担100元。"),
-                amount: Some(300.0),
-                ..Default::default()
-            })?,
+            share(named(PartyRole::Applicant), "高永红于2026年7月10日前向敦华物业服务有限公司支付清除费用100元。")?,
+            share(named(PartyRole::Respondent), "冯立新于2026年7月10日前向敦华物业服务有限公司支付清除费用100元。")?,
         ],
     };
     agreements::create(conn, &mediator.actor(), committee, case.id, &draft, None, at("2026-07-02T15:00:00+08:00")?)?;
