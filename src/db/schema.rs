@@ -538,10 +538,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    case_search_key (committee_id, key, case_id) {
+    case_search_chunk (committee_id, key, first_id) {
         committee_id -> BigInt,
         key -> BigInt,
-        case_id -> BigInt,
+        first_id -> BigInt,
+        held -> Integer,
+        ids -> Binary,
     }
 }
 
@@ -595,7 +597,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     document_copy,
     case_view,
     case_search_text,
-    case_search_key,
+    case_search_chunk,
 );
 
 diesel::table! {

@@ -285,11 +285,10 @@ fn written(app: &TestApp, after: i64) -> Vec<String> {
                 .select((case_search_text::case_id, case_search_text::body, case_search_text::parties))
                 .load::<(i64, String, String)>(c)
                 .expect("search texts"),
-            case_search_key::table
-                .filter(case_search_key::case_id.gt(after))
-                .order((case_search_key::case_id, case_search_key::key))
-                .select(case_search_key::key)
-                .load::<i64>(c)
+            case_search_chunk::table
+                .order((case_search_chunk::committee_id, case_search_chunk::key, case_search_chunk::first_id))
+                .select((case_search_chunk::key, case_search_chunk::first_id, case_search_chunk::ids))
+                .load::<(i64, i64, Vec<u8>)>(c)
                 .expect("search keys"),
         ),
     );

@@ -1,10 +1,11 @@
 //! The case list: filters walked newest first, a case number looked up,
 //! and text searched.
 
+use super::postings;
 use super::*;
 use crate::db::codes::Code;
 use crate::db::key_walk;
-use crate::db::schema::{case_search_key, case_search_text};
+use crate::db::schema::case_search_text;
 use crate::domain::case::{CaseSource, DisputeType, RiskLevel};
 use crate::search::{FIELD_SEPARATOR, Query, fold, split_at_match};
 
@@ -183,32 +184,17 @@ pub(super) fn narrowed(f: &CaseFilter, before: Option<i64>) -> ListQuery<'static
     query
 }
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
 /// How common `key` is among the committee's cases (see
 /// [`key_walk::commonness`]), read from at most [`key_walk::SAMPLE`]
-/// entries of the index whatever the key's size.
+/// of its newest cases whatever the key's size.
 fn commonness(conn: &mut DbConn, committee_id: i64, key: i64) -> QueryResult<i64> {
-    let sampled: Option<i64> = case_search_key::table
-        .filter(case_search_key::committee_id.eq(committee_id))
-        .filter(case_search_key::key.eq(key))
-        .order(case_search_key::case_id.desc())
-        .select(case_search_key::case_id)
-        .offset(key_walk::SAMPLE - 1)
-        .first(conn)
-        .optional()?;
-    let sampled = sampled.map_or(key_walk::Sampled::Fewer, key_walk::Sampled::Newest);
-    key_walk::commonness(sampled, || {
-        const HOLDING: Sql = Sql("SELECT count(*) AS n FROM case_search_key WHERE committee_id = ? AND key = ?");
-        let count =
-            diesel::sql_query(HOLDING.text(conn.backend())).bind::<BigInt, _>(committee_id).bind::<BigInt, _>(key);
-        let counted: Count = on_backend!(conn, c => count.get_result(c))?;
-        Ok(counted.n)
-    })
+    let sample = usize::try_from(key_walk::SAMPLE).unwrap_or(0);
+    let newest = postings::newest(conn, committee_id, key, i64::MAX, sample)?;
+    let sampled = match newest.get(sample.saturating_sub(1)) {
+        Some(&id) => key_walk::Sampled::Newest(id),
+        None => key_walk::Sampled::Fewer,
+    };
+    key_walk::commonness(sampled, || Ok(i64::try_from(newest.len()).unwrap_or(i64::MAX)))
 }
 
 /// The page of cases whose title, number, place or (as `f.names` allows)
@@ -217,7 +203,6 @@ fn commonness(conn: &mut DbConn, committee_id: i64, key: i64) -> QueryResult<i64
 /// against its folded texts and the list's other filters, until a page is
 /// full.
 fn search(conn: &mut DbConn, committee_id: i64, f: &CaseFilter, query: &Query) -> QueryResult<Vec<Found>> {
-    diesel::alias!(case_search_key as held: Held);
     let judged = key_walk::rarest(&query.keys, |key| commonness(conn, committee_id, key))?;
     let Some(&(key, _)) = judged.first() else { return Ok(Vec::new()) };
     let also = key_walk::companion(&judged);
@@ -232,22 +217,23 @@ fn search(conn: &mut DbConn, committee_id: i64, f: &CaseFilter, query: &Query) -
         f.limit,
         f.before_id,
         |conn, below, round| {
-            let mut ids = case_search_key::table
-                .filter(case_search_key::committee_id.eq(committee_id))
-                .filter(case_search_key::key.eq(key))
-                .filter(case_search_key::case_id.lt(below))
-                .order(case_search_key::case_id.desc())
-                .select(case_search_key::case_id)
-                .limit(round)
-                .into_boxed();
-            if let Some(also) = also {
-                ids = ids.filter(diesel::dsl::exists(
-                    held.filter(held.field(case_search_key::committee_id).eq(committee_id))
-                        .filter(held.field(case_search_key::key).eq(also))
-                        .filter(held.field(case_search_key::case_id).eq(case_search_key::case_id)),
-                ));
+            let round = usize::try_from(round).unwrap_or(0);
+            let Some(also) = also else { return postings::newest(conn, committee_id, key, below, round) };
+            // The key's cases that the companion's hold too: read a
+            // round of the key's at a time until as many are kept.
+            let mut kept = Vec::new();
+            let mut from = below;
+            loop {
+                let ids = postings::newest(conn, committee_id, key, from, round)?;
+                let Some(&oldest) = ids.last() else { break };
+                kept.extend(postings::held_of(conn, committee_id, also, &ids)?);
+                if ids.len() < round || kept.len() >= round {
+                    break;
+                }
+                from = oldest;
             }
-            ids.load(conn)
+            kept.truncate(round);
+            Ok(kept)
         },
         |conn, ids, wanted| checked(conn, f, query, ids, wanted),
     )

@@ -2,6 +2,7 @@
 
 mod changes;
 mod list;
+mod postings;
 pub mod search_index;
 
 use crate::domain::case::{CaseSource, DisputeType};

@@ -1,5 +1,6 @@
 //! The search index of cases: each case's folded texts (`case_search_text`)
-//! and their characters and pairs of characters (`case_search_key`),
+//! and the cases holding each of their characters and pairs of characters
+//! (`case_search_chunk`, see [`super::postings`]),
 //! written in the transaction that changes what they are made of — a case's
 //! title, number or place, its parties, a party's name, a complaint joining
 //! or leaving it — and built for every stored case when a migration leaves
@@ -9,11 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use diesel::prelude::*;
 
-use super::DbConn;
-use crate::db::schema::{
-    case_party, case_search_key, case_search_state, case_search_text, complaint, mediation_case, party,
-};
-use crate::on_backend;
+use super::{DbConn, postings};
+use crate::db::schema::{case_party, case_search_state, case_search_text, complaint, mediation_case, party};
 use crate::search::{FIELD_SEPARATOR, fold, keys};
 
 /// What is searched of one case, folded.
@@ -57,27 +55,6 @@ impl Indexed {
     }
 }
 
-/// Rows of keys per statement: three values a row, within both backends'
-/// limits on bound values.
-const KEYS_PER_INSERT: usize = 5000;
-
-fn insert_keys(conn: &mut DbConn, rows: &[(i64, i64, i64)]) -> QueryResult<()> {
-    for chunk in rows.chunks(KEYS_PER_INSERT) {
-        let values: Vec<_> = chunk
-            .iter()
-            .map(|&(committee, key, case)| {
-                (
-                    case_search_key::committee_id.eq(committee),
-                    case_search_key::key.eq(key),
-                    case_search_key::case_id.eq(case),
-                )
-            })
-            .collect();
-        on_backend!(conn, c => diesel::insert_into(case_search_key::table).values(&values).execute(c))?;
-    }
-    Ok(())
-}
-
 /// Writes the index of a case from its texts: the first time, or after a
 /// change (only the keys that differ are written).
 pub fn write(conn: &mut DbConn, committee_id: i64, case_id: i64, new: &Indexed) -> QueryResult<()> {
@@ -92,17 +69,8 @@ pub fn write(conn: &mut DbConn, committee_id: i64, case_id: i64, new: &Indexed) 
     let old_keys = old.as_ref().map(Indexed::keys).unwrap_or_default();
     let new_keys = new.keys();
     let gone: Vec<i64> = old_keys.difference(&new_keys).copied().collect();
-    for chunk in gone.chunks(KEYS_PER_INSERT) {
-        diesel::delete(
-            case_search_key::table
-                .filter(case_search_key::committee_id.eq(committee_id))
-                .filter(case_search_key::key.eq_any(chunk))
-                .filter(case_search_key::case_id.eq(case_id)),
-        )
-        .execute(conn)?;
-    }
-    let added: Vec<(i64, i64, i64)> = new_keys.difference(&old_keys).map(|&k| (committee_id, k, case_id)).collect();
-    insert_keys(conn, &added)?;
+    let added: Vec<i64> = new_keys.difference(&old_keys).copied().collect();
+    postings::change(conn, committee_id, case_id, &added, &gone)?;
     if old.is_some() {
         diesel::update(case_search_text::table.find(case_id))
             .set((
@@ -217,7 +185,7 @@ pub fn build_if_needed(conn: &mut DbConn) -> QueryResult<Option<usize>> {
         if claimed == 0 {
             return Ok(None);
         }
-        diesel::delete(case_search_key::table).execute(conn)?;
+        postings::clear(conn)?;
         diesel::delete(case_search_text::table).execute(conn)?;
         let mut after = 0i64;
         let mut indexed = 0usize;
@@ -239,8 +207,8 @@ pub fn build_if_needed(conn: &mut DbConn) -> QueryResult<Option<usize>> {
     })
 }
 
-/// Writes the index of cases not yet indexed, many rows a statement (copied
-/// on PostgreSQL).
+/// Writes the index of cases not yet indexed and newer than every case
+/// indexed in their committees, many rows a statement.
 pub fn insert_all(conn: &mut DbConn, cases: &[(i64, i64, Indexed)]) -> QueryResult<()> {
     let mut keys: Vec<(i64, i64, i64)> = Vec::new();
     let mut texts = Vec::with_capacity(cases.len());
@@ -255,18 +223,5 @@ pub fn insert_all(conn: &mut DbConn, cases: &[(i64, i64, Indexed)]) -> QueryResu
         ));
     }
     crate::insert_many!(conn, case_search_text::table, 5, texts)?;
-    // In the index's order: each page of it is written once a batch, not
-    // once for each of its keys scattered over the batch's cases.
-    keys.sort_unstable();
-    let keys: Vec<_> = keys
-        .iter()
-        .map(|&(committee, key, case)| {
-            (
-                case_search_key::committee_id.eq(committee),
-                case_search_key::key.eq(key),
-                case_search_key::case_id.eq(case),
-            )
-        })
-        .collect();
-    crate::insert_many!(conn, case_search_key::table, 3, keys)
+    postings::append(conn, &keys)
 }

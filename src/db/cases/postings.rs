@@ -1,0 +1,381 @@
+//! Which cases hold each key of the case index: for a committee and a key,
+//! the ids of its cases in chunks of at most [`CHUNK`], each chunk one row
+//! (`case_search_chunk`) whose ids are stored as the differences between
+//! neighbours, a byte or two each. A row a posting would cost PostgreSQL a
+//! 24-byte row header and a B-tree entry for every key of every case; a
+//! chunk costs them once for up to [`CHUNK`] cases.
+//!
+//! A chunk's `first_id` is at most its smallest id and greater than every
+//! id of the key's chunk before it, so the chunk that holds (or would
+//! hold) a case is the one with the greatest `first_id` not above the
+//! case's id, and reading chunks by `first_id` from the greatest down reads
+//! the key's cases newest first. Writes of one committee's cases queue on
+//! its audit chain (`db::audit::audited`), so two writers never rewrite one
+//! chunk at once.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+use super::DbConn;
+use crate::db::VALUES_PER_STATEMENT;
+use crate::db::schema::case_search_chunk;
+use crate::on_backend;
+
+/// Cases a chunk holds at most; a chunk that would hold more is split.
+pub const CHUNK: usize = 256;
+
+/// A chunk as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = case_search_chunk)]
+#[diesel(treat_none_as_default_value = false)]
+struct Row {
+    committee_id: i64,
+    key: i64,
+    first_id: i64,
+    held: i32,
+    ids: Vec<u8>,
+}
+
+/// A key's chunk, decoded: its `first` bound and its ids, ascending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    /// At most the smallest id; greater than every id of the chunk before.
+    pub first: i64,
+    /// The cases, ascending.
+    pub ids: Vec<i64>,
+}
+
+/// `ids` (ascending, none below `first`) as the differences between
+/// neighbours, the first from `first`, each in seven-bit groups, low first.
+pub fn encode(first: i64, ids: &[i64]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(ids.len() * 2);
+    let mut last = first;
+    for &id in ids {
+        let mut gap = u64::try_from(id - last).unwrap_or(0);
+        last = id;
+        loop {
+            let low = u8::try_from(gap & 0x7f).unwrap_or(0);
+            gap >>= 7;
+            if gap == 0 {
+                out.push(low);
+                break;
+            }
+            out.push(low | 0x80);
+        }
+    }
+    out
+}
+
+/// The ids [`encode`] stored; a truncated last one is left out.
+pub fn decode(first: i64, bytes: &[u8]) -> Vec<i64> {
+    let mut ids = Vec::with_capacity(bytes.len());
+    let mut last = first;
+    let (mut gap, mut shift) = (0u64, 0u32);
+    for &b in bytes {
+        if shift < 64 {
+            gap |= u64::from(b & 0x7f) << shift;
+        }
+        shift += 7;
+        if b & 0x80 == 0 {
+            last = last.saturating_add(i64::try_from(gap).unwrap_or(i64::MAX));
+            ids.push(last);
+            (gap, shift) = (0, 0);
+        }
+    }
+    ids
+}
+
+impl Row {
+    fn chunk(&self) -> Chunk {
+        Chunk { first: self.first_id, ids: decode(self.first_id, &self.ids) }
+    }
+
+    fn of(committee_id: i64, key: i64, chunk: &Chunk) -> Row {
+        Row {
+            committee_id,
+            key,
+            first_id: chunk.first,
+            held: i32::try_from(chunk.ids.len()).unwrap_or(i32::MAX),
+            ids: encode(chunk.first, &chunk.ids),
+        }
+    }
+}
+
+/// `chunk` as chunks of at most [`CHUNK`] ids: the first keeps its bound,
+/// each other starts at its own smallest id.
+fn split(chunk: Chunk) -> Vec<Chunk> {
+    if chunk.ids.len() <= CHUNK {
+        return vec![chunk];
+    }
+    chunk
+        .ids
+        .chunks(CHUNK)
+        .enumerate()
+        .map(|(i, ids)| Chunk { first: if i == 0 { chunk.first } else { ids[0] }, ids: ids.to_vec() })
+        .collect()
+}
+
+/// Keys named in one statement at most.
+const KEYS_PER_READ: usize = 5000;
+
+/// For each of `keys` of the committee, the chunk that holds or would hold
+/// case `at` (`None`: the last chunk, where a case newer than all goes).
+fn holding(conn: &mut DbConn, committee_id: i64, keys: &[i64], at: Option<i64>) -> QueryResult<Vec<Row>> {
+    diesel::alias!(case_search_chunk as later: Later);
+    let at = at.unwrap_or(i64::MAX);
+    let mut rows = Vec::new();
+    for keys in keys.chunks(KEYS_PER_READ) {
+        let after = later
+            .filter(later.field(case_search_chunk::committee_id).eq(committee_id))
+            .filter(later.field(case_search_chunk::key).eq(case_search_chunk::key))
+            .filter(later.field(case_search_chunk::first_id).gt(case_search_chunk::first_id))
+            .filter(later.field(case_search_chunk::first_id).le(at));
+        rows.extend(
+            case_search_chunk::table
+                .filter(case_search_chunk::committee_id.eq(committee_id))
+                .filter(case_search_chunk::key.eq_any(keys))
+                .filter(case_search_chunk::first_id.le(at))
+                .filter(diesel::dsl::not(diesel::dsl::exists(after)))
+                .select(Row::as_select())
+                .load::<Row>(conn)?,
+        );
+    }
+    Ok(rows)
+}
+
+/// Stores `rows`, each replacing the chunk of its key and bound if any.
+fn store(conn: &mut DbConn, rows: &[Row]) -> QueryResult<()> {
+    for rows in rows.chunks(VALUES_PER_STATEMENT / 5) {
+        on_backend!(conn, c => diesel::insert_into(case_search_chunk::table)
+            .values(rows)
+            .on_conflict((case_search_chunk::committee_id, case_search_chunk::key, case_search_chunk::first_id))
+            .do_update()
+            .set((
+                case_search_chunk::held.eq(excluded(case_search_chunk::held)),
+                case_search_chunk::ids.eq(excluded(case_search_chunk::ids)),
+            ))
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Case `case_id` of the committee now holds the keys `added` and no longer
+/// the keys `removed`.
+pub fn change(conn: &mut DbConn, committee_id: i64, case_id: i64, added: &[i64], removed: &[i64]) -> QueryResult<()> {
+    let keys: Vec<i64> = added.iter().chain(removed).copied().collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let mut chunks: BTreeMap<i64, Chunk> =
+        holding(conn, committee_id, &keys, Some(case_id))?.into_iter().map(|r| (r.key, r.chunk())).collect();
+    let mut written = Vec::new();
+    for &key in added {
+        // A case older than every chunk of the key starts a chunk of its own.
+        let mut chunk = chunks.remove(&key).unwrap_or(Chunk { first: case_id, ids: Vec::new() });
+        if let Err(at) = chunk.ids.binary_search(&case_id) {
+            chunk.ids.insert(at, case_id);
+        }
+        written.extend(split(chunk).iter().map(|c| Row::of(committee_id, key, c)));
+    }
+    for &key in removed {
+        let Some(mut chunk) = chunks.remove(&key) else { continue };
+        chunk.ids.retain(|&id| id != case_id);
+        if chunk.ids.is_empty() {
+            diesel::delete(
+                case_search_chunk::table
+                    .filter(case_search_chunk::committee_id.eq(committee_id))
+                    .filter(case_search_chunk::key.eq(key))
+                    .filter(case_search_chunk::first_id.eq(chunk.first)),
+            )
+            .execute(conn)?;
+        } else {
+            written.push(Row::of(committee_id, key, &chunk));
+        }
+    }
+    store(conn, &written)
+}
+
+/// Adds `postings` — (committee, key, case) — of cases newer than every
+/// case indexed so far in their committees: to the last chunk of each key,
+/// then in new chunks.
+pub fn append(conn: &mut DbConn, postings: &[(i64, i64, i64)]) -> QueryResult<()> {
+    let mut grouped: BTreeMap<(i64, i64), Vec<i64>> = BTreeMap::new();
+    for &(committee, key, case) in postings {
+        grouped.entry((committee, key)).or_default().push(case);
+    }
+    let mut committees: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for &(committee, key) in grouped.keys() {
+        committees.entry(committee).or_default().push(key);
+    }
+    let mut last: BTreeMap<(i64, i64), Chunk> = BTreeMap::new();
+    for (committee, keys) in committees {
+        for row in holding(conn, committee, &keys, None)? {
+            last.insert((committee, row.key), row.chunk());
+        }
+    }
+    let mut written = Vec::new();
+    for ((committee, key), mut cases) in grouped {
+        cases.sort_unstable();
+        cases.dedup();
+        let first = cases[0];
+        let mut chunk = last.remove(&(committee, key)).unwrap_or(Chunk { first, ids: Vec::new() });
+        chunk.ids.extend(cases);
+        written.extend(split(chunk).iter().map(|c| Row::of(committee, key, c)));
+    }
+    store(conn, &written)
+}
+
+/// Empties the index of postings.
+pub fn clear(conn: &mut DbConn) -> QueryResult<()> {
+    diesel::delete(case_search_chunk::table).execute(conn).map(|_| ())
+}
+
+/// Chunks of the key read at most per statement.
+const CHUNKS_PER_READ: i64 = 8;
+
+/// The key's chunks whose bound is below `bound`, the greatest first, at
+/// most [`CHUNKS_PER_READ`].
+fn chunks_below(conn: &mut DbConn, committee_id: i64, key: i64, bound: i64) -> QueryResult<Vec<Row>> {
+    case_search_chunk::table
+        .filter(case_search_chunk::committee_id.eq(committee_id))
+        .filter(case_search_chunk::key.eq(key))
+        .filter(case_search_chunk::first_id.lt(bound))
+        .order(case_search_chunk::first_id.desc())
+        .select(Row::as_select())
+        .limit(CHUNKS_PER_READ)
+        .load(conn)
+}
+
+fn full(rows: &[Row]) -> bool {
+    i64::try_from(rows.len()).unwrap_or(0) == CHUNKS_PER_READ
+}
+
+/// The committee's cases holding `key` below `below`, newest first, at most
+/// `wanted` (fewer when the key runs out).
+pub fn newest(conn: &mut DbConn, committee_id: i64, key: i64, below: i64, wanted: usize) -> QueryResult<Vec<i64>> {
+    let mut found: Vec<i64> = Vec::new();
+    let mut bound = below;
+    while found.len() < wanted {
+        let rows = chunks_below(conn, committee_id, key, bound)?;
+        for row in &rows {
+            found.extend(row.chunk().ids.into_iter().rev().filter(|&id| id < below));
+            bound = row.first_id;
+        }
+        if !full(&rows) {
+            break;
+        }
+    }
+    found.truncate(wanted);
+    Ok(found)
+}
+
+/// Of the committee's cases `ids` (newest first), those holding `key`.
+pub fn held_of(conn: &mut DbConn, committee_id: i64, key: i64, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    let (Some(&newest), Some(&oldest)) = (ids.first(), ids.last()) else { return Ok(Vec::new()) };
+    let mut holders = std::collections::BTreeSet::new();
+    let mut bound = newest.saturating_add(1);
+    loop {
+        let rows = chunks_below(conn, committee_id, key, bound)?;
+        for row in &rows {
+            holders.extend(row.chunk().ids);
+            bound = row.first_id;
+        }
+        if bound <= oldest || !full(&rows) {
+            break;
+        }
+    }
+    Ok(ids.iter().copied().filter(|id| holders.contains(id)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_come_back_as_they_were_stored() {
+        let ids = [5, 6, 7, 200, 1_000_000, 1_000_001, i64::from(u32::MAX) * 4];
+        let bytes = encode(5, &ids);
+        assert_eq!(decode(5, &bytes), ids);
+        assert_eq!(&bytes[..3], &[0, 1, 1], "neighbours a byte each");
+        assert_eq!(decode(5, &bytes[..bytes.len() - 1]), ids[..ids.len() - 1], "a cut last id is left out");
+        assert!(decode(0, &[]).is_empty());
+    }
+
+    #[test]
+    fn a_full_chunk_splits_and_the_parts_keep_the_order() {
+        let ids: Vec<i64> = (1..=i64::try_from(CHUNK).unwrap() * 2 + 1).map(|i| i * 3).collect();
+        let parts = split(Chunk { first: 1, ids: ids.clone() });
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[0].first, 1, "the first part keeps its bound");
+        assert_eq!(parts[1].first, parts[1].ids[0]);
+        assert!(parts.iter().all(|p| p.ids.len() <= CHUNK));
+        assert_eq!(parts.into_iter().flat_map(|p| p.ids).collect::<Vec<_>>(), ids);
+    }
+
+    /// Cases added to and removed from keys in a random order, old and
+    /// new, many more than a chunk holds: what the chunks give back is what
+    /// a set of each key's cases holds, read whole or from any point down,
+    /// and intersected.
+    #[test]
+    fn the_chunks_hold_what_a_set_would() {
+        use std::collections::BTreeSet;
+
+        use rand::{Rng, SeedableRng};
+
+        let dir = tempfile::tempdir().unwrap();
+        let url: crate::db::DatabaseUrl = format!("sqlite://{}", dir.path().join("x.db").display()).parse().unwrap();
+        let mut conn = crate::db::Manager::new(url, crate::db::SqliteSync::Normal).open().unwrap();
+        crate::db::run_migrations(&mut conn).unwrap();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(2026);
+        let keys = [11_i64, 12, 13];
+        let mut model: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+        // Cases 1..=1500 appended in batches, as `demo --scale` and a build do.
+        let mut next = 1;
+        while next <= 1500 {
+            let batch: Vec<(i64, i64, i64)> = (next..next + 100)
+                .flat_map(|case| keys.iter().map(move |&k| (1, k, case)))
+                .filter(|&(_, k, case)| case % (k - 10) == 0)
+                .collect();
+            for &(_, k, case) in &batch {
+                model.entry(k).or_default().insert(case);
+            }
+            append(&mut conn, &batch).unwrap();
+            next += 100;
+        }
+        // Then one case at a time, any case, as edits do.
+        for _ in 0..2000 {
+            let case = rng.random_range(1..=1700);
+            let key = keys[rng.random_range(0..keys.len())];
+            let held = model.entry(key).or_default();
+            if held.contains(&case) {
+                held.remove(&case);
+                change(&mut conn, 1, case, &[], &[key]).unwrap();
+            } else {
+                held.insert(case);
+                change(&mut conn, 1, case, &[key], &[]).unwrap();
+            }
+        }
+        for &key in &keys {
+            let held = &model[&key];
+            let all: Vec<i64> = held.iter().rev().copied().collect();
+            assert!(all.len() > CHUNK * 2, "key {key} fills several chunks");
+            assert_eq!(newest(&mut conn, 1, key, i64::MAX, usize::MAX).unwrap(), all, "key {key}");
+            for below in [1, 2, 700, 701, 1499, 1701] {
+                let want: Vec<i64> = all.iter().copied().filter(|&id| id < below).take(50).collect();
+                assert_eq!(newest(&mut conn, 1, key, below, 50).unwrap(), want, "key {key} below {below}");
+            }
+            let asked: Vec<i64> = (1..=1700).rev().step_by(7).collect();
+            let both: Vec<i64> = asked.iter().copied().filter(|id| held.contains(id)).collect();
+            assert_eq!(held_of(&mut conn, 1, key, &asked).unwrap(), both, "key {key}: held of asked");
+        }
+        assert!(newest(&mut conn, 2, 11, i64::MAX, 10).unwrap().is_empty(), "another committee holds none");
+        let rows: Vec<Row> = case_search_chunk::table.select(Row::as_select()).load(&mut conn).unwrap();
+        assert!(
+            rows.iter().all(|r| (1..=i32::try_from(CHUNK).unwrap()).contains(&r.held)),
+            "no chunk empty or over full"
+        );
+        assert!(rows.iter().all(|r| r.ids.len() <= r.held as usize * 2), "two bytes a case at most here");
+    }
+}
