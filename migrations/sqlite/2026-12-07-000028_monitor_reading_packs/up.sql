@@ -1,7 +1,7 @@
 -- Closed hours of readings packed: the readings of one monitor's hour,
 -- once the hour has ended, are moved from monitor_reading (a row each) into
 -- one row of at most 60 readings a part, so that a minute reading takes
--- about 12 bytes on disk on either backend (README, Noise monitors). A
+-- about 13 bytes on disk on either backend (README, Noise monitors). A
 -- reading is a record of 11 bytes, big-endian: its start's seconds into
 -- the hour (2 bytes), its interval in seconds (3) and the packed levels
 -- and mark exactly as monitor_reading.levels holds them (6); records are in
