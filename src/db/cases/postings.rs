@@ -236,20 +236,16 @@ pub fn clear(conn: &mut DbConn) -> QueryResult<()> {
 const CHUNKS_PER_READ: i64 = 8;
 
 /// The key's chunks whose bound is below `bound`, the greatest first, at
-/// most [`CHUNKS_PER_READ`].
-fn chunks_below(conn: &mut DbConn, committee_id: i64, key: i64, bound: i64) -> QueryResult<Vec<Row>> {
+/// most `limit`.
+fn chunks_below(conn: &mut DbConn, committee_id: i64, key: i64, bound: i64, limit: i64) -> QueryResult<Vec<Row>> {
     case_search_chunk::table
         .filter(case_search_chunk::committee_id.eq(committee_id))
         .filter(case_search_chunk::key.eq(key))
         .filter(case_search_chunk::first_id.lt(bound))
         .order(case_search_chunk::first_id.desc())
         .select(Row::as_select())
-        .limit(CHUNKS_PER_READ)
+        .limit(limit)
         .load(conn)
-}
-
-fn full(rows: &[Row]) -> bool {
-    i64::try_from(rows.len()).unwrap_or(0) == CHUNKS_PER_READ
 }
 
 /// The committee's cases holding `key` below `below`, newest first, at most
@@ -257,15 +253,19 @@ fn full(rows: &[Row]) -> bool {
 pub fn newest(conn: &mut DbConn, committee_id: i64, key: i64, below: i64, wanted: usize) -> QueryResult<Vec<i64>> {
     let mut found: Vec<i64> = Vec::new();
     let mut bound = below;
+    // Enough chunks for what is wanted if they are full, and the newest,
+    // which may not be; more a statement after.
+    let mut limit = i64::try_from(wanted / CHUNK + 2).unwrap_or(CHUNKS_PER_READ).min(CHUNKS_PER_READ);
     while found.len() < wanted {
-        let rows = chunks_below(conn, committee_id, key, bound)?;
+        let rows = chunks_below(conn, committee_id, key, bound, limit)?;
         for row in &rows {
             found.extend(row.chunk().ids.into_iter().rev().filter(|&id| id < below));
             bound = row.first_id;
         }
-        if !full(&rows) {
+        if i64::try_from(rows.len()).unwrap_or(0) < limit {
             break;
         }
+        limit = CHUNKS_PER_READ;
     }
     found.truncate(wanted);
     Ok(found)
@@ -277,12 +277,12 @@ pub fn held_of(conn: &mut DbConn, committee_id: i64, key: i64, ids: &[i64]) -> Q
     let mut holders = std::collections::BTreeSet::new();
     let mut bound = newest.saturating_add(1);
     loop {
-        let rows = chunks_below(conn, committee_id, key, bound)?;
+        let rows = chunks_below(conn, committee_id, key, bound, CHUNKS_PER_READ)?;
         for row in &rows {
             holders.extend(row.chunk().ids);
             bound = row.first_id;
         }
-        if bound <= oldest || !full(&rows) {
+        if bound <= oldest || i64::try_from(rows.len()).unwrap_or(0) < CHUNKS_PER_READ {
             break;
         }
     }

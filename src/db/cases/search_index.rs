@@ -166,7 +166,7 @@ pub fn refresh_for_party(conn: &mut DbConn, party_id: i64) -> QueryResult<()> {
 }
 
 /// Cases indexed per transaction when the whole index is built.
-const BUILD_BATCH: i64 = 2000;
+const BUILD_BATCH: i64 = 10_000;
 
 /// Builds the index of every stored case when a migration has left it
 /// unbuilt; the number of cases indexed, or `None` when it was built. Several
