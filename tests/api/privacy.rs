@@ -108,6 +108,9 @@ both_backends! {
         diesel::update(complaint::table.filter(complaint::case_id.eq(1))).set(complaint::received_at.eq(long_ago)).execute(&mut conn).expect("complaints");
         let choir_parties: Vec<i64> = case_party::table.filter(case_party::case_id.eq(1)).select(case_party::party_id).load(&mut conn).expect("parties");
         diesel::update(party::table.filter(party::id.eq_any(&choir_parties))).set(party::created_at.eq(long_ago)).execute(&mut conn).expect("parties");
+        // Records moved in time outside the application: the report's roll-up
+        // is counted anew, as `hesheng reports rebuild` does.
+        hesheng::db::reports::rebuild(&mut conn, None).expect("roll-up");
         // Who also appears in a case still open keeps their particulars.
         let elsewhere: Vec<i64> = case_party::table
             .filter(case_party::case_id.ne(1))

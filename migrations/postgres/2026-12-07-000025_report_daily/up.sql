@@ -93,3 +93,6 @@ AND x.valid AND x.exceeds_by_db > 0 GROUP BY 1, 3, 5;
 INSERT INTO report_daily (committee_id, span, day, measure, item, n, label)
 SELECT committee_id, 1, CAST(date_trunc('month', day) AS DATE), measure, item, CAST(SUM(n) AS BIGINT), MIN(label) FROM report_daily
 WHERE span = 0 GROUP BY committee_id, CAST(date_trunc('month', day) AS DATE), measure, item;
+
+-- A period's rows side by side on disk, as SQLite keeps them by their key.
+CLUSTER report_daily USING report_daily_pkey;
