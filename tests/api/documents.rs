@@ -401,7 +401,7 @@ fn english_sources(kind: &str) -> Vec<Vec<String>> {
         .map(|k| {
             ["both parties", "all parties"]
                 .iter()
-                .map(|who| hesheng::i18n::t_with(Lang::En, *k, &[("who", (*who).to_owned())]))
+                .map(|who| hesheng::i18n::t_with(Lang::En, k, &[("who", (*who).to_owned())]))
                 .collect()
         })
         .collect()
