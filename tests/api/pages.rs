@@ -88,6 +88,23 @@ const STAFF: &str = "zhao.staff";
 const EVERYONE: &[&str] = &[ADMIN, MEDIATOR, GRID, STAFF];
 
 both_backends! {
+    async fn a_case_page_offers_an_application_only_for_a_case_the_parties_applied_for(app) {
+        load(&mut app.conn()).expect("demo");
+        let hornet: i64 = mediation_case::table
+            .filter(mediation_case::source.eq("own_initiative"))
+            .select(mediation_case::id)
+            .first(&mut app.conn())
+            .expect("the demo's case taken up by the committee");
+        let mediator = Visitor::signed_in(&app, MEDIATOR).await;
+        let (status, applied) = mediator.page("/cases/1").await;
+        assert_eq!(status, 200);
+        assert!(applied.contains("/api/v1/cases/1/documents/application.pdf"), "the choir's parties applied");
+        let (status, taken_up) = mediator.page(&format!("/cases/{hornet}")).await;
+        assert_eq!(status, 200);
+        assert!(!taken_up.contains("/documents/application.pdf"), "no application for a case the committee took up");
+        assert!(taken_up.contains(&format!("/api/v1/cases/{hornet}/documents/")), "its other documents are offered");
+    }
+
     async fn every_page_answers_the_roles_that_may_see_it_and_refuses_the_others(app) {
         load(&mut app.conn()).expect("demo");
         let visitors = [

@@ -234,6 +234,24 @@ fn migrating_a_populated_database_down_and_up_keeps_every_row_and_the_chain_on_p
     migrate_a_populated_database(Backend::Postgres);
 }
 
+/// Generated cases' complaints and events, of the two years before today,
+/// are written into the partitions of their years, made first.
+#[test]
+fn generated_cases_are_written_into_the_partitions_of_their_years() {
+    let Some((url, _db)) = fresh_database(Backend::Postgres) else { return };
+    command(&url, &["demo", "--scale", "30", "--seed", "7"]);
+    let mut c = conn(&url);
+    for (table, key) in [("complaint", "received_at"), ("audit_event", "occurred_at")] {
+        assert_eq!(misplaced(&mut c, table, key), Vec::<String>::new(), "{table}: nothing waits in the default");
+    }
+    let years = partitions::list(&mut c)
+        .expect("partitions")
+        .into_iter()
+        .filter(|p| p.table == "complaint" && p.name != "complaint_default" && p.rows > 0)
+        .count();
+    assert!(years >= 2, "complaints of two years or more, each in its own: {years}");
+}
+
 /// A database that had the complaint search's migrations (000030 and
 /// 000031) before the partitions' (000026 and 000027) were added: they run
 /// after them, and keep what those made.

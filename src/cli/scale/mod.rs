@@ -228,6 +228,14 @@ pub fn generate(
     if mediators.is_empty() {
         return Err(WriteError::conflict(crate::domain::Invalid::new("conflict.no_mediator")));
     }
+    // On PostgreSQL every year written gets its partitions first, so that
+    // the generated complaints and events do not wait in a default
+    // partition for the server to move them.
+    let mut day = until.date() - chrono::Days::new(2 * 366);
+    while day <= until.date() {
+        crate::db::partitions::make_ahead(conn, day)?;
+        day = day + chrono::Days::new(366);
+    }
     let mut counters: BTreeMap<i32, i32> = case_counter::table
         .filter(case_counter::committee_id.eq(committee.id))
         .select((case_counter::year, case_counter::last_seq))

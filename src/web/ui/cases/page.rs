@@ -106,6 +106,8 @@ pub(super) async fn case_page(
         .filter(|k| match k {
             Kind::Agreement | Kind::ConfirmationApplication | Kind::FollowUp => has_agreement,
             Kind::OralAgreement => case.agreements.iter().any(|a| a.kind == "oral"),
+            // Only a case the parties applied for has an application.
+            Kind::Application => case.source == crate::domain::case::CaseSource::Application.code(),
             Kind::Investigation => !case.investigations.is_empty() || !case.measurements.is_empty(),
             Kind::SessionRecord => !case.sessions.is_empty() || !case.meetings.is_empty(),
             _ => true,
