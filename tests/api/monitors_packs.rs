@@ -103,7 +103,7 @@ both_backends! {
         // A reading sent late for a packed hour is stored, read with the
         // packed ones, and packed into the hour's next part.
         let late = json!({"at": "2026-06-01T12:00:45Z", "interval_s": 15, "laeq_db": 45.0, "lafmax_db": 52.0});
-        assert_eq!(send(&app, id, &token, &[late.clone()]).await, (200, json!({"stored": 1, "already_stored": 0})));
+        assert_eq!(send(&app, id, &token, std::slice::from_ref(&late)).await, (200, json!({"stored": 1, "already_stored": 0})));
         let with_late = between(&mut conn, id, from, to).expect("readings");
         // After 12:00:00 over a minute and over the hour, and 12:00:30.
         assert_eq!((with_late.len(), with_late[3].at, with_late[3].interval_s), (152, utc("2026-06-01 12:00:45"), 15));
