@@ -37,6 +37,24 @@ pub fn index(conn: &mut DbConn, id: i64, location: &str, description: &str) -> Q
     Ok(())
 }
 
+/// Indexes complaints just written, `(id, location, description)` each, a
+/// few thousand a statement (SQLite; PostgreSQL's index keeps itself).
+pub fn index_all(conn: &mut DbConn, complaints: &[(i64, &str, &str)]) -> QueryResult<()> {
+    let DbConn::Sqlite(c) = conn else { return Ok(()) };
+    for chunk in complaints.chunks(super::VALUES_PER_STATEMENT / 2) {
+        let mut sql = String::from("INSERT INTO complaint_search (rowid, words) VALUES ");
+        for i in 0..chunk.len() {
+            sql.push_str(if i == 0 { "(?, ?)" } else { ", (?, ?)" });
+        }
+        let mut insert = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+        for (id, location, description) in chunk {
+            insert = insert.bind::<BigInt, _>(*id).bind::<Text, _>(words(location, description));
+        }
+        insert.execute(c)?;
+    }
+    Ok(())
+}
+
 /// Indexes complaint `id` again after its text changed.
 pub fn reindex(conn: &mut DbConn, id: i64) -> QueryResult<()> {
     if let DbConn::Sqlite(c) = conn {
@@ -155,11 +173,40 @@ fn within_few(
     f: &ComplaintFilter,
     query: &Query,
 ) -> QueryResult<Option<Vec<Complaint>>> {
+    let walked = walk(conn, committee_id, f, query, f.before_id.unwrap_or(i64::MAX), FEW + 1)?;
+    if walked.read > FEW {
+        return Ok(None);
+    }
+    let ids: Vec<i64> = walked.matched.into_iter().take(usize::try_from(f.limit).unwrap_or(0)).collect();
+    by_ids(conn, &ids).map(Some)
+}
+
+/// What a walk of a filter's complaints found.
+struct Walked {
+    /// The ids of those that match, newest first.
+    matched: Vec<i64>,
+    /// How many were read.
+    read: i64,
+    /// The oldest id read: where a walk or an index read goes on.
+    oldest: Option<i64>,
+}
+
+/// Reads up to `n` of a filter's complaints below id `below`, newest first,
+/// and checks each against `query`.
+fn walk(
+    conn: &mut DbConn,
+    committee_id: i64,
+    f: &ComplaintFilter,
+    query: &Query,
+    below: i64,
+    n: i64,
+) -> QueryResult<Walked> {
     let mut rows = complaint::table
         .filter(complaint::committee_id.eq(committee_id))
+        .filter(complaint::id.lt(below))
         .select((complaint::id, complaint::location, complaint::description))
         .order(complaint::id.desc())
-        .limit(FEW + 1)
+        .limit(n)
         .into_boxed();
     if let Some(case_id) = f.case_id {
         rows = rows.filter(complaint::case_id.eq(case_id));
@@ -167,25 +214,84 @@ fn within_few(
     if f.unassigned {
         rows = rows.filter(complaint::case_id.is_null());
     }
-    if let Some(before) = f.before_id {
-        rows = rows.filter(complaint::id.lt(before));
-    }
     let rows: Vec<(i64, String, String)> = rows.load(conn)?;
-    if i64::try_from(rows.len()).unwrap_or(i64::MAX) > FEW {
-        return Ok(None);
+    Ok(Walked {
+        read: i64::try_from(rows.len()).unwrap_or(i64::MAX),
+        oldest: rows.last().map(|r| r.0),
+        matched: rows
+            .into_iter()
+            .filter(|(_, location, description)| holds(query, location, description))
+            .map(|(id, _, _)| id)
+            .collect(),
+    })
+}
+
+/// Complaints by id, newest first.
+fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Complaint>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    let ids: Vec<i64> = rows
-        .into_iter()
-        .filter(|(_, location, description)| holds(query, location, description))
-        .map(|(id, _, _)| id)
-        .take(usize::try_from(f.limit).unwrap_or(0))
-        .collect();
-    let found = complaint::table
-        .filter(complaint::id.eq_any(&ids))
+    complaint::table
+        .filter(complaint::id.eq_any(ids))
         .select(Complaint::as_select())
         .order(complaint::id.desc())
-        .load(conn)?;
-    Ok(Some(found))
+        .load(conn)
+}
+
+/// The complaints a PostgreSQL search first walks newest first, each
+/// checked, to judge how common its text is.
+const WALK_SAMPLE: i64 = 256;
+
+/// Most complaints a PostgreSQL search walks before it asks the index.
+const WALK_MOST: i64 = 8192;
+
+/// How many more complaints a walk that has read `read` and matched
+/// `matched` would read, at the rate seen so far, to fill a page of
+/// `limit`; `None` when that is more than [`WALK_MOST`] allows (or nothing
+/// matched yet), and the index should be asked instead.
+fn walk_on(read: i64, matched: i64, limit: i64) -> Option<i64> {
+    if matched >= limit {
+        return Some(0);
+    }
+    if matched == 0 {
+        return None;
+    }
+    let more = ((limit - matched).saturating_mul(read) + matched - 1) / matched;
+    (read.saturating_add(more) <= WALK_MOST).then_some(more)
+}
+
+/// A PostgreSQL search whose text is common: its index names every
+/// complaint holding all the keys, unordered, and each is read before the
+/// newest are kept — a hundred thousand for a common place. The
+/// committee's newest complaints are walked instead, each checked, while
+/// they match often enough to fill a page within [`WALK_MOST`]. Returns
+/// the matches walked, and where the index goes on below them (`None` when
+/// the page is full or the walk read every complaint).
+fn walk_common(
+    conn: &mut DbConn,
+    committee_id: i64,
+    f: &ComplaintFilter,
+    query: &Query,
+) -> QueryResult<(Vec<i64>, Option<i64>)> {
+    let mut below = f.before_id.unwrap_or(i64::MAX);
+    let (mut matched, mut read) = (Vec::new(), 0);
+    let mut round = WALK_SAMPLE;
+    loop {
+        let walked = walk(conn, committee_id, f, query, below, round)?;
+        let exhausted = walked.read < round;
+        read += walked.read;
+        matched.extend(walked.matched);
+        let n = i64::try_from(matched.len()).unwrap_or(i64::MAX);
+        if n >= f.limit || exhausted {
+            matched.truncate(usize::try_from(f.limit).unwrap_or(0));
+            return Ok((matched, None));
+        }
+        below = walked.oldest.unwrap_or(below);
+        match walk_on(read, n, f.limit) {
+            Some(more) => round = more.max(WALK_SAMPLE).min(WALK_MOST - read),
+            None => return Ok((matched, Some(below))),
+        }
+    }
 }
 
 /// Whether a complaint's folded place or description holds `query`.
@@ -251,6 +357,20 @@ pub fn search(conn: &mut DbConn, committee_id: i64, f: &ComplaintFilter, query: 
     // SQLite's full-text index is asked for words: a search with none (a
     // key no complaint holds) finds nothing. PostgreSQL's is asked for the
     // search's keys themselves.
+    let (walked, f) = match conn {
+        DbConn::Sqlite(_) => (Vec::new(), f.clone()),
+        DbConn::Postgres(_) => match walk_common(conn, committee_id, f, query)? {
+            (walked, None) => return by_ids(conn, &walked),
+            (walked, Some(below)) => {
+                let rest = ComplaintFilter {
+                    before_id: Some(below),
+                    limit: f.limit - i64::try_from(walked.len()).unwrap_or(0),
+                    ..f.clone()
+                };
+                (walked, rest)
+            }
+        },
+    };
     let words = match conn {
         DbConn::Sqlite(c) => match words_to_match(c, query)? {
             w if w.is_empty() => return Ok(Vec::new()),
@@ -258,7 +378,8 @@ pub fn search(conn: &mut DbConn, committee_id: i64, f: &ComplaintFilter, query: 
         },
         DbConn::Postgres(_) => None,
     };
-    key_walk::in_rounds(
+    let mut found = by_ids(conn, &walked)?;
+    found.extend(key_walk::in_rounds(
         conn,
         f.limit,
         f.before_id,
@@ -283,5 +404,22 @@ pub fn search(conn: &mut DbConn, committee_id: i64, f: &ComplaintFilter, query: 
                 .take(usize::try_from(wanted).unwrap_or(0))
                 .collect())
         },
-    )
+    )?);
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_walk_goes_on_while_its_rate_fills_a_page_within_its_bound() {
+        assert_eq!(walk_on(256, 50, 50), Some(0), "a full page");
+        assert_eq!(walk_on(256, 0, 50), None, "nothing matched: ask the index");
+        assert_eq!(walk_on(256, 25, 50), Some(256), "half a page in 256: as many again");
+        assert_eq!(walk_on(256, 3, 50), Some(4011), "47 more at 3 in 256");
+        assert_eq!(walk_on(256, 1, 50), None, "12 800 in all is more than the bound");
+        assert_eq!(walk_on(4096, 40, 50), Some(1025));
+        assert_eq!(walk_on(8000, 40, 50), None, "the bound counts what was read");
+    }
 }

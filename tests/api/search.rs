@@ -267,6 +267,59 @@ both_backends! {
         assert_eq!(ids(&page).len(), 3);
     }
 
+    async fn a_common_complaint_text_and_a_rare_one_page_newest_first_without_a_gap(app) {
+        // Oldest ten and newest two say 敲墙; the 288 between say 装修电钻.
+        // A search of a common text walks the newest complaints; a rare
+        // one, seen twice among them, goes on in the index below what was
+        // walked — every match once, in order, across pages.
+        let token = app.user_token("li.grid", Role::GridWorker).await;
+        let mut knocking = Vec::new();
+        let mut drilling = Vec::new();
+        for n in 0..300 {
+            let text = if !(10..298).contains(&n) { "楼上敲墙声" } else { "装修电钻声" };
+            let mut body = complaint(&format!("北苑{n}号楼"), "2026-05-06T21:35:00+08:00", "甲");
+            body["description"] = json!(text);
+            let id = app.post_ok("/api/v1/complaints", &token, &body, 201).await["id"].as_i64().expect("id");
+            if text.contains("敲墙") { knocking.push(id) } else { drilling.push(id) }
+        }
+        knocking.reverse();
+        drilling.reverse();
+        assert_eq!(complaints_found(&app, &token, "敲墙", "").await, knocking);
+        assert_eq!(complaints_found(&app, &token, "电钻", "").await, drilling[..100]);
+        assert_eq!(complaints_found(&app, &token, "电钻", "&unassigned=true").await, drilling[..100]);
+        for limit in [1, 3, 5] {
+            let mut seen = Vec::new();
+            let mut cursor = String::new();
+            loop {
+                let q = url_encode("敲墙");
+                let page = app.get_json(&format!("/api/v1/complaints?limit={limit}&q={q}{cursor}"), &token).await;
+                seen.extend(ids(&page));
+                match page["next_cursor"].as_str() {
+                    Some(next) => cursor = format!("&cursor={next}"),
+                    None => break,
+                }
+            }
+            assert_eq!(seen, knocking, "pages of {limit}");
+        }
+        let q = url_encode("电钻");
+        let cursor_at = drilling[149];
+        let page = app.get_json(&format!("/api/v1/complaints?limit=200&q={q}&unassigned=true"), &token).await;
+        assert_eq!(ids(&page), drilling[..200]);
+        let after: Vec<i64> = drilling.iter().copied().filter(|&id| id < cursor_at).collect();
+        let below = hesheng::db::complaints::list(
+            &mut app.conn(),
+            1,
+            &hesheng::db::complaints::ComplaintFilter {
+                q: Some("电钻".into()),
+                before_id: Some(cursor_at),
+                limit: 200,
+                ..Default::default()
+            },
+        )
+        .expect("listed");
+        assert_eq!(below.iter().map(|c| c.id).collect::<Vec<_>>(), after);
+    }
+
     async fn complaints_are_found_by_one_or_two_characters_in_any_form(app) {
         let token = app.user_token("li.grid", Role::GridWorker).await;
         let mut posted = Vec::new();
