@@ -134,7 +134,7 @@ fn lock_head(conn: &mut DbConn, chain: i64) -> QueryResult<Head> {
 }
 
 #[derive(Insertable, Queryable, Selectable)]
-#[diesel(table_name = audit_event)]
+#[diesel(table_name = audit_event, treat_none_as_default_value = false)]
 struct EventRow {
     chain: i64,
     seq: i64,
@@ -194,6 +194,57 @@ impl From<EventRow> for Event {
     }
 }
 
+/// Locks the head of chain `chain` until the transaction ends, as
+/// [`audited`] does, for a writer that appends the events of many changes
+/// at once with [`append_all`]; inside a write transaction only.
+pub fn lock_chain(conn: &mut DbConn, chain: i64) -> QueryResult<Head> {
+    lock_head(conn, chain)
+}
+
+/// Appends the events each of `writes` recorded, in order and each by
+/// its actor, to the chain whose head [`lock_chain`] locked: all events by
+/// one statement, the head moved once.
+pub fn append_all(conn: &mut DbConn, mut head: Head, writes: Vec<(&Actor, AuditLog)>) -> QueryResult<()> {
+    let ring = data_key::installed().map_err(|e| DieselError::SerializationError(Box::new(e)))?;
+    let now = Utc::now().naive_utc().trunc_subsecs(6);
+    let mut rows = Vec::new();
+    for (actor, log) in writes {
+        for entry in log.entries {
+            let event = chained(&mut head, actor, entry, now);
+            rows.push(EventRow::keyed(event, &ring));
+        }
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    crate::insert_many!(conn, audit_event::table, 12, rows)?;
+    diesel::update(audit_head::table.find(head.chain))
+        .set((audit_head::seq.eq(head.seq), audit_head::hash.eq(&head.hash)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The event of `entry` next on the chain of `head`, which moves on to it.
+fn chained(head: &mut Head, actor: &Actor, entry: Entry, now: NaiveDateTime) -> Event {
+    let mut event = Event {
+        chain: head.chain,
+        seq: head.seq + 1,
+        occurred_at: now,
+        actor_id: actor.id,
+        actor: actor.name.clone(),
+        action: entry.action.to_owned(),
+        entity: entry.entity.to_owned(),
+        entity_id: entry.entity_id,
+        summary: entry.summary.to_string(),
+        prev_hash: head.hash.clone(),
+        hash: String::new(),
+    };
+    event.hash = event.compute_hash();
+    head.seq = event.seq;
+    head.hash.clone_from(&event.hash);
+    event
+}
+
 fn append(conn: &mut DbConn, actor: &Actor, mut head: Head, log: AuditLog) -> QueryResult<()> {
     // Every event is keyed: without the data key nothing is written.
     let ring = data_key::installed().map_err(|e| DieselError::SerializationError(Box::new(e)))?;
@@ -201,22 +252,7 @@ fn append(conn: &mut DbConn, actor: &Actor, mut head: Head, log: AuditLog) -> Qu
     // the hash reproducible from the row.
     let now = Utc::now().naive_utc().trunc_subsecs(6);
     for entry in log.entries {
-        let mut event = Event {
-            chain: head.chain,
-            seq: head.seq + 1,
-            occurred_at: now,
-            actor_id: actor.id,
-            actor: actor.name.clone(),
-            action: entry.action.to_owned(),
-            entity: entry.entity.to_owned(),
-            entity_id: entry.entity_id,
-            summary: entry.summary.to_string(),
-            prev_hash: head.hash.clone(),
-            hash: String::new(),
-        };
-        event.hash = event.compute_hash();
-        head.seq = event.seq;
-        head.hash.clone_from(&event.hash);
+        let event = chained(&mut head, actor, entry, now);
         diesel::insert_into(audit_event::table).values(EventRow::keyed(event, &ring)).execute(conn)?;
     }
     diesel::update(audit_head::table.find(head.chain))

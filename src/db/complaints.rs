@@ -68,51 +68,80 @@ pub fn create_with_reporter(
     now: NaiveDateTime,
 ) -> QueryResult<(Complaint, Option<Party>)> {
     audited(conn, actor, new.committee_id, |conn, log| {
-        let reporter = match &new.reporter {
-            Some(p) => Some(parties::insert(conn, new.committee_id, p, now)?),
-            None => None,
-        };
-        let row = diesel::insert_into(complaint::table)
-            .values((
-                complaint::committee_id.eq(new.committee_id),
-                complaint::received_at.eq(new.received_at),
-                complaint::channel.eq(new.channel.code()),
-                complaint::category.eq(new.category.code()),
-                complaint::location.eq(&new.location),
-                complaint::location_key.eq(location_key(&new.location)),
-                complaint::description.eq(&new.description),
-                complaint::observed_pattern.eq(&new.pattern.text),
-                complaint::pattern_start.eq(new.pattern.start.map(|t| t.to_string())),
-                complaint::pattern_end.eq(new.pattern.end.map(|t| t.to_string())),
-                complaint::pattern_days.eq(&new.pattern.days),
-                complaint::reporter_party_id.eq(reporter.as_ref().map(|p| p.id)),
-                complaint::anonymous.eq(new.anonymous),
-                complaint::created_by.eq(actor.id),
-                complaint::created_at.eq(now),
-            ))
-            .returning(complaint::id)
-            .get_result::<i64>(conn)
-            .and_then(|id| complaint::table.find(id).select(Complaint::as_select()).first(conn))?;
+        let offset_minutes = super::committees::find(conn, new.committee_id)?.utc_offset_minutes;
+        let (row, reporter) = insert_with_reporter(conn, actor, new, now, false)?;
         super::complaint_search::index(conn, row.id, &row.location, &row.description)?;
-        super::reports::rollup::complaint_received(
-            conn,
-            row.committee_id,
-            row.received_at,
-            new.channel.code(),
-            &row.location,
-            &row.location_key,
-        )?;
-        if let Some(p) = &reporter {
-            log.record("party.create", "party", p.id, json!({"role": "reporter", "complaint_id": row.id}));
-        }
-        log.record(
-            "complaint.create",
-            "complaint",
-            row.id,
-            json!({"channel": row.channel, "category": row.category, "location": row.location, "anonymous": row.anonymous}),
-        );
+        super::reports::rollup::complaint_received(conn, &received(&row, offset_minutes))?;
+        log_created(log, &row, reporter.as_ref());
         Ok((row, reporter))
     })
+}
+
+/// Writes a complaint's row and its reporter's, and nothing else: the
+/// caller indexes it ([`super::complaint_search`]), counts it
+/// ([`received`]) and records its events ([`log_created`]), as
+/// [`create_with_reporter`] does, or the intake for many at once. With
+/// `once`, the reporter is written in one try, in no savepoint of its own
+/// (see [`parties::insert_once`]), for a writer that writes its work again
+/// on any failure.
+pub fn insert_with_reporter(
+    conn: &mut DbConn,
+    actor: &Actor,
+    new: &NewComplaint,
+    now: NaiveDateTime,
+    once: bool,
+) -> QueryResult<(Complaint, Option<Party>)> {
+    let reporter = match &new.reporter {
+        Some(p) if once => Some(parties::insert_once(conn, new.committee_id, p, now)?),
+        Some(p) => Some(parties::insert(conn, new.committee_id, p, now)?),
+        None => None,
+    };
+    let row = diesel::insert_into(complaint::table)
+        .values((
+            complaint::committee_id.eq(new.committee_id),
+            complaint::received_at.eq(new.received_at),
+            complaint::channel.eq(new.channel.code()),
+            complaint::category.eq(new.category.code()),
+            complaint::location.eq(&new.location),
+            complaint::location_key.eq(location_key(&new.location)),
+            complaint::description.eq(&new.description),
+            complaint::observed_pattern.eq(&new.pattern.text),
+            complaint::pattern_start.eq(new.pattern.start.map(|t| t.to_string())),
+            complaint::pattern_end.eq(new.pattern.end.map(|t| t.to_string())),
+            complaint::pattern_days.eq(&new.pattern.days),
+            complaint::reporter_party_id.eq(reporter.as_ref().map(|p| p.id)),
+            complaint::anonymous.eq(new.anonymous),
+            complaint::created_by.eq(actor.id),
+            complaint::created_at.eq(now),
+        ))
+        .returning(<Complaint as Selectable<super::MultiBackend>>::construct_selection())
+        .get_result::<Complaint>(conn)?;
+    Ok((row, reporter))
+}
+
+/// Complaint `c` as the report's roll-up counts it, its committee `offset_minutes` from UTC.
+pub fn received(c: &Complaint, offset_minutes: i32) -> super::reports::rollup::Received<'_> {
+    super::reports::rollup::Received {
+        committee_id: c.committee_id,
+        offset_minutes,
+        received_at: c.received_at,
+        channel: c.channel.as_str(),
+        location: &c.location,
+        location_key: &c.location_key,
+    }
+}
+
+/// Records the events of complaint `c` just written, and of its reporter.
+pub fn log_created(log: &mut super::audit::AuditLog, c: &Complaint, reporter: Option<&Party>) {
+    if let Some(p) = reporter {
+        log.record("party.create", "party", p.id, json!({"role": "reporter", "complaint_id": c.id}));
+    }
+    log.record(
+        "complaint.create",
+        "complaint",
+        c.id,
+        json!({"channel": c.channel, "category": c.category, "location": c.location, "anonymous": c.anonymous}),
+    );
 }
 
 /// One complaint of a committee.

@@ -2,29 +2,41 @@
 //!
 //! Each complaint is its own audited change: its reporter, the complaint and
 //! their events on the committee's audit chain. Committed one by one, each
-//! costs a turn of SQLite's single writer and a write of every page it
-//! touched. Instead, a request queues its complaint for one thread of the
-//! intake's own, which takes everything queued (up to [`BATCH`]) into one
-//! transaction, each complaint in a savepoint of its own, so that a refused
-//! complaint leaves the others standing. A request is answered only after
-//! the transaction holding its complaint has committed, so an acknowledged
-//! complaint survives a crash.
+//! costs a turn of SQLite's single writer (on PostgreSQL, of the chain's
+//! lock) and a write of every page it touched. Instead, a request queues
+//! its complaint for one thread of the intake's own, which takes everything
+//! queued (up to [`BATCH`]) into one transaction: each committee's chain is
+//! locked once, the complaints' rows are written one by one, and their
+//! roll-up counts, audit events and search keys by a statement each for
+//! all of them. A refused complaint leaves the others standing (the batch
+//! is then written again, each complaint in a savepoint of its own). A
+//! request is answered only after the transaction holding its complaint has
+//! committed, so an acknowledged complaint survives a crash. Two instances
+//! sharing PostgreSQL each write their own batches, queueing on the chain's
+//! lock, so the chain stays gapless.
 //!
 //! The thread keeps one connection of its own, opened on the first
 //! complaint, so that request handlers never wait for it in the pool and
-//! its statements stay prepared between batches.
+//! its statements stay prepared between batches. On SQLite it leaves
+//! checkpoints (copying the write-ahead log into the database file, with
+//! its fsync) to a thread of their own, nudged after each batch and
+//! checkpointing at most every [`CHECKPOINT_PAUSE`], so that the writer
+//! goes on writing meanwhile.
 
 use std::sync::mpsc::{SyncSender, TrySendError};
 
 use chrono::Utc;
 use diesel::connection::SimpleConnection;
+use diesel::{Connection, OptionalExtension};
 use tokio::sync::oneshot;
 
+use crate::db::audit::{self, AuditLog};
 use crate::db::complaints::{self, Complaint};
 use crate::db::executor::spawn_batches;
 use crate::db::parties::Party;
-use crate::db::{DbConn, Manager, WriteError, committees, write_transaction};
-use crate::domain::audit::Actor;
+use crate::db::reports::rollup;
+use crate::db::{Backend, DbConn, Manager, WriteError, committees, complaint_search, write_transaction};
+use crate::domain::audit::{Actor, Head};
 use crate::domain::commands::complaint::NewComplaint;
 
 /// Complaints written in one transaction at most.
@@ -55,7 +67,17 @@ impl Intake {
     /// opens, with room for `capacity` complaints waiting.
     pub fn start(manager: Manager, capacity: usize) -> std::io::Result<Self> {
         let mut held: Option<DbConn> = None;
-        let queue = spawn_batches("intake", capacity, BATCH, move |batch| write(&manager, &mut held, batch))?;
+        let checkpoints = match manager.backend() {
+            Backend::Sqlite => Some(start_checkpoints(manager.clone())?),
+            Backend::Postgres => None,
+        };
+        let queue = spawn_batches("intake", capacity, BATCH, move |batch| {
+            write(&manager, &mut held, batch);
+            if let Some(nudge) = &checkpoints {
+                // A checkpoint already waiting covers this batch too.
+                let _ = nudge.try_send(());
+            }
+        })?;
         Ok(Self { queue })
     }
 
@@ -96,31 +118,62 @@ fn write(manager: &Manager, held: &mut Option<DbConn>, mut batch: Vec<Waiting>) 
     }
 }
 
-/// The writer's own connection. Each complaint of a batch is written in a
-/// savepoint, whose journal SQLite otherwise spills to a temporary file.
+/// The writer's own connection. A complaint of a batch may be written in a
+/// savepoint, whose journal SQLite otherwise spills to a temporary file;
+/// its commits leave checkpoints to the checkpoint thread.
 fn open(manager: &Manager) -> Result<DbConn, String> {
     let mut conn = manager.open().map_err(|e| e.to_string())?;
     if let DbConn::Sqlite(c) = &mut conn {
-        c.batch_execute("PRAGMA temp_store = MEMORY").map_err(|e| e.to_string())?;
+        c.batch_execute("PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0").map_err(|e| e.to_string())?;
     }
     Ok(conn)
 }
 
+/// The least time between two checkpoints of the checkpoint thread.
+const CHECKPOINT_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Starts the thread checkpointing a SQLite database (passively: it never
+/// holds up a writer or a reader) when nudged, at most every
+/// [`CHECKPOINT_PAUSE`], through a connection of its own; it ends when
+/// the nudging side is dropped. Other connections still checkpoint when
+/// their own commits find the log long (SQLite's default).
+fn start_checkpoints(manager: Manager) -> std::io::Result<SyncSender<()>> {
+    let (nudge, nudged) = std::sync::mpsc::sync_channel::<()>(1);
+    std::thread::Builder::new().name("checkpoint".into()).spawn(move || {
+        let mut conn: Option<DbConn> = None;
+        while nudged.recv().is_ok() {
+            if conn.is_none() {
+                conn = manager.open().map_err(|e| tracing::warn!(error = %e, "checkpoint connection")).ok();
+            }
+            if let Some(c) = conn.as_mut()
+                && let Err(e) = c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")
+            {
+                tracing::warn!(error = %e, "checkpoint failed");
+                conn = None;
+            }
+            std::thread::sleep(CHECKPOINT_PAUSE);
+        }
+    })?;
+    Ok(nudge)
+}
+
 /// Writes `batch` in one transaction and answers each complaint; whether
 /// none met an outage.
+///
+/// The batch is first written whole (see [`write_all`]). Should that fail
+/// for any other reason than an outage, nothing of it was kept, and it is
+/// written again with each complaint in a savepoint of its own, so that
+/// the complaint at fault is refused alone.
 fn write_batch(conn: &mut DbConn, batch: Vec<Waiting>) -> Result<bool, diesel::result::Error> {
-    let mut results = Vec::with_capacity(batch.len());
-    let committed = write_transaction(conn, |conn| {
-        let now = Utc::now().naive_utc();
-        // The batch is in committee order: each committee is read once.
-        let mut offset: Option<(i64, i32)> = None;
-        for w in &batch {
-            results.push(record_one(conn, &w.actor, &w.new, now, &mut offset));
+    let written = match write_transaction(conn, |conn| write_all(conn, &batch, false)) {
+        Err(e) if super::Outage::of(&e).is_none() => {
+            tracing::debug!(error = %e, "a complaint batch is written again, each complaint alone");
+            write_transaction(conn, |conn| write_all(conn, &batch, true))
         }
-        Ok::<_, diesel::result::Error>(())
-    });
-    match committed {
-        Ok(()) => {
+        written => written,
+    };
+    match written {
+        Ok(results) => {
             let sound = !results.iter().any(|r| match r {
                 Err(WriteError::Db(e)) => super::Outage::of(e).is_some(),
                 Err(WriteError::Outage(_)) => true,
@@ -147,25 +200,78 @@ fn write_batch(conn: &mut DbConn, batch: Vec<Waiting>) -> Result<bool, diesel::r
     }
 }
 
-/// One complaint of a batch, in its own savepoint. `offset` keeps the UTC
-/// offset of the committee read last.
-fn record_one(
+/// A committee of a batch: its chain's head, locked, and its UTC offset in
+/// minutes (`None`: no such committee).
+struct Committee {
+    id: i64,
+    head: Head,
+    offset: Option<i32>,
+}
+
+/// Writes `batch` inside a transaction: each committee's chain locked and
+/// its offset read once (the batch is in committee order, so chains are
+/// locked in that order), every complaint's rows, then the roll-up's
+/// counts, the audit events and (SQLite) the search keys of all the
+/// complaints written, by a statement each. With `alone`, each complaint's
+/// rows are written in a savepoint, and a complaint refused leaves the
+/// others standing; without, any complaint refused fails the whole.
+///
+/// The search keys come last: SQLite's full-text index writes what it holds
+/// in memory to its tables at every savepoint opened after them.
+fn write_all(
     conn: &mut DbConn,
-    actor: &Actor,
-    new: &NewComplaint,
-    now: chrono::NaiveDateTime,
-    offset: &mut Option<(i64, i32)>,
-) -> Result<Recorded, WriteError> {
-    let (complaint, reporter) = complaints::create_with_reporter(conn, actor, new, now)?;
-    let minutes = match *offset {
-        Some((committee, minutes)) if committee == new.committee_id => minutes,
-        _ => {
-            let minutes = committees::find(conn, new.committee_id)?.utc_offset_minutes;
-            *offset = Some((new.committee_id, minutes));
-            minutes
+    batch: &[Waiting],
+    alone: bool,
+) -> Result<Vec<Result<Recorded, WriteError>>, diesel::result::Error> {
+    let now = Utc::now().naive_utc();
+    let mut met: Vec<Committee> = Vec::new();
+    for w in batch {
+        let id = w.new.committee_id;
+        if met.last().is_some_and(|k| k.id == id) {
+            continue;
         }
-    };
-    Ok((complaint, reporter, minutes))
+        let head = audit::lock_chain(conn, id)?;
+        let offset = committees::find(conn, id).optional()?.map(|k| k.utc_offset_minutes);
+        met.push(Committee { id, head, offset });
+    }
+    let offset_of = |id: i64| met.iter().find(|k| k.id == id).and_then(|k| k.offset);
+
+    let mut results: Vec<Result<Recorded, WriteError>> = Vec::with_capacity(batch.len());
+    for w in batch {
+        let Some(offset) = offset_of(w.new.committee_id) else {
+            results.push(Err(WriteError::NotFound));
+            continue;
+        };
+        let written = if alone {
+            conn.transaction(|conn| complaints::insert_with_reporter(conn, &w.actor, &w.new, now, false))
+                .map_err(WriteError::from)
+        } else {
+            Ok(complaints::insert_with_reporter(conn, &w.actor, &w.new, now, true)?)
+        };
+        results.push(written.map(|(c, reporter)| (c, reporter, offset)));
+    }
+
+    let kept: Vec<&Recorded> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let received: Vec<_> = kept.iter().map(|(c, _, offset)| complaints::received(c, *offset)).collect();
+    rollup::complaints_received(conn, &received)?;
+    for committee in met {
+        let writes: Vec<(&Actor, AuditLog)> = batch
+            .iter()
+            .zip(&results)
+            .filter_map(|(w, r)| r.as_ref().ok().map(|r| (w, r)))
+            .filter(|(_, (c, _, _))| c.committee_id == committee.id)
+            .map(|(w, (c, reporter, _))| {
+                let mut log = AuditLog::default();
+                complaints::log_created(&mut log, c, reporter.as_ref());
+                (&w.actor, log)
+            })
+            .collect();
+        audit::append_all(conn, committee.head, writes)?;
+    }
+    let texts: Vec<(i64, &str, &str)> =
+        kept.iter().map(|(c, _, _)| (c.id, c.location.as_str(), c.description.as_str())).collect();
+    complaint_search::index_all(conn, &texts)?;
+    Ok(results)
 }
 
 #[cfg(test)]

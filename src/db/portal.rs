@@ -195,11 +195,14 @@ pub fn report(
             crate::db::complaint_search::index(conn, id, &location, &description)?;
             crate::db::reports::rollup::complaint_received(
                 conn,
-                committee.id,
-                now,
-                "online",
-                &location,
-                &location_key(&location),
+                &crate::db::reports::rollup::Received {
+                    committee_id: committee.id,
+                    offset_minutes: committee.utc_offset_minutes,
+                    received_at: now,
+                    channel: "online",
+                    location: &location,
+                    location_key: &location_key(&location),
+                },
             )?;
             crate::db::cases::search_index::refresh(conn, &[case.id])?;
             log.record(

@@ -232,3 +232,88 @@ both_backends! {
         assert_eq!(r.status(), 403);
     }
 }
+
+both_backends! {
+    async fn a_burst_to_two_instances_keeps_every_complaint_on_gapless_chains_and_counts_each_once(app) {
+        use diesel::prelude::*;
+        use hesheng::db::schema::{audit_event, complaint};
+        let other_app = crate::helpers::second_instance(&app);
+        let second = hesheng::db::committees::create(
+            &mut app.conn(),
+            &hesheng::domain::audit::Actor::cli(),
+            &hesheng::domain::committee::CommitteeSettings::default_committee(),
+        )
+        .expect("committee");
+        let first_token = app.user_token("li.grid", Role::GridWorker).await;
+        app.create_user("zhao.grid", Role::GridWorker, second);
+        let second_token = app.token("zhao.grid").await;
+        let (first_before, second_before) = {
+            let mut conn = app.conn();
+            (hesheng::db::audit::head_seqs(&mut conn, 1).expect("heads").0,
+             hesheng::db::audit::head_seqs(&mut conn, second).expect("heads").0)
+        };
+
+        // Each instance gets half the burst, of both committees, with and
+        // without a reporter, places spelt two ways that share a key.
+        let bodies: Vec<(usize, Value)> = (0..120)
+            .map(|i| {
+                let place = if i % 3 == 0 { format!("和平里北街 {}号院", i % 5) } else { format!("和平里北街{}号院", i % 5) };
+                let mut body = complaint(&place, &format!("2026-05-{:02}T21:{:02}:00+08:00", 1 + i % 28, i % 60), &format!("住户{i}"));
+                if i % 4 == 1 {
+                    body["anonymous"] = json!(true);
+                    body.as_object_mut().expect("object").remove("reporter");
+                }
+                (i, body)
+            })
+            .collect();
+        let responses = futures_util::future::join_all(bodies.iter().map(|(i, body)| {
+            let on = if i % 2 == 0 { &app } else { &other_app };
+            let token = if i % 4 < 2 { &first_token } else { &second_token };
+            on.api_post("/api/v1/complaints", token, body)
+        }))
+        .await;
+        let mut ids = std::collections::BTreeSet::new();
+        for ((_, body), response) in bodies.iter().zip(responses) {
+            assert_eq!(response.status().as_u16(), 201, "{body}");
+            let created: Value = response.json().await.expect("json");
+            assert_eq!(created["location"], body["location"]);
+            ids.insert(created["id"].as_i64().expect("id"));
+        }
+        assert_eq!(ids.len(), 120, "each acknowledged complaint has its own id");
+
+        let mut conn = app.conn();
+        let stored: Vec<i64> = complaint::table.select(complaint::id).order(complaint::id).load(&mut conn).expect("ids");
+        assert_eq!(stored, ids.iter().copied().collect::<Vec<_>>(), "every complaint acknowledged is stored, no other");
+        assert!(hesheng::db::audit::verify(&mut conn).expect("verify").is_ok(), "the chains are intact");
+        for (committee, before, complaints, reporters) in [(1, first_before, 60, 30), (second, second_before, 60, 60)] {
+            let seqs: Vec<i64> = audit_event::table
+                .filter(audit_event::chain.eq(committee))
+                .filter(audit_event::seq.gt(before))
+                .select(audit_event::seq)
+                .order(audit_event::seq)
+                .load(&mut conn)
+                .expect("seqs");
+            assert_eq!(seqs, ((before + 1)..=(before + complaints + reporters)).collect::<Vec<_>>(),
+                "committee {committee}'s chain goes on without a gap");
+            let created: i64 = audit_event::table
+                .filter(audit_event::chain.eq(committee))
+                .filter(audit_event::action.eq("complaint.create"))
+                .count()
+                .get_result(&mut conn)
+                .expect("events");
+            assert_eq!(created, complaints);
+
+            // The report's roll-up counted each complaint once, its places
+            // named as the direct count names them.
+            let p = hesheng::app::reports::period(
+                chrono::NaiveDate::from_ymd_opt(2026, 4, 1).expect("day"),
+                chrono::NaiveDate::from_ymd_opt(2026, 6, 30).expect("day"),
+                480,
+            );
+            let direct = hesheng::db::reports::direct_figures(&mut conn, committee, &p, 10).expect("direct");
+            let rolled = hesheng::db::reports::figures(&mut conn, committee, &p, 10).expect("rolled");
+            assert_eq!(direct.summary.complaints, complaints);
+            assert_eq!(rolled, direct);
+        }
+    }
+}

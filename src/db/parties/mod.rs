@@ -152,41 +152,44 @@ impl CaseParty {
 
 /// Records a party with a fresh access code; returns it.
 pub fn insert(conn: &mut DbConn, committee_id: i64, p: &Particulars, now: NaiveDateTime) -> QueryResult<Party> {
-    let phone = p.phone.as_ref().map(|ph| seal(Field::Phone, ph.as_str())).transpose()?;
-    let id_number = p.id_number.as_deref().map(|id| seal(Field::IdNumber, id)).transpose()?;
-    let ring = ring()?;
     for _ in 0..5 {
-        let code = random::code(ACCESS_CODE_LEN);
-        let (sealed_code, access_key) = (ring.seal(Field::AccessCode, &code), access_key(&ring, &code));
         // A savepoint, so that a code collision leaves the transaction usable.
-        let inserted = conn.transaction(|conn| {
-            diesel::insert_into(party::table)
-                .values((
-                    party::committee_id.eq(committee_id),
-                    party::kind.eq(p.kind.map_or("person", |k| k.code())),
-                    party::name.eq(&p.name),
-                    party::sex.eq(p.sex.map(|s| s.code())),
-                    party::ethnicity.eq(&p.ethnicity),
-                    party::birth_year.eq(p.birth_year),
-                    party::occupation.eq(&p.occupation),
-                    party::phone.eq(phone.as_deref()),
-                    party::address.eq(&p.address),
-                    party::organisation.eq(&p.organisation),
-                    party::id_number.eq(id_number.as_deref()),
-                    party::access_code.eq(&sealed_code),
-                    party::access_key.eq(&access_key),
-                    party::created_at.eq(now),
-                ))
-                .returning(party::id)
-                .get_result::<i64>(conn)
-                .and_then(|id| party::table.find(id).select(Party::as_select()).first(conn))
-        });
-        match inserted {
+        match conn.transaction(|conn| insert_once(conn, committee_id, p, now)) {
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => continue,
             other => return other,
         }
     }
     Err(DieselError::RollbackTransaction)
+}
+
+/// One try of [`insert`], in no savepoint of its own: an access code
+/// already given fails the transaction. For a writer that writes its work
+/// again on any failure (the complaint intake).
+pub fn insert_once(conn: &mut DbConn, committee_id: i64, p: &Particulars, now: NaiveDateTime) -> QueryResult<Party> {
+    let phone = p.phone.as_ref().map(|ph| seal(Field::Phone, ph.as_str())).transpose()?;
+    let id_number = p.id_number.as_deref().map(|id| seal(Field::IdNumber, id)).transpose()?;
+    let ring = ring()?;
+    let code = random::code(ACCESS_CODE_LEN);
+    let (sealed_code, access_key) = (ring.seal(Field::AccessCode, &code), access_key(&ring, &code));
+    diesel::insert_into(party::table)
+        .values((
+            party::committee_id.eq(committee_id),
+            party::kind.eq(p.kind.map_or("person", |k| k.code())),
+            party::name.eq(&p.name),
+            party::sex.eq(p.sex.map(|s| s.code())),
+            party::ethnicity.eq(&p.ethnicity),
+            party::birth_year.eq(p.birth_year),
+            party::occupation.eq(&p.occupation),
+            party::phone.eq(phone.as_deref()),
+            party::address.eq(&p.address),
+            party::organisation.eq(&p.organisation),
+            party::id_number.eq(id_number.as_deref()),
+            party::access_code.eq(&sealed_code),
+            party::access_key.eq(&access_key),
+            party::created_at.eq(now),
+        ))
+        .returning(<Party as Selectable<super::MultiBackend>>::construct_selection())
+        .get_result::<Party>(conn)
 }
 
 /// The keyed hash an access code is found by: of the code as printed

@@ -353,41 +353,84 @@ pub fn rebuild(conn: &mut DbConn, committee_id: Option<i64>) -> QueryResult<i64>
     })
 }
 
+/// A complaint just received, as the roll-up counts it.
+#[derive(Debug, Clone, Copy)]
+pub struct Received<'a> {
+    /// Its committee.
+    pub committee_id: i64,
+    /// The committee's offset from UTC in minutes, which makes its local day.
+    pub offset_minutes: i32,
+    /// When it was received (UTC).
+    pub received_at: NaiveDateTime,
+    /// Its channel's code.
+    pub channel: &'a str,
+    /// Its place as given.
+    pub location: &'a str,
+    /// Its place's key.
+    pub location_key: &'a str,
+}
+
 /// Counts a complaint just received into its day's and month's rows.
-pub fn complaint_received(
-    conn: &mut DbConn,
-    committee_id: i64,
-    received_at: NaiveDateTime,
-    channel: &str,
-    location: &str,
-    location_key: &str,
-) -> QueryResult<()> {
-    let offset = offset_of(conn, committee_id)?;
-    let local = received_at + TimeDelta::minutes(i64::from(offset));
-    let day = local.date();
-    let first = day.with_day(1).unwrap_or(day);
-    let hour = format!("{}{:02}", local.weekday().num_days_from_sunday(), chrono::Timelike::hour(&local));
-    let backend = conn.backend();
-    let (p, least) = match backend {
-        Backend::Sqlite => ("?", "min"),
-        Backend::Postgres => ("$", "LEAST"),
-    };
-    let sql = format!(
-        "{INSERT}VALUES ({p}1, 0, {p}2, 'channel', {p}4, 1, NULL), ({p}1, 1, {p}3, 'channel', {p}4, 1, NULL), \
-         ({p}1, 0, {p}2, 'hour', {p}5, 1, NULL), ({p}1, 1, {p}3, 'hour', {p}5, 1, NULL), \
-         ({p}1, 0, {p}2, 'place', {p}6, 1, {p}7), ({p}1, 1, {p}3, 'place', {p}6, 1, {p}7) \
-         ON CONFLICT (committee_id, span, day, measure, item) DO UPDATE SET n = report_daily.n + excluded.n, \
-         label = {least}(report_daily.label, excluded.label)"
-    );
-    let query = diesel::sql_query(sql)
-        .bind::<BigInt, _>(committee_id)
-        .bind::<Date, _>(day)
-        .bind::<Date, _>(first)
-        .bind::<Text, _>(channel)
-        .bind::<Text, _>(&hour)
-        .bind::<Text, _>(location_key)
-        .bind::<Text, _>(location);
-    on_backend!(conn, c => query.execute(c))?;
+pub fn complaint_received(conn: &mut DbConn, received: &Received) -> QueryResult<()> {
+    complaints_received(conn, std::slice::from_ref(received))
+}
+
+/// Each row a complaint adds to: its day's (span 0) and its month's (span
+/// 1) rows of its channel, its local weekday and hour, and its place.
+const ROWS_PER_COMPLAINT: usize = 6;
+
+/// Values bound per row of [`complaints_received`]'s statement.
+const VALUES_PER_ROW: usize = 6;
+
+/// Counts complaints just received (a batch of the intake) into their
+/// days' and months' rows, by one statement for up to a few thousand
+/// complaints: the rows are counted by the database, whose collation also
+/// chooses each place's first spelling, as [`rebuild`] does.
+pub fn complaints_received(conn: &mut DbConn, received: &[Received]) -> QueryResult<()> {
+    let per_statement = crate::db::VALUES_PER_STATEMENT / (ROWS_PER_COMPLAINT * VALUES_PER_ROW);
+    for chunk in received.chunks(per_statement) {
+        let mut sql = String::from(
+            "INSERT INTO report_daily (committee_id, span, day, measure, item, n, label) \
+             SELECT column1, column2, column3, column4, column5, COUNT(*), MIN(column6) FROM (VALUES ",
+        );
+        let mut rows = Vec::with_capacity(chunk.len() * ROWS_PER_COMPLAINT);
+        for r in chunk {
+            let local = r.received_at + TimeDelta::minutes(i64::from(r.offset_minutes));
+            let day = local.date();
+            let first = day.with_day(1).unwrap_or(day);
+            let hour = format!("{}{:02}", local.weekday().num_days_from_sunday(), chrono::Timelike::hour(&local));
+            for (span, on) in [(0, day), (1, first)] {
+                rows.push((r.committee_id, span, on, "channel", r.channel.to_owned(), None));
+                rows.push((r.committee_id, span, on, "hour", hour.clone(), None));
+                rows.push((r.committee_id, span, on, "place", r.location_key.to_owned(), Some(r.location)));
+            }
+        }
+        for i in 0..rows.len() {
+            sql.push_str(if i == 0 { "(?, ?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?, ?)" });
+        }
+        // The WHERE clause tells SQLite's parser that ON CONFLICT begins
+        // the upsert rather than a join's condition.
+        sql.push_str(
+            ") v WHERE 1 = 1 GROUP BY column1, column2, column3, column4, column5 \
+             ON CONFLICT (committee_id, span, day, measure, item) DO UPDATE SET n = report_daily.n + excluded.n, \
+             label = CASE WHEN report_daily.label IS NULL OR excluded.label < report_daily.label \
+             THEN excluded.label ELSE report_daily.label END",
+        );
+        let sql = placeholders(&sql, conn.backend()).into_owned();
+        on_backend!(conn, c => {
+            let mut query = diesel::sql_query(sql).into_boxed();
+            for (committee_id, span, day, measure, item, label) in &rows {
+                query = query
+                    .bind::<BigInt, _>(*committee_id)
+                    .bind::<Integer, _>(*span)
+                    .bind::<Date, _>(*day)
+                    .bind::<Text, _>(*measure)
+                    .bind::<Text, _>(item)
+                    .bind::<Nullable<Text>, _>(*label);
+            }
+            query.execute(c)
+        })?;
+    }
     Ok(())
 }
 
