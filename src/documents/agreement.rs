@@ -5,7 +5,8 @@
 
 use super::fonts::FaceId;
 use super::layout::{
-    BODY, Item, Laid, Layout, MARGIN_X, PAGE_H, PAGE_W, SignatureLine, centered_small, qr_items, small, small_right,
+    BODY, Closing, Item, Laid, Layout, MARGIN_X, PAGE_H, PAGE_W, SignatureLine, centered_small, qr_items, small,
+    small_right,
 };
 use super::model::{AgreementDoc, PartyBlock, SignatureBlock};
 use super::pdf::{Meta, PdfError, write};
@@ -193,11 +194,9 @@ pub fn lay_out(doc: &AgreementDoc) -> Laid {
     if let Some(period) = performance_period(&l, doc) {
         page.labelled(&l.t("doc.agreement.deadline"), &period);
     }
-    page.space(4.0);
-    page.paragraph(&l.with("doc.agreement.copies", &[("copies", copies_words(&l, doc.copies))]));
-    page.space(10.0);
+    let copies = l.with("doc.agreement.copies", &[("copies", copies_words(&l, doc.copies))]);
     let lines: Vec<SignatureLine> = doc.signatures.iter().flat_map(|s| signature_lines(&l, s)).collect();
-    page.signatures(&lines, SEAL_BLOCK);
+    page.closing_signatures(&Closing { text: &copies, size: BODY, before: 4.0, after: 10.0 }, &lines, SEAL_BLOCK);
     let date = doc.date.map(|d| l.date(d));
     seal_and_date(&mut page, &l, &doc.header.committee, doc.seal_image.as_deref(), doc.sealed, date.as_deref());
     page.finish(&|p, total| footer(&l, doc, p, total))

@@ -2,7 +2,7 @@
 
 use super::agreement::parties;
 use super::forms::{finish, party_signatures, title_block, write_form};
-use super::layout::{Laid, Layout, SignatureLine};
+use super::layout::{BODY, Closing, Laid, Layout, SignatureLine};
 use super::model::ApplicationDoc;
 use super::pdf::PdfError;
 use super::{Labels, Rendered};
@@ -23,13 +23,11 @@ pub fn lay_out(doc: &ApplicationDoc) -> Laid {
     for (i, r) in doc.requests.iter().enumerate() {
         page.labelled(&format!("    {}", l.ordinal(i + 1)), r);
     }
-    page.space(6.0);
-    page.paragraph(&l.with("doc.application.declaration", &[("committee", doc.header.committee.clone())]));
-    page.space(10.0);
+    let declaration = l.with("doc.application.declaration", &[("committee", doc.header.committee.clone())]);
     let date = l.date(doc.date);
     let lines: Vec<SignatureLine> =
         doc.applicants.iter().flat_map(|p| party_signatures(&l, p, Some(date.clone()))).collect();
-    page.signatures(&lines, 0.0);
+    page.closing_signatures(&Closing { text: &declaration, size: BODY, before: 6.0, after: 10.0 }, &lines, 0.0);
     finish(page, &l, &doc.header.number)
 }
 

@@ -4,7 +4,7 @@
 use super::agreement::parties_with;
 use super::fonts::FaceId;
 use super::forms::{finish, party_signatures, title_block, write_form};
-use super::layout::{BODY, Laid, Layout, SMALL, SignatureLine};
+use super::layout::{BODY, Closing, Laid, Layout, SMALL, SignatureLine};
 use super::model::{ConfirmationDoc, PartyBlock};
 use super::pdf::PdfError;
 use super::{Labels, Rendered};
@@ -54,12 +54,17 @@ pub fn lay_out(doc: &ConfirmationDoc) -> Laid {
     if doc.agents {
         attachments.push(l.t("doc.confirmation.attachment_power"));
     }
+    // The attachments and their hash stay together.
     for (i, a) in attachments.iter().enumerate() {
+        if i > 0 {
+            page.with_previous();
+        }
         page.labelled(&format!("    {}", l.ordinal(i + 1)), a);
     }
     // The hash in small type, with the attachments it belongs to: never
     // alone at the head of a page.
     page.keep_with_previous(SMALL * 1.6 * 2.0, 2);
+    page.with_previous();
     page.paragraph_with(
         &format!(
             "{}{}",
@@ -71,11 +76,10 @@ pub fn lay_out(doc: &ConfirmationDoc) -> Laid {
         0.0,
         0.0,
     );
-    page.paragraph(&l.t("doc.confirmation.pledge"));
-    page.space(8.0);
+    let pledge = l.t("doc.confirmation.pledge");
     let lines: Vec<SignatureLine> = applicants.iter().flat_map(|p| party_signatures(&l, p, None)).collect();
     // The date line goes with the signatures.
-    page.signatures(&lines, BODY * 3.0);
+    page.closing_signatures(&Closing { text: &pledge, size: BODY, before: 0.0, after: 8.0 }, &lines, BODY * 3.0);
     page.space(BODY * 0.6);
     page.right(&l.t("doc.blank_date"), FaceId::Body, BODY);
     finish(page, &l, &doc.header.number)

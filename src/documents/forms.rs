@@ -4,6 +4,7 @@ use super::fonts::FaceId;
 use super::layout::{BODY, Item, Laid, Layout, MARGIN_X, PAGE_H, SignatureLine, centered_small, small};
 use super::model::{Header, PartyBlock};
 use super::pdf::{Meta, PdfError, write};
+use super::text::whole_label;
 use super::{Labels, Rendered};
 
 /// Title, optional sub-title and the number at the top right.
@@ -47,8 +48,19 @@ pub fn field_table(page: &mut Layout, rows: &[(String, String)]) {
         .map(|word| page.measure(FaceId::Body, BODY, word) + pad)
         .fold(0.0, f32::max);
     let label = (widest / page.width()).clamp(0.24, 1.0 / 3.0);
-    let rows: Vec<Vec<String>> = rows.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();
+    let rows: Vec<Vec<String>> = rows.iter().map(|(k, v)| vec![whole_label(k), v.clone()]).collect();
     page.table(&[label, 1.0 - label], None, &rows, BODY);
+}
+
+/// The parties as a record lists them: "申请人：张秀兰　被申请人：周桂芳".
+pub fn parties_line(l: &Labels, parties: &[PartyBlock]) -> String {
+    let named: Vec<String> = parties.iter().map(|p| party_named(l, &p.role, &p.name)).collect();
+    named.join(&l.t("doc.field_separator"))
+}
+
+/// A party by role and name: "申请人：张秀兰" / "Applicant: Zhang".
+pub fn party_named(l: &Labels, role: &str, name: &str) -> String {
+    format!("{}{}", l.t(&format!("doc.role.{role}")), l.with("doc.colon_value", &[("value", name.to_owned())]))
 }
 
 /// The lines on which a party signs: a person in their own hand (签名、盖章

@@ -3,7 +3,7 @@
 
 use super::fonts::FaceId;
 use super::forms::{field_table, finish, named_signatures, title_block, write_form};
-use super::layout::{BODY, Laid, Layout, SMALL, SignatureLine};
+use super::layout::{BODY, Closing, Laid, Layout, SMALL, SignatureLine};
 use super::model::{InvestigationsDoc, MeasurementRow};
 use super::pdf::PdfError;
 use super::{BLANK, Labels, Rendered};
@@ -78,14 +78,19 @@ pub fn lay_out(doc: &InvestigationsDoc) -> Laid {
             page.space(6.0);
             caption(&mut page, &l.t("doc.measurement.conditions_caption"));
             conditions(&mut page, &l, &r.measurements);
-            page.paragraph_with(&l.t("doc.measurement.standard"), FaceId::Body, SMALL, 0.0, 0.0);
         }
-        page.space(8.0);
         let mut lines: Vec<SignatureLine> = named_signatures(&l, "subject", r.subject.as_deref().unwrap_or_default());
         lines.extend(named_signatures(&l, "investigator", &r.investigators));
         lines.extend(named_signatures(&l, "recorder", r.recorder.as_deref().unwrap_or_default()));
-        // The date line goes with the signatures.
-        page.signatures(&lines, BODY * 3.0);
+        // The date line goes with the signatures, and the measurements'
+        // note (units, limits, validity) with them and the tables' last rows.
+        if r.measurements.is_empty() {
+            page.space(8.0);
+            page.signatures(&lines, BODY * 3.0);
+        } else {
+            let note = l.t("doc.measurement.standard");
+            page.closing_signatures(&Closing { text: &note, size: SMALL, before: 0.0, after: 8.0 }, &lines, BODY * 3.0);
+        }
         page.space(BODY * 0.6);
         page.right(&r.date.map_or_else(|| l.t("doc.blank_date"), |d| l.date(d)), FaceId::Body, BODY);
     }

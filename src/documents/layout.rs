@@ -3,7 +3,7 @@
 
 use super::fonts::{FaceId, Fonts, fonts};
 use super::qr::QrModules;
-use super::text::{NO_BREAK_JOIN, NO_BREAK_SPACE, is_cjk, wrap, wrap_hanging};
+use super::text::{NO_BREAK_JOIN, NO_BREAK_SPACE, pieces, whole_label, wrap, wrap_hanging};
 
 /// A4 width in points.
 pub const PAGE_W: f32 = 595.28;
@@ -25,6 +25,9 @@ const MIN_CELL: f32 = 7.0;
 const SIGN_MIN: f32 = 100.0;
 /// Lines of text a signature block keeps on its page.
 pub const KEEP_LINES: usize = 3;
+/// How much shorter a signature line is set when that keeps the block on
+/// the page of the text it signs.
+const SIGN_TIGHTER: f32 = 6.0;
 
 /// Something drawn on a page. Coordinates are points from the top-left.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +108,27 @@ pub struct Layout {
     /// Where each line of running text starts: the places a page may be
     /// broken to carry lines over to the next.
     breaks: Vec<LineStart>,
+    /// Signature lines set tighter, to stay on the page of what they sign.
+    tight: bool,
+    /// The next paragraph goes with the line before it.
+    with_previous: bool,
+}
+
+/// The paragraph printed just before signature lines and signed with them
+/// (一式N份, the read-back statement, the applicants' pledge, a table's
+/// note): it goes to a page with the block, and the block still takes
+/// lines of the text before it.
+#[derive(Debug, Clone, Copy)]
+pub struct Closing<'a> {
+    /// The paragraph.
+    pub text: &'a str,
+    /// Its size: at the body size it is indented two characters, smaller
+    /// (a note) not at all.
+    pub size: f32,
+    /// Space above it.
+    pub before: f32,
+    /// Space between it and the first signature line.
+    pub after: f32,
 }
 
 /// The start of a line of running text.
@@ -160,6 +184,8 @@ impl Layout {
             laid: Laid { pages: vec![Page::default()], images: Vec::new() },
             y: MARGIN_TOP,
             breaks: Vec::new(),
+            tight: false,
+            with_previous: false,
         }
     }
 
@@ -246,16 +272,22 @@ impl Layout {
         wrap(text, width, &|s: &str| f.width(s, size))
     }
 
+    /// The lines of a paragraph as [`Layout::paragraph_with`] sets them.
+    fn paragraph_lines(&self, text: &str, face: FaceId, size: f32, indent: f32, hang: f32) -> Vec<String> {
+        let width = self.width();
+        let f = self.fonts.face(face);
+        let text = glue_dates(text);
+        wrap_hanging(&text, width - indent * size, width - hang, &|s: &str| f.width(s, size))
+    }
+
     /// A wrapped paragraph; `indent` em of first-line indent, `hang` points
     /// of indent for the following lines.
     pub fn paragraph_with(&mut self, text: &str, face: FaceId, size: f32, indent: f32, hang: f32) {
         let leading = size * 1.6;
         let first_indent = indent * size;
-        let width = self.width();
-        let f = self.fonts.face(face);
-        let text = glue_dates(text);
-        let lines = wrap_hanging(&text, width - first_indent, width - hang, &|s: &str| f.width(s, size));
+        let lines = self.paragraph_lines(text, face, size, indent, hang);
         let n = lines.len();
+        let with_previous = std::mem::take(&mut self.with_previous);
         for (i, line) in lines.iter().enumerate() {
             // No line of a paragraph alone at the foot or the head of a
             // page: up to three lines stay together, a longer paragraph
@@ -267,7 +299,7 @@ impl Layout {
                 _ => 1,
             };
             self.ensure((keep as f32 * leading).min(PAGE_H - MARGIN_BOTTOM - MARGIN_TOP));
-            let joined = i > 0 && (n <= 3 || i == 1 || i == n - 1);
+            let joined = if i == 0 { with_previous } else { n <= 3 || i == 1 || i == n - 1 };
             let page = self.laid.pages.len() - 1;
             self.breaks.push(LineStart {
                 page,
@@ -303,9 +335,10 @@ impl Layout {
                     first -= 1;
                 }
                 let cut = on_page[first];
-                // Several lines go only while they are about as tall as
-                // lines of text: table rows of many lines go one at a time.
-                let short = n == 1 || self.y - cut.top <= lines as f32 * BODY * 1.6 * 1.5;
+                // Several lines go only while they are not much taller than
+                // lines of text (a short table with its header and caption
+                // goes whole): rows of many lines go one at a time.
+                let short = n == 1 || self.y - cut.top <= lines as f32 * BODY * 1.6 * 2.5;
                 (short && self.y - cut.top + height <= usable).then_some(cut)
             })
         };
@@ -324,6 +357,13 @@ impl Layout {
             b.top += shift;
             b.item -= split;
         }
+    }
+
+    /// Makes the next paragraph go with the line before it when a
+    /// signature block takes lines to the next page: the items of a short
+    /// list (the attachments) stay together.
+    pub fn with_previous(&mut self) {
+        self.with_previous = true;
     }
 
     /// A body paragraph with a two-character first-line indent.
@@ -356,21 +396,23 @@ impl Layout {
 
     /// A table with ruled cells; `widths` are fractions of the text width.
     /// Rows that do not fit move to the next page, repeating the header. A
-    /// cell whose longest word is wider than its column is set smaller, so
-    /// that no word breaks inside.
+    /// header's labels break only between their words (a Chinese label is
+    /// one word), as do the labels of a register's label column (made
+    /// whole by [`whole_label`]). A cell whose longest word is wider than
+    /// its column is set smaller, so that no word breaks inside.
     pub fn table(&mut self, widths: &[f32], header: Option<&[String]>, rows: &[Vec<String>], size: f32) {
         let pad = 4.0;
         let leading = size * 1.5;
+        let header: Option<Vec<String>> = header.map(|h| h.iter().map(|cell| whole_label(cell)).collect());
+        let header = header.as_deref();
         let cols = self.column_widths(widths, header, rows, size, pad);
         let row_lines = |this: &Self, row: &[String], face: FaceId| -> Vec<(Vec<String>, f32)> {
             row.iter()
                 .zip(&cols)
                 .map(|(cell, w)| {
                     let room = w - 2.0 * pad;
-                    let widest = cell
-                        .split(|c: char| c.is_whitespace() || is_cjk(c))
-                        .map(|word| this.measure(face, size, word))
-                        .fold(0.0, f32::max);
+                    let widest =
+                        pieces(cell).iter().map(|word| this.measure(face, size, word.trim_end())).fold(0.0, f32::max);
                     let cell_size = if widest > room { (size * room / widest).max(MIN_CELL) } else { size };
                     (this.wrap(cell, face, cell_size, room), cell_size)
                 })
@@ -440,7 +482,9 @@ impl Layout {
         let total = self.width();
         let mut cols: Vec<f32> = widths.iter().map(|w| w * total).collect();
         let widest = |face: FaceId, cell: &str| {
-            cell.split(|c: char| c.is_whitespace() || is_cjk(c))
+            pieces(cell)
+                .iter()
+                .map(|word| word.trim_end())
                 .filter(|word| word.chars().count() <= 24)
                 .map(|word| self.measure(face, size, word))
                 .fold(0.0, f32::max)
@@ -491,6 +535,9 @@ impl Layout {
         if note_below {
             height += 14.0;
         }
+        if self.tight {
+            height -= SIGN_TIGHTER;
+        }
         (label_above, note_below, height)
     }
 
@@ -511,11 +558,49 @@ impl Layout {
     /// text they sign; `after` is the height of what must follow them on
     /// the same page (the committee's seal and date).
     pub fn signatures(&mut self, lines: &[SignatureLine], after: f32) {
-        let height: f32 = lines.iter().map(|l| self.signature_height(l)).sum::<f32>() + after;
-        self.keep_with_previous(height, KEEP_LINES);
+        self.room_for_signatures(0.0, lines, after);
         for line in lines {
             self.signature(line);
         }
+        self.tight = false;
+    }
+
+    /// A closing paragraph and the signature lines after it, on a page
+    /// with the last lines of the text before them: the paragraph never
+    /// heads a page of signatures alone.
+    pub fn closing_signatures(&mut self, closing: &Closing<'_>, lines: &[SignatureLine], after: f32) {
+        let indent = if closing.size >= BODY { 2.0 } else { 0.0 };
+        let text = self.paragraph_lines(closing.text, FaceId::Body, closing.size, indent, 0.0).len() as f32
+            * closing.size
+            * 1.6;
+        self.room_for_signatures(closing.before + text + closing.after, lines, after);
+        self.space(closing.before);
+        self.paragraph_with(closing.text, FaceId::Body, closing.size, indent, 0.0);
+        self.space(closing.after);
+        for line in lines {
+            self.signature(line);
+        }
+        self.tight = false;
+    }
+
+    /// Makes room on this page for a signature block `before` + the lines
+    /// + `after` tall: as it is, or with the lines set a little tighter
+    /// when only that makes it fit, or else by taking the last lines of
+    /// the text before it to the next page.
+    fn room_for_signatures(&mut self, before: f32, lines: &[SignatureLine], after: f32) {
+        let height = |this: &Self| before + lines.iter().map(|l| this.signature_height(l)).sum::<f32>() + after;
+        let bottom = PAGE_H - MARGIN_BOTTOM;
+        if self.y + height(self) <= bottom {
+            return;
+        }
+        self.tight = true;
+        let page = self.laid.pages.len() - 1;
+        let has_text = self.breaks.iter().any(|b| b.page == page);
+        if has_text && self.y + height(self) <= bottom {
+            return;
+        }
+        self.tight = false;
+        self.keep_with_previous(height(self), KEEP_LINES);
     }
 
     /// A signature line: whose it is, a line to sign on, and what was
@@ -530,7 +615,8 @@ impl Layout {
         self.ensure(row);
         let top = self.y;
         let label_w = if label_above { -6.0 } else { self.measure(FaceId::Body, BODY, &line.label) };
-        let sign_row = if line.image.is_some() { 44.0 } else { 32.0 };
+        let tighter = if self.tight { SIGN_TIGHTER } else { 0.0 };
+        let sign_row = if line.image.is_some() { 44.0 } else { 32.0 } - tighter;
         let baseline = top + sign_row - 8.0;
         if !label_above {
             self.text_at(MARGIN_X, baseline, FaceId::Body, BODY, &line.label);
@@ -701,12 +787,13 @@ mod tests {
     fn a_signature_block_after_a_table_takes_its_last_rows_with_it() {
         let mut page = Layout::new();
         let rows: Vec<Vec<String>> = (0..40).map(|i| vec![format!("行{i}"), "内容".to_owned()]).collect();
-        // Rows until a signature block no longer fits under them.
+        // Rows until a signature block no longer fits under them, its
+        // lines set tighter or not.
         let mut n = 1;
         loop {
             let mut probe = Layout::new();
             probe.table(&[0.3, 0.7], None, &rows[..n], BODY);
-            if probe.y() + 3.0 * 32.0 > PAGE_H - MARGIN_BOTTOM {
+            if probe.y() + 3.0 * (32.0 - SIGN_TIGHTER) > PAGE_H - MARGIN_BOTTOM {
                 break;
             }
             n += 1;
@@ -725,6 +812,89 @@ mod tests {
             .iter()
             .any(|i| matches!(i, Item::Line { y1, y2, .. } if y1 == y2 && (*y1 - MARGIN_TOP).abs() < 0.01));
         assert!(top_rule, "the first moved row has its top rule");
+    }
+
+    /// A page filled with one-line paragraphs ("一行") until `room` is
+    /// all that is left, or less.
+    fn filled(room: f32) -> Layout {
+        let mut page = Layout::new();
+        while page.y() + BODY * 1.6 + room <= PAGE_H - MARGIN_BOTTOM {
+            page.paragraph_with("一行", FaceId::Body, BODY, 0.0, 0.0);
+        }
+        page
+    }
+
+    #[test]
+    fn a_closing_paragraph_goes_with_the_signatures_and_lines_of_the_text() {
+        let signers: Vec<SignatureLine> =
+            (0..4).map(|i| SignatureLine::blank(format!("当事人{i}（签名）："))).collect();
+        let closing = Closing {
+            text: "本协议一式三份，当事人各执一份，人民调解委员会留存一份。",
+            size: BODY,
+            before: 4.0,
+            after: 10.0,
+        };
+        // Room for the closing paragraph, not for the signatures after it.
+        let mut page = filled(BODY * 1.6 * 2.0);
+        page.closing_signatures(&closing, &signers, 0.0);
+        let pages = lines(&page.finish(&|_, _| Vec::new()));
+        assert_eq!(pages.len(), 2, "{pages:?}");
+        assert_eq!(pages[1].iter().filter(|l| *l == "一行").count(), KEEP_LINES, "{:?}", pages[1]);
+        assert!(pages[1][KEEP_LINES].starts_with("本协议"), "{:?}", pages[1]);
+    }
+
+    #[test]
+    fn signature_lines_are_set_tighter_rather_than_leave_their_text() {
+        let signers: Vec<SignatureLine> =
+            (0..5).map(|i| SignatureLine::blank(format!("当事人{i}（签名）："))).collect();
+        let mut probe = Layout::new();
+        let full: f32 = signers.iter().map(|l| probe.signature_height(l)).sum();
+        probe.tight = true;
+        let tight: f32 = signers.iter().map(|l| probe.signature_height(l)).sum();
+        assert!(tight < full);
+        // Room for the tighter lines only: one page, the lines shorter.
+        let mut page = filled(tight + 1.0);
+        assert!(page.y() + full > PAGE_H - MARGIN_BOTTOM);
+        page.signatures(&signers, 0.0);
+        let laid = page.finish(&|_, _| Vec::new());
+        assert_eq!(laid.pages.len(), 1);
+        // Each signature line sits under its label, above the next label.
+        let rules: Vec<f32> = laid.pages[0]
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Line { y1, y2, .. } if y1 == y2 => Some(*y1),
+                _ => None,
+            })
+            .collect();
+        let labels: Vec<f32> = laid.pages[0]
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text { y, text, .. } if text.starts_with("当事人") => Some(*y),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(rules.len(), 5);
+        for (i, rule) in rules.iter().enumerate() {
+            assert!(*rule > labels[i], "line {i} under its label");
+            if let Some(next) = labels.get(i + 1) {
+                assert!(next - BODY > *rule, "line {i} above the next label");
+            }
+        }
+    }
+
+    #[test]
+    fn a_table_header_breaks_only_between_its_words() {
+        let header: Vec<String> = ["时间", "测点高度", "最大声级", "Calibration before"].map(str::to_owned).to_vec();
+        let rows = vec![vec!["05-20".to_owned(), "1.5米".to_owned(), "74.5".to_owned(), "93.8".to_owned()]];
+        let mut page = Layout::new();
+        // Columns too narrow for a Chinese label of four characters.
+        page.table(&[0.1, 0.07, 0.07, 0.76], Some(&header), &rows, SMALL);
+        let printed = lines(&page.finish(&|_, _| Vec::new())).concat();
+        for label in ["测点高度", "最大声级"] {
+            assert!(printed.iter().any(|l| l == label), "{label} whole: {printed:?}");
+        }
     }
 
     #[test]

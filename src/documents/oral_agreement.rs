@@ -2,7 +2,9 @@
 
 use super::agreement::party_lines;
 use super::forms::{field_table, party_signatures, title_block, write_form};
-use super::layout::{Item, Laid, Layout, MARGIN_X, PAGE_H, PAGE_W, SignatureLine, qr_items, small_right};
+use super::layout::{
+    BODY, Closing, Item, Laid, Layout, MARGIN_X, PAGE_H, PAGE_W, SignatureLine, qr_items, small_right,
+};
 use super::model::OralAgreementDoc;
 use super::pdf::PdfError;
 use super::qr::encode;
@@ -28,9 +30,6 @@ pub fn lay_out(doc: &OralAgreementDoc) -> Laid {
         rows.push((l.t("doc.oral.hash"), hash.clone()));
     }
     field_table(&mut page, &rows);
-    page.space(6.0);
-    page.paragraph(&l.t("doc.oral.effect"));
-    page.space(8.0);
     let registrar = Some(doc.registrar.clone()).filter(|r| !r.is_empty());
     // The parties confirm what was registered, each on a line naming them
     // (a company by its seal and its representative), as on the agreement.
@@ -48,7 +47,8 @@ pub fn lay_out(doc: &OralAgreementDoc) -> Laid {
             ..SignatureLine::blank(l.t("doc.acceptance.registrar"))
         },
     ]);
-    page.signatures(&lines, 0.0);
+    let effect = l.t("doc.oral.effect");
+    page.closing_signatures(&Closing { text: &effect, size: BODY, before: 6.0, after: 8.0 }, &lines, 0.0);
     page.finish(&|p, total| footer(&l, doc, p, total))
 }
 

@@ -2,7 +2,7 @@
 //! (People's Mediation Law Arts 3, 4, 23, 24), signed by each party.
 
 use super::forms::{finish, party_signatures, title_block, write_form};
-use super::layout::{Laid, Layout, SignatureLine};
+use super::layout::{BODY, Closing, Laid, Layout, SignatureLine};
 use super::model::RightsNoticeDoc;
 use super::pdf::PdfError;
 use super::{Labels, Rendered};
@@ -27,12 +27,10 @@ pub fn lay_out(doc: &RightsNoticeDoc) -> Laid {
     // 双方 only for two parties: three or more are 各方.
     let who = l.t(if doc.parties.len() > 2 { "doc.confirmation.all_parties" } else { "doc.confirmation.both_parties" });
     page.paragraph(&l.with("doc.rights.other", &[("who", who)]));
-    page.space(6.0);
-    page.paragraph(&l.t("doc.rights.acknowledge"));
-    page.space(8.0);
+    let acknowledge = l.t("doc.rights.acknowledge");
     let lines: Vec<SignatureLine> =
         doc.parties.iter().flat_map(|p| party_signatures(&l, p, Some(l.date(doc.date)))).collect();
-    page.signatures(&lines, 0.0);
+    page.closing_signatures(&Closing { text: &acknowledge, size: BODY, before: 6.0, after: 8.0 }, &lines, 0.0);
     finish(page, &l, &doc.header.number)
 }
 

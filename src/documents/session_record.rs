@@ -2,8 +2,8 @@
 //! meeting), with the text of every article cited.
 
 use super::fonts::FaceId;
-use super::forms::{field_table, finish, named_signatures, party_signatures, title_block, write_form};
-use super::layout::{Laid, Layout, SMALL, SignatureLine};
+use super::forms::{field_table, finish, named_signatures, parties_line, party_signatures, title_block, write_form};
+use super::layout::{BODY, Closing, Laid, Layout, SMALL, SignatureLine};
 use super::model::SessionsDoc;
 use super::pdf::PdfError;
 use super::{Labels, Rendered};
@@ -22,17 +22,6 @@ pub fn lay_out(doc: &SessionsDoc) -> Laid {
         }
         let title = if r.meeting { "doc.session.meeting_title" } else { "doc.session.title" };
         title_block(&mut page, &l, title, &doc.header.number);
-        let parties: Vec<String> = doc
-            .parties
-            .iter()
-            .map(|p| {
-                format!(
-                    "{}{}",
-                    l.t(&format!("doc.role.{}", p.role)),
-                    l.with("doc.colon_value", &[("value", p.name.clone())])
-                )
-            })
-            .collect();
         let mut rows = vec![
             (l.t("doc.session.matter"), doc.matter.clone()),
             (l.t("doc.session.time"), r.time.clone()),
@@ -41,7 +30,7 @@ pub fn lay_out(doc: &SessionsDoc) -> Laid {
         ];
         if !r.meeting {
             rows.push((l.t("doc.session.recorder"), r.recorder.clone()));
-            rows.push((l.t("doc.session.parties"), parties.join(&l.t("doc.field_separator"))));
+            rows.push((l.t("doc.session.parties"), parties_line(&l, &doc.parties)));
         }
         if let Some(a) = &r.attendees {
             // A session's parties, mediators and recorder have rows of
@@ -95,9 +84,6 @@ pub fn lay_out(doc: &SessionsDoc) -> Laid {
                 page.paragraph_with(&c.text, FaceId::Body, SMALL + 1.0, 2.0, 0.0);
             }
         }
-        page.space(4.0);
-        page.paragraph(&l.t(if r.meeting { "doc.session.read_back_meeting" } else { "doc.session.read_back" }));
-        page.space(4.0);
         let mut lines: Vec<SignatureLine> = Vec::new();
         if !r.meeting {
             lines.extend(doc.parties.iter().flat_map(|p| party_signatures(&l, p, None)));
@@ -108,7 +94,8 @@ pub fn lay_out(doc: &SessionsDoc) -> Laid {
             lines.extend(named_signatures(&l, "mediator", &r.mediators));
         }
         lines.extend(named_signatures(&l, "recorder", &r.recorder));
-        page.signatures(&lines, 0.0);
+        let read_back = l.t(if r.meeting { "doc.session.read_back_meeting" } else { "doc.session.read_back" });
+        page.closing_signatures(&Closing { text: &read_back, size: BODY, before: 4.0, after: 4.0 }, &lines, 0.0);
     }
     finish(page, &l, &doc.header.number)
 }

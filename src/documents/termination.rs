@@ -4,7 +4,7 @@
 //! agreement.
 
 use super::Labels;
-use super::forms::{field_table, finish, named_signatures, title_block};
+use super::forms::{field_table, finish, named_signatures, parties_line, title_block};
 use super::layout::{Laid, Layout, SignatureLine};
 use super::model::TerminationDoc;
 
@@ -13,20 +13,9 @@ pub fn lay_out(doc: &TerminationDoc) -> Laid {
     let l = Labels { lang: doc.header.lang };
     let mut page = Layout::new();
     title_block(&mut page, &l, "doc.termination.title", &doc.header.number);
-    let parties: Vec<String> = doc
-        .parties
-        .iter()
-        .map(|p| {
-            format!(
-                "{}{}",
-                l.t(&format!("doc.role.{}", p.role)),
-                l.with("doc.colon_value", &[("value", p.name.clone())])
-            )
-        })
-        .collect();
     let mut rows = vec![
         (l.t("doc.termination.matter"), doc.matter.clone()),
-        (l.t("doc.termination.parties"), parties.join(&l.t("doc.field_separator"))),
+        (l.t("doc.termination.parties"), parties_line(&l, &doc.parties)),
         (l.t("doc.termination.mediators"), doc.mediators.clone()),
     ];
     if let Some(date) = doc.date {

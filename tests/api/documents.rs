@@ -35,6 +35,16 @@ async fn pdf(app: &TestApp, path: &str, token: &str) -> (Vec<u8>, reqwest::heade
     (response.bytes().await.expect("bytes").to_vec(), headers)
 }
 
+/// A document of a case, in a language ("zh-CN", "en").
+async fn document(app: &TestApp, token: &str, case: i64, kind: &str, lang: &str) -> Vec<u8> {
+    pdf(app, &format!("/api/v1/cases/{case}/documents/{kind}.pdf?lang={lang}"), token).await.0
+}
+
+/// A PDF's text with every space and line break taken out.
+fn dense(bytes: &[u8]) -> String {
+    pdf_tools::text(bytes).split_whitespace().collect()
+}
+
 both_backends! {
     async fn every_document_of_the_choir_case_reads_back_with_subset_fonts(app) {
         if !pdf_tools::available() {
@@ -279,6 +289,99 @@ fn is_furniture(line: &str, number: &str) -> bool {
         || line.starts_with("File page")
 }
 
+/// The demo's committee.
+const COMMITTEE: &str = "敦化南路社区人民调解委员会";
+
+/// What the clerk's checks hold the pages against.
+struct Reference {
+    /// The words of the tables' labels.
+    labels: Vec<String>,
+    /// The closing paragraphs, spaces taken out.
+    closings: Vec<String>,
+}
+
+impl Reference {
+    fn new() -> Self {
+        Self { labels: label_words(), closings: closing_texts() }
+    }
+
+    /// Whether a line is a piece of a closing paragraph.
+    fn closing(&self, line: &str) -> bool {
+        let line: String = line.split_whitespace().collect();
+        self.closings.iter().any(|c| c.contains(&line))
+    }
+}
+
+/// The paragraphs printed just before signature lines and signed with
+/// them (一式N份, the read-back, the pledge, the acknowledgement, the
+/// declaration, the measurements' note), both languages: what may not
+/// fill a page with the signatures alone either.
+fn closing_texts() -> Vec<String> {
+    use hesheng::domain::language::Lang;
+    use hesheng::i18n::{t, t_with};
+    let mut texts = Vec::new();
+    for lang in [Lang::ZhCn, Lang::En] {
+        for key in [
+            "doc.session.read_back",
+            "doc.session.read_back_meeting",
+            "doc.confirmation.pledge",
+            "doc.rights.acknowledge",
+            "doc.oral.effect",
+            "doc.measurement.standard",
+        ] {
+            texts.push(t(lang, key));
+        }
+        for copies in ["二", "三", "四", "五", "六", "2", "3", "4", "5", "6"] {
+            texts.push(t_with(lang, "doc.agreement.copies", &[("copies", copies.to_owned())]));
+        }
+        texts.push(t_with(lang, "doc.application.declaration", &[("committee", COMMITTEE.to_owned())]));
+    }
+    texts.into_iter().map(|t| t.split_whitespace().collect()).collect()
+}
+
+/// The words of the labels the documents print in their tables (column
+/// headers, the label column of a field table), both languages: a Chinese
+/// label is one word, an English label has its words.
+fn label_words() -> Vec<String> {
+    use hesheng::domain::language::Lang;
+    let mut words = Vec::new();
+    for lang in [Lang::ZhCn, Lang::En] {
+        for key in hesheng::i18n::keys(lang).into_iter().filter(|k| k.starts_with("doc.")) {
+            let label = hesheng::i18n::t(lang, &key);
+            let sentence = label.contains("%{") || label.contains(['。', '，', '；']);
+            let short = if lang == Lang::ZhCn { label.chars().count() <= 12 } else { label.len() <= 40 };
+            if !sentence && short {
+                let word = |w: &&str| w.chars().count() >= 2 && w.chars().any(char::is_alphabetic);
+                words.extend(label.split_whitespace().filter(word).map(str::to_owned));
+            }
+        }
+    }
+    words.sort();
+    words.dedup();
+    words
+}
+
+/// Labels broken inside a word on a page: a piece of a label's word on
+/// one line, the rest of the word on the next ("测点高" / "度", "Backgr" /
+/// "ound"; a Chinese word's rest may break again: "仪器型号" / "及编" /
+/// "号"). English pieces of one or two letters are words of their own
+/// ("at" / "to").
+fn broken_labels(lines: &[String], words: &[String]) -> Vec<String> {
+    let mut broken = Vec::new();
+    for pair in lines.windows(2) {
+        let next: Vec<&str> = pair[1].split_whitespace().collect();
+        for piece in pair[0].split_whitespace().filter(|p| !p.is_ascii() || p.len() >= 3) {
+            for word in words.iter().filter(|w| w.len() > piece.len() && w.starts_with(piece)) {
+                let rest = &word[piece.len()..];
+                if next.iter().any(|n| *n == rest || !piece.is_ascii() && rest.starts_with(n)) {
+                    broken.push(format!("{word} as {piece:?} / {rest:?}"));
+                }
+            }
+        }
+    }
+    broken
+}
+
 /// A line that signs, seals or dates: what may never fill a page alone.
 fn is_signing(line: &str, committee: &str) -> bool {
     let marks = [
@@ -297,14 +400,16 @@ fn is_signing(line: &str, committee: &str) -> bool {
     ];
     let date = chrono::NaiveDate::parse_from_str(line, "%Y年%m月%d日").is_ok()
         || chrono::NaiveDate::parse_from_str(line, "%d %B %Y").is_ok();
-    date || line == committee || marks.iter().any(|m| line.contains(m))
+    // A blank date to be written in: 年　月　日.
+    let blank_date = line.split_whitespace().collect::<String>() == "年月日";
+    date || blank_date || line == committee || marks.iter().any(|m| line.contains(m))
 }
 
 /// What a court clerk would reject on the pages of a document: a page
 /// holding only signature lines or the seal, a number whose unit starts
 /// the next line, doubled brackets, a boolean where a word belongs, and
 /// words printed over one another.
-fn clerk_faults(bytes: &[u8], what: &str, committee: &str, number: &str) -> Vec<String> {
+fn clerk_faults(bytes: &[u8], what: &str, number: &str, reference: &Reference) -> Vec<String> {
     let mut faults = Vec::new();
     for page in 1..=pdf_tools::pages(bytes) {
         let lines: Vec<String> = pdf_tools::page_lines(bytes, page)
@@ -312,8 +417,13 @@ fn clerk_faults(bytes: &[u8], what: &str, committee: &str, number: &str) -> Vec<
             .map(|l| l.trim().to_owned())
             .filter(|l| !l.is_empty() && !is_furniture(l, number))
             .collect();
-        if !lines.is_empty() && lines.iter().all(|l| is_signing(l, committee)) {
+        if !lines.is_empty() && lines.iter().all(|l| is_signing(l, COMMITTEE)) {
             faults.push(format!("{what} p{page}: only signature lines or the seal: {lines:?}"));
+        } else if !lines.is_empty() && lines.iter().all(|l| is_signing(l, COMMITTEE) || reference.closing(l)) {
+            faults.push(format!("{what} p{page}: only the closing paragraph and the signatures: {lines:?}"));
+        }
+        for label in broken_labels(&lines, &reference.labels) {
+            faults.push(format!("{what} p{page}: a label broken inside a word: {label}"));
         }
         // Lines of running text only: a table's row holds several cells.
         let running = |l: &String| !l.contains("   ");
@@ -422,7 +532,7 @@ async fn every_page_of_every_demo_document_in_both_languages_passes_the_clerks_c
     // Only this run's pages: a document that got shorter leaves none behind.
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("pages dir");
-    let committee = "敦化南路社区人民调解委员会";
+    let reference = Reference::new();
     let mut faults = Vec::new();
     let mut rendered = 0;
     for (name, case) in demo_cases(&app, &token).await {
@@ -440,7 +550,7 @@ async fn every_page_of_every_demo_document_in_both_languages_passes_the_clerks_c
                 rendered += 1;
                 let what = format!("{name}/{kind}{suffix}");
                 pdf_tools::pngs(&bytes, 80, &dir, &format!("{name}-{kind}{suffix}"));
-                faults.extend(clerk_faults(&bytes, &what, committee, &number));
+                faults.extend(clerk_faults(&bytes, &what, &number, &reference));
                 let text = pdf_tools::text(&bytes);
                 if lang == "en" {
                     // Read without the footers and headers a page break puts
@@ -476,20 +586,14 @@ async fn the_confirmation_application_is_joint_with_a_blank_court_and_the_attach
     let (_, _, token) = demo(&app).await;
     let cases = demo_cases(&app, &token).await;
     let case = |name: &str| cases.iter().find(|(n, _)| *n == name).expect("case").1;
-    let read = |case: i64| {
-        let app = &app;
-        let token = &token;
-        async move {
-            let path = format!("/api/v1/cases/{case}/documents/confirmation_application.pdf");
-            let bytes = pdf(app, &path, token).await.0;
-            let last = pdf_tools::page_lines(&bytes, pdf_tools::pages(&bytes));
-            let dated = last.iter().any(|l| l.chars().filter(|c| !c.is_whitespace()).collect::<String>() == "年月日");
-            (pdf_tools::text(&bytes), dated)
-        }
+    let read = |bytes: Vec<u8>| {
+        let last = pdf_tools::page_lines(&bytes, pdf_tools::pages(&bytes));
+        let dated = last.iter().any(|l| l.chars().filter(|c| !c.is_whitespace()).collect::<String>() == "年月日");
+        (pdf_tools::text(&bytes), dated)
     };
 
     // The choir's written memorandum, two parties.
-    let (text, dated) = read(case("choir")).await;
+    let (text, dated) = read(document(&app, &token, case("choir"), "confirmation_application", "zh-CN").await);
     let flat = collapse(&text);
     assert!(flat.contains("____人民法院："), "a blank for the court: {text}");
     assert!(!text.contains("被申请人") && !text.contains("第三人"), "every party applies: {text}");
@@ -504,7 +608,7 @@ async fn the_confirmation_application_is_joint_with_a_blank_court_and_the_attach
     assert!(!text.contains("（（"), "no doubled brackets: {text}");
 
     // The hornet nest: an oral agreement among three parties, one a company.
-    let (text, _) = read(case("hornet")).await;
+    let (text, _) = read(document(&app, &token, case("hornet"), "confirmation_application", "zh-CN").await);
     let flat = collapse(&text);
     assert!(!text.contains("被申请人") && !text.contains("第三人"), "every party applies: {text}");
     assert!(flat.contains("申请人：敦华物业服务有限公司"), "{text}");
@@ -619,8 +723,7 @@ async fn payments_print_their_amount_in_capital_numerals_and_name_payer_and_paye
     // payer nor payee in its wording; they are added from the term.
     for kind in ["agreement", "confirmation_application"] {
         for lang in ["zh-CN", "en"] {
-            let path = format!("/api/v1/cases/{leak}/documents/{kind}.pdf?lang={lang}");
-            let dense: String = pdf_tools::text(&pdf(&app, &path, &token).await.0).split_whitespace().collect();
+            let dense = dense(&document(&app, &token, leak, kind, lang).await);
             for words in [
                 "1800元（大写：人民币壹仟捌佰元整）",
                 "600元（大写：人民币陆佰元整）支付给702室（付款人：吴建华，收款人：郑丽娟）。",
@@ -673,23 +776,21 @@ async fn records_are_read_back_before_signing_and_follow_ups_name_the_parties() 
     }
     let app = crate::helpers::spawn_app(Backend::Sqlite).await.expect("sqlite app");
     let (case, _, token) = demo(&app).await;
-    let path = format!("/api/v1/cases/{case}/documents/session_record.pdf");
-    let dense: String = pdf_tools::text(&pdf(&app, &path, &token).await.0).split_whitespace().collect();
+    let text = dense(&document(&app, &token, case, "session_record", "zh-CN").await);
     // Each record (the community meeting, then the session) is read back
     // before its signature lines.
-    let mut rest = dense.as_str();
+    let mut rest = text.as_str();
     for (read_back, recorder) in [
         ("以上记录已向参会人员宣读，核对无误。", "记录人王建国（签名）"),
         ("以上记录已向当事人宣读（或经当事人阅看），当事人核对无误。", "记录人赵丽（签名）"),
     ] {
-        let at = rest.find(read_back).unwrap_or_else(|| panic!("{read_back} in {dense}"));
+        let at = rest.find(read_back).unwrap_or_else(|| panic!("{read_back} in {text}"));
         let signs = rest[at..].find(recorder).expect("the recorder's line after it");
         rest = &rest[at + signs..];
     }
-    let path = format!("/api/v1/cases/{case}/documents/follow_up.pdf");
-    let dense: String = pdf_tools::text(&pdf(&app, &path, &token).await.0).split_whitespace().collect();
+    let text = dense(&document(&app, &token, case, "follow_up", "zh-CN").await);
     for expected in ["当事人", "申请人：张秀兰", "被申请人：周桂芳", "回访时间"] {
-        assert!(dense.contains(expected), "the follow-up record has {expected}: {dense}");
+        assert!(text.contains(expected), "the follow-up record has {expected}: {text}");
     }
 }
 
@@ -700,12 +801,7 @@ async fn records_name_who_chaired_recorded_and_measured_and_organisations_sign_t
     }
     let app = crate::helpers::spawn_app(Backend::Sqlite).await.expect("sqlite app");
     let (case, _, token) = demo(&app).await;
-    let dense = |bytes: &[u8]| pdf_tools::text(bytes).split_whitespace().collect::<String>();
-    let read = |kind: &str, case: i64| {
-        let path = format!("/api/v1/cases/{case}/documents/{kind}.pdf");
-        let (app, token) = (&app, &token);
-        async move { pdf(app, &path, token).await.0 }
-    };
+    let read = |kind: &'static str, case: i64| document(&app, &token, case, kind, "zh-CN");
 
     // The community meeting names its chair and its recorder, and each
     // signs on a line naming them; so do the session's mediator and
@@ -812,8 +908,7 @@ async fn recurring_obligations_run_from_the_day_the_agreement_took_effect() {
     }
     let app = crate::helpers::spawn_app(Backend::Sqlite).await.expect("sqlite app");
     let (case, _, token) = demo(&app).await;
-    let path = format!("/api/v1/cases/{case}/documents/agreement.pdf");
-    let dense: String = pdf_tools::text(&pdf(&app, &path, &token).await.0).split_whitespace().collect();
+    let dense = dense(&document(&app, &token, case, "agreement", "zh-CN").await);
     for expected in [
         "一、自2026年5月26日起，周桂芳每天的活动于19:00开始，21:00前结束。",
         "二、自2026年5月26日起，周桂芳活动时，在受影响住户窗外1米处",
@@ -822,7 +917,7 @@ async fn recurring_obligations_run_from_the_day_the_agreement_took_effect() {
     ] {
         assert!(dense.contains(expected), "the memorandum has {expected}: {dense}");
     }
-    let english = pdf_tools::text(&pdf(&app, &format!("{path}?lang=en"), &token).await.0);
+    let english = pdf_tools::text(&document(&app, &token, case, "agreement", "en").await);
     let flat = collapse(&english);
     assert!(flat.contains("1. 自2026年5月26日起，周桂芳每天"), "the term's words read in its own language: {english}");
     assert!(flat.contains("Deadline: terms 1, 2 from 26 May 2026, continuing; the other terms by 1"), "{english}");
@@ -921,8 +1016,7 @@ async fn a_meeting_entered_on_its_page_keeps_its_chair_who_signs_its_record() {
         )
         .await;
     assert_eq!(long.status(), 422, "a chair's name is at most 100 characters");
-    let path = format!("/api/v1/cases/{leak}/documents/session_record.pdf");
-    let dense: String = pdf_tools::text(&pdf(&app, &path, &token).await.0).split_whitespace().collect();
+    let dense = dense(&document(&app, &token, leak, "session_record", "zh-CN").await);
     for expected in ["社区议事会记录", "主持人陈玥", "主持人陈玥（签名）："] {
         assert!(dense.contains(expected), "the meeting record has {expected}: {dense}");
     }
@@ -937,14 +1031,7 @@ async fn the_demo_cases_print_what_a_court_needs_and_nothing_that_does_not_exist
     let (_, _, token) = demo(&app).await;
     let cases = demo_cases(&app, &token).await;
     let case = |name: &str| cases.iter().find(|(n, _)| *n == name).expect("case").1;
-    let read = |kind: &'static str, case: i64, lang: &'static str| {
-        let (app, token) = (&app, &token);
-        async move {
-            let path = format!("/api/v1/cases/{case}/documents/{kind}.pdf?lang={lang}");
-            pdf(app, &path, token).await.0
-        }
-    };
-    let dense = |bytes: &[u8]| pdf_tools::text(bytes).split_whitespace().collect::<String>();
+    let read = |kind: &'static str, case: i64, lang: &'static str| document(&app, &token, case, kind, lang);
 
     // The hornet nest was taken up on the committee's own initiative: it
     // has no application, printed or filed.

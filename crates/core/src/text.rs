@@ -44,6 +44,28 @@ pub fn unbroken(text: &str) -> String {
     out
 }
 
+/// A label whose words never break inside (a table's column header, the
+/// label column of a register): each run of characters between spaces
+/// made one unbroken piece ("测点高度", "Calibration" and "before").
+pub fn whole_label(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut last: Option<char> = None;
+    for c in text.chars() {
+        if last.is_some_and(|p| !p.is_whitespace()) && !c.is_whitespace() {
+            out.push(NO_BREAK_JOIN);
+        }
+        out.push(c);
+        last = Some(c);
+    }
+    out
+}
+
+/// The pieces of `text` a line never breaks inside, each with the spaces
+/// after it: what the widest piece of a table's cell is measured by.
+pub fn pieces(text: &str) -> Vec<String> {
+    units(text)
+}
+
 /// "label" joined to "value" so that a line never ends after the label.
 pub fn joined(label: &str, value: &str) -> String {
     format!("{}{NO_BREAK_JOIN}{value}", unbroken(label))
@@ -401,6 +423,17 @@ mod tests {
             let lines = wrap("AWA5688 2级声级计 No.A2317", width as f32, &measure);
             assert!(lines.iter().any(|l| l.contains("声级计")), "width {width}: {lines:?}");
         }
+    }
+
+    #[test]
+    fn a_whole_label_breaks_only_between_its_words() {
+        // A plain label breaks inside its second word; a whole one breaks
+        // only at its space.
+        assert_eq!(wrap("等级 测点高度", 5.0, &measure), ["等级 测点", "高度"]);
+        assert_eq!(wrap(&whole_label("等级 测点高度"), 5.0, &measure), ["等级", "测点高度"]);
+        assert_eq!(wrap(&whole_label("Calibration before"), 7.0, &measure), ["Calibration", "before"]);
+        assert_eq!(pieces(&whole_label("测点高度")), ["测点高度"]);
+        assert_eq!(pieces("测点高度"), ["测", "点", "高", "度"]);
     }
 
     #[test]

@@ -237,13 +237,7 @@ pub(super) fn follow_ups_model(conn: &mut DbConn, c: &Ctx<'_>, a: &Agreement) ->
         .parties
         .iter()
         .filter(|p| p.role != "representative")
-        .map(|p| {
-            format!(
-                "{}{}",
-                l.t(&format!("doc.role.{}", p.role)),
-                l.with("doc.colon_value", &[("value", p.name.clone())])
-            )
-        })
+        .map(|p| crate::documents::forms::party_named(&l, &p.role, &p.name))
         .collect();
     Ok(FollowUpsDoc { header: c.header(&c.case.number, last), matter: c.case.title.clone(), parties, records })
 }
