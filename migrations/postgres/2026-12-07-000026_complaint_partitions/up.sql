@@ -128,41 +128,37 @@ LANGUAGE sql STABLE AS $$
      WHERE EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = tbl::regclass AND attname = 'id' AND NOT attisdropped)
 $$;
 
--- Partitions the table tbl by the year of its column key: the table is
--- made anew, partitioned, with its columns, checks, defaults, identity,
--- indexes, foreign keys and triggers, a partition for every year its rows
--- belong to (and today's and next year's) and a default partition; every
--- row is copied over, the identity goes on where it stood, and the old
--- table is dropped. Its primary key becomes pk and key. A unique
--- constraint other than the primary key cannot hold across partitions:
--- the caller replaces it first.
-CREATE FUNCTION hesheng_partition_by_year(tbl text, key text, pk text, today date) RETURNS void
+-- Makes the table tbl anew, with its columns, checks, defaults, identity,
+-- indexes, foreign keys and triggers: partitioned by the year of its
+-- column key when key is given — a partition for every year its rows
+-- belong to (and today's and next year's) and a default partition — else
+-- as one table. Every row is copied over, the identity goes on where it
+-- stood, the old table is dropped, and the new one's primary key is pk.
+CREATE FUNCTION hesheng_remake(tbl text, key text, pk text, today date) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    old text := tbl || '_unpartitioned';
-    indexes text[];
-    triggers text[];
-    foreign_keys text[];
-    seq text;
+    old text := tbl || '_old';
+    ddl text[];
+    seq text := hesheng_identity_sequence(tbl);
     last bigint;
     called boolean;
     d text;
     y integer;
 BEGIN
-    seq := hesheng_identity_sequence(tbl);
-    IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = tbl::regclass AND contype IN ('u', 'x')) THEN
-        RAISE EXCEPTION '% has a unique constraint besides its primary key', tbl;
-    END IF;
-    -- Definitions read while they still name tbl, which the new table will be.
-    SELECT coalesce(array_agg(pg_get_indexdef(i.indexrelid) ORDER BY i.indexrelid), '{}') INTO indexes
+    -- Definitions read while they still name tbl, which the new table will
+    -- be: its indexes (a partitioned table's as a plain table's), then its
+    -- own foreign keys (not their partitions' copies), then its triggers.
+    SELECT coalesce(array_agg(replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ') ORDER BY i.indexrelid), '{}')
+      INTO ddl
       FROM pg_index i
      WHERE i.indrelid = tbl::regclass
        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid);
-    SELECT coalesce(array_agg(pg_get_triggerdef(t.oid) ORDER BY t.oid), '{}') INTO triggers
-      FROM pg_trigger t WHERE t.tgrelid = tbl::regclass AND NOT t.tgisinternal;
-    SELECT coalesce(array_agg(format('ALTER TABLE %I ADD CONSTRAINT %I %s', tbl, c.conname,
-                                     pg_get_constraintdef(c.oid)) ORDER BY c.oid), '{}') INTO foreign_keys
-      FROM pg_constraint c WHERE c.conrelid = tbl::regclass AND c.contype = 'f';
+    ddl := ddl || ARRAY(SELECT format('ALTER TABLE %I ADD CONSTRAINT %I %s', tbl, c.conname, pg_get_constraintdef(c.oid))
+                          FROM pg_constraint c
+                         WHERE c.conrelid = tbl::regclass AND c.contype = 'f' AND c.conparentid = 0
+                         ORDER BY c.oid);
+    ddl := ddl || ARRAY(SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t
+                         WHERE t.tgrelid = tbl::regclass AND NOT t.tgisinternal ORDER BY t.oid);
 
     -- The old table gives up its names.
     FOR d IN SELECT i.indexrelid::regclass::text FROM pg_index i
@@ -178,26 +174,24 @@ BEGIN
         EXECUTE format('SELECT last_value, is_called FROM %I', old || '_id_seq') INTO last, called;
     END IF;
 
-    EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING ALL EXCLUDING INDEXES) PARTITION BY RANGE (%I)',
-                   tbl, old, key);
-    EXECUTE format('CREATE TABLE %I PARTITION OF %I DEFAULT', tbl || '_default', tbl);
-    FOR y IN
-        EXECUTE format('SELECT DISTINCT extract(year FROM %I)::integer FROM %I UNION SELECT $1 UNION SELECT $1 + 1',
-                       key, old)
-          USING extract(year FROM today)::integer
-    LOOP
-        PERFORM hesheng_year_partition(tbl, y);
-    END LOOP;
+    IF key IS NULL THEN
+        EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING ALL EXCLUDING INDEXES)', tbl, old);
+    ELSE
+        EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING ALL EXCLUDING INDEXES) PARTITION BY RANGE (%I)',
+                       tbl, old, key);
+        EXECUTE format('CREATE TABLE %I PARTITION OF %I DEFAULT', tbl || '_default', tbl);
+        FOR y IN
+            EXECUTE format('SELECT DISTINCT extract(year FROM %I)::integer FROM %I UNION SELECT $1 UNION SELECT $1 + 1',
+                           key, old)
+              USING extract(year FROM today)::integer
+        LOOP
+            PERFORM hesheng_year_partition(tbl, y);
+        END LOOP;
+    END IF;
     -- Rows first, then the indexes, keys and triggers: built once, not row by row.
     EXECUTE format('INSERT INTO %I SELECT * FROM %I', tbl, old);
-    EXECUTE format('ALTER TABLE %I ADD PRIMARY KEY (%s, %I)', tbl, pk, key);
-    FOREACH d IN ARRAY indexes LOOP
-        EXECUTE d;
-    END LOOP;
-    FOREACH d IN ARRAY foreign_keys LOOP
-        EXECUTE d;
-    END LOOP;
-    FOREACH d IN ARRAY triggers LOOP
+    EXECUTE format('ALTER TABLE %I ADD PRIMARY KEY (%s)', tbl, pk);
+    FOREACH d IN ARRAY ddl LOOP
         EXECUTE d;
     END LOOP;
     FOR d IN SELECT i.inhrelid::regclass::text FROM pg_inherits i WHERE i.inhparent = tbl::regclass LOOP
@@ -212,62 +206,24 @@ BEGIN
 END;
 $$;
 
--- The reverse: tbl made anew as one table with the primary key pk, every
--- row copied over from its partitions.
-CREATE FUNCTION hesheng_unpartition(tbl text, pk text) RETURNS void
+-- Partitions the table tbl by the year of its column key (see
+-- hesheng_remake); its primary key becomes pk and key. A unique constraint
+-- other than the primary key cannot hold across partitions: the caller
+-- replaces it first.
+CREATE FUNCTION hesheng_partition_by_year(tbl text, key text, pk text, today date) RETURNS void
 LANGUAGE plpgsql AS $$
-DECLARE
-    old text := tbl || '_partitioned';
-    indexes text[];
-    triggers text[];
-    foreign_keys text[];
-    seq text;
-    last bigint;
-    called boolean;
-    d text;
 BEGIN
-    seq := hesheng_identity_sequence(tbl);
-    SELECT coalesce(array_agg(replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ') ORDER BY i.indexrelid), '{}')
-      INTO indexes
-      FROM pg_index i
-     WHERE i.indrelid = tbl::regclass
-       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid);
-    SELECT coalesce(array_agg(pg_get_triggerdef(t.oid) ORDER BY t.oid), '{}') INTO triggers
-      FROM pg_trigger t WHERE t.tgrelid = tbl::regclass AND NOT t.tgisinternal;
-    SELECT coalesce(array_agg(format('ALTER TABLE %I ADD CONSTRAINT %I %s', tbl, c.conname,
-                                     pg_get_constraintdef(c.oid)) ORDER BY c.oid), '{}') INTO foreign_keys
-      FROM pg_constraint c WHERE c.conrelid = tbl::regclass AND c.contype = 'f' AND c.conparentid = 0;
-
-    FOR d IN SELECT i.indexrelid::regclass::text FROM pg_index i
-              WHERE i.indrelid = tbl::regclass
-                AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)
-    LOOP
-        EXECUTE format('DROP INDEX %s', d);
-    END LOOP;
-    EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', tbl, tbl || '_pkey');
-    EXECUTE format('ALTER TABLE %I RENAME TO %I', tbl, old);
-    IF seq IS NOT NULL THEN
-        EXECUTE format('ALTER SEQUENCE %s RENAME TO %I', seq, old || '_id_seq');
-        EXECUTE format('SELECT last_value, is_called FROM %I', old || '_id_seq') INTO last, called;
+    IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = tbl::regclass AND contype IN ('u', 'x')) THEN
+        RAISE EXCEPTION '% has a unique constraint besides its primary key', tbl;
     END IF;
-
-    EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING ALL EXCLUDING INDEXES)', tbl, old);
-    EXECUTE format('INSERT INTO %I SELECT * FROM %I', tbl, old);
-    EXECUTE format('ALTER TABLE %I ADD PRIMARY KEY (%s)', tbl, pk);
-    FOREACH d IN ARRAY indexes LOOP
-        EXECUTE d;
-    END LOOP;
-    FOREACH d IN ARRAY foreign_keys LOOP
-        EXECUTE d;
-    END LOOP;
-    FOREACH d IN ARRAY triggers LOOP
-        EXECUTE d;
-    END LOOP;
-    IF seq IS NOT NULL THEN
-        PERFORM setval(pg_get_serial_sequence(tbl, 'id'), last, called);
-    END IF;
-    EXECUTE format('DROP TABLE %I', old);
+    PERFORM hesheng_remake(tbl, key, format('%s, %I', pk, key), today);
 END;
+$$;
+
+-- The reverse: tbl made anew as one table with the primary key pk.
+CREATE FUNCTION hesheng_unpartition(tbl text, pk text) RETURNS void
+LANGUAGE sql AS $$
+    SELECT hesheng_remake(tbl, NULL, pk, NULL)
 $$;
 
 SELECT hesheng_partition_by_year('complaint', 'received_at', 'id', (now() AT TIME ZONE 'UTC')::date);
