@@ -58,6 +58,11 @@ enum Command {
         /// Seed of the synthetic cases
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+        /// Connections writing the synthetic cases on PostgreSQL: 1 writes
+        /// each batch whole in one transaction; 2 writes each batch's
+        /// complaints on the second while the next batch is written
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=2))]
+        connections: u32,
     },
     /// Manage users
     Users {
@@ -304,7 +309,7 @@ pub fn run() -> ExitCode {
         None => serve(&cli.serve),
         Some(Command::Serve(args)) => serve(&args),
         Some(Command::Migrate(args)) => migrate(&args),
-        Some(Command::Demo { database, scale, seed }) => demo(&database, scale, seed),
+        Some(Command::Demo { database, scale, seed, connections }) => demo(&database, scale, seed, connections),
         Some(Command::Users { command: UsersCommand::Add { name, role, committee, display_name, database, .. } }) => {
             add_user(&database, &name, &role, committee, display_name.as_deref())
         }
@@ -458,7 +463,7 @@ fn add_user(
     Ok(ExitCode::SUCCESS)
 }
 
-fn demo(args: &DatabaseArgs, scale: Option<usize>, seed: u64) -> Result<ExitCode, CliError> {
+fn demo(args: &DatabaseArgs, scale: Option<usize>, seed: u64, connections: u32) -> Result<ExitCode, CliError> {
     let mut conn = open(args)?;
     match crate::cli::demo::load(&mut conn).map_err(|e| CliError::Failed(e.to_string()))? {
         crate::cli::demo::Loaded::Now { choir_case, memorandum } => {
@@ -476,9 +481,20 @@ fn demo(args: &DatabaseArgs, scale: Option<usize>, seed: u64) -> Result<ExitCode
                 last = std::time::Instant::now();
             }
         };
-        let made =
-            crate::cli::scale::generate(&mut conn, &committee, n, seed, chrono::Utc::now().naive_utc(), &mut report)
-                .map_err(|e| CliError::Failed(format!("{e:?}")))?;
+        // On PostgreSQL with --connections 2 the complaints are written on
+        // a second connection.
+        let mut beside =
+            if connections > 1 && conn.backend() == db::Backend::Postgres { Some(open(args)?) } else { None };
+        let made = crate::cli::scale::generate_with(
+            &mut conn,
+            beside.as_deref_mut(),
+            &committee,
+            n,
+            seed,
+            chrono::Utc::now().naive_utc(),
+            &mut report,
+        )
+        .map_err(|e| CliError::Failed(format!("{e:?}")))?;
         println!(
             "generated {} cases, {} complaints and {} agreements (seed {seed}) in {:.1} s",
             made.cases,
@@ -486,6 +502,7 @@ fn demo(args: &DatabaseArgs, scale: Option<usize>, seed: u64) -> Result<ExitCode
             made.agreements,
             started.elapsed().as_secs_f64()
         );
+        println!("phases: {}", made.phases);
     }
     println!(
         "sign in as wang.mediator (mediator), li.grid (grid worker), zhao.staff (staff) or demo.admin (admin) with the password \"{}\"",

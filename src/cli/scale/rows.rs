@@ -142,7 +142,13 @@ pub(super) fn reserve(conn: &mut DbConn, table: &'static str, n: usize) -> Query
 impl Rows {
     /// Writes the batch of `committee_id`, its agreements under the ids
     /// `agreement_ids` (one for each, reserved), and freezes the agreements.
-    pub(super) fn write(&self, conn: &mut DbConn, committee_id: i64, agreement_ids: &[i64]) -> QueryResult<()> {
+    pub(super) fn write(
+        &self,
+        conn: &mut DbConn,
+        committee_id: i64,
+        agreement_ids: &[i64],
+        phases: &mut Phases,
+    ) -> QueryResult<()> {
         let cases: Vec<_> = self
             .cases
             .iter()
@@ -171,7 +177,7 @@ impl Rows {
                 )
             })
             .collect();
-        crate::insert_many!(conn, mediation_case::table, 20, cases)?;
+        phases.time("cases", || crate::insert_many!(conn, mediation_case::table, 20, cases))?;
         let parties: Vec<_> = self
             .parties
             .iter()
@@ -189,7 +195,7 @@ impl Rows {
                 )
             })
             .collect();
-        crate::insert_many!(conn, party::table, 9, parties)?;
+        phases.time("parties", || crate::insert_many!(conn, party::table, 9, parties))?;
         let case_parties: Vec<_> = self
             .case_parties
             .iter()
@@ -197,33 +203,16 @@ impl Rows {
                 (case_party::case_id.eq(case), case_party::party_id.eq(party), case_party::role.eq(role))
             })
             .collect();
-        crate::insert_many!(conn, case_party::table, 3, case_parties)?;
+        phases.time("case parties", || crate::insert_many!(conn, case_party::table, 3, case_parties))?;
         let mediators: Vec<_> = self
             .case_mediators
             .iter()
             .map(|&(case, user)| (case_mediator::case_id.eq(case), case_mediator::user_id.eq(user)))
             .collect();
-        crate::insert_many!(conn, case_mediator::table, 2, mediators)?;
-        let complaints: Vec<_> = self
-            .complaints
-            .iter()
-            .map(|r| {
-                (
-                    complaint::committee_id.eq(committee_id),
-                    complaint::received_at.eq(r.received),
-                    complaint::channel.eq(r.channel),
-                    complaint::category.eq("noise"),
-                    complaint::location.eq(&r.location),
-                    complaint::location_key.eq(&r.location_key),
-                    complaint::description.eq(r.description),
-                    complaint::reporter_party_id.eq(r.reporter),
-                    complaint::anonymous.eq(r.anonymous),
-                    complaint::case_id.eq(r.case_id),
-                    complaint::created_at.eq(r.received),
-                )
-            })
-            .collect();
-        crate::insert_many!(conn, complaint::table, 11, complaints)?;
+        phases.time("case mediators", || crate::insert_many!(conn, case_mediator::table, 2, mediators))?;
+        if !self.complaints.is_empty() {
+            phases.time("complaints", || write_complaints(conn, committee_id, &self.complaints))?;
+        }
         let sessions: Vec<_> = self
             .sessions
             .iter()
@@ -241,7 +230,7 @@ impl Rows {
                 )
             })
             .collect();
-        crate::insert_many!(conn, mediation_session::table, 9, sessions)?;
+        phases.time("sessions", || crate::insert_many!(conn, mediation_session::table, 9, sessions))?;
         let agreements: Vec<_> = self
             .agreements
             .iter()
@@ -263,10 +252,10 @@ impl Rows {
                 )
             })
             .collect();
-        crate::insert_many!(conn, agreement::table, 12, agreements)?;
+        phases.time("agreements", || crate::insert_many!(conn, agreement::table, 12, agreements))?;
         let terms: Vec<NewTerm<'_>> =
             self.terms.iter().map(|(a, position, t)| NewTerm::new(agreement_ids[*a], *position, t)).collect();
-        crate::insert_many!(conn, agreement_term::table, NewTerm::COLUMNS, terms)?;
+        phases.time("terms", || crate::insert_many!(conn, agreement_term::table, NewTerm::COLUMNS, terms))?;
         let signatures: Vec<_> = self
             .signatures
             .iter()
@@ -283,9 +272,9 @@ impl Rows {
                 )
             })
             .collect();
-        crate::insert_many!(conn, signature::table, 8, signatures)?;
+        phases.time("signatures", || crate::insert_many!(conn, signature::table, 8, signatures))?;
         // Takes effect as signing does: content frozen, hashed, coded.
-        freeze(conn, &self.agreements, agreement_ids)?;
+        phases.time("freezing", || freeze(conn, &self.agreements, agreement_ids))?;
         let follow_ups: Vec<_> = self
             .follow_ups
             .iter()
@@ -303,9 +292,32 @@ impl Rows {
                 )
             })
             .collect();
-        crate::insert_many!(conn, follow_up::table, 9, follow_ups)?;
+        phases.time("follow-ups", || crate::insert_many!(conn, follow_up::table, 9, follow_ups))?;
         Ok(())
     }
+}
+
+/// Writes generated complaints of `committee_id`.
+pub(super) fn write_complaints(conn: &mut DbConn, committee_id: i64, rows: &[ComplaintRow]) -> QueryResult<()> {
+    let complaints: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                complaint::committee_id.eq(committee_id),
+                complaint::received_at.eq(r.received),
+                complaint::channel.eq(r.channel),
+                complaint::category.eq("noise"),
+                complaint::location.eq(&r.location),
+                complaint::location_key.eq(&r.location_key),
+                complaint::description.eq(r.description),
+                complaint::reporter_party_id.eq(r.reporter),
+                complaint::anonymous.eq(r.anonymous),
+                complaint::case_id.eq(r.case_id),
+                complaint::created_at.eq(r.received),
+            )
+        })
+        .collect();
+    crate::insert_many!(conn, complaint::table, 11, complaints)
 }
 
 /// Agreements frozen by one statement at most (eight values each).
