@@ -11,7 +11,7 @@ use super::layout::{
 use super::model::{AgreementDoc, PartyBlock, SignatureBlock};
 use super::pdf::{Meta, PdfError, write};
 use super::qr::encode;
-use super::text::{NO_BREAK_JOIN, joined};
+use super::text::{NO_BREAK_JOIN, joined, unbroken};
 use super::{Labels, Rendered};
 
 /// A party's particulars in two lines: who they are, then how to reach them.
@@ -26,7 +26,16 @@ pub fn party_lines(l: &Labels, p: &PartyBlock) -> (String, String) {
 pub fn particulars(l: &Labels, p: &PartyBlock, birth_date: bool) -> (String, String) {
     let sep = l.t("doc.field_separator");
     let colon = l.with("doc.colon_value", &[("value", String::new())]);
-    let pair = |key: &str, value: String| joined(&format!("{}{colon}", l.t(key)), &value);
+    // A short field on one line ("职业：个体经营者", "住所：…1单元101"), a
+    // longer one with its label kept on the line of its first words.
+    let pair = |key: &str, value: String| {
+        let label = format!("{}{colon}", l.t(key));
+        if label.chars().count() + value.chars().count() <= super::forms::WHOLE_FIELD {
+            unbroken(&format!("{label}{value}"))
+        } else {
+            joined(&label, &value)
+        }
+    };
     let mut first = vec![pair(&format!("doc.role.{}", p.role), p.name.clone())];
     if !p.organisation_party {
         if let Some(s) = &p.sex {

@@ -4,7 +4,7 @@ use super::fonts::FaceId;
 use super::layout::{BODY, Item, Laid, Layout, MARGIN_X, PAGE_H, SignatureLine, centered_small, small};
 use super::model::{Header, PartyBlock};
 use super::pdf::{Meta, PdfError, write};
-use super::text::whole_label;
+use super::text::{unbroken, whole_label};
 use super::{Labels, Rendered};
 
 /// Title, optional sub-title and the number at the top right.
@@ -58,10 +58,16 @@ pub fn parties_line(l: &Labels, parties: &[PartyBlock]) -> String {
     named.join(&l.t("doc.field_separator"))
 }
 
-/// A party by role and name: "申请人：张秀兰" / "Applicant: Zhang".
+/// A party by role and name: "申请人：张秀兰" / "Applicant: Zhang", on
+/// one line ("第三人：敦华物业服务有限公司" never breaks inside).
 pub fn party_named(l: &Labels, role: &str, name: &str) -> String {
-    format!("{}{}", l.t(&format!("doc.role.{role}")), l.with("doc.colon_value", &[("value", name.to_owned())]))
+    let named =
+        format!("{}{}", l.t(&format!("doc.role.{role}")), l.with("doc.colon_value", &[("value", name.to_owned())]));
+    if named.chars().count() <= WHOLE_FIELD { unbroken(&named) } else { named }
 }
+
+/// The longest "label：value" kept on one line: a longer value may break.
+pub const WHOLE_FIELD: usize = 28;
 
 /// The lines on which a party signs: a person in their own hand (签名、盖章
 /// 或按指印); an organisation by its seal and through the person acting
@@ -124,6 +130,28 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_party_and_a_short_field_stay_on_one_line() {
+        use crate::domain::language::Lang;
+        let l = Labels { lang: Lang::ZhCn };
+        let named = party_named(&l, "third_party", "敦华物业服务有限公司");
+        // Sixteen characters of room: the name goes whole to the next line.
+        let measure = |s: &str| s.chars().count() as f32;
+        assert_eq!(
+            super::super::text::wrap(&format!("当事人为{named}"), 16.0, &measure),
+            ["当事人为", "第三人：敦华物业服务有限公司"]
+        );
+        let party = PartyBlock {
+            role: "applicant".into(),
+            name: "司马建军".into(),
+            occupation: Some("个体经营者".into()),
+            ..PartyBlock::default()
+        };
+        let (who, _) = super::super::agreement::particulars(&l, &party, false);
+        let lines = super::super::text::wrap(&who, 14.0, &measure);
+        assert!(lines.iter().any(|line| line.ends_with("职业：个体经营者")), "{lines:?}");
     }
 
     #[test]

@@ -110,6 +110,9 @@ pub struct Layout {
     breaks: Vec<LineStart>,
     /// Signature lines set tighter, to stay on the page of what they sign.
     tight: bool,
+    /// Every line of a signature block has how and when it was signed
+    /// under it, when one line's does not fit beside it.
+    notes_below: bool,
     /// The next paragraph goes with the line before it.
     with_previous: bool,
 }
@@ -185,6 +188,7 @@ impl Layout {
             y: MARGIN_TOP,
             breaks: Vec::new(),
             tight: false,
+            notes_below: false,
             with_previous: false,
         }
     }
@@ -218,6 +222,22 @@ impl Layout {
     /// Starts a new page unless `height` more fits on this one.
     pub fn ensure(&mut self, height: f32) {
         if self.y + height > PAGE_H - MARGIN_BOTTOM {
+            self.new_page();
+        }
+    }
+
+    /// Starts a new page unless `height` more fits on this one, taking a
+    /// heading (and a caption) just before along: a heading never ends a
+    /// page. What is `joined` to the lines before it takes them along too
+    /// (the items of a short list).
+    fn ensure_after_heading(&mut self, height: f32, joined: bool) {
+        if self.y + height <= PAGE_H - MARGIN_BOTTOM {
+            return;
+        }
+        let page = self.laid.pages.len() - 1;
+        if self.breaks.last().is_some_and(|b| b.page == page && (b.heading || joined)) {
+            self.keep_with_previous(height, 1);
+        } else {
             self.new_page();
         }
     }
@@ -298,7 +318,12 @@ impl Layout {
                 i if n > 3 && i == n - 2 => 2,
                 _ => 1,
             };
-            self.ensure((keep as f32 * leading).min(PAGE_H - MARGIN_BOTTOM - MARGIN_TOP));
+            let need = (keep as f32 * leading).min(PAGE_H - MARGIN_BOTTOM - MARGIN_TOP);
+            if i == 0 && (face != FaceId::Heading || with_previous) {
+                self.ensure_after_heading(need, with_previous);
+            } else {
+                self.ensure(need);
+            }
             let joined = if i == 0 { with_previous } else { n <= 3 || i == 1 || i == n - 1 };
             let page = self.laid.pages.len() - 1;
             self.breaks.push(LineStart {
@@ -448,7 +473,7 @@ impl Layout {
             this.breaks.push(LineStart { page, top: this.y, heading, joined, item });
         };
         if let Some(h) = &header_cells {
-            self.ensure(row_height(h) + leading + 2.0 * pad);
+            self.ensure_after_heading(row_height(h) + leading + 2.0 * pad, false);
             mark(self, true, false);
             draw_row(self, h, FaceId::Heading);
         }
@@ -523,52 +548,56 @@ impl Layout {
         self.laid.images.len() - 1
     }
 
-    /// What a signature line needs: (label drawn as a paragraph above,
-    /// the note on a row of its own, the row's height).
-    fn signature_shape(&self, line: &SignatureLine) -> (bool, bool, f32) {
-        let label_w = self.measure(FaceId::Body, BODY, &line.label);
-        let label_above = label_w > self.width() - SIGN_MIN - 6.0;
-        let x1 = MARGIN_X + if label_above { 0.0 } else { label_w + 6.0 };
+    /// What a signature line needs: the lines of its label (the last on
+    /// the row of the line to sign on, any before it above), whether the
+    /// note goes under the line, and the row's height.
+    fn signature_shape(&self, line: &SignatureLine) -> SignShape {
+        let f = self.fonts.face(FaceId::Body);
+        let label = wrap(&line.label, self.width() - SIGN_MIN - 6.0, &|s: &str| f.width(s, BODY));
+        let last = label.last().map_or(0.0, |l| self.measure(FaceId::Body, BODY, l));
+        let x1 = MARGIN_X + last + 6.0;
         let right_w = self.measure(FaceId::Body, SMALL, &signature_note(line));
-        let note_below = right_w > 0.0 && x1 + SIGN_MIN + 10.0 + right_w > PAGE_W - MARGIN_X;
-        let mut height = if line.image.is_some() { 54.0 } else { 32.0 };
+        let note_below = right_w > 0.0 && (self.notes_below || x1 + SIGN_MIN + 10.0 + right_w > PAGE_W - MARGIN_X);
+        let mut row = if line.image.is_some() { 54.0 } else { 32.0 };
         if note_below {
-            height += 14.0;
+            row += 14.0;
         }
         if self.tight {
-            height -= SIGN_TIGHTER;
+            row -= SIGN_TIGHTER;
         }
-        (label_above, note_below, height)
+        SignShape { label, note_below, row }
     }
 
     /// The height of a signature line, its label included.
     pub fn signature_height(&self, line: &SignatureLine) -> f32 {
-        let (label_above, _, height) = self.signature_shape(line);
-        let above = if label_above {
-            let width = self.width();
-            let f = self.fonts.face(FaceId::Body);
-            wrap(&line.label, width, &|s: &str| f.width(s, BODY)).len() as f32 * BODY * 1.6
-        } else {
-            0.0
-        };
-        above + height
+        self.signature_shape(line).height()
     }
 
     /// Signature lines that share their page with the last lines of the
     /// text they sign; `after` is the height of what must follow them on
     /// the same page (the committee's seal and date).
     pub fn signatures(&mut self, lines: &[SignatureLine], after: f32) {
+        self.notes_beside_or_below(lines);
         self.room_for_signatures(0.0, lines, after);
         for line in lines {
             self.signature(line);
         }
         self.tight = false;
+        self.notes_below = false;
+    }
+
+    /// How and when each line of a block was signed goes beside its line,
+    /// or under every line of the block when one does not fit beside.
+    fn notes_beside_or_below(&mut self, lines: &[SignatureLine]) {
+        self.notes_below = false;
+        self.notes_below = lines.iter().any(|l| self.signature_shape(l).note_below);
     }
 
     /// A closing paragraph and the signature lines after it, on a page
     /// with the last lines of the text before them: the paragraph never
     /// heads a page of signatures alone.
     pub fn closing_signatures(&mut self, closing: &Closing<'_>, lines: &[SignatureLine], after: f32) {
+        self.notes_beside_or_below(lines);
         let indent = if closing.size >= BODY { 2.0 } else { 0.0 };
         let text = self.paragraph_lines(closing.text, FaceId::Body, closing.size, indent, 0.0).len() as f32
             * closing.size
@@ -581,6 +610,7 @@ impl Layout {
             self.signature(line);
         }
         self.tight = false;
+        self.notes_below = false;
     }
 
     /// Makes room on this page for a signature block `before` + the lines
@@ -608,19 +638,25 @@ impl Layout {
     /// the name signed on paper), with how and when at the right, or
     /// under the line when they do not fit beside it.
     pub fn signature(&mut self, line: &SignatureLine) {
-        let (label_above, note_below, row) = self.signature_shape(line);
-        if label_above {
-            self.paragraph_with(&line.label, FaceId::Body, BODY, 0.0, 0.0);
+        let shape = self.signature_shape(line);
+        self.ensure(shape.height());
+        let (last, above) = shape.label.split_last().map_or(("", &[][..]), |(l, a)| (l.as_str(), a));
+        if !above.is_empty() {
+            // A label of several lines: they stand over the row, a little
+            // apart from the line above them.
+            self.y += SIGN_LABEL_GAP;
+            for text in above {
+                self.y += BODY * 1.6;
+                self.text_at(MARGIN_X, self.y - BODY * 0.45, FaceId::Body, BODY, text);
+            }
         }
-        self.ensure(row);
+        let (note_below, row) = (shape.note_below, shape.row);
         let top = self.y;
-        let label_w = if label_above { -6.0 } else { self.measure(FaceId::Body, BODY, &line.label) };
+        let label_w = self.measure(FaceId::Body, BODY, last);
         let tighter = if self.tight { SIGN_TIGHTER } else { 0.0 };
         let sign_row = if line.image.is_some() { 44.0 } else { 32.0 } - tighter;
         let baseline = top + sign_row - 8.0;
-        if !label_above {
-            self.text_at(MARGIN_X, baseline, FaceId::Body, BODY, &line.label);
-        }
+        self.text_at(MARGIN_X, baseline, FaceId::Body, BODY, last);
         let right = PAGE_W - MARGIN_X;
         let note = signature_note(line);
         let note_w = self.measure(FaceId::Body, SMALL, &note);
@@ -702,6 +738,29 @@ fn glue_dates(text: &str) -> std::borrow::Cow<'_, str> {
     }
     glued.push_str(&text[last..]);
     std::borrow::Cow::Owned(glued)
+}
+
+/// Space over a signature label of several lines.
+const SIGN_LABEL_GAP: f32 = 6.0;
+
+/// What a signature line needs on the page.
+struct SignShape {
+    /// The label's lines: the last on the row of the line to sign on.
+    label: Vec<String>,
+    /// How and when it was signed goes under the line.
+    note_below: bool,
+    /// The row's height.
+    row: f32,
+}
+
+impl SignShape {
+    /// The height of the whole line, the label's lines above included.
+    fn height(&self) -> f32 {
+        match self.label.len() {
+            0 | 1 => self.row,
+            n => SIGN_LABEL_GAP + (n - 1) as f32 * BODY * 1.6 + self.row,
+        }
+    }
 }
 
 /// How and when a line was signed, as printed at its right.
@@ -882,6 +941,108 @@ mod tests {
                 assert!(next - BODY > *rule, "line {i} above the next label");
             }
         }
+    }
+
+    #[test]
+    fn a_long_signature_label_wraps_and_its_line_follows_its_last_words() {
+        let long = "Third party 敦华物业服务有限公司 (signature, seal or fingerprint):".to_owned();
+        let lines = [
+            SignatureLine {
+                date: Some("2 July 2026".into()),
+                ..SignatureLine::blank("Applicant 高永红 (signature):".into())
+            },
+            SignatureLine { date: Some("2 July 2026".into()), ..SignatureLine::blank(long.clone()) },
+        ];
+        let mut page = Layout::new();
+        page.signatures(&lines, 0.0);
+        let end = page.y();
+        let laid = page.finish(&|_, _| Vec::new());
+        let items = &laid.pages[0].items;
+        let texts: Vec<(f32, f32, &str)> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text { x, y, text, .. } => Some((*x, *y, text.as_str())),
+                _ => None,
+            })
+            .collect();
+        let rules: Vec<(f32, f32)> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Line { x1, y1, .. } => Some((*x1, *y1)),
+                _ => None,
+            })
+            .collect();
+        // The long label in two lines; its line to sign on starts after the
+        // label's last words, on their row, not at the margin.
+        let label: Vec<&(f32, f32, &str)> =
+            texts.iter().filter(|(_, _, t)| long.contains(*t) && !t.starts_with("2 July")).collect();
+        assert_eq!(label.len(), 2, "{texts:?}");
+        let (x1, y1) = rules[1];
+        assert!(x1 > MARGIN_X + 20.0 && (y1 - label[1].1 - 3.0).abs() < 0.01, "{rules:?} {label:?}");
+        // Apart from the line above it, and within the block's height.
+        assert!(label[0].1 - BODY > rules[0].1 + 6.0, "{rules:?} {label:?}");
+        assert!(y1 < end);
+        // Each date where the other is: beside its line, or under it.
+        let dates: Vec<&(f32, f32, &str)> = texts.iter().filter(|(_, _, t)| *t == "2 July 2026").collect();
+        assert_eq!(dates.len(), 2);
+        let offsets: Vec<f32> = dates.iter().zip(&rules).map(|(date, rule)| date.1 - rule.1).collect();
+        assert!((offsets[0] - offsets[1]).abs() < 0.01, "{dates:?} {rules:?}");
+
+        // A note that fits beside no line goes under every line of the block.
+        let note = "（已在纸质文本上签名）".repeat(3);
+        let lines = [
+            SignatureLine { note: Some(note.clone()), ..SignatureLine::blank("申请人（签名）：".into()) },
+            SignatureLine { note: Some("纸质".into()), ..SignatureLine::blank("记录人（签名）：".into()) },
+        ];
+        let mut page = Layout::new();
+        page.signatures(&lines, 0.0);
+        let items = &page.finish(&|_, _| Vec::new()).pages[0].items;
+        let rules: Vec<f32> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Line { y1, .. } => Some(*y1),
+                _ => None,
+            })
+            .collect();
+        let notes: Vec<f32> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text { y, text, .. } if *text == note || text == "纸质" => Some(*y),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(notes.len(), 2);
+        for (note, rule) in notes.iter().zip(&rules) {
+            assert!(note > rule, "under its line: {notes:?} {rules:?}");
+        }
+    }
+
+    #[test]
+    fn a_short_list_goes_to_the_next_page_whole_with_its_heading() {
+        // Room for the heading and one item, not for two.
+        let mut page = filled(60.0);
+        page.space(PAGE_H - MARGIN_BOTTOM - page.y() - 55.0);
+        page.heading("附：");
+        for (i, item) in ["一、协议书；", "二、身份证明；", "三、授权委托书。"].iter().enumerate()
+        {
+            if i > 0 {
+                page.with_previous();
+            }
+            page.paragraph_with(item, FaceId::Body, BODY, 0.0, 0.0);
+        }
+        let pages = lines(&page.finish(&|_, _| Vec::new()));
+        assert_eq!(pages.len(), 2, "{pages:?}");
+        assert_eq!(pages[1], ["附：", "一、协议书；", "二、身份证明；", "三、授权委托书。"]);
+    }
+
+    #[test]
+    fn a_heading_never_ends_a_page() {
+        let mut page = filled(BODY * 4.5);
+        page.heading("申请期限：");
+        page.paragraph(&"合".repeat(80));
+        let pages = lines(&page.finish(&|_, _| Vec::new()));
+        assert_eq!(pages.len(), 2, "{pages:?}");
+        assert_eq!(pages[1][0], "申请期限：", "{pages:?}");
     }
 
     #[test]

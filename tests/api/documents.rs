@@ -241,11 +241,12 @@ async fn demo_cases(app: &TestApp, token: &str) -> Vec<(&'static str, i64)> {
 const UNITS: &str = "年月日时点分秒元角万千百号楼层室米份天周次条款个户票页岁栋倍度辆件项名位套亩";
 
 /// Words a line never breaks inside: units of several characters, the
-/// records' instruments, the standards' numbers.
-const WHOLE_WORDS: [&str; 6] = ["分贝", "平方米", "声级计", "GB 3096", "GB 22337", "GB/T 15190"];
+/// records' instruments, the standards' numbers, the label of an amount in
+/// capitals and its end (（大写：…捌佰元整）).
+const WHOLE_WORDS: [&str; 8] = ["分贝", "平方米", "声级计", "GB 3096", "GB 22337", "GB/T 15190", "大写：", "元整"];
 
 /// Labels a line never ends with: their value follows on the same line.
-const FIELD_LABELS: [&str; 12] = [
+const FIELD_LABELS: [&str; 13] = [
     "出生年份：",
     "出生日期：",
     "职业：",
@@ -258,6 +259,7 @@ const FIELD_LABELS: [&str; 12] = [
     "Occupation:",
     "Sex:",
     "Ethnicity:",
+    "No.",
 ];
 
 /// How a document's content hash line starts.
@@ -411,7 +413,8 @@ fn is_signing(line: &str, committee: &str) -> bool {
 /// words printed over one another.
 fn clerk_faults(bytes: &[u8], what: &str, number: &str, reference: &Reference) -> Vec<String> {
     let mut faults = Vec::new();
-    for page in 1..=pdf_tools::pages(bytes) {
+    let pages = pdf_tools::pages(bytes);
+    for page in 1..=pages {
         let lines: Vec<String> = pdf_tools::page_lines(bytes, page)
             .iter()
             .map(|l| l.trim().to_owned())
@@ -459,6 +462,14 @@ fn clerk_faults(bytes: &[u8], what: &str, number: &str, reference: &Reference) -
             if FIELD_LABELS.iter().any(|label| pair[0].ends_with(label)) {
                 faults.push(format!("{what} p{page}: a label parted from its value: {:?} / {:?}", pair[0], pair[1]));
             }
+        }
+        // A heading ("申请期限：", "Time limit:") at the foot of a page, its
+        // text on the next.
+        let heading = |l: &String| {
+            (l.ends_with('：') || l.ends_with(':')) && l.chars().count() <= 24 && !l.contains("   ")
+        };
+        if page < pages && lines.last().is_some_and(|l| heading(l) && !is_signing(l, COMMITTEE)) {
+            faults.push(format!("{what} p{page}: a heading at the foot of the page: {:?}", lines.last()));
         }
         if page > 1 && lines.first().is_some_and(|l| HASH_LABELS.iter().any(|h| l.starts_with(h))) {
             faults.push(format!("{what} p{page}: the hash line alone at the head of a page: {lines:?}"));

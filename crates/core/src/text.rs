@@ -24,8 +24,10 @@ const UNIT_WORDS: &[&str] =
     &["平方米", "立方米", "分贝", "公里", "千米", "厘米", "毫米", "小时", "分钟", "公斤", "千克", "周岁"];
 
 /// Words of the records a line never breaks inside: the names of the
-/// instruments and levels of a measurement.
-const WORDS: &[&str] = &["声级计", "声校准器", "校准器", "等效声级", "背景噪声", "最大声级"];
+/// instruments and levels of a measurement, the label of an amount in
+/// capitals and its end (（大写：人民币捌佰元整）).
+const WORDS: &[&str] =
+    &["声级计", "声校准器", "校准器", "等效声级", "背景噪声", "最大声级", "大写", "元整", "角整", "分整"];
 
 /// Units written after a number in English, which a line never parts
 /// from it.
@@ -218,6 +220,15 @@ fn units(text: &str) -> Vec<String> {
                 prev.push_str(u);
             }
             i += len - 1;
+            continue;
+        }
+        // "No." stays with the number after it (agreement No. （2026）…).
+        if let Some(prev) = glued.last_mut()
+            && prev.ends_with(' ')
+            && prev.trim_end().strip_suffix("No.").is_some_and(|head| !head.ends_with(char::is_alphabetic))
+        {
+            prev.push_str(&std::mem::take(&mut pending_open));
+            prev.push_str(unit);
             continue;
         }
         glued.push(format!("{}{unit}", std::mem::take(&mut pending_open)));
@@ -423,6 +434,18 @@ mod tests {
             let lines = wrap("AWA5688 2级声级计 No.A2317", width as f32, &measure);
             assert!(lines.iter().any(|l| l.contains("声级计")), "width {width}: {lines:?}");
         }
+    }
+
+    #[test]
+    fn an_amount_in_capitals_keeps_its_label_and_its_end_and_no_keeps_its_number() {
+        // Twelve units: the first line would end inside 大写, before 整,
+        // after "No.".
+        let lines = wrap("甲乙丙丁戊己庚辛壬癸（大写：人民币捌佰元整）", 12.0, &measure);
+        assert_eq!(lines[0], "甲乙丙丁戊己庚辛壬癸", "{lines:?}");
+        let lines = wrap("甲乙丙丁戊己人民币壹佰元整）", 12.0, &measure);
+        assert_eq!(lines, ["甲乙丙丁戊己人民币壹佰", "元整）"]);
+        let lines = wrap("reached agreement No. （2026）敦南", 12.0, &measure);
+        assert_eq!(lines, ["reached agreement", "No. （2026）敦南"]);
     }
 
     #[test]
