@@ -481,8 +481,8 @@ fn demo(args: &DatabaseArgs, scale: Option<usize>, seed: u64, connections: u32) 
                 last = std::time::Instant::now();
             }
         };
-        // On PostgreSQL with --connections 2 the complaints are written on
-        // a second connection.
+        // On PostgreSQL the complaints are written on a second connection
+        // unless --connections 1.
         let mut beside =
             if connections > 1 && conn.backend() == db::Backend::Postgres { Some(open(args)?) } else { None };
         let made = crate::cli::scale::generate_with(

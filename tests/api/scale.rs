@@ -17,7 +17,7 @@ fn make(app: &TestApp, n: usize, seed: u64) -> Generated {
     let committee = hesheng::db::committees::find(&mut conn, 1).expect("committee");
     let mut seen = Vec::new();
     // On PostgreSQL the complaints are written on a second connection, as
-    // `demo --scale --connections 2` writes them (the records are the same).
+    // `demo --scale` writes them (the records are the same).
     let mut beside = app.conn();
     let made = generate_with(&mut conn, Some(&mut beside), &committee, n, seed, until(), &mut |done| seen.push(done))
         .expect("generate");
