@@ -58,10 +58,10 @@ enum Command {
         /// Seed of the synthetic cases
         #[arg(long, default_value_t = 2026)]
         seed: u64,
-        /// Connections writing the synthetic cases on PostgreSQL: 1 writes
-        /// each batch whole in one transaction; 2 writes each batch's
-        /// complaints on the second while the next batch is written
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=2))]
+        /// Connections writing the synthetic cases on PostgreSQL: 2 writes
+        /// each batch's complaints on the second while the next batch is
+        /// written; 1 writes each batch whole in one transaction
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=2))]
         connections: u32,
     },
     /// Manage users
