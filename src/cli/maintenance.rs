@@ -138,15 +138,26 @@ pub(super) fn render(
             .optional()?
             .ok_or_else(|| CliError::Failed(format!("there is no case {case_id}")))?
     };
-    let rendered =
-        crate::app::documents::render_case_document(&mut conn, committee_id, case_id, kind, &settings, &Actor::cli())
-            .map_err(|e| match e {
-            crate::app::documents::PrintError::NotFound => CliError::Failed(format!("there is no case {case_id}")),
-            crate::app::documents::PrintError::NotApplicable => {
-                CliError::Failed(format!("case {case_id} has no {} (yet)", kind.code()))
-            }
-            other => CliError::Failed(other.to_string()),
-        })?;
+    let rendered = crate::app::documents::render_case_document(
+        &mut conn,
+        committee_id,
+        case_id,
+        kind,
+        &settings,
+        &Actor::cli(),
+    )
+    .map_err(|e| match e {
+        crate::app::documents::PrintError::NotFound => CliError::Failed(format!("there is no case {case_id}")),
+        crate::app::documents::PrintError::NotApplicable => {
+            CliError::Failed(format!("case {case_id} has no {} (yet)", kind.code()))
+        }
+        crate::app::documents::PrintError::NoPublicAddress(url) => CliError::Usage(format!(
+            "the {} of case {case_id} prints a verification QR code, and {url} is not an address residents can open: \
+                 set HESHENG_BASE_URL or pass --base-url with the public address (e.g. https://mediation.example.cn)",
+            kind.code()
+        )),
+        other => CliError::Failed(other.to_string()),
+    })?;
     std::fs::write(output, &rendered.bytes)
         .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", output.display())))?;
     println!("wrote {} ({} pages, {} bytes)", output.display(), rendered.pages, rendered.bytes.len());

@@ -3,7 +3,7 @@
 //! here.
 
 use super::agreement::{SEAL_BLOCK, party_lines, seal_and_date};
-use super::forms::{field_table, finish, party_signatures, title_block, write_form};
+use super::forms::{field_table, finish, named_signatures, party_signatures, title_block, write_form};
 use super::layout::{Laid, Layout, SignatureLine};
 use super::model::{AcceptanceDoc, PartyBlock};
 use super::pdf::PdfError;
@@ -46,7 +46,8 @@ pub fn lay_out(doc: &AcceptanceDoc) -> Laid {
     };
     let mut lines: Vec<SignatureLine> =
         doc.parties.iter().filter(|p| !for_a_company(p)).flat_map(|p| party_signatures(&l, p, None)).collect();
-    lines.push(SignatureLine { name: doc.registrar.clone(), ..SignatureLine::blank(l.t("doc.acceptance.registrar")) });
+    // The registrar's line names whose it is; the name is not a signature.
+    lines.extend(named_signatures(&l, "registrar", doc.registrar.as_deref().unwrap_or_default()));
     page.signatures(&lines, SEAL_BLOCK);
     let date = l.date(doc.date);
     seal_and_date(

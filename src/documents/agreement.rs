@@ -125,7 +125,19 @@ pub fn signature_line(l: &Labels, s: &SignatureBlock) -> SignatureLine {
 pub fn signature_lines(l: &Labels, s: &SignatureBlock) -> Vec<SignatureLine> {
     let mut lines = vec![signature_line(l, s)];
     if s.organisation {
-        lines.push(SignatureLine::blank(super::forms::representative_label(l, s.representative.as_deref())));
+        let label = super::forms::representative_label(l, s.representative.as_deref());
+        lines.push(match &s.representative_signed {
+            // As recorded: the line names him, so only a drawn signature
+            // carries the name (under it).
+            Some(signed) => SignatureLine {
+                label,
+                name: signed.image.as_ref().and(signed.name.clone()),
+                note: signed.method.as_ref().map(|m| l.t(&format!("doc.signed.{m}"))),
+                image: signed.image.clone(),
+                date: signed.date.map(|d| l.date(d)),
+            },
+            None => SignatureLine::blank(label),
+        });
     }
     lines
 }

@@ -27,6 +27,17 @@ pub fn lay_out(doc: &ConfirmationDoc) -> Laid {
         let number = p.id_number.clone().unwrap_or_else(|| super::BLANK.to_owned());
         let id = l.with("doc.confirmation.id", &[("kind", l.t(kind)), ("number", number)]);
         page.paragraph_with(&id, FaceId::Body, BODY, indent / BODY, indent);
+        // A company applies through its legal representative, or through
+        // the agent the register records (who signs for it below).
+        if p.organisation_party {
+            let blank = super::BLANK.to_owned();
+            let legal = l.with("doc.confirmation.legal_representative", &[("blank", blank)]);
+            page.paragraph_with(&legal, FaceId::Body, BODY, indent / BODY, indent);
+            if let Some(agent) = &p.representative {
+                let agent = l.with("doc.confirmation.agent", &[("name", agent.clone())]);
+                page.paragraph_with(&agent, FaceId::Body, BODY, indent / BODY, indent);
+            }
+        }
     }
     page.heading(&l.t("doc.confirmation.request_title"));
     page.paragraph(&l.with(
@@ -53,6 +64,13 @@ pub fn lay_out(doc: &ConfirmationDoc) -> Laid {
     ];
     if doc.agents {
         attachments.push(l.t("doc.confirmation.attachment_power"));
+    }
+    // The list ends with a full stop, whichever item is last.
+    if let Some(last) = attachments.last_mut()
+        && let Some(body) = last.strip_suffix('；').or_else(|| last.strip_suffix(';'))
+    {
+        let stop = if doc.header.lang == crate::domain::language::Lang::En { "." } else { "。" };
+        *last = format!("{body}{stop}");
     }
     // The attachments and their hash stay together.
     for (i, a) in attachments.iter().enumerate() {

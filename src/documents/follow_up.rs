@@ -1,8 +1,8 @@
 //! 人民调解回访记录 — one record per follow-up visit, under the agreement's
 //! number, with each term's finding.
 
-use super::forms::{field_table, finish, title_block, write_form};
-use super::layout::{BODY, Laid, Layout, SignatureLine};
+use super::forms::{field_table, finish, named_signatures, title_block, write_form};
+use super::layout::{BODY, Laid, Layout};
 use super::model::FollowUpsDoc;
 use super::pdf::PdfError;
 use super::{Labels, Rendered};
@@ -60,13 +60,7 @@ pub fn lay_out(doc: &FollowUpsDoc) -> Laid {
             page.paragraph(n);
         }
         page.space(8.0);
-        page.signatures(
-            &[SignatureLine {
-                name: Some(r.visitor.clone()),
-                ..SignatureLine::blank(l.t("doc.follow_up.sign_visitor"))
-            }],
-            0.0,
-        );
+        page.signatures(&named_signatures(&l, "visitor", &r.visitor), 0.0);
     }
     finish(page, &l, &doc.header.number)
 }

@@ -62,6 +62,9 @@ pub struct SignatureBlock {
     pub organisation: bool,
     /// For an organisation's line, its recorded representative.
     pub representative: Option<String>,
+    /// For an organisation's line, its representative's signature once
+    /// recorded (name, method, drawn image, date).
+    pub representative_signed: Option<Box<SignatureBlock>>,
 }
 
 /// What every document carries about where it comes from.

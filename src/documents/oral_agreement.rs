@@ -1,7 +1,7 @@
 //! 人民调解口头协议登记表 — the register of an oral agreement (Arts 28, 30).
 
 use super::agreement::party_lines;
-use super::forms::{field_table, party_signatures, title_block, write_form};
+use super::forms::{field_table, named_signatures, party_signatures, title_block, write_form};
 use super::layout::{
     BODY, Closing, Item, Laid, Layout, MARGIN_X, PAGE_H, PAGE_W, SignatureLine, qr_items, small_right,
 };
@@ -30,23 +30,14 @@ pub fn lay_out(doc: &OralAgreementDoc) -> Laid {
         rows.push((l.t("doc.oral.hash"), hash.clone()));
     }
     field_table(&mut page, &rows);
-    let registrar = Some(doc.registrar.clone()).filter(|r| !r.is_empty());
     // The parties confirm what was registered, each on a line naming them
     // (a company by its seal and its representative), as on the agreement.
     let mut lines: Vec<SignatureLine> =
         doc.parties.iter().filter(|p| p.role != "representative").flat_map(|p| party_signatures(&l, p, None)).collect();
-    lines.extend([
-        SignatureLine {
-            name: Some(doc.mediator.clone()),
-            date: Some(l.date(doc.date)),
-            ..SignatureLine::blank(l.t("doc.sign.mediator"))
-        },
-        SignatureLine {
-            name: registrar,
-            date: Some(l.date(doc.date)),
-            ..SignatureLine::blank(l.t("doc.acceptance.registrar"))
-        },
-    ]);
+    // The mediator's and the registrar's lines name whose they are.
+    let staff = named_signatures(&l, "mediator", &doc.mediator).into_iter();
+    let staff = staff.chain(named_signatures(&l, "registrar", &doc.registrar));
+    lines.extend(staff.map(|line| SignatureLine { date: Some(l.date(doc.date)), ..line }));
     let effect = l.t("doc.oral.effect");
     page.closing_signatures(&Closing { text: &effect, size: BODY, before: 6.0, after: 8.0 }, &lines, 0.0);
     page.finish(&|p, total| footer(&l, doc, p, total))

@@ -267,12 +267,49 @@ fn render_every_kind(backend: Backend) {
         ("confirmation_application", "1", "（2026）敦南人调字第1号"),
         ("volume", "1", "（2026）敦南人调字第1号"),
     ];
+    // What prints a verification QR code is refused without a public
+    // address (the default is this machine's, which no resident can open),
+    // and nothing is written or archived.
+    let refused = dir.path().join("refused.pdf");
+    let refused_path = refused.to_str().expect("path");
+    for (kind, case) in [("agreement", "1"), ("oral_agreement", "3"), ("volume", "1"), ("volume", "2")] {
+        for local in [None, Some("http://127.0.0.1:8080"), Some("http://localhost:9000")] {
+            let mut args = vec!["render", kind, case, "-o", refused_path];
+            if let Some(address) = local {
+                args.extend(["--base-url", address]);
+            }
+            let out = crate::helpers::hesheng_env(
+                &url,
+                &args,
+                None,
+                &[("HESHENG_DATA_KEY", Some(crate::helpers::DATA_KEY)), ("HESHENG_BASE_URL", None)],
+            );
+            assert_eq!(out.status.code(), Some(2), "{kind} {case} {local:?}: {}", text(&out.stdout));
+            let message = text(&out.stderr);
+            assert!(
+                message.contains(&format!("the {kind} of case {case} prints a verification QR code"))
+                    && message.contains("set HESHENG_BASE_URL or pass --base-url"),
+                "{message}"
+            );
+            assert!(!refused.exists(), "nothing written for {kind} {case}");
+        }
+    }
+    // A form without a QR code needs no address, nor a volume without an agreement.
+    for (kind, case) in [("acceptance", "1"), ("volume", "4")] {
+        let out = hesheng(&url, &["render", kind, case, "-o", refused_path], None);
+        assert!(out.status.success(), "{kind} {case}: {}", text(&out.stderr));
+    }
+    std::fs::remove_file(&refused).expect("remove");
     let pdf_tools = crate::pdf_tools::available();
     for (kind, case, number) in kinds {
         for lang in ["zh-CN", "en"] {
             let file = dir.path().join(format!("{kind}-{lang}.pdf"));
             let path = file.to_str().expect("path");
-            let out = hesheng(&url, &["render", kind, case, "-o", path, "--lang", lang], None);
+            let out = hesheng(
+                &url,
+                &["render", kind, case, "-o", path, "--lang", lang, "--base-url", "https://mediation.example.cn"],
+                None,
+            );
             assert!(out.status.success(), "render {kind} {lang}: {}", text(&out.stderr));
             assert!(text(&out.stdout).starts_with(&format!("wrote {path} (")), "{}", text(&out.stdout));
             let bytes = std::fs::read(&file).expect("the PDF");
@@ -282,6 +319,12 @@ fn render_every_kind(backend: Backend) {
                 assert!(content.contains(number), "{kind} {lang} names its case:\n{content}");
             }
         }
+    }
+    // Once archived (the volume archives the agreement it files), the
+    // archived copy prints without an address: it keeps its own.
+    for (kind, case) in [("agreement", "1"), ("oral_agreement", "3")] {
+        let out = hesheng(&url, &["render", kind, case, "-o", refused_path, "--lang", "en"], None);
+        assert!(out.status.success(), "{kind} {case} from the archive: {}", text(&out.stderr));
     }
     let file = dir.path().join("x.pdf");
     let path = file.to_str().expect("path");

@@ -584,7 +584,7 @@ async fn every_page_of_every_demo_document_in_both_languages_passes_the_clerks_c
             }
         }
     }
-    assert!(rendered >= 60, "four cases' documents in two languages: {rendered}");
+    assert!(rendered >= 44, "four cases' documents in two languages: {rendered}");
     assert!(faults.is_empty(), "{} faults:\n{}", faults.len(), faults.join("\n"));
 }
 
@@ -613,16 +613,33 @@ async fn the_confirmation_application_is_joint_with_a_blank_court_and_the_attach
         assert!(flat.contains(&format!("申请人 {name}（签名、盖章或按指印）")), "{name} signs: {text}");
     }
     assert!(flat.contains("身份证件：居民身份证"), "identity document type: {text}");
-    assert!(flat.contains("人民调解协议书；") && flat.contains("双方当事人的身份证明"), "{text}");
+    assert!(
+        flat.contains("人民调解协议书；") && flat.contains("双方当事人的身份证明。"),
+        "the list ends with a full stop: {text}"
+    );
     assert!(!flat.contains("口头协议登记表") && !flat.contains("如有"), "only what exists is attached: {text}");
     assert!(dated, "a blank date line on the last page: {text}");
     assert!(!text.contains("（（"), "no doubled brackets: {text}");
+    let english =
+        collapse(&pdf_tools::text(&document(&app, &token, case("choir"), "confirmation_application", "en").await));
+    assert!(english.contains("day)") && english.contains("(month) 1961"), "which blank is which: {english}");
 
     // The hornet nest: an oral agreement among three parties, one a company.
     let (text, _) = read(document(&app, &token, case("hornet"), "confirmation_application", "zh-CN").await);
     let flat = collapse(&text);
     assert!(!text.contains("被申请人") && !text.contains("第三人"), "every party applies: {text}");
     assert!(flat.contains("申请人：敦华物业服务有限公司"), "{text}");
+    // The company applies through the agent the register records, who
+    // signs in that one capacity.
+    let dense_text: String = text.split_whitespace().collect();
+    let block = dense_text.split("申请人：敦华物业服务有限公司").nth(1).unwrap_or_default();
+    let block = block.split("请求事项").next().unwrap_or_default();
+    assert!(
+        block.contains("法定代表人：") && block.contains("职务：") && block.contains("委托代理人：钱志刚"),
+        "{text}"
+    );
+    assert!(dense_text.contains("委托代理人钱志刚（签名）："), "{text}");
+    assert!(!text.contains("法定代表人/委托代理人"), "one capacity: {text}");
     assert!(flat.contains("统一社会信用代码"), "a company's identity document: {text}");
     assert!(flat.contains("人民调解口头协议登记表；"), "the oral agreement's register is attached: {text}");
     assert!(!flat.contains("人民调解协议书；"), "there is no written agreement to attach: {text}");
@@ -746,38 +763,55 @@ async fn payments_print_their_amount_in_capital_numerals_and_name_payer_and_paye
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_agreement_printed_on_the_command_line_for_a_local_address_is_not_what_gets_archived() {
-    if !pdf_tools::available() {
-        return;
+both_backends! {
+    async fn the_command_line_prints_no_qr_code_for_a_local_address_and_the_volume_files_the_archived_agreement(app) {
+        let (case, memo, token) = demo(&app).await;
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("memo.pdf");
+        let path = file.to_str().expect("path");
+        // Without a public address the command line refuses what carries a
+        // verification QR code, rather than print one that points nowhere.
+        for kind in ["agreement", "volume"] {
+            let out = crate::helpers::hesheng_env(
+                &app.database_url,
+                &["render", kind, &case.to_string(), "-o", path],
+                None,
+                &[("HESHENG_DATA_KEY", Some(crate::helpers::DATA_KEY)), ("HESHENG_BASE_URL", None)],
+            );
+            assert_eq!(out.status.code(), Some(2), "{kind}: {}", String::from_utf8_lossy(&out.stdout));
+            let message = String::from_utf8_lossy(&out.stderr);
+            assert!(message.contains("http://127.0.0.1:8080/verify/") && message.contains("is not an address residents can open"), "{message}");
+            assert!(!file.exists(), "nothing written");
+        }
+        assert!(hesheng::db::archive::find(&mut app.conn(), memo, "agreement", "zh-CN").expect("read").is_none());
+        // The server's volume archives the agreement it files, under the
+        // server's address, and files those very pages.
+        let volume = document(&app, &token, case, "volume", "zh-CN").await;
+        let (stored, archived) = hesheng::db::archive::find(&mut app.conn(), memo, "agreement", "zh-CN")
+            .expect("read")
+            .expect("archived by the volume");
+        assert!(stored.erased_at.is_none());
+        let (served, _) = pdf(&app, &format!("/api/v1/agreements/{memo}/pdf"), &token).await;
+        assert_eq!(served, archived, "the agreement is served from the archive");
+        if !pdf_tools::available() {
+            return;
+        }
+        assert!(pdf_tools::pages(&volume) > pdf_tools::pages(&archived));
+        let png = pdf_tools::png(&archived, 1, 200, &pdf_tools::artifacts(), "agreement-qr-archived");
+        let codes = pdf_tools::qr_codes(&png);
+        assert_eq!(codes.len(), 1);
+        assert!(codes[0].starts_with(&format!("{}/verify/", app.address)), "{codes:?}");
+        // Now archived, the command line prints it without an address: the
+        // archive's copy, byte for byte.
+        let out = crate::helpers::hesheng_env(
+            &app.database_url,
+            &["render", "agreement", &case.to_string(), "-o", path],
+            None,
+            &[("HESHENG_DATA_KEY", Some(crate::helpers::DATA_KEY)), ("HESHENG_BASE_URL", None)],
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(std::fs::read(&file).expect("the PDF"), archived);
     }
-    let app = crate::helpers::spawn_app(Backend::Sqlite).await.expect("sqlite app");
-    let (case, memo, token) = demo(&app).await;
-    let dir = tempfile::tempdir().expect("dir");
-    let file = dir.path().join("memo.pdf");
-    let path = file.to_str().expect("path");
-    // The command line's default address is this machine's.
-    let out = crate::helpers::hesheng_env(
-        &app.database_url,
-        &["render", "agreement", &case.to_string(), "-o", path],
-        None,
-        &[("HESHENG_DATA_KEY", Some(crate::helpers::DATA_KEY)), ("HESHENG_BASE_URL", None)],
-    );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let printed = std::fs::read(&file).expect("the PDF");
-    let local = pdf_tools::png(&printed, 1, 200, &pdf_tools::artifacts(), "agreement-qr-cli");
-    assert_eq!(pdf_tools::qr_codes(&local).len(), 1);
-    assert!(
-        pdf_tools::qr_codes(&local)[0].starts_with("http://127.0.0.1:8080/verify/"),
-        "the copy says where it was printed for"
-    );
-    // The archive is made under the server's address, not the printed copy's.
-    let (archived, _) = pdf(&app, &format!("/api/v1/agreements/{memo}/pdf"), &token).await;
-    assert!(archived != printed, "the local copy was not archived");
-    let png = pdf_tools::png(&archived, 1, 200, &pdf_tools::artifacts(), "agreement-qr-archived");
-    let codes = pdf_tools::qr_codes(&png);
-    assert_eq!(codes.len(), 1);
-    assert!(codes[0].starts_with(&format!("{}/verify/", app.address)), "{codes:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -868,7 +902,19 @@ async fn records_name_who_chaired_recorded_and_measured_and_organisations_sign_t
     // opens the agreement's verification page.
     let hornet = cases.iter().find(|(n, _)| *n == "hornet").expect("hornet").1;
     let bytes = read("oral_agreement", hornet).await;
-    assert!(dense(&bytes).contains("登记人（签名）：王建国"), "{}", dense(&bytes));
+    // Each line names whose it is; a name is not printed as a signature.
+    let text = dense(&bytes);
+    assert!(text.contains("人民调解员王建国（签名）：") && text.contains("登记人王建国（签名）："), "{text}");
+    assert!(!text.contains("（签名）：王建国"), "{text}");
+    for (kind, case, line) in
+        [("acceptance", hornet, "登记人王建国（签名）："), ("follow_up", case, "回访人李梅（签名）：")]
+    {
+        let text = dense(&read(kind, case).await);
+        assert!(
+            text.contains(line) && !text.contains("（签名）：李梅") && !text.contains("（签名）：王建国"),
+            "{kind}: {text}"
+        );
+    }
     let detail = app.get_json(&format!("/api/v1/cases/{hornet}"), &token).await;
     let agreement = detail["agreements"][0]["id"].as_i64().expect("agreement");
     let code = app.get_json(&format!("/api/v1/agreements/{agreement}"), &token).await["verification_code"]
@@ -881,7 +927,7 @@ async fn records_name_who_chaired_recorded_and_measured_and_organisations_sign_t
     // A company seals, and signs through the person acting for it: a line
     // to write one in when none is recorded, the person's name when one is.
     let text = dense(&read("rights_notice", hornet).await);
-    assert!(text.contains("第三人敦华物业服务有限公司（盖章）：法定代表人/委托代理人钱志刚（签名）："), "{text}");
+    assert!(text.contains("第三人敦华物业服务有限公司（盖章）：委托代理人钱志刚（签名）："), "{text}");
     let created = app
         .post_ok(
             "/api/v1/cases",
@@ -901,10 +947,7 @@ async fn records_name_who_chaired_recorded_and_measured_and_organisations_sign_t
     for kind in ["rights_notice", "application"] {
         let text = dense(&read(kind, shop).await);
         if kind == "rights_notice" {
-            assert!(
-                text.contains("被申请人福满楼餐饮有限公司（盖章）：法定代表人/委托代理人钱国栋（签名）："),
-                "{kind}: {text}"
-            );
+            assert!(text.contains("被申请人福满楼餐饮有限公司（盖章）：委托代理人钱国栋（签名）："), "{kind}: {text}");
             assert!(!text.contains("被申请人福满楼餐饮有限公司（签名、盖章或按指印）"), "{kind}: {text}");
         } else {
             assert!(text.contains("申请人邵敏（签名、盖章或按指印）："), "{kind}: {text}");
@@ -942,12 +985,12 @@ async fn the_volume_files_the_archived_agreement_itself_once_there_is_one() {
     let app = crate::helpers::spawn_app(Backend::Sqlite).await.expect("sqlite app");
     let (case, memo, token) = demo(&app).await;
     let volume_path = format!("/api/v1/cases/{case}/documents/volume.pdf");
-    let relaid = pdf(&app, &volume_path, &token).await.0;
-    // Printing the agreement in force archives it; the volume then files
-    // those very pages, their content streams byte for byte.
+    // The first volume archives the agreement in force and files those very
+    // pages, their content streams byte for byte; so does every later one.
+    let first = pdf(&app, &volume_path, &token).await.0;
     let (archived, _) = pdf(&app, &format!("/api/v1/agreements/{memo}/pdf"), &token).await;
     let volume = pdf(&app, &volume_path, &token).await.0;
-    assert_eq!(pdf_tools::pages(&volume), pdf_tools::pages(&relaid), "the same pages, numbered the same");
+    assert_eq!(volume, first, "the same volume, byte for byte");
     let doc = lopdf::Document::load_mem(&archived).expect("archived PDF");
     for (n, id) in doc.get_pages() {
         let contents = doc.get_dictionary(id).expect("page").get(b"Contents").expect("contents");
@@ -958,10 +1001,6 @@ async fn the_volume_files_the_archived_agreement_itself_once_there_is_one() {
             volume.windows(raw.len()).any(|w| w == raw.as_slice()),
             "archived page {n} is filed as archived ({} bytes)",
             raw.len()
-        );
-        assert!(
-            !relaid.windows(raw.len()).any(|w| w == raw.as_slice()),
-            "before archiving, page {n} was laid out anew"
         );
     }
     let index = collapse(&pdf_tools::page_lines(&volume, 2).join("\n"));
@@ -1058,7 +1097,7 @@ async fn the_demo_cases_print_what_a_court_needs_and_nothing_that_does_not_exist
     assert!(notice.contains("各方当事人认为有必要的") && !notice.contains("双方"), "{notice}");
     let notice_en = pdf_tools::text(&read("rights_notice", hornet, "en").await);
     assert!(collapse(&notice_en).contains("Where all parties consider it necessary"), "{notice_en}");
-    assert!(notice.contains("法定代表人/委托代理人钱志刚（签名）："), "{notice}");
+    assert!(notice.contains("委托代理人钱志刚（签名）：") && !notice.contains("法定代表人/委托代理人"), "{notice}");
     let acceptance = dense(&read("acceptance", hornet, "zh-CN").await);
     assert!(acceptance.contains("冯立新") && acceptance.contains("职业：________"), "{acceptance}");
 
@@ -1105,4 +1144,176 @@ async fn the_demo_cases_print_what_a_court_needs_and_nothing_that_does_not_exist
     let (outside, home) = (at("outside"), at("home"));
     assert_eq!(outside.page, home.page);
     assert!(home.bbox[1] - outside.bbox[1] < 30.0, "the position in three lines at most: {outside:?} {home:?}");
+}
+
+both_backends! {
+    async fn a_draft_agreement_is_not_filed_in_the_volume_as_the_agreement(app) {
+        let token = app.user_token("wang.mediator", hesheng::domain::account::Role::Mediator).await;
+        let case = crate::records::mediating_case(&app, &token).await;
+        let id = case["id"].as_i64().expect("id");
+        app.post_ok(&format!("/api/v1/cases/{id}/agreements"), &token, &crate::records::memorandum(), 201).await;
+        if !pdf_tools::available() {
+            return;
+        }
+        for (lang, filed, missing, draft) in [
+            ("zh-CN", "人民调解协议书", "人民调解协议书（未生效）", "待签署"),
+            ("en", "People's Mediation Agreement", "People's Mediation Agreement (not yet in force)", "awaiting signatures"),
+        ] {
+            let text = collapse(&pdf_tools::text(&document(&app, &token, id, "volume", lang).await));
+            let missing_at = text.find(missing).unwrap_or_else(|| panic!("{lang}: missing lists {missing}: {text}"));
+            assert_eq!(text.matches(filed).count(), 1, "{lang}: named once, as missing: {text}");
+            assert!(text[..missing_at].contains(if lang == "en" { "Missing" } else { "缺少" }), "{text}");
+            assert!(!text.contains(draft), "{lang}: no draft page filed: {text}");
+        }
+    }
+}
+
+both_backends! {
+    async fn a_record_the_case_does_not_have_is_refused_not_printed_as_a_placeholder(app) {
+        let (_, _, token) = demo(&app).await;
+        let cases = demo_cases(&app, &token).await;
+        let case = |name: &str| cases.iter().find(|(n, _)| *n == name).expect("case").1;
+        for (name, kind) in [
+            ("leak", "investigation"),
+            ("leak", "session_record"),
+            ("hornet", "follow_up"),
+            ("renovation", "investigation"),
+            ("renovation", "session_record"),
+        ] {
+            for lang in ["zh-CN", "en"] {
+                let path = format!("/api/v1/cases/{}/documents/{kind}.pdf?lang={lang}", case(name));
+                assert_eq!(app.api_get(&path, &token).await.status(), 404, "{name} {kind} {lang}");
+            }
+        }
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("none.pdf");
+        let leak = case("leak").to_string();
+        let out = crate::helpers::hesheng(
+            &app.database_url,
+            &["render", "investigation", &leak, "-o", file.to_str().expect("path")],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let message = String::from_utf8_lossy(&out.stderr);
+        assert!(message.contains(&format!("case {leak} has no investigation")), "{message}");
+        assert!(!file.exists());
+        // What the case has is still printed.
+        let path = format!("/api/v1/cases/{}/documents/session_record.pdf", case("choir"));
+        assert_eq!(app.api_get(&path, &token).await.status(), 200);
+    }
+}
+
+both_backends! {
+    async fn a_third_party_who_represents_another_is_its_representative_and_an_applicant_represents_no_one(app) {
+        let token = app.user_token("wang.mediator", hesheng::domain::account::Role::Mediator).await;
+        let parties = |role: &str| {
+            serde_json::json!({
+                "title": "商铺排风机噪声", "dispute_type": "neighbour", "source": "application",
+                "parties": [
+                    {"role": "applicant", "name": "欧阳秀英"},
+                    {"role": "respondent", "name": "敦华物业服务有限公司", "kind": "organisation"},
+                    {"role": role, "name": "钱志刚", "represents": "敦华物业服务有限公司"}
+                ]
+            })
+        };
+        let created = app.post_ok("/api/v1/cases", &token, &parties("third_party"), 201).await;
+        let agent = created["parties"]
+            .as_array()
+            .expect("parties")
+            .iter()
+            .find(|p| p["name"] == "钱志刚")
+            .unwrap_or_else(|| panic!("the agent: {created}"))
+            .clone();
+        assert_eq!(agent["role"], "representative", "{created}");
+        for (lang, message) in [("zh-CN", "申请人、被申请人不代理他人"), ("en", "An applicant or a respondent represents no one")] {
+            let response = app
+                .client
+                .post(app.url("/api/v1/cases"))
+                .bearer_auth(&token)
+                .header("Accept-Language", lang)
+                .json(&parties("applicant"))
+                .send()
+                .await
+                .expect("send");
+            assert_eq!(response.status(), 422);
+            let body: serde_json::Value = response.json().await.expect("problem");
+            assert!(body.to_string().contains(message), "{lang}: {body}");
+            assert!(body["errors"].to_string().contains("represents"), "{body}");
+        }
+    }
+}
+
+both_backends! {
+    async fn a_failed_session_says_no_agreement_was_reached_and_leaves_the_ending_to_the_termination_record(app) {
+        let token = app.user_token("wang.mediator", hesheng::domain::account::Role::Mediator).await;
+        let case = crate::records::mediating_case(&app, &token).await;
+        let id = case["id"].as_i64().expect("id");
+        app.post_ok(
+            &format!("/api/v1/cases/{id}/sessions"),
+            &token,
+            &serde_json::json!({
+                "held_at": "2026-10-10T19:00:00+08:00", "place": "调解室", "outcome": "failed",
+                "failure_reason": "被申请人不接受调解方案",
+                "statements": [{"speaker": "张秀兰", "text": "希望九点后安静"}]
+            }),
+            201,
+        )
+        .await;
+        if !pdf_tools::available() {
+            return;
+        }
+        let text = dense(&document(&app, &token, id, "session_record", "zh-CN").await);
+        assert!(text.contains("调解结果：本次调解未达成协议，调解不成。"), "{text}");
+        assert!(!text.contains("已终止调解"), "the case was not terminated at this session: {text}");
+        let english = collapse(&pdf_tools::text(&document(&app, &token, id, "session_record", "en").await));
+        assert!(english.contains("No agreement was reached at this session") && !english.contains("was ended"), "{english}");
+    }
+}
+
+both_backends! {
+    async fn a_company_signs_through_its_agent_whose_signature_is_recorded_and_printed(app) {
+        let token = app.user_token("wang.mediator", hesheng::domain::account::Role::Mediator).await;
+        let created = app
+            .post_ok(
+                "/api/v1/cases",
+                &token,
+                &serde_json::json!({
+                    "title": "商铺排风机噪声", "dispute_type": "neighbour", "source": "application",
+                    "parties": [
+                        {"role": "applicant", "name": "欧阳秀英", "phone": "13900139001"},
+                        {"role": "respondent", "name": "敦华物业服务有限公司", "kind": "organisation"},
+                        {"role": "representative", "name": "钱志刚", "occupation": "项目经理", "represents": "敦华物业服务有限公司"}
+                    ]
+                }),
+                201,
+            )
+            .await;
+        let id = created["id"].as_i64().expect("id");
+        for to in ["investigating", "mediating"] {
+            let moved = app.api_post(&format!("/api/v1/cases/{id}/transitions"), &token, &serde_json::json!({"to": to})).await;
+            assert_eq!(moved.status(), 200);
+        }
+        let agreement = app.post_ok(&format!("/api/v1/cases/{id}/agreements"), &token, &crate::records::memorandum(), 201).await;
+        let agreement = agreement["id"].as_i64().expect("agreement");
+        let path = format!("/api/v1/agreements/{agreement}/signatures");
+        let party = |name: &str| {
+            created["parties"].as_array().expect("parties").iter().find(|p| p["name"] == name).expect("party")["id"].clone()
+        };
+        for (who, method) in [("欧阳秀英", "paper"), ("敦华物业服务有限公司", "seal"), ("钱志刚", "paper")] {
+            let body = serde_json::json!({"role": "party", "party_id": party(who), "method": method});
+            app.post_ok(&path, &token, &body, 201).await;
+        }
+        let again = app.api_post(&path, &token, &serde_json::json!({"role": "party", "party_id": party("钱志刚"), "method": "paper"})).await;
+        assert_eq!(again.status(), 409, "once");
+        app.post_ok(&path, &token, &serde_json::json!({"role": "mediator", "method": "paper"}), 201).await;
+        let done = app.post_ok(&path, &token, &serde_json::json!({"role": "committee_seal", "method": "seal"}), 201).await;
+        assert_eq!(done["agreement"]["status"], "effective", "the agent's signature is not one more required: {done}");
+        if !pdf_tools::available() {
+            return;
+        }
+        let (bytes, _) = pdf(&app, &format!("/api/v1/agreements/{agreement}/pdf"), &token).await;
+        let text = dense(&bytes);
+        assert!(text.contains("委托代理人钱志刚（签名）：（已在纸质文本上签名）"), "{text}");
+        assert!(!text.contains("法定代表人/委托代理人"), "{text}");
+    }
 }

@@ -23,6 +23,27 @@ pub fn agreement_model(
     let mut signatures = Vec::new();
     for p in content.parties.iter().filter(|p| p.role != "representative") {
         let signed = sigs.iter().find(|s| s.role == "party" && s.party_id == Some(p.party_id));
+        let agent = content
+            .parties
+            .iter()
+            .find(|r| r.role == "representative" && r.represents.as_deref() == Some(p.name.as_str()));
+        // The representative's own signature, recorded for the company.
+        let agent_signed =
+            match agent.and_then(|r| sigs.iter().find(|s| s.role == "party" && s.party_id == Some(r.party_id))) {
+                Some(s) => Some(Box::new(SignatureBlock {
+                    role: "party".into(),
+                    party_role: Some("representative".into()),
+                    party_name: None,
+                    name: Some(s.signer_name.clone()),
+                    method: Some(s.method.to_string()),
+                    image: if s.image_sha256.is_some() { agreements::signature_image(conn, s.id)? } else { None },
+                    date: Some(local_date(s.signed_at, offset)),
+                    organisation: false,
+                    representative: None,
+                    representative_signed: None,
+                })),
+                None => None,
+            };
         signatures.push(SignatureBlock {
             role: "party".into(),
             party_role: Some(p.role.clone()),
@@ -35,11 +56,8 @@ pub fn agreement_model(
             },
             date: signed.map(|s| local_date(s.signed_at, offset)),
             organisation: kinds.get(&p.party_id).copied().unwrap_or(false),
-            representative: content
-                .parties
-                .iter()
-                .find(|r| r.role == "representative" && r.represents.as_deref() == Some(p.name.as_str()))
-                .map(|r| r.name.clone()),
+            representative: agent.map(|r| r.name.clone()),
+            representative_signed: agent_signed,
         });
     }
     for role in ["mediator", "recorder"] {
@@ -62,6 +80,7 @@ pub fn agreement_model(
             date: signed.map(|s| local_date(s.signed_at, offset)),
             organisation: false,
             representative: None,
+            representative_signed: None,
         });
     }
     let sealed = sigs.iter().any(|s| s.role == "committee_seal");
@@ -108,6 +127,15 @@ pub enum AgreementDocument {
 }
 
 impl AgreementDocument {
+    /// The verification address it prints as a QR code (an agreement in
+    /// force), if any.
+    pub fn verify_url(&self) -> Option<&str> {
+        match self {
+            AgreementDocument::Written(doc) => doc.verify_url.as_deref(),
+            AgreementDocument::Oral(doc) => doc.verify_url.as_deref(),
+        }
+    }
+
     /// Renders the PDF: work for a core, no database.
     pub fn render(&self) -> Result<Rendered, PrintError> {
         Ok(match self {

@@ -57,6 +57,15 @@ impl FormModel {
         }
     }
 
+    /// The verification address it prints as a QR code, if any.
+    fn verify_url(&self) -> Option<&str> {
+        match self {
+            FormModel::Agreement(m) => m.verify_url.as_deref(),
+            FormModel::Oral(m) => m.verify_url.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Whether it has no record to print: a volume files no page that
     /// only says a record is absent.
     fn is_empty(&self) -> bool {
@@ -195,6 +204,11 @@ pub fn prepare_case_document(
         }
         other => {
             let model = read_form(conn, &c, other, settings)?;
+            // A record the case does not have is not printed as a page
+            // saying so: it is refused like any other absent document.
+            if model.is_empty() {
+                return Err(PrintError::NotApplicable);
+            }
             let document = CaseDocument::Form {
                 kind: other,
                 model,
@@ -209,6 +223,16 @@ pub fn prepare_case_document(
 }
 
 impl PreparedDocument {
+    /// The verification address a page laid out anew would print as a QR
+    /// code (an archived copy keeps the one it was archived with).
+    pub fn verify_url(&self) -> Option<&str> {
+        match &self.document {
+            CaseDocument::Agreement(AgreementPrint::Render { document, .. }) => document.verify_url(),
+            CaseDocument::Volume(parts) => parts.documents.iter().find_map(|(_, model)| model.verify_url()),
+            _ => None,
+        }
+    }
+
     /// Lays out and writes the PDF: work for a core, no database.
     pub fn render(self) -> Result<RenderedDocument, PrintError> {
         let reveal = self.reveals.then_some((self.committee_id, self.case_id, self.kind));
@@ -255,10 +279,12 @@ impl RenderedDocument {
 }
 
 /// Renders a document of a case on one connection (the command line, the
-/// benchmarks); see [`case_document`] for the server's way. An agreement in
-/// force is archived only under a public address: one printed for a local
-/// address (the command line's default) is a copy, not the archive's, so
-/// that every later copy does not carry a QR code no resident can open.
+/// benchmarks); see [`case_document`] for the server's way. A page with a
+/// verification QR code (an agreement in force, an oral agreement's
+/// register, a volume holding either) is laid out only for a public
+/// address: for a local one (the command line's default) it is refused with
+/// [`PrintError::NoPublicAddress`], unless the archive already holds it. A
+/// volume files the archived agreement, archiving it first.
 pub fn render_case_document(
     conn: &mut DbConn,
     committee_id: i64,
@@ -267,11 +293,18 @@ pub fn render_case_document(
     settings: &PrintSettings,
     actor: &Actor,
 ) -> Result<Rendered, PrintError> {
-    let mut rendered = prepare_case_document(conn, committee_id, case_id, kind, settings)?.render()?;
-    if is_local_address(&settings.base_url) {
-        rendered.archive = None;
+    let local = is_local_address(&settings.base_url);
+    if kind == Kind::Volume
+        && !local
+        && let Some(a) = current_agreement(conn, case_id)?.filter(|a| a.status().is_frozen())
+    {
+        agreement_pdf_on(conn, committee_id, a.id, settings, actor)?;
     }
-    rendered.finish(conn, actor)
+    let prepared = prepare_case_document(conn, committee_id, case_id, kind, settings)?;
+    if local && let Some(url) = prepared.verify_url() {
+        return Err(PrintError::NoPublicAddress(url.to_owned()));
+    }
+    prepared.render()?.finish(conn, actor)
 }
 
 /// Whether a base URL names this machine (localhost, a loopback or an
@@ -300,6 +333,16 @@ pub async fn case_document(
     settings: &PrintSettings,
     actor: &Actor,
 ) -> AppResult<Rendered> {
+    // A volume files the agreement in force as archived: archived first
+    // (an agreement of another committee's case answers not found).
+    if kind == Kind::Volume
+        && let Some(a) = db
+            .run(move |conn| Ok::<_, AppError>(current_agreement(conn, case_id)?))
+            .await?
+            .filter(|a| a.status().is_frozen())
+    {
+        agreement_pdf(db, committee_id, a.id, settings, actor).await?;
+    }
     let reading = settings.clone();
     let prepared = db
         .run(move |conn| Ok::<_, AppError>(prepare_case_document(conn, committee_id, case_id, kind, &reading)?))
@@ -343,6 +386,11 @@ pub(super) fn volume_parts(
     let agents = parties::of_case(conn, c.case.id)?.iter().any(|(cp, _)| !cp.role().signs_agreements());
     for (kind, expected) in kinds {
         if kind == Kind::Application && !expected {
+            continue;
+        }
+        // An agreement not yet in force is not filed as the agreement.
+        if matches!(kind, Kind::Agreement | Kind::OralAgreement) && !frozen {
+            missing.push(l.with("doc.volume.not_in_force", &[("document", l.t(kind.title_key()))]));
             continue;
         }
         let model = match archived_agreement(conn, c, kind, agreement.as_ref()) {

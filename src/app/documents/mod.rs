@@ -60,6 +60,10 @@ pub enum PrintError {
     /// Writing the PDF failed.
     #[error(transparent)]
     Pdf(#[from] PdfError),
+    /// The document prints a verification QR code, and the address it
+    /// would point to (here) is this machine's, which no resident can open.
+    #[error("{0} is not a public address")]
+    NoPublicAddress(String),
 }
 
 impl From<diesel::result::Error> for PrintError {
@@ -77,6 +81,9 @@ impl From<PrintError> for AppError {
             PrintError::NotFound | PrintError::NotApplicable => AppError::NotFound,
             PrintError::Db(e) => AppError::from(e),
             PrintError::Pdf(e) => AppError::Internal(anyhow::Error::new(e).context("rendering a document")),
+            PrintError::NoPublicAddress(url) => {
+                AppError::Internal(anyhow::anyhow!("a verification QR code for {url}, not a public address"))
+            }
         }
     }
 }

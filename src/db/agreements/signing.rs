@@ -23,6 +23,24 @@ pub(super) fn signing_parties(conn: &mut DbConn, case_id: i64) -> QueryResult<Ve
         .collect())
 }
 
+/// The people who sign for an organisation party of the case, by party id:
+/// each representative whose `represents` names one. Their signature is
+/// recorded beside the organisation's seal; it is not one more required.
+pub(super) fn signing_agents(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<i64>> {
+    let rows = parties::of_case(conn, case_id)?;
+    let organisations: Vec<&str> = rows
+        .iter()
+        .filter(|(cp, p)| cp.role().signs_agreements() && p.kind == "organisation")
+        .map(|(_, p)| p.name.as_str())
+        .collect();
+    Ok(rows
+        .iter()
+        .filter(|(cp, _)| !cp.role().signs_agreements())
+        .filter(|(cp, _)| cp.represents.as_deref().is_some_and(|name| organisations.contains(&name)))
+        .map(|(cp, _)| cp.party_id)
+        .collect())
+}
+
 /// Records a signature; when every party, the mediator and the seal are
 /// recorded the agreement takes effect in the same transaction.
 pub fn sign(
@@ -49,7 +67,9 @@ pub fn sign(
             SignerRole::Party => {
                 let party_id =
                     new.party_id.ok_or_else(|| WriteError::field("party_id", Invalid::new("invalid.required")))?;
-                if !signing_parties(conn, case.id)?.contains(&party_id) {
+                if !signing_parties(conn, case.id)?.contains(&party_id)
+                    && !signing_agents(conn, case.id)?.contains(&party_id)
+                {
                     return Err(WriteError::field("party_id", Invalid::new("invalid.not_a_party")));
                 }
                 if existing.iter().any(|s| s.role == "party" && s.party_id == Some(party_id)) {

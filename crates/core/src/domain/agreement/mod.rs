@@ -314,7 +314,7 @@ impl Term {
             TermKind::Payment => self.amount_fen.map(|fen| {
                 let when = self
                     .due
-                    .map(|due| t_with(lang, "term.default.before", &[("due", due.to_string())]))
+                    .map(|due| t_with(lang, "term.default.before", &[("due", date_in_words(due, lang))]))
                     .unwrap_or_default();
                 let to = payee.map(|p| t_with(lang, "term.default.to", &[("payee", p.to_owned())])).unwrap_or_default();
                 say(
@@ -323,14 +323,14 @@ impl Term {
                     vec![
                         ("when", when),
                         ("to", to),
-                        ("amount", format_yuan(fen)),
+                        ("amount", format_amount(fen)),
                         ("capitals", amount_in_capitals(fen)),
                     ],
                 )
             }),
-            TermKind::Deadline => self
-                .due
-                .map(|due| say("term.default.deadline", "term.default.deadline_by", vec![("due", due.to_string())])),
+            TermKind::Deadline => self.due.map(|due| {
+                say("term.default.deadline", "term.default.deadline_by", vec![("due", date_in_words(due, lang))])
+            }),
             TermKind::Relocation | TermKind::Equipment | TermKind::FreeText => None,
         }
     }
@@ -399,6 +399,21 @@ pub fn format_db(db: f64) -> String {
 /// An amount in fen written in yuan with two decimals.
 pub fn format_yuan(fen: i64) -> String {
     format!("{}.{:02}", fen / 100, (fen % 100).abs())
+}
+
+/// An amount in fen as the text of a term writes it: whole yuan without
+/// decimals (12000), otherwise with two (1850.50).
+pub fn format_amount(fen: i64) -> String {
+    if fen % 100 == 0 { (fen / 100).to_string() } else { format_yuan(fen) }
+}
+
+/// A date as the text of a term writes it: 2026年11月30日, 30 November 2026.
+pub fn date_in_words(date: NaiveDate, lang: Lang) -> String {
+    use chrono::Datelike;
+    match lang {
+        Lang::ZhCn => format!("{}年{}月{}日", date.year(), date.month(), date.day()),
+        Lang::En => date.format("%-d %B %Y").to_string(),
+    }
 }
 
 /// A party as the agreement names them, fixed when it takes effect.
@@ -634,11 +649,19 @@ mod tests {
             ..Default::default()
         };
         let term = Term::parse(&pay, Lang::ZhCn).expect("term");
-        assert_eq!(term.text, "郑丽娟于2026-06-30前向周桂芳支付人民币1800.00元（大写：壹仟捌佰元整）。");
+        assert_eq!(term.text, "郑丽娟于2026年6月30日前向周桂芳支付1800元（大写：人民币壹仟捌佰元整）。");
         assert_eq!((term.obligor, term.payee), (Some(9), Some(7)));
-        assert_eq!(Term::parse(&pay, Lang::En).expect("term").text, "郑丽娟 pays CNY 1800.00 to 周桂芳 by 2026-06-30.");
+        assert_eq!(Term::parse(&pay, Lang::En).expect("term").text, "郑丽娟 pays CNY 1800 to 周桂芳 by 30 June 2026.");
         let nobody = TermInput { kind: "payment", amount: Some(300.0), ..Default::default() };
-        assert_eq!(Term::parse(&nobody, Lang::ZhCn).expect("term").text, "支付人民币300.00元（大写：叁佰元整）。");
+        assert_eq!(Term::parse(&nobody, Lang::ZhCn).expect("term").text, "支付300元（大写：人民币叁佰元整）。");
+        let cents = TermInput { kind: "payment", amount: Some(1850.5), due: Some("2026-11-30"), ..Default::default() };
+        assert_eq!(
+            Term::parse(&cents, Lang::ZhCn).expect("term").text,
+            "于2026年11月30日前支付1850.50元（大写：人民币壹仟捌佰伍拾元伍角整）。"
+        );
+        let due = TermInput { kind: "deadline", due: Some("2026-12-15"), obligor: Some(zheng), ..Default::default() };
+        assert_eq!(Term::parse(&due, Lang::ZhCn).expect("term").text, "郑丽娟于2026年12月15日前完成。");
+        assert_eq!(Term::parse(&due, Lang::En).expect("term").text, "郑丽娟 completes it by 15 December 2026.");
     }
 
     #[test]

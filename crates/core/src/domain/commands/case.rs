@@ -56,6 +56,18 @@ impl PartyFields {
         let represents = f
             .check(format!("{prefix}represents"), optional_text(self.represents.as_deref().unwrap_or(""), 100))
             .flatten();
+        // Who represents another party is that party's representative: a
+        // third party sent with `represents` (the roles of the API's first
+        // version name no representative) is taken as one; an applicant or
+        // a respondent represents no one.
+        let role = match (role, &represents) {
+            (Some(PartyRole::ThirdParty), Some(_)) => Some(PartyRole::Representative),
+            (Some(PartyRole::Applicant | PartyRole::Respondent), Some(_)) => {
+                f.push(format!("{prefix}represents"), Invalid::new("invalid.represents_party"));
+                None
+            }
+            (role, _) => role,
+        };
         let input = ParticularsInput {
             kind: self.kind.as_deref(),
             name: &self.name,
