@@ -613,8 +613,8 @@ impl Layout {
         self.notes_below = false;
     }
 
-    /// Makes room on this page for a signature block `before` + the lines
-    /// + `after` tall: as it is, or with the lines set a little tighter
+    /// Makes room on this page for a signature block `before` plus the
+    /// lines plus `after` tall: as it is, or with the lines set a little tighter
     /// when only that makes it fit, or else by taking the last lines of
     /// the text before it to the next page.
     fn room_for_signatures(&mut self, before: f32, lines: &[SignatureLine], after: f32) {

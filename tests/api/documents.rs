@@ -465,9 +465,8 @@ fn clerk_faults(bytes: &[u8], what: &str, number: &str, reference: &Reference) -
         }
         // A heading ("申请期限：", "Time limit:") at the foot of a page, its
         // text on the next.
-        let heading = |l: &String| {
-            (l.ends_with('：') || l.ends_with(':')) && l.chars().count() <= 24 && !l.contains("   ")
-        };
+        let heading =
+            |l: &String| (l.ends_with('：') || l.ends_with(':')) && l.chars().count() <= 24 && !l.contains("   ");
         if page < pages && lines.last().is_some_and(|l| heading(l) && !is_signing(l, COMMITTEE)) {
             faults.push(format!("{what} p{page}: a heading at the foot of the page: {:?}", lines.last()));
         }
