@@ -75,7 +75,7 @@ both_backends! {
         ]);
         let a = app.post_ok(&format!("/api/v1/cases/{}/agreements", case["id"]), &token, &body, 201).await;
         assert_eq!(a["terms"][0]["text"], "周桂芳每天的活动于19:00开始，21:00前结束。");
-        assert_eq!(a["terms"][1]["text"], "周桂芳于2026-06-30前向张秀兰支付人民币1800.00元（大写：壹仟捌佰元整）。");
+        assert_eq!(a["terms"][1]["text"], "周桂芳于2026年6月30日前向张秀兰支付1800元（大写：人民币壹仟捌佰元整）。");
         let id = a["id"].as_i64().expect("id");
         let read = app.get_json(&format!("/api/v1/agreements/{id}"), &token).await;
         assert_eq!(read["terms"][0]["obligor_party_id"], zhou);
