@@ -161,7 +161,7 @@ both_backends! {
             let mut conn = app.conn();
             let committee = hesheng::db::committees::find(&mut conn, 1).expect("committee");
             let until = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("date");
-            hesheng::cli::scale::generate(&mut conn, &committee, 1_300, 5, until, &mut |_| ()).expect("generate");
+            hesheng::cli::scale::generate_with(&mut conn, None, &committee, 1_300, 5, until, &mut |_| ()).expect("generate");
         }
         // Every case number holds "人调字" (so more than a thousand cases do);
         // few cases are at one place.

@@ -260,20 +260,8 @@ const STATUSES: &[(&str, u32)] = &[
 ];
 
 /// Generates `n` cases in `committee` (after its existing ones), over the
-/// two years before `until`.
-pub fn generate(
-    conn: &mut DbConn,
-    committee: &Committee,
-    n: usize,
-    seed: u64,
-    until: NaiveDateTime,
-    progress: &mut dyn FnMut(usize),
-) -> Result<Generated, WriteError> {
-    generate_with(conn, None, committee, n, seed, until, progress)
-}
-
-/// [`generate`], on PostgreSQL with a second connection to the same
-/// database (`beside`): there each batch's complaints — the most costly
+/// two years before `until`. On PostgreSQL with a second connection to the
+/// same database (`beside`): there each batch's complaints — the most costly
 /// records to write, for their search index — are copied in a transaction
 /// of their own once the batch has committed, while the next batch is
 /// written on `conn`, so that two of the server's processes work at once

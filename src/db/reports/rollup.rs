@@ -20,6 +20,7 @@ use diesel::sql_types::Date;
 
 use super::*;
 use crate::db::schema::{agreement, committee, follow_up, measurement, referral};
+use crate::db::sql::placeholders;
 
 /// Which records a measure is counted from, and so which writes change it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,10 +264,6 @@ impl Source {
         let first = day.with_day(1).unwrap_or(day);
         write_months(conn, self.measures(), Scope::Window(committee_id, midnight(first), midnight(next_month(first))))
     }
-}
-
-fn placeholders(sql: &str, backend: Backend) -> std::borrow::Cow<'_, str> {
-    crate::db::sql::placeholders(sql, backend)
 }
 
 fn offset_of(conn: &mut DbConn, committee_id: i64) -> QueryResult<i32> {
