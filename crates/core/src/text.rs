@@ -27,7 +27,12 @@ const UNIT_WORDS: &[&str] =
 /// instruments and levels of a measurement, the label of an amount in
 /// capitals and its end (（大写：人民币捌佰元整）).
 const WORDS: &[&str] =
-    &["声级计", "声校准器", "校准器", "等效声级", "背景噪声", "最大声级", "大写", "元整", "角整", "分整"];
+    &["声级计", "声校准器", "校准器", "等效声级", "背景噪声", "最大声级", "大写", "元整", "角整", "分整", "人民币"];
+
+/// The capital numerals an amount starts with (壹仟捌佰元整 never breaks
+/// inside), and what may follow them in it.
+const CAPITAL_DIGITS: &str = "零壹贰叁肆伍陆柒捌玖";
+const CAPITAL_AMOUNT: &str = "零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整";
 
 /// Units written after a number in English, which a line never parts
 /// from it.
@@ -186,6 +191,15 @@ fn units(text: &str) -> Vec<String> {
             prev.push_str(unit);
             continue;
         }
+        // A line never ends with opening punctuation joined to what came
+        // before it ("____ (" of "____ (day)").
+        if pending_open.is_empty()
+            && let Some(prev) = glued.last_mut()
+            && prev.chars().last().is_some_and(|c| NO_LINE_END.contains(c))
+        {
+            prev.push_str(unit);
+            continue;
+        }
         let first = unit.chars().next().unwrap_or(' ');
         let last = unit.chars().last().unwrap_or(' ');
         if NO_LINE_START.contains(first)
@@ -239,9 +253,11 @@ fn units(text: &str) -> Vec<String> {
     glued
 }
 
-/// The units with each of [`WORDS`] made one (声级计 never breaks).
+/// The units with each of [`WORDS`] and each amount in capital numerals
+/// made one (声级计 and 壹仟捌佰元整 never break).
 fn whole_words(units: Vec<String>, joins: Vec<bool>) -> (Vec<String>, Vec<bool>) {
-    if !units.iter().any(|u| WORDS.iter().any(|w| w.starts_with(u.as_str()))) {
+    let capital_digit = |u: &str| u.chars().count() == 1 && u.chars().all(|c| CAPITAL_DIGITS.contains(c));
+    if !units.iter().any(|u| capital_digit(u) || WORDS.iter().any(|w| w.starts_with(u.as_str()))) {
         return (units, joins);
     }
     let mut merged = Vec::with_capacity(units.len());
@@ -255,7 +271,13 @@ fn whole_words(units: Vec<String>, joins: Vec<bool>) -> (Vec<String>, Vec<bool>)
                 let read: String = units[i..].iter().take(n).map(String::as_str).collect();
                 (units.len() - i >= n && read.trim_end() == *w).then_some(n)
             })
-            .unwrap_or(1);
+            .unwrap_or_else(|| {
+                if !capital_digit(&units[i]) {
+                    return 1;
+                }
+                let in_amount = |u: &String| u.chars().count() == 1 && u.chars().all(|c| CAPITAL_AMOUNT.contains(c));
+                1 + units[i + 1..].iter().take_while(|u| in_amount(u)).count()
+            });
         merged.push(units[i..i + n].concat());
         merged_joins.push(joins[i]);
         i += n;
@@ -277,8 +299,13 @@ pub fn wrap_hanging(text: &str, first: f32, rest: f32, measure: &dyn Fn(&str) ->
     let mut lines: Vec<String> = Vec::new();
     let width_of = |lines: &Vec<String>| if lines.is_empty() { first } else { rest };
     for paragraph in text.split('\n') {
+        let start = lines.len();
         let mut line = String::new();
         let mut line_width = 0.0;
+        // The units of the line being set and of the line set before it,
+        // while each was set unit by unit (not split by characters).
+        let mut units_now: Option<Vec<String>> = Some(Vec::new());
+        let mut units_before: Option<Vec<String>> = None;
         for unit in units(paragraph) {
             let w = measure(&unit);
             // Spaces ending a unit may pass the edge: a line drops them.
@@ -287,16 +314,24 @@ pub fn wrap_hanging(text: &str, first: f32, rest: f32, measure: &dyn Fn(&str) ->
             if line_width + fits <= width || line.is_empty() && fits <= width {
                 line.push_str(&unit);
                 line_width += w;
+                if let Some(u) = units_now.as_mut() {
+                    u.push(unit);
+                }
                 continue;
             }
             if !line.is_empty() {
                 lines.push(std::mem::take(&mut line).trim_end().to_owned());
+                units_before = units_now.replace(Vec::new());
                 line_width = 0.0;
             }
             if fits <= width_of(&lines) {
                 line.push_str(unit.trim_start());
                 line_width = measure(&line);
+                if let Some(u) = units_now.as_mut() {
+                    u.push(unit.trim_start().to_owned());
+                }
             } else {
+                units_now = None;
                 for c in unit.chars() {
                     let cw = measure(&c.to_string());
                     // Closing punctuation hangs past the edge rather than start a line.
@@ -309,9 +344,31 @@ pub fn wrap_hanging(text: &str, first: f32, rest: f32, measure: &dyn Fn(&str) ->
                 }
             }
         }
+        // A paragraph's last line is never one character alone (孤字,
+        // "…自行承|担。"): the line before gives it its last piece.
+        if lines.len() > start
+            && let (Some(now), Some(mut before)) = (units_now, units_before)
+            && now.len() == 1
+            && lone_character(&now[0])
+            && before.len() >= 3
+            && let Some(moved) = before.pop()
+        {
+            let last = format!("{moved}{}", now[0]);
+            if measure(last.trim_end()) <= rest {
+                *lines.last_mut().expect("a line before") = before.concat().trim_end().to_owned();
+                line = last;
+            }
+        }
         lines.push(line.trim_end().to_owned());
     }
     lines
+}
+
+/// Whether a unit is one CJK character, with closing punctuation after it.
+fn lone_character(unit: &str) -> bool {
+    let mut chars = unit.trim_end().chars();
+    chars.next().is_some_and(|c| is_cjk(c) && !NO_LINE_START.contains(c) && !NO_LINE_END.contains(c))
+        && chars.all(|c| NO_LINE_START.contains(c))
 }
 
 #[cfg(test)]
@@ -443,7 +500,17 @@ mod tests {
         let lines = wrap("甲乙丙丁戊己庚辛壬癸（大写：人民币捌佰元整）", 12.0, &measure);
         assert_eq!(lines[0], "甲乙丙丁戊己庚辛壬癸", "{lines:?}");
         let lines = wrap("甲乙丙丁戊己人民币壹佰元整）", 12.0, &measure);
-        assert_eq!(lines, ["甲乙丙丁戊己人民币壹佰", "元整）"]);
+        assert_eq!(lines, ["甲乙丙丁戊己人民币", "壹佰元整）"]);
+        // The amount itself never breaks (壹|佰元整, 壹仟捌|佰元整) where it
+        // fits a line.
+        for width in 7..30 {
+            let lines = wrap(
+                "吴建华向郑丽娟支付人工费1800元（大写：人民币壹仟捌佰元整），零时前付清。",
+                width as f32,
+                &measure,
+            );
+            assert!(lines.iter().any(|l| l.contains("壹仟捌佰元整")), "width {width}: {lines:?}");
+        }
         let lines = wrap("reached agreement No. （2026）敦南", 12.0, &measure);
         assert_eq!(lines, ["reached agreement", "No. （2026）敦南"]);
     }
@@ -470,12 +537,40 @@ mod tests {
     }
 
     #[test]
+    fn an_opening_bracket_joined_to_a_blank_keeps_the_word_after_it() {
+        // A date of birth asked for on paper: "____ (day) ____ (month) 1958",
+        // its pieces joined; no line ends with "(" where the joined date
+        // fits a line.
+        let text =
+            "Date of birth:\u{2060} ____\u{2060} (day)\u{2060} ____\u{2060} (month)\u{2060} 1958, occupation: retired";
+        for width in 38..60 {
+            let lines = wrap(text, width as f32, &measure);
+            assert!(lines.iter().all(|l| !l.trim_end().ends_with('(')), "width {width}: {lines:?}");
+        }
+    }
+
+    #[test]
     fn a_first_line_of_its_own_width_keeps_every_space_after_it() {
         let text = "the People's Republic of China makes it necessary for the committee";
         let lines = wrap_hanging(text, 12.0, 20.0, &measure);
         assert!(measure(&lines[0]) <= 12.0 && lines.len() > 2, "{lines:?}");
         assert!(lines[1..].iter().all(|l| measure(l) <= 20.0), "{lines:?}");
         assert_eq!(lines.join(" "), text);
+    }
+
+    #[test]
+    fn a_paragraph_never_ends_with_one_character_alone() {
+        // Ten wide: "由其自行承担。" would leave "担。" alone.
+        let lines = wrap("甲乙丙丁戊己庚辛壬癸由其自行承担。", 8.0, &measure);
+        assert_eq!(lines, ["甲乙丙丁戊己庚辛", "壬癸由其自行", "承担。"]);
+        for width in 3..20 {
+            let text = "合唱队每晚在广场活动，音箱声音较大，影响休息。";
+            let lines = wrap(text, width as f32, &measure);
+            assert_eq!(lines.concat(), text, "width {width}");
+            if lines.len() > 1 {
+                assert!(!lone_character(lines.last().expect("a line")), "width {width}: {lines:?}");
+            }
+        }
     }
 
     #[test]
