@@ -106,11 +106,16 @@ pub fn signature_line(l: &Labels, s: &SignatureBlock) -> SignatureLine {
             l.with("doc.sign.party_named", &[("role", l.t(&format!("doc.role.{role}"))), ("name", name.clone())])
         }
         ("party", Some(role), None) => l.with("doc.sign.party", &[("role", l.t(&format!("doc.role.{role}")))]),
+        ("mediator" | "recorder", _, _) if s.name.is_some() => l.with(
+            "doc.sign.staff_named",
+            &[("role", l.t(&format!("doc.sign_role.{}", s.role))), ("name", s.name.clone().unwrap_or_default())],
+        ),
         (role, _, _) => l.t(&format!("doc.sign.{role}")),
     };
-    // A party's line already names the party: on paper the name is the
-    // party's own hand, so only a drawn signature carries it (under it).
-    let named_in_label = s.party_name.is_some();
+    // A line already naming its signer (a party, the mediator, the
+    // recorder): on paper the name is the signer's own hand, so only a
+    // drawn signature carries it (under it).
+    let named_in_label = s.party_name.is_some() || matches!(s.role.as_str(), "mediator" | "recorder");
     SignatureLine {
         label,
         name: if named_in_label && s.image.is_none() { None } else { s.name.clone() },
@@ -125,7 +130,7 @@ pub fn signature_line(l: &Labels, s: &SignatureBlock) -> SignatureLine {
 pub fn signature_lines(l: &Labels, s: &SignatureBlock) -> Vec<SignatureLine> {
     let mut lines = vec![signature_line(l, s)];
     if s.organisation {
-        let label = super::forms::representative_label(l, s.representative.as_deref());
+        let label = super::forms::representative_label(l, s.party_name.as_deref(), s.representative.as_deref());
         lines.push(match &s.representative_signed {
             // As recorded: the line names him, so only a drawn signature
             // carries the name (under it).

@@ -78,17 +78,28 @@ pub fn party_signatures(l: &Labels, p: &PartyBlock, date: Option<String>) -> Vec
         let label = l.with("doc.sign.party_named", &[("role", role), ("name", p.name.clone())]);
         return vec![SignatureLine { date, ..SignatureLine::blank(label) }];
     }
+    // Sealed and signed the same day: both lines carry the date.
     vec![
-        SignatureLine::blank(l.with("doc.sign.organisation_named", &[("role", role), ("name", p.name.clone())])),
-        SignatureLine { date, ..SignatureLine::blank(representative_label(l, p.representative.as_deref())) },
+        SignatureLine {
+            date: date.clone(),
+            ..SignatureLine::blank(l.with("doc.sign.organisation_named", &[("role", role), ("name", p.name.clone())]))
+        },
+        SignatureLine {
+            date,
+            ..SignatureLine::blank(representative_label(l, Some(&p.name), p.representative.as_deref()))
+        },
     ]
 }
 
-/// "法定代表人/委托代理人 某某（签名）：", or without a name when none is recorded.
-pub fn representative_label(l: &Labels, name: Option<&str>) -> String {
-    match name {
-        Some(name) => l.with("doc.sign.representative_named", &[("name", name.to_owned())]),
-        None => l.t("doc.sign.representative"),
+/// "敦华物业服务有限公司委托代理人 钱志刚（签名）：": whose agent, and the
+/// agent's name when one is recorded.
+pub fn representative_label(l: &Labels, organisation: Option<&str>, name: Option<&str>) -> String {
+    match (organisation, name) {
+        (Some(org), Some(name)) => {
+            l.with("doc.sign.representative_named", &[("organisation", org.to_owned()), ("name", name.to_owned())])
+        }
+        (Some(org), None) => l.with("doc.sign.representative", &[("organisation", org.to_owned())]),
+        (None, _) => l.t("doc.sign.representative_unnamed"),
     }
 }
 

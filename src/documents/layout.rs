@@ -289,7 +289,7 @@ impl Layout {
 
     fn wrap(&self, text: &str, face: FaceId, size: f32, width: f32) -> Vec<String> {
         let f = self.fonts.face(face);
-        wrap(text, width, &|s: &str| f.width(s, size))
+        wrap(&glue_dates(text), width, &|s: &str| f.width(s, size))
     }
 
     /// The lines of a paragraph as [`Layout::paragraph_with`] sets them.

@@ -924,9 +924,15 @@ async fn records_name_who_chaired_recorded_and_measured_and_organisations_sign_t
     assert_eq!(pdf_tools::qr_codes(&png), [format!("{}/verify/{code}", app.address)]);
 
     // A company seals, and signs through the person acting for it: a line
-    // to write one in when none is recorded, the person's name when one is.
+    // to write one in when none is recorded, the person's name when one is;
+    // the agent's line says whose agent, and both lines carry the date.
     let text = dense(&read("rights_notice", hornet).await);
-    assert!(text.contains("第三人敦华物业服务有限公司（盖章）：委托代理人钱志刚（签名）："), "{text}");
+    assert!(
+        text.contains(
+            "第三人敦华物业服务有限公司（盖章）：2026年7月2日敦华物业服务有限公司委托代理人钱志刚（签名）：2026年7月2日"
+        ),
+        "{text}"
+    );
     let created = app
         .post_ok(
             "/api/v1/cases",
@@ -946,7 +952,11 @@ async fn records_name_who_chaired_recorded_and_measured_and_organisations_sign_t
     for kind in ["rights_notice", "application"] {
         let text = dense(&read(kind, shop).await);
         if kind == "rights_notice" {
-            assert!(text.contains("被申请人福满楼餐饮有限公司（盖章）：委托代理人钱国栋（签名）："), "{kind}: {text}");
+            assert!(
+                text.contains("被申请人福满楼餐饮有限公司（盖章）：")
+                    && text.contains("福满楼餐饮有限公司委托代理人钱国栋（签名）："),
+                "{kind}: {text}"
+            );
             assert!(!text.contains("被申请人福满楼餐饮有限公司（签名、盖章或按指印）"), "{kind}: {text}");
         } else {
             assert!(text.contains("申请人邵敏（签名、盖章或按指印）："), "{kind}: {text}");
@@ -1119,8 +1129,7 @@ async fn the_demo_cases_print_what_a_court_needs_and_nothing_that_does_not_exist
     for words in [
         "郑丽娟于2026年6月30日前向承接维修的北京安固防水工程有限公司支付露台防水维修材料费1800元（大写：人民币壹仟捌佰元整）",
         "郑丽娟于2026年7月15日前向吴建华支付601室天花板、墙面修复费用800元（大写：人民币捌佰元整）",
-        "记录人（签名）：",
-        "赵丽（已在纸质文本上签名）",
+        "记录人赵丽（签名）：（已在纸质文本上签名）",
     ] {
         assert!(agreement.contains(words), "{words}: {agreement}");
     }

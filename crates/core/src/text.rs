@@ -262,22 +262,25 @@ fn whole_words(units: Vec<String>, joins: Vec<bool>) -> (Vec<String>, Vec<bool>)
     }
     let mut merged = Vec::with_capacity(units.len());
     let mut merged_joins = Vec::with_capacity(units.len());
+    let in_amount = |u: &String| u.chars().count() == 1 && u.chars().all(|c| CAPITAL_AMOUNT.contains(c));
+    // The units of an amount in capitals starting at `at`.
+    let amount = |at: usize| match units.get(at) {
+        Some(u) if capital_digit(u) => 1 + units[at + 1..].iter().take_while(|u| in_amount(u)).count(),
+        _ => 0,
+    };
     let mut i = 0;
     while i < units.len() {
-        let n = WORDS
-            .iter()
-            .find_map(|w| {
-                let n = w.chars().count();
-                let read: String = units[i..].iter().take(n).map(String::as_str).collect();
-                (units.len() - i >= n && read.trim_end() == *w).then_some(n)
-            })
-            .unwrap_or_else(|| {
-                if !capital_digit(&units[i]) {
-                    return 1;
-                }
-                let in_amount = |u: &String| u.chars().count() == 1 && u.chars().all(|c| CAPITAL_AMOUNT.contains(c));
-                1 + units[i + 1..].iter().take_while(|u| in_amount(u)).count()
-            });
+        let word = WORDS.iter().find_map(|w| {
+            let n = w.chars().count();
+            let read: String = units[i..].iter().take(n).map(String::as_str).collect();
+            (units.len() - i >= n && read.trim_end() == *w).then_some((*w, n))
+        });
+        let n = match word {
+            // 人民币 goes with the amount after it (人民币壹佰元整).
+            Some(("人民币", n)) if !units[i + n - 1].ends_with(char::is_whitespace) => n + amount(i + n),
+            Some((_, n)) => n,
+            None => amount(i).max(1),
+        };
         merged.push(units[i..i + n].concat());
         merged_joins.push(joins[i]);
         i += n;
@@ -500,16 +503,16 @@ mod tests {
         let lines = wrap("甲乙丙丁戊己庚辛壬癸（大写：人民币捌佰元整）", 12.0, &measure);
         assert_eq!(lines[0], "甲乙丙丁戊己庚辛壬癸", "{lines:?}");
         let lines = wrap("甲乙丙丁戊己人民币壹佰元整）", 12.0, &measure);
-        assert_eq!(lines, ["甲乙丙丁戊己人民币", "壹佰元整）"]);
-        // The amount itself never breaks (壹|佰元整, 壹仟捌|佰元整) where it
-        // fits a line.
-        for width in 7..30 {
+        assert_eq!(lines, ["甲乙丙丁戊己", "人民币壹佰元整）"]);
+        // The amount itself never breaks (壹|佰元整, 壹仟捌|佰元整), nor
+        // leaves 人民币 behind, where it fits a line.
+        for width in 10..30 {
             let lines = wrap(
                 "吴建华向郑丽娟支付人工费1800元（大写：人民币壹仟捌佰元整），零时前付清。",
                 width as f32,
                 &measure,
             );
-            assert!(lines.iter().any(|l| l.contains("壹仟捌佰元整")), "width {width}: {lines:?}");
+            assert!(lines.iter().any(|l| l.contains("人民币壹仟捌佰元整")), "width {width}: {lines:?}");
         }
         let lines = wrap("reached agreement No. （2026）敦南", 12.0, &measure);
         assert_eq!(lines, ["reached agreement", "No. （2026）敦南"]);
