@@ -9,6 +9,11 @@ use super::{Labels, Rendered};
 
 /// Lays out every follow-up record.
 pub fn lay_out(doc: &FollowUpsDoc) -> Laid {
+    if doc.records.len() > 1 {
+        return super::forms::each_record(&doc.records, |r| {
+            lay_out(&FollowUpsDoc { records: vec![r.clone()], ..doc.clone() })
+        });
+    }
     let l = Labels { lang: doc.header.lang };
     let mut page = Layout::new();
     if doc.records.is_empty() {

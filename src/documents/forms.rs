@@ -25,6 +25,16 @@ pub fn finish(page: Layout, l: &Labels, number: &str) -> Laid {
     page.finish(&|p, total| footer(l, number, p, total))
 }
 
+/// Records laid out one after another, each on pages of its own and
+/// numbered on its own (第1页 共2页 of each record).
+pub fn each_record<R>(records: &[R], lay_out_one: impl Fn(&R) -> Laid) -> Laid {
+    let mut laid = Laid::default();
+    for r in records {
+        laid.append(lay_out_one(r));
+    }
+    laid
+}
+
 /// Writes a laid-out form.
 pub fn write_form(laid: &Laid, header: &Header, title: &str, id_seed: String) -> Result<Rendered, PdfError> {
     let meta = Meta {

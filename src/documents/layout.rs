@@ -100,6 +100,22 @@ pub struct Laid {
     pub images: Vec<Vec<u8>>,
 }
 
+impl Laid {
+    /// Appends `part`'s pages, moving its image indices along.
+    pub fn append(&mut self, part: Laid) {
+        let offset = self.images.len();
+        self.images.extend(part.images);
+        for mut page in part.pages {
+            for item in &mut page.items {
+                if let Item::Image { index, .. } = item {
+                    *index += offset;
+                }
+            }
+            self.pages.push(page);
+        }
+    }
+}
+
 /// Composes pages top to bottom.
 pub struct Layout {
     fonts: &'static Fonts,

@@ -10,6 +10,11 @@ use super::{Labels, Rendered};
 
 /// Lays out every session record of the case.
 pub fn lay_out(doc: &SessionsDoc) -> Laid {
+    if doc.records.len() > 1 {
+        return super::forms::each_record(&doc.records, |r| {
+            lay_out(&SessionsDoc { records: vec![r.clone()], ..doc.clone() })
+        });
+    }
     let l = Labels { lang: doc.header.lang };
     let mut page = Layout::new();
     if doc.records.is_empty() {

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::fonts::FaceId;
 use super::forms::field_table;
-use super::layout::{BODY, Item, Laid, Layout, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_H, PAGE_W, small_right};
+use super::layout::{BODY, Laid, Layout, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_H, PAGE_W, small_right};
 use super::model::{Header, IndexEntry};
 use super::pdf::{Meta, PdfError, write_embedding};
 use super::{Labels, Rendered};
@@ -158,20 +158,6 @@ fn back_cover(l: &Labels, doc: &VolumeDoc, total: usize) -> Laid {
     page.finish(&|_, _| Vec::new())
 }
 
-/// Appends `part` to `into`, moving its image indices along.
-fn append(into: &mut Laid, part: Laid) {
-    let offset = into.images.len();
-    into.images.extend(part.images);
-    for mut page in part.pages {
-        for item in &mut page.items {
-            if let Item::Image { index, .. } = item {
-                *index += offset;
-            }
-        }
-        into.pages.push(page);
-    }
-}
-
 /// Lays out the whole volume.
 pub fn lay_out(doc: &VolumeDoc) -> Laid {
     lay_out_with_starts(doc).0
@@ -207,16 +193,16 @@ fn lay_out_with_starts(doc: &VolumeDoc) -> (Laid, Vec<usize>) {
         index_pages = laid.pages.len();
     }
     let mut volume = Laid::default();
-    append(&mut volume, cover);
-    append(&mut volume, index(&l, doc, &entries));
+    volume.append(cover);
+    volume.append(index(&l, doc, &entries));
     let mut starts = Vec::with_capacity(doc.documents.len());
     for (_, laid) in &doc.documents {
         starts.push(volume.pages.len());
-        append(&mut volume, laid.clone());
+        volume.append(laid.clone());
     }
     let total = volume.pages.len() + back_pages;
-    append(&mut volume, notes(&l, doc, total));
-    append(&mut volume, back_cover(&l, doc, total));
+    volume.append(notes(&l, doc, total));
+    volume.append(back_cover(&l, doc, total));
     // Every page but the front cover carries its number in the volume;
     // the back cover too, as the index lists it.
     for (i, page) in volume.pages.iter_mut().enumerate().skip(1) {

@@ -78,6 +78,40 @@ impl FormModel {
     }
 }
 
+/// A document of several records as the volume files them: each record
+/// a document of its own in the index, a community meeting's record under
+/// its own title (社区议事会记录).
+fn one_by_one(l: &Labels, title: String, model: FormModel) -> Vec<(String, FormModel)> {
+    match model {
+        FormModel::Sessions(m) => {
+            let one = |r: &SessionDoc| {
+                let title = l.t(if r.meeting { "doc.session.meeting_title" } else { "doc.session.title" });
+                (title, FormModel::Sessions(Box::new(SessionsDoc { records: vec![r.clone()], ..(*m).clone() })))
+            };
+            m.records.iter().map(one).collect()
+        }
+        FormModel::Investigations(m) if m.records.len() > 1 => m
+            .records
+            .iter()
+            .map(|r| {
+                let one = InvestigationsDoc { records: vec![r.clone()], ..(*m).clone() };
+                (title.clone(), FormModel::Investigations(Box::new(one)))
+            })
+            .collect(),
+        FormModel::FollowUps(m) if m.records.len() > 1 => m
+            .records
+            .iter()
+            .map(|r| {
+                (
+                    title.clone(),
+                    FormModel::FollowUps(Box::new(FollowUpsDoc { records: vec![r.clone()], ..(*m).clone() })),
+                )
+            })
+            .collect(),
+        model => vec![(title, model)],
+    }
+}
+
 /// Reads the model of one document of a case (not the volume).
 pub(super) fn read_form(
     conn: &mut DbConn,
@@ -404,7 +438,7 @@ pub(super) fn volume_parts(
         };
         let filed = model.is_some();
         match model {
-            Some(model) => documents.push((l.t(kind.title_key()), model)),
+            Some(model) => documents.extend(one_by_one(&l, l.t(kind.title_key()), model)),
             None if expected => missing.push(l.t(kind.title_key())),
             None => {}
         }
