@@ -446,14 +446,28 @@ impl Layout {
         let leading = size * 1.5;
         let header: Option<Vec<String>> = header.map(|h| h.iter().map(|cell| whole_label(cell)).collect());
         let header = header.as_deref();
-        let cols = self.column_widths(widths, header, rows, size, pad);
-        let row_lines = |this: &Self, row: &[String], face: FaceId| -> Vec<(Vec<String>, f32)> {
+        // The widest piece of each cell: (of all, of those a column makes
+        // room for), measured once.
+        let widest = |face: FaceId, row: &[String]| -> Vec<(f32, f32)> {
+            row.iter()
+                .map(|cell| {
+                    pieces(cell).iter().map(|word| word.trim_end()).fold((0.0f32, 0.0f32), |(all, fits), word| {
+                        let w = self.measure(face, size, word);
+                        (all.max(w), if word.chars().count() <= 24 { fits.max(w) } else { fits })
+                    })
+                })
+                .collect()
+        };
+        let header_widest = header.map(|h| widest(FaceId::Heading, h));
+        let rows_widest: Vec<Vec<(f32, f32)>> = rows.iter().map(|r| widest(FaceId::Body, r)).collect();
+        let cols = Self::column_widths(self.width(), widths, header_widest.iter().chain(&rows_widest), pad);
+        let row_lines = |this: &Self, row: &[String], widest: &[(f32, f32)], face: FaceId| -> Vec<(Vec<String>, f32)> {
             row.iter()
                 .zip(&cols)
-                .map(|(cell, w)| {
+                .zip(widest)
+                .map(|((cell, w), (widest, _))| {
                     let room = w - 2.0 * pad;
-                    let widest =
-                        pieces(cell).iter().map(|word| this.measure(face, size, word.trim_end())).fold(0.0, f32::max);
+                    let widest = *widest;
                     let cell_size = if widest > room { (size * room / widest).max(MIN_CELL) } else { size };
                     (this.wrap(cell, face, cell_size, room), cell_size)
                 })
@@ -479,7 +493,7 @@ impl Layout {
             this.push(Item::Line { x1: MARGIN_X, y1: top + height, x2: x, y2: top + height, width: 0.6 });
             this.y += height;
         };
-        let header_cells = header.map(|h| row_lines(self, h, FaceId::Heading));
+        let header_cells = header.zip(header_widest.as_deref()).map(|(h, w)| row_lines(self, h, w, FaceId::Heading));
         // Each row is a place the page may break to carry rows over with a
         // signature block; a header goes with the row after it, and the
         // first row stays with the header.
@@ -493,8 +507,8 @@ impl Layout {
             mark(self, true, false);
             draw_row(self, h, FaceId::Heading);
         }
-        for (i, row) in rows.iter().enumerate() {
-            let cells = row_lines(self, row, FaceId::Body);
+        for (i, (row, widest)) in rows.iter().zip(&rows_widest).enumerate() {
+            let cells = row_lines(self, row, widest, FaceId::Body);
             let mut first = i == 0;
             if self.y + row_height(&cells) > PAGE_H - MARGIN_BOTTOM {
                 self.new_page();
@@ -512,31 +526,19 @@ impl Layout {
     /// The widths of a table's columns: as asked, except that a column too
     /// narrow for its longest word takes room from columns that have some
     /// to spare.
-    fn column_widths(
-        &self,
+    /// `widest` holds each row's cells' widest pieces, as `table` measures
+    /// them (the second of each pair: pieces of at most 24 characters).
+    fn column_widths<'a>(
+        total: f32,
         widths: &[f32],
-        header: Option<&[String]>,
-        rows: &[Vec<String>],
-        size: f32,
+        widest: impl Iterator<Item = &'a Vec<(f32, f32)>>,
         pad: f32,
     ) -> Vec<f32> {
-        let total = self.width();
         let mut cols: Vec<f32> = widths.iter().map(|w| w * total).collect();
-        let widest = |face: FaceId, cell: &str| {
-            pieces(cell)
-                .iter()
-                .map(|word| word.trim_end())
-                .filter(|word| word.chars().count() <= 24)
-                .map(|word| self.measure(face, size, word))
-                .fold(0.0, f32::max)
-                + 2.0 * pad
-        };
         let mut need: Vec<f32> = vec![0.0; cols.len()];
-        for (face, row) in
-            header.into_iter().map(|h| (FaceId::Heading, h)).chain(rows.iter().map(|r| (FaceId::Body, r.as_slice())))
-        {
-            for (n, cell) in need.iter_mut().zip(row) {
-                *n = n.max(widest(face, cell));
+        for row in widest {
+            for (n, (_, fits)) in need.iter_mut().zip(row) {
+                *n = n.max(fits + 2.0 * pad);
             }
         }
         let short: f32 = cols.iter().zip(&need).map(|(w, n)| (n - w).max(0.0)).sum();

@@ -10,6 +10,68 @@ pub const NO_LINE_START: &str = "，。、；：？！）」』】〉》〕〗�
 /// Characters that may not end a line.
 pub const NO_LINE_END: &str = "（「『【〈《〔〖“‘([{<";
 
+/// Whether `c` may not start a line (one of [`NO_LINE_START`]).
+pub fn no_line_start(c: char) -> bool {
+    matches!(
+        c,
+        '，' | '。'
+            | '、'
+            | '；'
+            | '：'
+            | '？'
+            | '！'
+            | '）'
+            | '」'
+            | '』'
+            | '】'
+            | '〉'
+            | '》'
+            | '〕'
+            | '〗'
+            | '”'
+            | '’'
+            | '%'
+            | '‰'
+            | '℃'
+            | '…'
+            | '—'
+            | '·'
+            | '.'
+            | ','
+            | ';'
+            | ':'
+            | '?'
+            | '!'
+            | ')'
+            | ']'
+            | '}'
+            | '>'
+            | '～'
+    )
+}
+
+/// Whether `c` may not end a line (one of [`NO_LINE_END`]).
+pub fn no_line_end(c: char) -> bool {
+    matches!(c, '（' | '「' | '『' | '【' | '〈' | '《' | '〔' | '〖' | '“' | '‘' | '(' | '[' | '{' | '<')
+}
+
+/// The one character of `unit`, if it has exactly one.
+fn single(unit: &str) -> Option<char> {
+    let mut chars = unit.chars();
+    chars.next().filter(|_| chars.next().is_none())
+}
+
+/// Whether `units[at..]` spell `word`, the last of them maybe followed by
+/// spaces.
+fn spells(units: &[String], at: usize, word: &str) -> bool {
+    let n = word.chars().count();
+    units.len() - at >= n
+        && word.chars().zip(&units[at..]).enumerate().all(|(k, (c, u))| {
+            let u = if k + 1 == n { u.trim_end() } else { u.as_str() };
+            single(u) == Some(c)
+        })
+}
+
 /// A space a line never breaks at (between "1" and "June" in "1 June
 /// 2026"); printed as a space.
 pub const NO_BREAK_SPACE: char = '\u{a0}';
@@ -82,6 +144,9 @@ pub fn joined(label: &str, value: &str) -> String {
 /// "GB/T 15834", "HJ 212"), nor a number from its unit ("10 min"): the
 /// space between them becomes a no-break space.
 fn glue_standards(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(' ') {
+        return std::borrow::Cow::Borrowed(text);
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut glue = Vec::new();
     for (i, c) in chars.iter().enumerate() {
@@ -166,7 +231,7 @@ fn units(text: &str) -> Vec<String> {
                     flush(&mut word, &mut units, &mut joins, &mut join_next);
                 }
             }
-        } else if is_cjk(c) || NO_LINE_START.contains(c) || NO_LINE_END.contains(c) {
+        } else if is_cjk(c) || no_line_start(c) || no_line_end(c) {
             flush(&mut word, &mut units, &mut joins, &mut join_next);
             word.push(c);
             flush(&mut word, &mut units, &mut joins, &mut join_next);
@@ -195,21 +260,20 @@ fn units(text: &str) -> Vec<String> {
         // before it ("____ (" of "____ (day)").
         if pending_open.is_empty()
             && let Some(prev) = glued.last_mut()
-            && prev.chars().last().is_some_and(|c| NO_LINE_END.contains(c))
+            && prev.chars().last().is_some_and(no_line_end)
         {
             prev.push_str(unit);
             continue;
         }
         let first = unit.chars().next().unwrap_or(' ');
-        let last = unit.chars().last().unwrap_or(' ');
-        if NO_LINE_START.contains(first)
+        if no_line_start(first)
             && pending_open.is_empty()
             && let Some(prev) = glued.last_mut()
         {
             prev.push_str(unit);
             continue;
         }
-        if unit.chars().count() == 1 && NO_LINE_END.contains(last) {
+        if single(unit).is_some_and(no_line_end) {
             pending_open.push_str(unit);
             continue;
         }
@@ -222,14 +286,7 @@ fn units(text: &str) -> Vec<String> {
         {
             // A unit of several characters goes whole (分贝, 平方米).
             let rest = &units[i - 1..];
-            let len = UNIT_WORDS
-                .iter()
-                .find_map(|w| {
-                    let n = w.chars().count();
-                    let read: String = rest.iter().take(n).map(String::as_str).collect();
-                    (read.trim_end() == *w).then_some(n)
-                })
-                .unwrap_or(1);
+            let len = UNIT_WORDS.iter().find(|w| spells(rest, 0, w)).map_or(1, |w| w.chars().count());
             for u in &rest[..len.min(rest.len())] {
                 prev.push_str(u);
             }
@@ -256,13 +313,13 @@ fn units(text: &str) -> Vec<String> {
 /// The units with each of [`WORDS`] and each amount in capital numerals
 /// made one (声级计 and 壹仟捌佰元整 never break).
 fn whole_words(units: Vec<String>, joins: Vec<bool>) -> (Vec<String>, Vec<bool>) {
-    let capital_digit = |u: &str| u.chars().count() == 1 && u.chars().all(|c| CAPITAL_DIGITS.contains(c));
+    let capital_digit = |u: &str| single(u).is_some_and(|c| CAPITAL_DIGITS.contains(c));
     if !units.iter().any(|u| capital_digit(u) || WORDS.iter().any(|w| w.starts_with(u.as_str()))) {
         return (units, joins);
     }
     let mut merged = Vec::with_capacity(units.len());
     let mut merged_joins = Vec::with_capacity(units.len());
-    let in_amount = |u: &String| u.chars().count() == 1 && u.chars().all(|c| CAPITAL_AMOUNT.contains(c));
+    let in_amount = |u: &String| single(u).is_some_and(|c| CAPITAL_AMOUNT.contains(c));
     // The units of an amount in capitals starting at `at`.
     let amount = |at: usize| match units.get(at) {
         Some(u) if capital_digit(u) => 1 + units[at + 1..].iter().take_while(|u| in_amount(u)).count(),
@@ -270,11 +327,11 @@ fn whole_words(units: Vec<String>, joins: Vec<bool>) -> (Vec<String>, Vec<bool>)
     };
     let mut i = 0;
     while i < units.len() {
-        let word = WORDS.iter().find_map(|w| {
-            let n = w.chars().count();
-            let read: String = units[i..].iter().take(n).map(String::as_str).collect();
-            (units.len() - i >= n && read.trim_end() == *w).then_some((*w, n))
-        });
+        let first = single(&units[i]);
+        let word = WORDS
+            .iter()
+            .find(|w| first.is_some() && w.chars().next() == first && spells(&units, i, w))
+            .map(|w| (*w, w.chars().count()));
         let n = match word {
             // 人民币 goes with the amount after it (人民币壹佰元整).
             Some(("人民币", n)) if !units[i + n - 1].ends_with(char::is_whitespace) => n + amount(i + n),
@@ -338,7 +395,7 @@ pub fn wrap_hanging(text: &str, first: f32, rest: f32, measure: &dyn Fn(&str) ->
                 for c in unit.chars() {
                     let cw = measure(&c.to_string());
                     // Closing punctuation hangs past the edge rather than start a line.
-                    if line_width + cw > width_of(&lines) && !line.is_empty() && !NO_LINE_START.contains(c) {
+                    if line_width + cw > width_of(&lines) && !line.is_empty() && !no_line_start(c) {
                         lines.push(std::mem::take(&mut line));
                         line_width = 0.0;
                     }
@@ -370,8 +427,7 @@ pub fn wrap_hanging(text: &str, first: f32, rest: f32, measure: &dyn Fn(&str) ->
 /// Whether a unit is one CJK character, with closing punctuation after it.
 fn lone_character(unit: &str) -> bool {
     let mut chars = unit.trim_end().chars();
-    chars.next().is_some_and(|c| is_cjk(c) && !NO_LINE_START.contains(c) && !NO_LINE_END.contains(c))
-        && chars.all(|c| NO_LINE_START.contains(c))
+    chars.next().is_some_and(|c| is_cjk(c) && !no_line_start(c) && !no_line_end(c)) && chars.all(no_line_start)
 }
 
 #[cfg(test)]
@@ -574,6 +630,23 @@ mod tests {
                 assert!(!lone_character(lines.last().expect("a line")), "width {width}: {lines:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_quick_checks_hold_the_same_characters_as_the_lists() {
+        for c in NO_LINE_START.chars() {
+            assert!(no_line_start(c) && !no_line_end(c), "{c}");
+        }
+        for c in NO_LINE_END.chars() {
+            assert!(no_line_end(c) && !no_line_start(c), "{c}");
+        }
+        let listed = NO_LINE_START.chars().chain(NO_LINE_END.chars()).collect::<Vec<_>>();
+        for c in (0u32..0x1_0000).filter_map(char::from_u32).filter(|c| !listed.contains(c)) {
+            assert!(!no_line_start(c) && !no_line_end(c), "{c:?}");
+        }
+        assert!(spells(&["声".into(), "级".into(), "计 ".into()], 0, "声级计"));
+        assert!(!spells(&["声".into(), "级".into()], 0, "声级计"));
+        assert!(!spells(&["声".into(), "级 ".into(), "计".into()], 0, "声级计"));
     }
 
     #[test]
