@@ -244,7 +244,7 @@ fn units(text: &str) -> Vec<String> {
     // the unit after.
     let mut glued: Vec<String> = Vec::new();
     let mut pending_open = String::new();
-    let (units, joins) = whole_words(units, joins);
+    let (mut units, joins) = whole_words(units, joins);
     let mut i = 0;
     while i < units.len() {
         let unit = &units[i];
@@ -302,7 +302,15 @@ fn units(text: &str) -> Vec<String> {
             prev.push_str(unit);
             continue;
         }
-        glued.push(format!("{}{unit}", std::mem::take(&mut pending_open)));
+        // The unit itself goes on: no unit before it is read again.
+        let piece = if pending_open.is_empty() {
+            std::mem::take(&mut units[i - 1])
+        } else {
+            let mut piece = std::mem::take(&mut pending_open);
+            piece.push_str(&units[i - 1]);
+            piece
+        };
+        glued.push(piece);
     }
     if !pending_open.is_empty() {
         glued.push(pending_open);
@@ -312,7 +320,7 @@ fn units(text: &str) -> Vec<String> {
 
 /// The units with each of [`WORDS`] and each amount in capital numerals
 /// made one (声级计 and 壹仟捌佰元整 never break).
-fn whole_words(units: Vec<String>, joins: Vec<bool>) -> (Vec<String>, Vec<bool>) {
+fn whole_words(mut units: Vec<String>, joins: Vec<bool>) -> (Vec<String>, Vec<bool>) {
     let capital_digit = |u: &str| single(u).is_some_and(|c| CAPITAL_DIGITS.contains(c));
     if !units.iter().any(|u| capital_digit(u) || WORDS.iter().any(|w| w.starts_with(u.as_str()))) {
         return (units, joins);
@@ -321,7 +329,7 @@ fn whole_words(units: Vec<String>, joins: Vec<bool>) -> (Vec<String>, Vec<bool>)
     let mut merged_joins = Vec::with_capacity(units.len());
     let in_amount = |u: &String| single(u).is_some_and(|c| CAPITAL_AMOUNT.contains(c));
     // The units of an amount in capitals starting at `at`.
-    let amount = |at: usize| match units.get(at) {
+    let amount = |units: &[String], at: usize| match units.get(at) {
         Some(u) if capital_digit(u) => 1 + units[at + 1..].iter().take_while(|u| in_amount(u)).count(),
         _ => 0,
     };
@@ -334,11 +342,11 @@ fn whole_words(units: Vec<String>, joins: Vec<bool>) -> (Vec<String>, Vec<bool>)
             .map(|w| (*w, w.chars().count()));
         let n = match word {
             // 人民币 goes with the amount after it (人民币壹佰元整).
-            Some(("人民币", n)) if !units[i + n - 1].ends_with(char::is_whitespace) => n + amount(i + n),
+            Some(("人民币", n)) if !units[i + n - 1].ends_with(char::is_whitespace) => n + amount(&units, i + n),
             Some((_, n)) => n,
-            None => amount(i).max(1),
+            None => amount(&units, i).max(1),
         };
-        merged.push(units[i..i + n].concat());
+        merged.push(if n == 1 { std::mem::take(&mut units[i]) } else { units[i..i + n].concat() });
         merged_joins.push(joins[i]);
         i += n;
     }
