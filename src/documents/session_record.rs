@@ -27,10 +27,12 @@ pub fn lay_out(doc: &SessionsDoc) -> Laid {
         }
         let title = if r.meeting { "doc.session.meeting_title" } else { "doc.session.title" };
         title_block(&mut page, &l, title, &doc.header.number);
+        // A residents' meeting is not a mediation: its own labels.
+        let label = |key: &str| l.t(&format!("doc.session.{}{key}", if r.meeting { "meeting_" } else { "" }));
         let mut rows = vec![
-            (l.t("doc.session.matter"), doc.matter.clone()),
-            (l.t("doc.session.time"), r.time.clone()),
-            (l.t("doc.session.place"), r.place.clone()),
+            (label("matter"), doc.matter.clone()),
+            (label("time"), r.time.clone()),
+            (label("place"), r.place.clone()),
             (l.t("doc.session.mediators"), r.mediators.clone()),
         ];
         if !r.meeting {
