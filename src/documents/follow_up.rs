@@ -10,9 +10,7 @@ use super::{Labels, Rendered};
 /// Lays out every follow-up record.
 pub fn lay_out(doc: &FollowUpsDoc) -> Laid {
     if doc.records.len() > 1 {
-        return super::forms::each_record(&doc.records, |r| {
-            lay_out(&FollowUpsDoc { records: vec![r.clone()], ..doc.clone() })
-        });
+        return super::forms::each_record(&doc.one_by_one(), lay_out);
     }
     let l = Labels { lang: doc.header.lang };
     let mut page = Layout::new();

@@ -27,7 +27,7 @@ pub fn finish(page: Layout, l: &Labels, number: &str) -> Laid {
 
 /// Records laid out one after another, each on pages of its own and
 /// numbered on its own (第1页 共2页 of each record).
-pub fn each_record<R>(records: &[R], lay_out_one: impl Fn(&R) -> Laid) -> Laid {
+pub fn each_record<D>(records: &[D], lay_out_one: impl Fn(&D) -> Laid) -> Laid {
     let mut laid = Laid::default();
     for r in records {
         laid.append(lay_out_one(r));

@@ -11,9 +11,7 @@ use super::{BLANK, Labels, Rendered};
 /// Lays out every investigation record of the case.
 pub fn lay_out(doc: &InvestigationsDoc) -> Laid {
     if doc.records.len() > 1 {
-        return super::forms::each_record(&doc.records, |r| {
-            lay_out(&InvestigationsDoc { records: vec![r.clone()], ..doc.clone() })
-        });
+        return super::forms::each_record(&doc.one_by_one(), lay_out);
     }
     let l = Labels { lang: doc.header.lang };
     let mut page = Layout::new();

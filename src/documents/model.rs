@@ -455,3 +455,20 @@ pub struct IndexEntry {
     /// Note.
     pub note: String,
 }
+
+/// Documents of several records, each of which prints and files as a
+/// document of its own.
+macro_rules! one_by_one {
+    ($($doc:ty),*) => {$(
+        impl $doc {
+            /// The document once for each of its records.
+            pub fn one_by_one(&self) -> Vec<Self> {
+                let mut shell = self.clone();
+                shell.records.clear();
+                self.records.iter().map(|r| Self { records: vec![r.clone()], ..shell.clone() }).collect()
+            }
+        }
+    )*};
+}
+
+one_by_one!(InvestigationsDoc, SessionsDoc, FollowUpsDoc);

@@ -11,9 +11,7 @@ use super::{Labels, Rendered};
 /// Lays out every session record of the case.
 pub fn lay_out(doc: &SessionsDoc) -> Laid {
     if doc.records.len() > 1 {
-        return super::forms::each_record(&doc.records, |r| {
-            lay_out(&SessionsDoc { records: vec![r.clone()], ..doc.clone() })
-        });
+        return super::forms::each_record(&doc.one_by_one(), lay_out);
     }
     let l = Labels { lang: doc.header.lang };
     let mut page = Layout::new();

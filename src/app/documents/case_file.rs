@@ -83,31 +83,21 @@ impl FormModel {
 /// its own title (社区议事会记录).
 fn one_by_one(l: &Labels, title: String, model: FormModel) -> Vec<(String, FormModel)> {
     match model {
-        FormModel::Sessions(m) => {
-            let one = |r: &SessionDoc| {
-                let title = l.t(if r.meeting { "doc.session.meeting_title" } else { "doc.session.title" });
-                (title, FormModel::Sessions(Box::new(SessionsDoc { records: vec![r.clone()], ..(*m).clone() })))
-            };
-            m.records.iter().map(one).collect()
+        FormModel::Sessions(m) => m
+            .one_by_one()
+            .into_iter()
+            .map(|one| {
+                let meeting = one.records.first().is_some_and(|r| r.meeting);
+                let title = l.t(if meeting { "doc.session.meeting_title" } else { "doc.session.title" });
+                (title, FormModel::Sessions(Box::new(one)))
+            })
+            .collect(),
+        FormModel::Investigations(m) if m.records.len() > 1 => {
+            m.one_by_one().into_iter().map(|one| (title.clone(), FormModel::Investigations(Box::new(one)))).collect()
         }
-        FormModel::Investigations(m) if m.records.len() > 1 => m
-            .records
-            .iter()
-            .map(|r| {
-                let one = InvestigationsDoc { records: vec![r.clone()], ..(*m).clone() };
-                (title.clone(), FormModel::Investigations(Box::new(one)))
-            })
-            .collect(),
-        FormModel::FollowUps(m) if m.records.len() > 1 => m
-            .records
-            .iter()
-            .map(|r| {
-                (
-                    title.clone(),
-                    FormModel::FollowUps(Box::new(FollowUpsDoc { records: vec![r.clone()], ..(*m).clone() })),
-                )
-            })
-            .collect(),
+        FormModel::FollowUps(m) if m.records.len() > 1 => {
+            m.one_by_one().into_iter().map(|one| (title.clone(), FormModel::FollowUps(Box::new(one)))).collect()
+        }
         model => vec![(title, model)],
     }
 }
