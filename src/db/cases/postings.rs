@@ -27,7 +27,7 @@ use crate::on_backend;
 pub const CHUNK: usize = 256;
 
 /// A chunk as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = case_search_chunk)]
 #[diesel(treat_none_as_default_value = false)]
 struct Row {
@@ -120,27 +120,42 @@ fn split(chunk: Chunk) -> Vec<Chunk> {
 /// Keys named in one statement at most.
 const KEYS_PER_READ: usize = 5000;
 
+/// The chunk of each key that holds or would hold a case: one probe of the
+/// primary key for each key, never the key's other chunks. `?1` the
+/// committee, `?2` the keys, `?3` the case.
+const HOLDING_SQLITE: &str = "SELECT c.committee_id, c.key, c.first_id, c.held, c.ids \
+     FROM json_each(?2) AS k JOIN case_search_chunk AS c \
+     ON c.committee_id = ?1 AND c.key = k.value AND c.first_id = ( \
+       SELECT max(l.first_id) FROM case_search_chunk AS l \
+       WHERE l.committee_id = ?1 AND l.key = k.value AND l.first_id <= ?3)";
+const HOLDING_POSTGRES: &str = "SELECT c.committee_id, c.key, c.first_id, c.held, c.ids \
+     FROM unnest($2::bigint[]) AS k(key) CROSS JOIN LATERAL ( \
+       SELECT * FROM case_search_chunk AS l \
+       WHERE l.committee_id = $1 AND l.key = k.key AND l.first_id <= $3 \
+       ORDER BY l.first_id DESC LIMIT 1) AS c";
+
 /// For each of `keys` of the committee, the chunk that holds or would hold
 /// case `at` (`None`: the last chunk, where a case newer than all goes).
 fn holding(conn: &mut DbConn, committee_id: i64, keys: &[i64], at: Option<i64>) -> QueryResult<Vec<Row>> {
-    diesel::alias!(case_search_chunk as later: Later);
+    use diesel::sql_types::{Array, BigInt, Text};
     let at = at.unwrap_or(i64::MAX);
     let mut rows = Vec::new();
     for keys in keys.chunks(KEYS_PER_READ) {
-        let after = later
-            .filter(later.field(case_search_chunk::committee_id).eq(committee_id))
-            .filter(later.field(case_search_chunk::key).eq(case_search_chunk::key))
-            .filter(later.field(case_search_chunk::first_id).gt(case_search_chunk::first_id))
-            .filter(later.field(case_search_chunk::first_id).le(at));
-        rows.extend(
-            case_search_chunk::table
-                .filter(case_search_chunk::committee_id.eq(committee_id))
-                .filter(case_search_chunk::key.eq_any(keys))
-                .filter(case_search_chunk::first_id.le(at))
-                .filter(diesel::dsl::not(diesel::dsl::exists(after)))
-                .select(Row::as_select())
-                .load::<Row>(conn)?,
-        );
+        rows.extend(match conn {
+            DbConn::Sqlite(c) => {
+                let list = format!("[{}]", keys.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
+                diesel::sql_query(HOLDING_SQLITE)
+                    .bind::<BigInt, _>(committee_id)
+                    .bind::<Text, _>(list)
+                    .bind::<BigInt, _>(at)
+                    .load::<Row>(c)?
+            }
+            DbConn::Postgres(c) => diesel::sql_query(HOLDING_POSTGRES)
+                .bind::<BigInt, _>(committee_id)
+                .bind::<Array<BigInt>, _>(keys)
+                .bind::<BigInt, _>(at)
+                .load::<Row>(c)?,
+        });
     }
     Ok(rows)
 }
