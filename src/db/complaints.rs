@@ -70,7 +70,7 @@ pub fn create_with_reporter(
     audited(conn, actor, new.committee_id, |conn, log| {
         let offset_minutes = super::committees::find(conn, new.committee_id)?.utc_offset_minutes;
         let (row, reporter) = insert_with_reporter(conn, actor, new, now, false)?;
-        super::complaint_search::index(conn, row.id, &row.location, &row.description)?;
+        super::complaint_search::index(conn, row.committee_id, row.id, &row.location, &row.description)?;
         super::reports::rollup::complaint_received(conn, &received(&row, offset_minutes))?;
         log_created(log, &row, reporter.as_ref());
         Ok((row, reporter))

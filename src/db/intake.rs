@@ -268,8 +268,8 @@ fn write_all(
             .collect();
         audit::append_all(conn, committee.head, writes)?;
     }
-    let texts: Vec<(i64, &str, &str)> =
-        kept.iter().map(|(c, _, _)| (c.id, c.location.as_str(), c.description.as_str())).collect();
+    let texts: Vec<(i64, i64, &str, &str)> =
+        kept.iter().map(|(c, _, _)| (c.id, c.committee_id, c.location.as_str(), c.description.as_str())).collect();
     complaint_search::index_all(conn, &texts)?;
     Ok(results)
 }

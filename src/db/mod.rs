@@ -31,6 +31,7 @@ mod outage;
 pub mod parties;
 pub mod partitions;
 pub mod portal;
+mod postings;
 pub mod print_queue;
 pub mod privacy;
 pub mod reader;

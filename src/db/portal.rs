@@ -192,7 +192,7 @@ pub fn report(
                 ))
                 .returning(complaint::id)
                 .get_result::<i64>(conn)?;
-            crate::db::complaint_search::index(conn, id, &location, &description)?;
+            crate::db::complaint_search::index(conn, committee.id, id, &location, &description)?;
             crate::db::reports::rollup::complaint_received(
                 conn,
                 &crate::db::reports::rollup::Received {

@@ -548,6 +548,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    complaint_search_chunk (committee_id, key, first_id) {
+        committee_id -> BigInt,
+        key -> BigInt,
+        first_id -> BigInt,
+        held -> Integer,
+        ids -> Binary,
+    }
+}
+
+diesel::table! {
     complaint_search_state (id) {
         id -> Integer,
         built -> Bool,
@@ -598,6 +608,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_view,
     case_search_text,
     case_search_chunk,
+    complaint_search_chunk,
 );
 
 diesel::table! {

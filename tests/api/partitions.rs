@@ -202,7 +202,7 @@ fn migrate_a_populated_database(backend: Backend) {
             );
         }
         let indexes = indexes_of_complaint(&mut c);
-        assert!(indexes.contains(&"complaint_search".into()) && indexes.contains(&"complaint_awaiting".into()));
+        assert!(indexes.contains(&"complaint_awaiting".into()));
     }
     assert_eq!(rows(&mut c), before, "every row is kept on the way up");
     drop(c);
@@ -274,7 +274,7 @@ fn partitions_added_after_later_migrations_keep_their_indexes_and_every_row() {
     assert!(db::run_migrations(&mut c).expect("the partitions' migrations") >= 2);
     assert!(PARTITIONED.iter().all(|t| partitioned(&mut c, t)));
     let indexes = indexes_of_complaint(&mut c);
-    for kept in ["complaint_search", "complaint_awaiting", "complaint_report", "complaint_place", "complaint_pkey"] {
+    for kept in ["complaint_awaiting", "complaint_report", "complaint_place", "complaint_pkey"] {
         assert!(indexes.contains(&kept.to_owned()), "{kept} in {indexes:?}");
     }
     assert_eq!(misplaced(&mut c, "complaint", "received_at"), Vec::<String>::new());

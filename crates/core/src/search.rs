@@ -137,25 +137,6 @@ pub fn token(key: i64) -> String {
     format!("k{key:x}")
 }
 
-/// The single characters and neighbouring pairs of a folded text (what
-/// [`keys`] encodes), as text: the grams an index of text arrays holds.
-pub fn grams(folded: &str) -> BTreeSet<String> {
-    let mut grams = BTreeSet::new();
-    let mut last: Option<char> = None;
-    for c in folded.chars() {
-        if c == ' ' || c == FIELD_SEPARATOR {
-            last = None;
-            continue;
-        }
-        grams.insert(c.to_string());
-        if let Some(a) = last {
-            grams.insert(format!("{a}{c}"));
-        }
-        last = Some(c);
-    }
-    grams
-}
-
 /// A search, folded, with the keys a match must hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
@@ -193,14 +174,6 @@ impl Query {
         keys.sort_unstable();
         keys.dedup();
         Self { text, keys }
-    }
-
-    /// The grams every match holds, as text: the pairs of a text of two or
-    /// more characters, else its characters.
-    pub fn grams(&self) -> Vec<String> {
-        let all = grams(&self.text);
-        let pairs: Vec<String> = all.iter().filter(|g| g.chars().count() == 2).cloned().collect();
-        if pairs.is_empty() { all.into_iter().collect() } else { pairs }
     }
 
     /// Whether the query has anything to look for.

@@ -1,10 +1,10 @@
 //! The case list: filters walked newest first, a case number looked up,
 //! and text searched.
 
-use super::postings;
 use super::*;
 use crate::db::codes::Code;
 use crate::db::key_walk;
+use crate::db::postings::cases as postings;
 use crate::db::schema::case_search_text;
 use crate::domain::case::{CaseSource, DisputeType, RiskLevel};
 use crate::search::{FIELD_SEPARATOR, Query, fold, split_at_match};
@@ -184,26 +184,13 @@ pub(super) fn narrowed(f: &CaseFilter, before: Option<i64>) -> ListQuery<'static
     query
 }
 
-/// How common `key` is among the committee's cases (see
-/// [`key_walk::commonness`]), read from at most [`key_walk::SAMPLE`]
-/// of its newest cases whatever the key's size.
-fn commonness(conn: &mut DbConn, committee_id: i64, key: i64) -> QueryResult<i64> {
-    let sample = usize::try_from(key_walk::SAMPLE).unwrap_or(0);
-    let newest = postings::newest(conn, committee_id, key, i64::MAX, sample)?;
-    let sampled = match newest.get(sample.saturating_sub(1)) {
-        Some(&id) => key_walk::Sampled::Newest(id),
-        None => key_walk::Sampled::Fewer,
-    };
-    key_walk::commonness(sampled, || Ok(i64::try_from(newest.len()).unwrap_or(i64::MAX)))
-}
-
 /// The page of cases whose title, number, place or (as `f.names` allows)
 /// names hold the text of `query`, newest first: the cases holding the
 /// rarest of its keys, read newest first from the index, each checked
 /// against its folded texts and the list's other filters, until a page is
 /// full.
 fn search(conn: &mut DbConn, committee_id: i64, f: &CaseFilter, query: &Query) -> QueryResult<Vec<Found>> {
-    let judged = key_walk::rarest(&query.keys, |key| commonness(conn, committee_id, key))?;
+    let judged = key_walk::rarest(&query.keys, |key| postings::commonness(conn, committee_id, key))?;
     let Some(&(key, _)) = judged.first() else { return Ok(Vec::new()) };
     let also = key_walk::companion(&judged);
     // The key's cases (those also holding the companion key, when there is
@@ -216,25 +203,7 @@ fn search(conn: &mut DbConn, committee_id: i64, f: &CaseFilter, query: &Query) -
         conn,
         f.limit,
         f.before_id,
-        |conn, below, round| {
-            let round = usize::try_from(round).unwrap_or(0);
-            let Some(also) = also else { return postings::newest(conn, committee_id, key, below, round) };
-            // The key's cases that the companion's hold too: read a
-            // round of the key's at a time until as many are kept.
-            let mut kept = Vec::new();
-            let mut from = below;
-            loop {
-                let ids = postings::newest(conn, committee_id, key, from, round)?;
-                let Some(&oldest) = ids.last() else { break };
-                kept.extend(postings::held_of(conn, committee_id, also, &ids)?);
-                if ids.len() < round || kept.len() >= round {
-                    break;
-                }
-                from = oldest;
-            }
-            kept.truncate(round);
-            Ok(kept)
-        },
+        |conn, below, round| postings::holders(conn, committee_id, key, also, below, round),
         |conn, ids, wanted| checked(conn, f, query, ids, wanted),
     )
 }

@@ -2,7 +2,6 @@
 
 mod changes;
 mod list;
-mod postings;
 pub mod search_index;
 
 use crate::domain::case::{CaseSource, DisputeType};

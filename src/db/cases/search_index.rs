@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use diesel::prelude::*;
 
-use super::{DbConn, postings};
+use super::DbConn;
+use crate::db::postings::cases as postings;
 use crate::db::schema::{case_party, case_search_state, case_search_text, complaint, mediation_case, party};
 use crate::search::{FIELD_SEPARATOR, fold, keys};
 

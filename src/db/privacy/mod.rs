@@ -99,12 +99,11 @@ fn scrub(conn: &mut DbConn, case_id: i64, name: &str) -> QueryResult<()> {
             .bind::<Text, _>(format!("%{name}%"));
         on_backend!(conn, c => query.execute(c))?;
     }
-    // Nor is the name found by a search of the case's complaints.
-    if backend == Backend::Sqlite {
-        let ids: Vec<i64> = complaint::table.filter(complaint::case_id.eq(case_id)).select(complaint::id).load(conn)?;
-        for id in ids {
-            crate::db::complaint_search::reindex(conn, id)?;
-        }
+    // Nor is the name found by a search of the case's complaints, and the
+    // placeholder is.
+    let ids: Vec<i64> = complaint::table.filter(complaint::case_id.eq(case_id)).select(complaint::id).load(conn)?;
+    for id in ids {
+        crate::db::complaint_search::reindex(conn, id)?;
     }
     Ok(())
 }
