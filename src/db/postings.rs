@@ -128,10 +128,12 @@ macro_rules! postings {
         const KEYS_PER_READ: usize = 5000;
 
         /// The chunk of each key that holds or would hold a case: one probe of the
-        /// primary key for each key, never the key's other chunks. `?1` the
+        /// primary key for each key, never the key's other chunks (SQLite's
+        /// CROSS JOIN keeps the keys the outer loop; without statistics it
+        /// would scan the committee's chunks for each key). `?1` the
         /// committee, `?2` the keys, `?3` the case.
         const HOLDING_SQLITE: &str = concat!("SELECT c.committee_id, c.key, c.first_id, c.held, c.ids \
-             FROM json_each(?2) AS k JOIN ", stringify!($table), " AS c \
+             FROM json_each(?2) AS k CROSS JOIN ", stringify!($table), " AS c \
              ON c.committee_id = ?1 AND c.key = k.value AND c.first_id = ( \
                SELECT max(l.first_id) FROM ", stringify!($table), " AS l \
                WHERE l.committee_id = ?1 AND l.key = k.value AND l.first_id <= ?3)");
