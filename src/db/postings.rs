@@ -127,11 +127,11 @@ macro_rules! postings {
         /// Keys named in one statement at most.
         const KEYS_PER_READ: usize = 5000;
 
-        /// The chunk of each key that holds or would hold a case: one probe of the
+        /// The chunk of each key that holds or would hold a row: one probe of the
         /// primary key for each key, never the key's other chunks (SQLite's
         /// CROSS JOIN keeps the keys the outer loop; without statistics it
         /// would scan the committee's chunks for each key). `?1` the
-        /// committee, `?2` the keys, `?3` the case.
+        /// committee, `?2` the keys, `?3` the row's id.
         const HOLDING_SQLITE: &str = concat!("SELECT c.committee_id, c.key, c.first_id, c.held, c.ids \
              FROM json_each(?2) AS k CROSS JOIN ", stringify!($table), " AS c \
              ON c.committee_id = ?1 AND c.key = k.value AND c.first_id = ( \
@@ -144,7 +144,7 @@ macro_rules! postings {
                ORDER BY l.first_id DESC LIMIT 1) AS c");
 
         /// For each of `keys` of the committee, the chunk that holds or would hold
-        /// case `at` (`None`: the last chunk, where a case newer than all goes).
+        /// row `at` (`None`: the last chunk, where a row newer than all goes).
         fn holding(conn: &mut DbConn, committee_id: i64, keys: &[i64], at: Option<i64>) -> QueryResult<Vec<Row>> {
             use diesel::sql_types::{Array, BigInt, Text};
             let at = at.unwrap_or(i64::MAX);
@@ -185,9 +185,15 @@ macro_rules! postings {
             Ok(())
         }
 
-        /// Case `case_id` of the committee now holds the keys `added` and no longer
-        /// the keys `removed`.
-        pub fn change(conn: &mut DbConn, committee_id: i64, case_id: i64, added: &[i64], removed: &[i64]) -> QueryResult<()> {
+        /// Row `case_id` (a case or a complaint) of the committee now holds
+        /// the keys `added` and no longer the keys `removed`.
+        pub fn change(
+            conn: &mut DbConn,
+            committee_id: i64,
+            case_id: i64,
+            added: &[i64],
+            removed: &[i64],
+        ) -> QueryResult<()> {
             let keys: Vec<i64> = added.iter().chain(removed).copied().collect();
             if keys.is_empty() {
                 return Ok(());
@@ -270,7 +276,13 @@ macro_rules! postings {
 
         /// The key's chunks whose bound is below `bound`, the greatest first, at
         /// most `limit`.
-        fn chunks_below(conn: &mut DbConn, committee_id: i64, key: i64, bound: i64, limit: i64) -> QueryResult<Vec<Row>> {
+        fn chunks_below(
+            conn: &mut DbConn,
+            committee_id: i64,
+            key: i64,
+            bound: i64,
+            limit: i64,
+        ) -> QueryResult<Vec<Row>> {
             $table::table
                 .filter($table::committee_id.eq(committee_id))
                 .filter($table::key.eq(key))
@@ -281,9 +293,15 @@ macro_rules! postings {
                 .load(conn)
         }
 
-        /// The committee's cases holding `key` below `below`, newest first, at most
+        /// The committee's rows holding `key` below `below`, newest first, at most
         /// `wanted` (fewer when the key runs out).
-        pub fn newest(conn: &mut DbConn, committee_id: i64, key: i64, below: i64, wanted: usize) -> QueryResult<Vec<i64>> {
+        pub fn newest(
+            conn: &mut DbConn,
+            committee_id: i64,
+            key: i64,
+            below: i64,
+            wanted: usize,
+        ) -> QueryResult<Vec<i64>> {
             let mut found: Vec<i64> = Vec::new();
             let mut bound = below;
             // Enough chunks for what is wanted if they are full, and the newest,
@@ -304,7 +322,7 @@ macro_rules! postings {
             Ok(found)
         }
 
-        /// Of the committee's cases `ids` (newest first), those holding `key`.
+        /// Of the committee's rows `ids` (newest first), those holding `key`.
         pub fn held_of(conn: &mut DbConn, committee_id: i64, key: i64, ids: &[i64]) -> QueryResult<Vec<i64>> {
             let (Some(&newest), Some(&oldest)) = (ids.first(), ids.last()) else { return Ok(Vec::new()) };
             let mut holders = std::collections::BTreeSet::new();
