@@ -398,6 +398,7 @@ pub mod complaints {
 mod tests {
     use super::cases::*;
     use super::*;
+    use crate::db::DbConn;
     use crate::db::schema::case_search_chunk;
     use diesel::prelude::*;
     use std::collections::BTreeMap;
@@ -423,15 +424,21 @@ mod tests {
         assert_eq!(parts.into_iter().flat_map(|p| p.ids).collect::<Vec<_>>(), ids);
     }
 
+    /// A migrated SQLite database in a directory removed when dropped.
+    fn migrated() -> (tempfile::TempDir, DbConn) {
+        let dir = tempfile::tempdir().unwrap();
+        let url: crate::db::DatabaseUrl = format!("sqlite://{}", dir.path().join("x.db").display()).parse().unwrap();
+        let mut conn = crate::db::Manager::new(url, crate::db::SqliteSync::Normal).open().unwrap();
+        crate::db::run_migrations(&mut conn).unwrap();
+        (dir, conn)
+    }
+
     /// A batch appended after a later one committed (two instances' intakes)
     /// holds ids below the key's last chunk: each goes to its own chunk, and
     /// the key's rows read back whole and in order.
     #[test]
     fn an_append_of_older_ids_puts_each_in_its_chunk() {
-        let dir = tempfile::tempdir().unwrap();
-        let url: crate::db::DatabaseUrl = format!("sqlite://{}", dir.path().join("x.db").display()).parse().unwrap();
-        let mut conn = crate::db::Manager::new(url, crate::db::SqliteSync::Normal).open().unwrap();
-        crate::db::run_migrations(&mut conn).unwrap();
+        let (_dir, mut conn) = migrated();
         let first: Vec<(i64, i64, i64)> = (1000..1600).map(|id| (1, 7, id)).collect();
         append(&mut conn, &first).unwrap();
         append(&mut conn, &[(1, 7, 5), (1, 7, 1100), (1, 7, 1700), (1, 7, 1599), (1, 8, 3)]).unwrap();
@@ -453,10 +460,7 @@ mod tests {
 
         use rand::{Rng, SeedableRng};
 
-        let dir = tempfile::tempdir().unwrap();
-        let url: crate::db::DatabaseUrl = format!("sqlite://{}", dir.path().join("x.db").display()).parse().unwrap();
-        let mut conn = crate::db::Manager::new(url, crate::db::SqliteSync::Normal).open().unwrap();
-        crate::db::run_migrations(&mut conn).unwrap();
+        let (_dir, mut conn) = migrated();
         let mut rng = rand::rngs::StdRng::seed_from_u64(2026);
         let keys = [11_i64, 12, 13];
         let mut model: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
