@@ -69,7 +69,7 @@ pub fn create_with_reporter(
 ) -> QueryResult<(Complaint, Option<Party>)> {
     audited(conn, actor, new.committee_id, |conn, log| {
         let offset_minutes = super::committees::find(conn, new.committee_id)?.utc_offset_minutes;
-        let (row, reporter) = insert_with_reporter(conn, actor, new, now, false)?;
+        let (row, reporter) = insert_with_reporter(conn, actor, new, now)?;
         super::complaint_search::index(conn, row.committee_id, row.id, &row.location, &row.description)?;
         super::reports::rollup::complaint_received(conn, &received(&row, offset_minutes))?;
         log_created(log, &row, reporter.as_ref());
@@ -80,43 +80,95 @@ pub fn create_with_reporter(
 /// Writes a complaint's row and its reporter's, and nothing else: the
 /// caller indexes it ([`super::complaint_search`]), counts it
 /// ([`received`]) and records its events ([`log_created`]), as
-/// [`create_with_reporter`] does, or the intake for many at once. With
-/// `once`, the reporter is written in one try, in no savepoint of its own
-/// (see [`parties::insert_once`]), for a writer that writes its work again
-/// on any failure.
+/// [`create_with_reporter`] does, or the intake for many at once.
 pub fn insert_with_reporter(
     conn: &mut DbConn,
     actor: &Actor,
     new: &NewComplaint,
     now: NaiveDateTime,
-    once: bool,
 ) -> QueryResult<(Complaint, Option<Party>)> {
-    let reporter = match &new.reporter {
-        Some(p) if once => Some(parties::insert_once(conn, new.committee_id, p, now)?),
-        Some(p) => Some(parties::insert(conn, new.committee_id, p, now)?),
-        None => None,
-    };
+    let reporter = new.reporter.as_ref().map(|p| parties::insert(conn, new.committee_id, p, now)).transpose()?;
     let row = diesel::insert_into(complaint::table)
-        .values((
-            complaint::committee_id.eq(new.committee_id),
-            complaint::received_at.eq(new.received_at),
-            complaint::channel.eq(new.channel.code()),
-            complaint::category.eq(new.category.code()),
-            complaint::location.eq(&new.location),
-            complaint::location_key.eq(location_key(&new.location)),
-            complaint::description.eq(&new.description),
-            complaint::observed_pattern.eq(&new.pattern.text),
-            complaint::pattern_start.eq(new.pattern.start.map(|t| t.to_string())),
-            complaint::pattern_end.eq(new.pattern.end.map(|t| t.to_string())),
-            complaint::pattern_days.eq(&new.pattern.days),
-            complaint::reporter_party_id.eq(reporter.as_ref().map(|p| p.id)),
-            complaint::anonymous.eq(new.anonymous),
-            complaint::created_by.eq(actor.id),
-            complaint::created_at.eq(now),
-        ))
+        .values(Row::new(actor, new, reporter.as_ref(), now))
         .returning(<Complaint as Selectable<super::MultiBackend>>::construct_selection())
         .get_result::<Complaint>(conn)?;
     Ok((row, reporter))
+}
+
+/// [`insert_with_reporter`] once of each of `complaints` (each with who
+/// records it): every reporter by one statement, then every complaint by
+/// another, in no savepoint, for a writer that writes its work again on
+/// any failure (the complaint intake). The complaints come back in the
+/// order given; their ids are reserved first, so that each row written is
+/// known by its own.
+pub fn insert_all_with_reporters(
+    conn: &mut DbConn,
+    complaints: &[(&Actor, &NewComplaint)],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(Complaint, Option<Party>)>> {
+    if complaints.is_empty() {
+        return Ok(Vec::new());
+    }
+    let reporting: Vec<(i64, &crate::domain::party::Particulars)> =
+        complaints.iter().filter_map(|(_, new)| new.reporter.as_ref().map(|p| (new.committee_id, p))).collect();
+    let mut reporters = parties::insert_all_once(conn, &reporting, now)?.into_iter();
+    let reporters: Vec<Option<Party>> =
+        complaints.iter().map(|(_, new)| new.reporter.as_ref().and_then(|_| reporters.next())).collect();
+    let ids = super::sql::reserve_ids(conn, "complaint", complaints.len())?;
+    let rows: Vec<(diesel::dsl::Eq<complaint::id, i64>, Row<'_>)> = ids
+        .iter()
+        .zip(complaints)
+        .zip(&reporters)
+        .map(|((&id, &(actor, new)), reporter)| (complaint::id.eq(id), Row::new(actor, new, reporter.as_ref(), now)))
+        .collect();
+    let written: Vec<Complaint> = crate::on_backend!(conn, c => diesel::insert_into(complaint::table)
+        .values(&rows)
+        .returning(Complaint::as_returning())
+        .get_results(c))?;
+    Ok(super::sql::in_order_of(&ids, written, |c| c.id)?.into_iter().zip(reporters).collect())
+}
+
+/// The columns of a complaint as first written.
+#[derive(Insertable)]
+#[diesel(table_name = complaint, treat_none_as_default_value = false)]
+struct Row<'a> {
+    committee_id: i64,
+    received_at: NaiveDateTime,
+    channel: &'static str,
+    category: &'static str,
+    location: &'a str,
+    location_key: String,
+    description: &'a str,
+    observed_pattern: Option<&'a str>,
+    pattern_start: Option<String>,
+    pattern_end: Option<String>,
+    pattern_days: Option<&'a str>,
+    reporter_party_id: Option<i64>,
+    anonymous: bool,
+    created_by: Option<i64>,
+    created_at: NaiveDateTime,
+}
+
+impl<'a> Row<'a> {
+    fn new(actor: &Actor, new: &'a NewComplaint, reporter: Option<&Party>, now: NaiveDateTime) -> Self {
+        Self {
+            committee_id: new.committee_id,
+            received_at: new.received_at,
+            channel: new.channel.code(),
+            category: new.category.code(),
+            location: &new.location,
+            location_key: location_key(&new.location),
+            description: &new.description,
+            observed_pattern: new.pattern.text.as_deref(),
+            pattern_start: new.pattern.start.map(|t| t.to_string()),
+            pattern_end: new.pattern.end.map(|t| t.to_string()),
+            pattern_days: new.pattern.days.as_deref(),
+            reporter_party_id: reporter.map(|p| p.id),
+            anonymous: new.anonymous,
+            created_by: actor.id,
+            created_at: now,
+        }
+    }
 }
 
 /// Complaint `c` as the report's roll-up counts it, its committee `offset_minutes` from UTC.
@@ -223,9 +275,14 @@ pub fn similar(conn: &mut DbConn, c: &Complaint) -> QueryResult<Vec<Complaint>> 
 
 /// Complaints of a case, oldest first.
 pub fn of_case(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<Complaint>> {
+    of_cases(conn, &[case_id])
+}
+
+/// Complaints of cases `case_ids`, by case, each case's oldest first.
+pub fn of_cases(conn: &mut DbConn, case_ids: &[i64]) -> QueryResult<Vec<Complaint>> {
     complaint::table
-        .filter(complaint::case_id.eq(case_id))
-        .order(complaint::received_at)
+        .filter(complaint::case_id.eq_any(case_ids))
+        .order((complaint::case_id, complaint::received_at, complaint::id))
         .select(Complaint::as_select())
         .load(conn)
 }

@@ -210,9 +210,14 @@ pub fn record_in(
 
 /// Follow-ups of a case, oldest first.
 pub fn of_case(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<FollowUp>> {
+    of_cases(conn, &[case_id])
+}
+
+/// Follow-ups of cases `case_ids`, by case, each case's oldest first.
+pub fn of_cases(conn: &mut DbConn, case_ids: &[i64]) -> QueryResult<Vec<FollowUp>> {
     follow_up::table
-        .filter(follow_up::case_id.eq(case_id))
-        .order(follow_up::visited_at)
+        .filter(follow_up::case_id.eq_any(case_ids))
+        .order((follow_up::case_id, follow_up::visited_at, follow_up::id))
         .select(FollowUp::as_select())
         .load(conn)
 }

@@ -6,9 +6,9 @@
 //! lock) and a write of every page it touched. Instead, a request queues
 //! its complaint for one thread of the intake's own, which takes everything
 //! queued (up to [`BATCH`]) into one transaction: each committee's chain is
-//! locked once, the complaints' rows are written one by one, and their
-//! roll-up counts, audit events and search keys by a statement each for
-//! all of them. A refused complaint leaves the others standing (the batch
+//! locked once, and the complaints' reporters, their rows, their roll-up
+//! counts, audit events and search keys are written by a statement each
+//! for all of them. A refused complaint leaves the others standing (the batch
 //! is then written again, each complaint in a savepoint of its own). A
 //! request is answered only after the transaction holding its complaint has
 //! committed, so an acknowledged complaint survives a crash. Two instances
@@ -210,11 +210,12 @@ struct Committee {
 
 /// Writes `batch` inside a transaction: each committee's chain locked and
 /// its offset read once (the batch is in committee order, so chains are
-/// locked in that order), every complaint's rows, then the roll-up's
-/// counts, the audit events and (SQLite) the search keys of all the
-/// complaints written, by a statement each. With `alone`, each complaint's
-/// rows are written in a savepoint, and a complaint refused leaves the
-/// others standing; without, any complaint refused fails the whole.
+/// locked in that order), then the reporters, the complaints, the roll-up's
+/// counts, the audit events and the search keys of all the complaints, by
+/// a statement each (two for the search keys on PostgreSQL). With `alone`,
+/// each complaint's rows are written in a savepoint, and a complaint
+/// refused leaves the others standing; without, any complaint refused
+/// fails the whole.
 ///
 /// The search keys come last: SQLite's full-text index writes what it holds
 /// in memory to its tables at every savepoint opened after them.
@@ -237,18 +238,31 @@ fn write_all(
     let offset_of = |id: i64| met.iter().find(|k| k.id == id).and_then(|k| k.offset);
 
     let mut results: Vec<Result<Recorded, WriteError>> = Vec::with_capacity(batch.len());
-    for w in batch {
-        let Some(offset) = offset_of(w.new.committee_id) else {
-            results.push(Err(WriteError::NotFound));
-            continue;
-        };
-        let written = if alone {
-            conn.transaction(|conn| complaints::insert_with_reporter(conn, &w.actor, &w.new, now, false))
-                .map_err(WriteError::from)
-        } else {
-            Ok(complaints::insert_with_reporter(conn, &w.actor, &w.new, now, true)?)
-        };
-        results.push(written.map(|(c, reporter)| (c, reporter, offset)));
+    if alone {
+        for w in batch {
+            let Some(offset) = offset_of(w.new.committee_id) else {
+                results.push(Err(WriteError::NotFound));
+                continue;
+            };
+            let written = conn
+                .transaction(|conn| complaints::insert_with_reporter(conn, &w.actor, &w.new, now))
+                .map_err(WriteError::from);
+            results.push(written.map(|(c, reporter)| (c, reporter, offset)));
+        }
+    } else {
+        // Every reporter by one statement, every complaint by another.
+        let known: Vec<(&Actor, &NewComplaint)> =
+            batch.iter().filter(|w| offset_of(w.new.committee_id).is_some()).map(|w| (&w.actor, &w.new)).collect();
+        let mut written = complaints::insert_all_with_reporters(conn, &known, now)?.into_iter();
+        for w in batch {
+            results.push(match offset_of(w.new.committee_id) {
+                None => Err(WriteError::NotFound),
+                Some(offset) => written
+                    .next()
+                    .map(|(c, reporter)| (c, reporter, offset))
+                    .ok_or_else(|| WriteError::Failed("a complaint of the batch was not written".into())),
+            });
+        }
     }
 
     let kept: Vec<&Recorded> = results.iter().filter_map(|r| r.as_ref().ok()).collect();

@@ -97,9 +97,14 @@ pub fn create(
 
 /// Investigations of a case, oldest first.
 pub fn of_case(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<Investigation>> {
+    of_cases(conn, &[case_id])
+}
+
+/// Investigations of cases `case_ids`, by case, each case's oldest first.
+pub fn of_cases(conn: &mut DbConn, case_ids: &[i64]) -> QueryResult<Vec<Investigation>> {
     investigation::table
-        .filter(investigation::case_id.eq(case_id))
-        .order(investigation::conducted_at)
+        .filter(investigation::case_id.eq_any(case_ids))
+        .order((investigation::case_id, investigation::conducted_at, investigation::id))
         .select(Investigation::as_select())
         .load(conn)
 }
@@ -231,9 +236,14 @@ pub fn record_measurement(
 
 /// Measurements of a case, oldest first.
 pub fn measurements_of_case(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<Measurement>> {
+    measurements_of_cases(conn, &[case_id])
+}
+
+/// Measurements of cases `case_ids`, by case, each case's oldest first.
+pub fn measurements_of_cases(conn: &mut DbConn, case_ids: &[i64]) -> QueryResult<Vec<Measurement>> {
     measurement::table
-        .filter(measurement::case_id.eq(case_id))
-        .order(measurement::measured_at)
+        .filter(measurement::case_id.eq_any(case_ids))
+        .order((measurement::case_id, measurement::measured_at, measurement::id))
         .select(Measurement::as_select())
         .load(conn)
 }

@@ -158,20 +158,31 @@ pub fn record_session(
 
 /// Sessions of a case, oldest first.
 pub fn sessions_of_case(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<Session>> {
+    sessions_of_cases(conn, &[case_id])
+}
+
+/// Sessions of cases `case_ids`, by case, each case's oldest first.
+pub fn sessions_of_cases(conn: &mut DbConn, case_ids: &[i64]) -> QueryResult<Vec<Session>> {
     mediation_session::table
-        .filter(mediation_session::case_id.eq(case_id))
-        .order(mediation_session::held_at)
+        .filter(mediation_session::case_id.eq_any(case_ids))
+        .order((mediation_session::case_id, mediation_session::held_at, mediation_session::id))
         .select(Session::as_select())
         .load(conn)
 }
 
 /// The articles cited at a session.
 pub fn session_references(conn: &mut DbConn, session_id: i64) -> QueryResult<Vec<LegalReference>> {
+    Ok(session_references_of(conn, &[session_id])?.into_iter().map(|(_, r)| r).collect())
+}
+
+/// The articles cited at sessions `session_ids`, each with its session, by
+/// session and article.
+pub fn session_references_of(conn: &mut DbConn, session_ids: &[i64]) -> QueryResult<Vec<(i64, LegalReference)>> {
     session_reference::table
         .inner_join(legal_reference::table)
-        .filter(session_reference::session_id.eq(session_id))
-        .order(legal_reference::id)
-        .select(LegalReference::as_select())
+        .filter(session_reference::session_id.eq_any(session_ids))
+        .order((session_reference::session_id, legal_reference::id))
+        .select((session_reference::session_id, LegalReference::as_select()))
         .load(conn)
 }
 
@@ -257,19 +268,30 @@ pub fn record_meeting(
 
 /// Meetings of a case, oldest first.
 pub fn meetings_of_case(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<Meeting>> {
+    meetings_of_cases(conn, &[case_id])
+}
+
+/// Community meetings of cases `case_ids`, by case, each case's oldest first.
+pub fn meetings_of_cases(conn: &mut DbConn, case_ids: &[i64]) -> QueryResult<Vec<Meeting>> {
     community_meeting::table
-        .filter(community_meeting::case_id.eq(case_id))
-        .order(community_meeting::held_at)
+        .filter(community_meeting::case_id.eq_any(case_ids))
+        .order((community_meeting::case_id, community_meeting::held_at, community_meeting::id))
         .select(Meeting::as_select())
         .load(conn)
 }
 
 /// The articles cited at a meeting.
 pub fn meeting_references(conn: &mut DbConn, meeting_id: i64) -> QueryResult<Vec<LegalReference>> {
+    Ok(meeting_references_of(conn, &[meeting_id])?.into_iter().map(|(_, r)| r).collect())
+}
+
+/// The articles cited at meetings `meeting_ids`, each with its meeting, by
+/// meeting and article.
+pub fn meeting_references_of(conn: &mut DbConn, meeting_ids: &[i64]) -> QueryResult<Vec<(i64, LegalReference)>> {
     meeting_reference::table
         .inner_join(legal_reference::table)
-        .filter(meeting_reference::meeting_id.eq(meeting_id))
-        .order(legal_reference::id)
-        .select(LegalReference::as_select())
+        .filter(meeting_reference::meeting_id.eq_any(meeting_ids))
+        .order((meeting_reference::meeting_id, legal_reference::id))
+        .select((meeting_reference::meeting_id, LegalReference::as_select()))
         .load(conn)
 }

@@ -39,7 +39,7 @@ pub mod reports;
 pub mod schema;
 pub mod settings;
 pub mod sign_in;
-mod sql;
+pub(crate) mod sql;
 pub mod timeline;
 pub mod users;
 

@@ -2,7 +2,9 @@
 
 use std::borrow::Cow;
 
-use super::Backend;
+use diesel::prelude::*;
+
+use super::{Backend, DbConn};
 
 /// A statement for the few places diesel's DSL cannot express over both
 /// backends (upserts, row locks).
@@ -35,6 +37,52 @@ pub fn placeholders<'a>(sql: &'a str, backend: Backend) -> Cow<'a, str> {
             Cow::Owned(out)
         }
     }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Id {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    id: Option<i64>,
+}
+
+/// Reserves `n` ids of `table` (whose `id` the database assigns), in
+/// ascending order, for rows written in the same transaction: on SQLite
+/// those after the largest (the transaction holds the write lock), on
+/// PostgreSQL drawn from the id's sequence, which other writers keep
+/// drawing from meanwhile.
+pub fn reserve_ids(conn: &mut DbConn, table: &'static str, n: usize) -> QueryResult<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let count = i64::try_from(n).unwrap_or(i64::MAX);
+    let mut ids: Vec<i64> = match conn {
+        DbConn::Sqlite(c) => {
+            let last = diesel::sql_query(format!("SELECT MAX(id) AS id FROM {table}")).get_result::<Id>(c)?;
+            let first = last.id.unwrap_or(0) + 1;
+            return Ok((first..first + count).collect());
+        }
+        DbConn::Postgres(c) => diesel::sql_query(format!(
+            "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id FROM generate_series(1, $1)"
+        ))
+        .bind::<diesel::sql_types::BigInt, _>(count)
+        .load::<Id>(c)?
+        .into_iter()
+        .filter_map(|r| r.id)
+        .collect(),
+    };
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// `rows` written under the ascending `ids`, put in their order (a
+/// statement's `RETURNING` promises none); an error unless each id came
+/// back once.
+pub fn in_order_of<T>(ids: &[i64], mut rows: Vec<T>, id_of: impl Fn(&T) -> i64) -> QueryResult<Vec<T>> {
+    rows.sort_by_key(|r| id_of(r));
+    if rows.len() != ids.len() || rows.iter().zip(ids).any(|(r, &id)| id_of(r) != id) {
+        return Err(diesel::result::Error::DeserializationError("the rows written are not those reserved".into()));
+    }
+    Ok(rows)
 }
 
 /// Runs `$body` with `$c` bound to the backend's own connection.

@@ -25,17 +25,22 @@ pub struct Entry {
     pub recorded_by: Option<String>,
 }
 
-fn names(conn: &mut DbConn, committee_id: i64) -> QueryResult<HashMap<i64, String>> {
-    Ok(app_user::table
-        .filter(app_user::committee_id.eq(committee_id))
-        .select((app_user::id, app_user::display_name))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect())
+/// The names of the users of committees `committee_ids`: by committee, each
+/// user's by id.
+pub fn names_of(conn: &mut DbConn, committee_ids: &[i64]) -> QueryResult<HashMap<i64, HashMap<i64, String>>> {
+    let rows: Vec<(i64, i64, String)> = app_user::table
+        .filter(app_user::committee_id.eq_any(committee_ids))
+        .select((app_user::committee_id, app_user::id, app_user::display_name))
+        .load(conn)?;
+    let mut names: HashMap<i64, HashMap<i64, String>> = HashMap::new();
+    for (committee_id, id, name) in rows {
+        names.entry(committee_id).or_default().insert(id, name);
+    }
+    Ok(names)
 }
 
 /// Every record of a case, loaded once for its timeline and its views.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Records {
     /// Complaints.
     pub complaints: Vec<complaints::Complaint>,
@@ -60,34 +65,64 @@ pub struct Records {
 impl Records {
     /// Loads the records of case `case_id`.
     pub fn load(conn: &mut DbConn, case_id: i64) -> QueryResult<Self> {
-        let agreements = agreements::of_case(conn, case_id)?;
-        let mut sigs = agreements::signatures_of_case(conn, case_id)?;
-        let agreements = agreements
-            .into_iter()
-            .map(|a| {
-                let (mine, rest): (Vec<_>, Vec<_>) =
-                    std::mem::take(&mut sigs).into_iter().partition(|s| s.agreement_id == a.id);
-                sigs = rest;
-                (a, mine)
-            })
-            .collect();
-        Ok(Self {
-            complaints: complaints::of_case(conn, case_id)?,
-            transitions: cases::transitions(conn, case_id)?,
-            investigations: investigations::of_case(conn, case_id)?,
-            measurements: investigations::measurements_of_case(conn, case_id)?,
-            sessions: mediation::sessions_of_case(conn, case_id)?,
-            meetings: mediation::meetings_of_case(conn, case_id)?,
-            agreements,
-            follow_ups: follow_ups::of_case(conn, case_id)?,
-            referrals: cases::referrals(conn, case_id)?,
-        })
+        Ok(Self::load_many(conn, &[case_id])?.remove(&case_id).unwrap_or_default())
+    }
+
+    /// Loads the records of cases `case_ids`, each case's as [`Records::load`]
+    /// would, by a statement per kind of record for all of them.
+    pub fn load_many(conn: &mut DbConn, case_ids: &[i64]) -> QueryResult<HashMap<i64, Self>> {
+        let mut all: HashMap<i64, Self> = case_ids.iter().map(|&id| (id, Self::default())).collect();
+        let mut sigs: HashMap<i64, Vec<agreements::SignatureRow>> = HashMap::new();
+        for sig in agreements::signatures_of_cases(conn, case_ids)? {
+            sigs.entry(sig.agreement_id).or_default().push(sig);
+        }
+        for a in agreements::of_cases(conn, case_ids)? {
+            let signed = sigs.remove(&a.id).unwrap_or_default();
+            if let Some(records) = all.get_mut(&a.case_id) {
+                records.agreements.push((a, signed));
+            }
+        }
+        let complaints = complaints::of_cases(conn, case_ids)?;
+        sort_into(&mut all, complaints, |c| c.case_id.unwrap_or_default(), |r| &mut r.complaints);
+        let transitions = cases::transitions_of_cases(conn, case_ids)?;
+        for (case_id, t) in transitions {
+            if let Some(records) = all.get_mut(&case_id) {
+                records.transitions.push(t);
+            }
+        }
+        let investigations = investigations::of_cases(conn, case_ids)?;
+        sort_into(&mut all, investigations, |i| i.case_id, |r| &mut r.investigations);
+        let measurements = investigations::measurements_of_cases(conn, case_ids)?;
+        sort_into(&mut all, measurements, |m| m.case_id, |r| &mut r.measurements);
+        let sessions = mediation::sessions_of_cases(conn, case_ids)?;
+        sort_into(&mut all, sessions, |s| s.case_id, |r| &mut r.sessions);
+        let meetings = mediation::meetings_of_cases(conn, case_ids)?;
+        sort_into(&mut all, meetings, |m| m.case_id, |r| &mut r.meetings);
+        let follow_ups = follow_ups::of_cases(conn, case_ids)?;
+        sort_into(&mut all, follow_ups, |f| f.case_id, |r| &mut r.follow_ups);
+        let referrals = cases::referrals_of_cases(conn, case_ids)?;
+        sort_into(&mut all, referrals, |r| r.case_id, |r| &mut r.referrals);
+        Ok(all)
     }
 }
 
-/// The timeline of records already loaded.
-pub fn of_records(conn: &mut DbConn, case: &cases::Case, records: &Records) -> QueryResult<Vec<Entry>> {
-    let users = names(conn, case.committee_id)?;
+/// Puts each of `rows`, in their order, into the records of its case.
+fn sort_into<T>(
+    all: &mut HashMap<i64, Records>,
+    rows: Vec<T>,
+    case_of: impl Fn(&T) -> i64,
+    kind: impl Fn(&mut Records) -> &mut Vec<T>,
+) {
+    for row in rows {
+        if let Some(records) = all.get_mut(&case_of(&row)) {
+            kind(records).push(row);
+        }
+    }
+}
+
+/// The timeline of records already loaded, naming who recorded each by
+/// `users` (the names of the case's committee's users, by id).
+pub fn of_records(case: &cases::Case, records: &Records, users: &HashMap<i64, String>) -> Vec<Entry> {
     let who = |id: Option<i64>| id.and_then(|id| users.get(&id).cloned());
     let mut entries = Vec::new();
     for c in &records.complaints {
@@ -212,5 +247,5 @@ pub fn of_records(conn: &mut DbConn, case: &cases::Case, records: &Records) -> Q
         });
     }
     entries.sort_by_key(|e| e.at);
-    Ok(entries)
+    entries
 }

@@ -273,17 +273,31 @@ both_backends! {
         }))
         .await;
         let mut ids = std::collections::BTreeSet::new();
+        let mut reported = std::collections::BTreeMap::new();
         for ((_, body), response) in bodies.iter().zip(responses) {
             assert_eq!(response.status().as_u16(), 201, "{body}");
             let created: Value = response.json().await.expect("json");
+            // Each answer is its own complaint's, with its own reporter.
             assert_eq!(created["location"], body["location"]);
+            assert_eq!(created["received_at"], body["received_at"]);
+            assert_eq!(created["reporter"]["name"], body["reporter"]["name"]);
             ids.insert(created["id"].as_i64().expect("id"));
+            reported.insert(created["id"].as_i64().expect("id"), body["reporter"]["name"].as_str().map(str::to_owned));
         }
         assert_eq!(ids.len(), 120, "each acknowledged complaint has its own id");
 
         let mut conn = app.conn();
         let stored: Vec<i64> = complaint::table.select(complaint::id).order(complaint::id).load(&mut conn).expect("ids");
         assert_eq!(stored, ids.iter().copied().collect::<Vec<_>>(), "every complaint acknowledged is stored, no other");
+        let reporters: std::collections::BTreeMap<i64, Option<String>> = complaint::table
+            .left_join(hesheng::db::schema::party::table
+                .on(complaint::reporter_party_id.eq(hesheng::db::schema::party::id.nullable())))
+            .select((complaint::id, hesheng::db::schema::party::name.nullable()))
+            .load(&mut conn)
+            .expect("reporters")
+            .into_iter()
+            .collect();
+        assert_eq!(reporters, reported, "each complaint is stored with its own reporter");
         assert!(hesheng::db::audit::verify(&mut conn).expect("verify").is_ok(), "the chains are intact");
         for (committee, before, complaints, reporters) in [(1, first_before, 60, 30), (second, second_before, 60, 60)] {
             let seqs: Vec<i64> = audit_event::table

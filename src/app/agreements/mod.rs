@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use crate::app::documents::{self, PrintSettings};
 use crate::app::error::{AppError, AppResult};
-use crate::db::agreements::{self, Agreement, SignOutcome, SignatureRow};
+use crate::db::agreements::{self, Agreement, SignOutcome, SignatureRow, TermRow};
 use crate::db::committees::{self, Committee};
 use crate::db::users::User;
 use crate::db::{Db, DbConn, cases, parties};
@@ -222,21 +222,23 @@ pub fn agreement_view(conn: &mut DbConn, committee: &Committee, a: &Agreement, l
     } else {
         Vec::new()
     };
-    agreement_view_of(conn, committee, a, &sigs, &case_parties, lang)
+    let terms = agreements::terms(conn, a.id)?;
+    Ok(agreement_view_of(committee, a, &terms, &sigs, &case_parties, lang))
 }
 
-/// The view of an agreement whose signatures and case parties (needed only
-/// while a written agreement awaits signatures) are already loaded.
+/// The view of an agreement whose terms, signatures and case parties
+/// (needed only while a written agreement awaits signatures) are already
+/// loaded.
 pub fn agreement_view_of(
-    conn: &mut DbConn,
     committee: &Committee,
     a: &Agreement,
+    terms: &[TermRow],
     sigs: &[SignatureRow],
     case_parties: &[(parties::CaseParty, parties::Party)],
     lang: Lang,
-) -> AppResult<AgreementView> {
+) -> AgreementView {
     let offset = committee.utc_offset_minutes;
-    let terms: Vec<Term> = agreements::terms(conn, a.id)?.iter().map(|t| t.to_term()).collect();
+    let terms: Vec<Term> = terms.iter().map(|t| t.to_term()).collect();
     let missing = if a.kind() == AgreementKind::Written && !a.status().is_frozen() {
         let required: Vec<i64> =
             case_parties.iter().filter(|(cp, _)| cp.role().signs_agreements()).map(|(cp, _)| cp.party_id).collect();
@@ -254,7 +256,7 @@ pub fn agreement_view_of(
             message: t(lang, w.code),
         })
         .collect();
-    Ok(AgreementView {
+    AgreementView {
         id: a.id,
         case_id: a.case_id,
         version: a.version,
@@ -297,7 +299,7 @@ pub fn agreement_view_of(
         confirmation_deadline: a.confirmation_deadline.map(|d| d.to_string()),
         copies: a.copies,
         created_at: format_instant(a.created_at, offset),
-    })
+    }
 }
 
 /// Drafts an agreement of case `case_id` (an oral one is registered and

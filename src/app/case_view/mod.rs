@@ -2,6 +2,8 @@
 
 pub mod parts;
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -12,8 +14,11 @@ use crate::app::error::{AppError, AppResult};
 use crate::app::field_work::{InvestigationView, MeasurementView};
 use crate::app::follow_ups::summary_view;
 use crate::app::mediation::{MeetingView, ReferralView, SessionView};
+use crate::db::agreements::{self, TermRow};
 use crate::db::cases::{self, Case, Hit};
 use crate::db::committees::{self, Committee};
+use crate::db::mediation::LegalReference;
+use crate::db::parties::{CaseParty, Party};
 use crate::db::users::User;
 use crate::db::{Db, DbConn, case_views, mediation, parties, timeline};
 use crate::domain::clock::format_instant;
@@ -185,76 +190,172 @@ pub fn case_view(
     contacts: Contacts,
     lang: Lang,
 ) -> AppResult<CaseView> {
-    let offset = committee.utc_offset_minutes;
-    let records = timeline::Records::load(conn, case.id)?;
-    let case_parties = parties::of_case(conn, case.id)?;
-    let reporters: std::collections::HashMap<i64, parties::Party> = parties::reporters_of_case(conn, case.id)?
-        .into_iter()
-        .filter(|p| p.committee_id == case.committee_id)
-        .map(|p| (p.id, p))
-        .collect();
-    let complaint_views = records
-        .complaints
-        .iter()
-        .map(|c| ComplaintView::new(c, c.reporter_party_id.and_then(|id| reporters.get(&id)), contacts, offset))
-        .collect();
-    let mut session_views = Vec::new();
-    for s in &records.sessions {
-        let refs = mediation::session_references(conn, s.id)?;
-        session_views.push(SessionView::new(s, refs, offset));
+    let loaded = Loaded::read(conn, std::slice::from_ref(case))?;
+    Ok(loaded.view(committee, case, contacts, lang))
+}
+
+/// Everything the views of some cases show besides the cases themselves,
+/// read by a statement per kind of record for all of them.
+struct Loaded {
+    records: HashMap<i64, timeline::Records>,
+    /// By case.
+    parties: HashMap<i64, Vec<(CaseParty, Party)>>,
+    /// The complaints' reporters, by party.
+    reporters: HashMap<i64, Party>,
+    /// By session.
+    session_references: HashMap<i64, Vec<LegalReference>>,
+    /// By meeting.
+    meeting_references: HashMap<i64, Vec<LegalReference>>,
+    /// By agreement.
+    terms: HashMap<i64, Vec<TermRow>>,
+    /// By case.
+    mediators: HashMap<i64, Vec<User>>,
+    /// The committees' users' names: by committee, then by user.
+    names: HashMap<i64, HashMap<i64, String>>,
+}
+
+impl Loaded {
+    fn read(conn: &mut DbConn, cases: &[Case]) -> AppResult<Self> {
+        let ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
+        let records = timeline::Records::load_many(conn, &ids)?;
+        let reporters =
+            distinct(records.values().flat_map(|r| r.complaints.iter().filter_map(|c| c.reporter_party_id)));
+        let sessions = distinct(records.values().flat_map(|r| r.sessions.iter().map(|s| s.id)));
+        let meetings = distinct(records.values().flat_map(|r| r.meetings.iter().map(|m| m.id)));
+        let agreements = distinct(records.values().flat_map(|r| r.agreements.iter().map(|(a, _)| a.id)));
+        let committees = distinct(cases.iter().map(|c| c.committee_id));
+        Ok(Self {
+            parties: grouped(parties::of_cases(conn, &ids)?, |(cp, _)| cp.case_id),
+            reporters: if reporters.is_empty() {
+                HashMap::new()
+            } else {
+                parties::of_ids(conn, &reporters)?.into_iter().map(|p| (p.id, p)).collect()
+            },
+            session_references: if sessions.is_empty() {
+                HashMap::new()
+            } else {
+                paired(mediation::session_references_of(conn, &sessions)?)
+            },
+            meeting_references: if meetings.is_empty() {
+                HashMap::new()
+            } else {
+                paired(mediation::meeting_references_of(conn, &meetings)?)
+            },
+            terms: if agreements.is_empty() {
+                HashMap::new()
+            } else {
+                grouped(agreements::terms_of(conn, &agreements)?, |t| t.agreement_id)
+            },
+            mediators: paired(cases::mediators_of_cases(conn, &ids)?),
+            names: timeline::names_of(conn, &committees)?,
+            records,
+        })
     }
-    let mut meeting_views = Vec::new();
-    for m in &records.meetings {
-        let refs = mediation::meeting_references(conn, m.id)?;
-        meeting_views.push(MeetingView::new(m, refs, offset));
+
+    /// The view of `case`, one of the cases read.
+    fn view(&self, committee: &Committee, case: &Case, contacts: Contacts, lang: Lang) -> CaseView {
+        let offset = committee.utc_offset_minutes;
+        let empty = timeline::Records::default();
+        let records = self.records.get(&case.id).unwrap_or(&empty);
+        let case_parties = self.parties.get(&case.id).map_or(&[][..], Vec::as_slice);
+        let reporter =
+            |id: Option<i64>| id.and_then(|id| self.reporters.get(&id)).filter(|p| p.committee_id == case.committee_id);
+        let cited =
+            |references: &HashMap<i64, Vec<LegalReference>>, id| references.get(&id).cloned().unwrap_or_default();
+        let no_names = HashMap::new();
+        let names = self.names.get(&case.committee_id).unwrap_or(&no_names);
+        let timeline = timeline::of_records(case, records, names);
+        CaseView {
+            id: case.id,
+            number: case.number.clone(),
+            title: case.title.clone(),
+            dispute_type: case.dispute_type.to_string(),
+            source: case.source.to_string(),
+            status: case.status.to_string(),
+            allowed_moves: case.status().next().iter().map(|s| s.code().to_owned()).collect(),
+            risk_level: case.risk_level.to_string(),
+            public_session: case.public_session,
+            facts: case.facts.clone(),
+            requests: case.requests(),
+            location: case.location.clone(),
+            registered_at: format_instant(case.registered_at, offset),
+            termination_reason: case.termination_reason.clone(),
+            routes_explained: case.routes_explained,
+            prevented_criminal: case.prevented_criminal,
+            prevented_petition: case.prevented_petition,
+            mediators: self
+                .mediators
+                .get(&case.id)
+                .into_iter()
+                .flatten()
+                .map(|u| MediatorView { id: u.id, display_name: u.display_name.clone() })
+                .collect(),
+            parties: case_parties.iter().map(|(cp, p)| PartyView::new(cp, p, contacts)).collect(),
+            complaints: records
+                .complaints
+                .iter()
+                .map(|c| ComplaintView::new(c, reporter(c.reporter_party_id), contacts, offset))
+                .collect(),
+            investigations: records.investigations.iter().map(|i| InvestigationView::new(i, offset)).collect(),
+            measurements: records.measurements.iter().map(|m| MeasurementView::new(m, offset)).collect(),
+            sessions: records
+                .sessions
+                .iter()
+                .map(|s| SessionView::new(s, cited(&self.session_references, s.id), offset))
+                .collect(),
+            meetings: records
+                .meetings
+                .iter()
+                .map(|m| MeetingView::new(m, cited(&self.meeting_references, m.id), offset))
+                .collect(),
+            agreements: records
+                .agreements
+                .iter()
+                .map(|(a, sigs)| {
+                    let terms = self.terms.get(&a.id).map_or(&[][..], Vec::as_slice);
+                    agreement_view_of(committee, a, terms, sigs, case_parties, lang)
+                })
+                .collect(),
+            follow_ups: records.follow_ups.iter().map(|f| summary_view(f, offset)).collect(),
+            referrals: records.referrals.iter().map(|r| ReferralView::new(r, offset)).collect(),
+            timeline: timeline
+                .into_iter()
+                .map(|e| TimelineView {
+                    at: format_instant(e.at, offset),
+                    kind: e.kind.to_owned(),
+                    record_id: e.record_id,
+                    summary: e.summary,
+                    recorded_by: e.recorded_by,
+                })
+                .collect(),
+        }
     }
-    let mut agreement_views = Vec::new();
-    for (a, sigs) in &records.agreements {
-        agreement_views.push(agreement_view_of(conn, committee, a, sigs, &case_parties, lang)?);
+}
+
+/// The values of `ids`, each once, in order.
+fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// `rows` by the key `key_of` gives each, keeping their order.
+fn grouped<T>(rows: Vec<T>, key_of: impl Fn(&T) -> i64) -> HashMap<i64, Vec<T>> {
+    let mut groups: HashMap<i64, Vec<T>> = HashMap::new();
+    for row in rows {
+        groups.entry(key_of(&row)).or_default().push(row);
     }
-    let timeline = timeline::of_records(conn, case, &records)?;
-    Ok(CaseView {
-        id: case.id,
-        number: case.number.clone(),
-        title: case.title.clone(),
-        dispute_type: case.dispute_type.to_string(),
-        source: case.source.to_string(),
-        status: case.status.to_string(),
-        allowed_moves: case.status().next().iter().map(|s| s.code().to_owned()).collect(),
-        risk_level: case.risk_level.to_string(),
-        public_session: case.public_session,
-        facts: case.facts.clone(),
-        requests: case.requests(),
-        location: case.location.clone(),
-        registered_at: format_instant(case.registered_at, offset),
-        termination_reason: case.termination_reason.clone(),
-        routes_explained: case.routes_explained,
-        prevented_criminal: case.prevented_criminal,
-        prevented_petition: case.prevented_petition,
-        mediators: cases::mediators(conn, case.id)?
-            .into_iter()
-            .map(|u| MediatorView { id: u.id, display_name: u.display_name })
-            .collect(),
-        parties: case_parties.iter().map(|(cp, p)| PartyView::new(cp, p, contacts)).collect(),
-        complaints: complaint_views,
-        investigations: records.investigations.iter().map(|i| InvestigationView::new(i, offset)).collect(),
-        measurements: records.measurements.iter().map(|m| MeasurementView::new(m, offset)).collect(),
-        sessions: session_views,
-        meetings: meeting_views,
-        agreements: agreement_views,
-        follow_ups: records.follow_ups.iter().map(|f| summary_view(f, offset)).collect(),
-        referrals: records.referrals.iter().map(|r| ReferralView::new(r, offset)).collect(),
-        timeline: timeline
-            .into_iter()
-            .map(|e| TimelineView {
-                at: format_instant(e.at, offset),
-                kind: e.kind.to_owned(),
-                record_id: e.record_id,
-                summary: e.summary,
-                recorded_by: e.recorded_by,
-            })
-            .collect(),
-    })
+    groups
+}
+
+/// Rows each paired with its key, by key, keeping their order.
+fn paired<T>(rows: Vec<(i64, T)>) -> HashMap<i64, Vec<T>> {
+    let mut groups: HashMap<i64, Vec<T>> = HashMap::new();
+    for (key, row) in rows {
+        groups.entry(key).or_default().push(row);
+    }
+    groups
 }
 
 /// Stores the masked view in `lang` of every case that lacks a current one
@@ -279,8 +380,9 @@ struct Shared<P> {
 }
 
 /// [`store_missing_views`] on several connections at once, each taking the
-/// next batch of cases in turn: building a view is a score of queries,
-/// which wait on the database's round trips more than on either side's work.
+/// next batch of cases in turn. A batch's views are built from a statement
+/// per kind of record for all its cases, so a connection spends its time
+/// on the views' JSON as much as on the database's round trips.
 pub fn store_missing_views_on(
     conns: &mut [&mut DbConn],
     lang: Lang,
@@ -343,17 +445,13 @@ fn store_missing_turns<P: FnMut(usize)>(
         if batch.is_empty() {
             return Ok(());
         }
-        let mut built = Vec::with_capacity(batch.len());
-        for &(id, committee_id) in &batch {
-            match build_masked(conn, committee_id, id, lang) {
-                Ok(view) => built.push(view),
-                Err(AppError::NotFound) => {}
-                Err(e) => {
-                    shared.lock().map_err(|_| poisoned())?.done = true;
-                    return Err(e);
-                }
+        let built = match build_masked_many(conn, &batch, lang) {
+            Ok(built) => built,
+            Err(e) => {
+                shared.lock().map_err(|_| poisoned())?.done = true;
+                return Err(e);
             }
-        }
+        };
         let stored = case_views::store_all(conn, &built);
         let mut turn = shared.lock().map_err(|_| poisoned())?;
         match stored {
@@ -373,12 +471,35 @@ fn store_missing_turns<P: FnMut(usize)>(
 /// Builds the masked view of case `id` of `committee_id`, reading where the
 /// audit chains stand before anything the view shows.
 fn build_masked(conn: &mut DbConn, committee_id: i64, id: i64, lang: Lang) -> AppResult<case_views::Built> {
-    let built_at = case_views::version(conn, committee_id)?;
-    let case = cases::find(conn, committee_id, id)?;
-    let committee = committees::find(conn, committee_id)?;
-    let view = case_view(conn, &committee, &case, Contacts::Masked, lang)?;
-    let json = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(case_views::Built { committee_id, case_id: id, lang, built_at, json })
+    build_masked_many(conn, &[(id, committee_id)], lang)?.pop().ok_or(AppError::NotFound)
+}
+
+/// Builds the masked views of `cases` (each a case's id and its
+/// committee's), reading where the committees' audit chains stand before
+/// anything the views show; a case not found in its committee is left out.
+fn build_masked_many(conn: &mut DbConn, cases: &[(i64, i64)], lang: Lang) -> AppResult<Vec<case_views::Built>> {
+    let committee_ids = distinct(cases.iter().map(|&(_, committee_id)| committee_id));
+    let mut built_at = HashMap::new();
+    for &committee_id in &committee_ids {
+        built_at.insert(committee_id, case_views::version(conn, committee_id)?);
+    }
+    let ids: Vec<i64> = cases.iter().map(|&(id, _)| id).collect();
+    let mut found = cases::of_ids(conn, &ids)?;
+    found.retain(|c| cases.contains(&(c.id, c.committee_id)));
+    let mut committees = HashMap::new();
+    for &committee_id in &committee_ids {
+        committees.insert(committee_id, committees::find(conn, committee_id)?);
+    }
+    let loaded = Loaded::read(conn, &found)?;
+    found
+        .iter()
+        .map(|case| {
+            let view = loaded.view(&committees[&case.committee_id], case, Contacts::Masked, lang);
+            let json = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.into()))?;
+            let built_at = built_at[&case.committee_id];
+            Ok(case_views::Built { committee_id: case.committee_id, case_id: case.id, lang, built_at, json })
+        })
+        .collect()
 }
 
 /// The JSON of a masked view: as stored, compressed, or just built.

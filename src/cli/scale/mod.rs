@@ -24,6 +24,7 @@ use crate::db::schema::{
     agreement, agreement_term, app_user, case_counter, case_mediator, case_party, complaint, follow_up, mediation_case,
     mediation_session, party, signature,
 };
+use crate::db::sql::reserve_ids;
 use crate::db::{Backend, DbConn, WriteError, integrity, write_transaction};
 use crate::domain::agreement::{
     AgreementContent, PartySnapshot, Performance, Term, TermInput, confirmation_deadline, copies,
@@ -392,8 +393,8 @@ fn generate_batches(
                 let last_complaint: Option<i64> = crate::db::schema::complaint::table
                     .select(diesel::dsl::max(crate::db::schema::complaint::id))
                     .first(conn)?;
-                let case_ids = reserve(conn, "mediation_case", batch)?;
-                let party_ids = reserve(conn, "party", 2 * batch)?;
+                let case_ids = reserve_ids(conn, "mediation_case", batch)?;
+                let party_ids = reserve_ids(conn, "party", 2 * batch)?;
                 Ok::<_, WriteError>((last_complaint, case_ids, party_ids))
             })?;
             let mut rows = Rows::default();
@@ -421,7 +422,7 @@ fn generate_batches(
                 }
                 Ok::<_, WriteError>(())
             })?;
-            let agreement_ids = phases.time("ids", || reserve(conn, "agreement", rows.agreements.len()))?;
+            let agreement_ids = phases.time("ids", || reserve_ids(conn, "agreement", rows.agreements.len()))?;
             if complaints.is_some() {
                 sent = std::mem::take(&mut rows.complaints);
             }

@@ -2,7 +2,7 @@
 //! PostgreSQL): a batch of 500 cases is a score of statements instead of
 //! ten thousand round trips.
 
-use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Date, Integer, Text, Timestamp};
 
 use crate::db::Backend;
 use crate::db::agreements::NewTerm;
@@ -103,40 +103,6 @@ pub(super) struct Rows {
     pub signatures: Vec<SignatureRow>,
     pub follow_ups: Vec<FollowUpRow>,
     pub search: Vec<(i64, i64, Indexed)>,
-}
-
-#[derive(QueryableByName)]
-struct Id {
-    #[diesel(sql_type = Nullable<BigInt>)]
-    id: Option<i64>,
-}
-
-/// Reserves `n` ids of `table` (one of the generated tables, whose `id` is
-/// assigned by the database), in ascending order: on SQLite those after
-/// the largest (the write lock is held), on PostgreSQL from the id's
-/// sequence, which other writers keep drawing from meanwhile.
-pub(super) fn reserve(conn: &mut DbConn, table: &'static str, n: usize) -> QueryResult<Vec<i64>> {
-    if n == 0 {
-        return Ok(Vec::new());
-    }
-    let count = i64::try_from(n).unwrap_or(i64::MAX);
-    let mut ids: Vec<i64> = match conn {
-        DbConn::Sqlite(c) => {
-            let last = diesel::sql_query(format!("SELECT MAX(id) AS id FROM {table}")).get_result::<Id>(c)?;
-            let first = last.id.unwrap_or(0) + 1;
-            return Ok((first..first + count).collect());
-        }
-        DbConn::Postgres(c) => diesel::sql_query(format!(
-            "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id FROM generate_series(1, $1)"
-        ))
-        .bind::<BigInt, _>(count)
-        .load::<Id>(c)?
-        .into_iter()
-        .filter_map(|r| r.id)
-        .collect(),
-    };
-    ids.sort_unstable();
-    Ok(ids)
 }
 
 impl Rows {

@@ -189,18 +189,28 @@ pub fn find_any(conn: &mut DbConn, id: i64) -> QueryResult<Agreement> {
 
 /// Agreements of a case, by version.
 pub fn of_case(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<Agreement>> {
+    of_cases(conn, &[case_id])
+}
+
+/// Agreements of cases `case_ids`, by case and version.
+pub fn of_cases(conn: &mut DbConn, case_ids: &[i64]) -> QueryResult<Vec<Agreement>> {
     agreement::table
-        .filter(agreement::case_id.eq(case_id))
-        .order(agreement::version)
+        .filter(agreement::case_id.eq_any(case_ids))
+        .order((agreement::case_id, agreement::version))
         .select(Agreement::as_select())
         .load(conn)
 }
 
 /// Terms of an agreement, in order.
 pub fn terms(conn: &mut DbConn, agreement_id: i64) -> QueryResult<Vec<TermRow>> {
+    terms_of(conn, &[agreement_id])
+}
+
+/// Terms of agreements `agreement_ids`, by agreement, each in order.
+pub fn terms_of(conn: &mut DbConn, agreement_ids: &[i64]) -> QueryResult<Vec<TermRow>> {
     agreement_term::table
-        .filter(agreement_term::agreement_id.eq(agreement_id))
-        .order(agreement_term::position)
+        .filter(agreement_term::agreement_id.eq_any(agreement_ids))
+        .order((agreement_term::agreement_id, agreement_term::position))
         .select(TermRow::as_select())
         .load(conn)
 }
@@ -216,10 +226,15 @@ pub fn signatures(conn: &mut DbConn, agreement_id: i64) -> QueryResult<Vec<Signa
 
 /// The signatures of every agreement of case `case_id`, in order.
 pub fn signatures_of_case(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<SignatureRow>> {
+    signatures_of_cases(conn, &[case_id])
+}
+
+/// The signatures of every agreement of cases `case_ids`, in order.
+pub fn signatures_of_cases(conn: &mut DbConn, case_ids: &[i64]) -> QueryResult<Vec<SignatureRow>> {
     signature::table
         .filter(
             signature::agreement_id
-                .eq_any(agreement::table.filter(agreement::case_id.eq(case_id)).select(agreement::id)),
+                .eq_any(agreement::table.filter(agreement::case_id.eq_any(case_ids)).select(agreement::id)),
         )
         .order(signature::id)
         .select(SignatureRow::as_select())

@@ -248,9 +248,15 @@ pub struct Transition {
 
 /// The status changes of a case, oldest first.
 pub fn transitions(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<Transition>> {
+    Ok(transitions_of_cases(conn, &[case_id])?.into_iter().map(|(_, t)| t).collect())
+}
+
+/// The status changes of cases `case_ids`, each with its case, by case,
+/// each case's oldest first.
+pub fn transitions_of_cases(conn: &mut DbConn, case_ids: &[i64]) -> QueryResult<Vec<(i64, Transition)>> {
     case_transition::table
-        .filter(case_transition::case_id.eq(case_id))
-        .order(case_transition::id)
-        .select(Transition::as_select())
+        .filter(case_transition::case_id.eq_any(case_ids))
+        .order((case_transition::case_id, case_transition::id))
+        .select((case_transition::case_id, Transition::as_select()))
         .load(conn)
 }

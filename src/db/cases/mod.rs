@@ -212,13 +212,28 @@ pub fn find(conn: &mut DbConn, committee_id: i64, id: i64) -> QueryResult<Case> 
         .first(conn)
 }
 
+/// Cases `ids` of any committee, by id; an id of no case is left out.
+pub fn of_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Case>> {
+    mediation_case::table
+        .filter(mediation_case::id.eq_any(ids))
+        .order(mediation_case::id)
+        .select(Case::as_select())
+        .load(conn)
+}
+
 /// The mediators assigned to a case.
 pub fn mediators(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<User>> {
+    Ok(mediators_of_cases(conn, &[case_id])?.into_iter().map(|(_, user)| user).collect())
+}
+
+/// The mediators assigned to cases `case_ids`, each with its case, by case
+/// and user.
+pub fn mediators_of_cases(conn: &mut DbConn, case_ids: &[i64]) -> QueryResult<Vec<(i64, User)>> {
     case_mediator::table
         .inner_join(app_user::table)
-        .filter(case_mediator::case_id.eq(case_id))
-        .order(app_user::id)
-        .select(User::as_select())
+        .filter(case_mediator::case_id.eq_any(case_ids))
+        .order((case_mediator::case_id, app_user::id))
+        .select((case_mediator::case_id, User::as_select()))
         .load(conn)
 }
 
@@ -253,5 +268,14 @@ pub struct Referral {
 
 /// Referrals of a case.
 pub fn referrals(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<Referral>> {
-    referral::table.filter(referral::case_id.eq(case_id)).order(referral::id).select(Referral::as_select()).load(conn)
+    referrals_of_cases(conn, &[case_id])
+}
+
+/// Referrals of cases `case_ids`, by case.
+pub fn referrals_of_cases(conn: &mut DbConn, case_ids: &[i64]) -> QueryResult<Vec<Referral>> {
+    referral::table
+        .filter(referral::case_id.eq_any(case_ids))
+        .order((referral::case_id, referral::id))
+        .select(Referral::as_select())
+        .load(conn)
 }

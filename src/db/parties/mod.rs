@@ -16,7 +16,7 @@ use serde_json::json;
 use super::DbConn;
 use super::audit::audited;
 use super::codes::Code;
-use super::schema::{case_party, complaint, party};
+use super::schema::{case_party, party};
 use crate::data_key::{self, Field, KeyError, Keyring, Purpose};
 use crate::domain::audit::Actor;
 use crate::domain::case::PartyRole;
@@ -163,33 +163,82 @@ pub fn insert(conn: &mut DbConn, committee_id: i64, p: &Particulars, now: NaiveD
 }
 
 /// One try of [`insert`], in no savepoint of its own: an access code
-/// already given fails the transaction. For a writer that writes its work
-/// again on any failure (the complaint intake).
-pub fn insert_once(conn: &mut DbConn, committee_id: i64, p: &Particulars, now: NaiveDateTime) -> QueryResult<Party> {
-    let phone = p.phone.as_ref().map(|ph| seal(Field::Phone, ph.as_str())).transpose()?;
-    let id_number = p.id_number.as_deref().map(|id| seal(Field::IdNumber, id)).transpose()?;
-    let ring = ring()?;
-    let code = random::code(ACCESS_CODE_LEN);
-    let (sealed_code, access_key) = (ring.seal(Field::AccessCode, &code), access_key(&ring, &code));
+/// already given fails the transaction.
+fn insert_once(conn: &mut DbConn, committee_id: i64, p: &Particulars, now: NaiveDateTime) -> QueryResult<Party> {
+    let row = Row::new(committee_id, p, now)?;
     diesel::insert_into(party::table)
-        .values((
-            party::committee_id.eq(committee_id),
-            party::kind.eq(p.kind.map_or("person", |k| k.code())),
-            party::name.eq(&p.name),
-            party::sex.eq(p.sex.map(|s| s.code())),
-            party::ethnicity.eq(&p.ethnicity),
-            party::birth_year.eq(p.birth_year),
-            party::occupation.eq(&p.occupation),
-            party::phone.eq(phone.as_deref()),
-            party::address.eq(&p.address),
-            party::organisation.eq(&p.organisation),
-            party::id_number.eq(id_number.as_deref()),
-            party::access_code.eq(&sealed_code),
-            party::access_key.eq(&access_key),
-            party::created_at.eq(now),
-        ))
+        .values(&row)
         .returning(<Party as Selectable<super::MultiBackend>>::construct_selection())
         .get_result::<Party>(conn)
+}
+
+/// [`insert_once`] of each of `parties` (each with its committee) by one
+/// statement, for a writer that writes its work again on any failure (the
+/// complaint intake); the parties come back in the order given. Their ids
+/// are reserved first, so that each row written is known by its own.
+pub fn insert_all_once(
+    conn: &mut DbConn,
+    parties: &[(i64, &Particulars)],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<Party>> {
+    if parties.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = super::sql::reserve_ids(conn, "party", parties.len())?;
+    let rows: Vec<(diesel::dsl::Eq<party::id, i64>, Row<'_>)> = ids
+        .iter()
+        .zip(parties)
+        .map(|(&id, &(committee_id, p))| Ok((party::id.eq(id), Row::new(committee_id, p, now)?)))
+        .collect::<QueryResult<_>>()?;
+    let written: Vec<Party> = crate::on_backend!(conn, c => diesel::insert_into(party::table)
+        .values(&rows)
+        .returning(Party::as_returning())
+        .get_results(c))?;
+    super::sql::in_order_of(&ids, written, |p| p.id)
+}
+
+/// The columns of a party as first written: its contacts sealed, its
+/// access code new.
+#[derive(Insertable)]
+#[diesel(table_name = party, treat_none_as_default_value = false)]
+struct Row<'a> {
+    committee_id: i64,
+    kind: &'a str,
+    name: &'a str,
+    sex: Option<&'a str>,
+    ethnicity: Option<&'a str>,
+    birth_year: Option<i32>,
+    occupation: Option<&'a str>,
+    phone: Option<String>,
+    address: Option<&'a str>,
+    organisation: Option<&'a str>,
+    id_number: Option<String>,
+    access_code: String,
+    access_key: String,
+    created_at: NaiveDateTime,
+}
+
+impl<'a> Row<'a> {
+    fn new(committee_id: i64, p: &'a Particulars, now: NaiveDateTime) -> QueryResult<Self> {
+        let ring = ring()?;
+        let code = random::code(ACCESS_CODE_LEN);
+        Ok(Self {
+            committee_id,
+            kind: p.kind.map_or("person", |k| k.code()),
+            name: &p.name,
+            sex: p.sex.map(|s| s.code()),
+            ethnicity: p.ethnicity.as_deref(),
+            birth_year: p.birth_year,
+            occupation: p.occupation.as_deref(),
+            phone: p.phone.as_ref().map(|ph| seal(Field::Phone, ph.as_str())).transpose()?,
+            address: p.address.as_deref(),
+            organisation: p.organisation.as_deref(),
+            id_number: p.id_number.as_deref().map(|id| seal(Field::IdNumber, id)).transpose()?,
+            access_code: ring.seal(Field::AccessCode, &code),
+            access_key: access_key(&ring, &code),
+            created_at: now,
+        })
+    }
 }
 
 /// The keyed hash an access code is found by: of the code as printed
@@ -289,13 +338,17 @@ pub fn link(
 
 /// The parties of a case, applicants first.
 pub fn of_case(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<(CaseParty, Party)>> {
+    of_cases(conn, &[case_id])
+}
+
+/// The parties of cases `case_ids`, by case, each case's applicants first.
+pub fn of_cases(conn: &mut DbConn, case_ids: &[i64]) -> QueryResult<Vec<(CaseParty, Party)>> {
     let mut rows: Vec<(CaseParty, Party)> = case_party::table
         .inner_join(party::table)
-        .filter(case_party::case_id.eq(case_id))
-        .order(case_party::id)
+        .filter(case_party::case_id.eq_any(case_ids))
         .select((CaseParty::as_select(), Party::as_select()))
         .load(conn)?;
-    rows.sort_by_key(|(cp, _)| (PartyRole::ALL.iter().position(|r| *r == cp.role()).unwrap_or(9), cp.id));
+    rows.sort_by_key(|(cp, _)| (cp.case_id, PartyRole::ALL.iter().position(|r| *r == cp.role()).unwrap_or(9), cp.id));
     Ok(rows)
 }
 
@@ -307,10 +360,7 @@ pub fn find(conn: &mut DbConn, committee_id: i64, id: i64) -> QueryResult<Party>
         .first(conn)
 }
 
-/// The reporters of the complaints of case `case_id`.
-pub fn reporters_of_case(conn: &mut DbConn, case_id: i64) -> QueryResult<Vec<Party>> {
-    let reporters = complaint::table
-        .filter(complaint::case_id.eq(case_id).and(complaint::reporter_party_id.is_not_null()))
-        .select(complaint::reporter_party_id.assume_not_null());
-    party::table.filter(party::id.eq_any(reporters)).select(Party::as_select()).load(conn)
+/// Parties `ids` of any committee; an id of no party is left out.
+pub fn of_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Party>> {
+    party::table.filter(party::id.eq_any(ids)).select(Party::as_select()).load(conn)
 }
