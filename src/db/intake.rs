@@ -204,15 +204,17 @@ fn write_batch(conn: &mut DbConn, batch: Vec<Waiting>) -> Result<bool, diesel::r
 /// minutes (`None`: no such committee).
 struct Committee {
     id: i64,
-    head: Head,
     offset: Option<i32>,
 }
 
-/// Writes `batch` inside a transaction: each committee's chain locked and
-/// its offset read once (the batch is in committee order, so chains are
-/// locked in that order), then the reporters, the complaints, the roll-up's
-/// counts, the audit events and the search keys of all the complaints, by
-/// a statement each (two for the search keys on PostgreSQL). With `alone`,
+/// Writes `batch` inside a transaction: each committee's offset read once,
+/// the reporters and the complaints, then each committee's chain locked
+/// (the batch is in committee order, so chains are locked in that order),
+/// and the roll-up's counts, the audit events and the search keys of all
+/// the complaints, by a statement each (two for the search keys on
+/// PostgreSQL). On PostgreSQL another instance's batch writes its new rows
+/// while this one holds a chain; the rows two batches may both touch (the
+/// roll-up's, the postings) are written under the chain's lock. With `alone`,
 /// each complaint's rows are written in a savepoint, and a complaint
 /// refused leaves the others standing; without, any complaint refused
 /// fails the whole.
@@ -231,9 +233,8 @@ fn write_all(
         if met.last().is_some_and(|k| k.id == id) {
             continue;
         }
-        let head = audit::lock_chain(conn, id)?;
         let offset = committees::find(conn, id).optional()?.map(|k| k.utc_offset_minutes);
-        met.push(Committee { id, head, offset });
+        met.push(Committee { id, offset });
     }
     let offset_of = |id: i64| met.iter().find(|k| k.id == id).and_then(|k| k.offset);
 
@@ -265,22 +266,26 @@ fn write_all(
         }
     }
 
+    let mut heads: Vec<(i64, Head)> = Vec::with_capacity(met.len());
+    for committee in &met {
+        heads.push((committee.id, audit::lock_chain(conn, committee.id)?));
+    }
     let kept: Vec<&Recorded> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
     let received: Vec<_> = kept.iter().map(|(c, _, offset)| complaints::received(c, *offset)).collect();
     rollup::complaints_received(conn, &received)?;
-    for committee in met {
+    for (committee, head) in heads {
         let writes: Vec<(&Actor, AuditLog)> = batch
             .iter()
             .zip(&results)
             .filter_map(|(w, r)| r.as_ref().ok().map(|r| (w, r)))
-            .filter(|(_, (c, _, _))| c.committee_id == committee.id)
+            .filter(|(_, (c, _, _))| c.committee_id == committee)
             .map(|(w, (c, reporter, _))| {
                 let mut log = AuditLog::default();
                 complaints::log_created(&mut log, c, reporter.as_ref());
                 (&w.actor, log)
             })
             .collect();
-        audit::append_all(conn, committee.head, writes)?;
+        audit::append_all(conn, head, writes)?;
     }
     let texts: Vec<(i64, i64, &str, &str)> =
         kept.iter().map(|(c, _, _)| (c.id, c.committee_id, c.location.as_str(), c.description.as_str())).collect();

@@ -390,9 +390,13 @@ fn generate_batches(
             let inside_started = Instant::now();
             quick_commit(conn)?;
             let (last_complaint, case_ids, party_ids) = phases.time("ids", || {
-                let last_complaint: Option<i64> = crate::db::schema::complaint::table
-                    .select(diesel::dsl::max(crate::db::schema::complaint::id))
-                    .first(conn)?;
+                // Only complaints written in this transaction are indexed in it.
+                let last_complaint: Option<i64> = match complaints {
+                    Some(_) => None,
+                    None => crate::db::schema::complaint::table
+                        .select(diesel::dsl::max(crate::db::schema::complaint::id))
+                        .first(conn)?,
+                };
                 let case_ids = reserve_ids(conn, "mediation_case", batch)?;
                 let party_ids = reserve_ids(conn, "party", 2 * batch)?;
                 Ok::<_, WriteError>((last_complaint, case_ids, party_ids))
