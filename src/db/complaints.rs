@@ -95,25 +95,34 @@ pub fn insert_with_reporter(
     Ok((row, reporter))
 }
 
-/// [`insert_with_reporter`] once of each of `complaints` (each with who
-/// records it): every reporter by one statement, then every complaint by
-/// another, in no savepoint, for a writer that writes its work again on
-/// any failure (the complaint intake). The complaints come back in the
-/// order given; their ids are reserved first, so that each row written is
-/// known by its own.
-pub fn insert_all_with_reporters(
+/// The reporters of those of `complaints` (each with who records it) that
+/// have one, written by one statement in no savepoint (for a writer that
+/// writes its work again on any failure, the complaint intake): for each
+/// complaint its reporter or none, in the order given.
+pub fn insert_reporters(
     conn: &mut DbConn,
     complaints: &[(&Actor, &NewComplaint)],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<Option<Party>>> {
+    let reporting: Vec<(i64, &crate::domain::party::Particulars)> =
+        complaints.iter().filter_map(|(_, new)| new.reporter.as_ref().map(|p| (new.committee_id, p))).collect();
+    let mut written = parties::insert_all_once(conn, &reporting, now)?.into_iter();
+    Ok(complaints.iter().map(|(_, new)| new.reporter.as_ref().and_then(|_| written.next())).collect())
+}
+
+/// The rows of `complaints` (each with who records it), each with its
+/// reporter as [`insert_reporters`] wrote them, by one statement: the
+/// complaints come back in the order given. Their ids are reserved first,
+/// so that each row written is known by its own.
+pub fn insert_all(
+    conn: &mut DbConn,
+    complaints: &[(&Actor, &NewComplaint)],
+    reporters: Vec<Option<Party>>,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<(Complaint, Option<Party>)>> {
     if complaints.is_empty() {
         return Ok(Vec::new());
     }
-    let reporting: Vec<(i64, &crate::domain::party::Particulars)> =
-        complaints.iter().filter_map(|(_, new)| new.reporter.as_ref().map(|p| (new.committee_id, p))).collect();
-    let mut reporters = parties::insert_all_once(conn, &reporting, now)?.into_iter();
-    let reporters: Vec<Option<Party>> =
-        complaints.iter().map(|(_, new)| new.reporter.as_ref().and_then(|_| reporters.next())).collect();
     let ids = super::sql::reserve_ids(conn, "complaint", complaints.len())?;
     let rows: Vec<(diesel::dsl::Eq<complaint::id, i64>, Row<'_>)> = ids
         .iter()

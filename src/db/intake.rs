@@ -200,21 +200,24 @@ fn write_batch(conn: &mut DbConn, batch: Vec<Waiting>) -> Result<bool, diesel::r
     }
 }
 
-/// A committee of a batch: its chain's head, locked, and its UTC offset in
-/// minutes (`None`: no such committee).
+/// A committee of a batch: its id and its UTC offset in minutes (`None`:
+/// no such committee).
 struct Committee {
     id: i64,
     offset: Option<i32>,
 }
 
 /// Writes `batch` inside a transaction: each committee's offset read once,
-/// the reporters and the complaints, then each committee's chain locked
-/// (the batch is in committee order, so chains are locked in that order),
-/// and the roll-up's counts, the audit events and the search keys of all
-/// the complaints, by a statement each (two for the search keys on
-/// PostgreSQL). On PostgreSQL another instance's batch writes its new rows
-/// while this one holds a chain; the rows two batches may both touch (the
-/// roll-up's, the postings) are written under the chain's lock. With `alone`,
+/// the reporters, then each committee's chain locked (the batch is in
+/// committee order, so chains are locked in that order), and the
+/// complaints, the roll-up's counts, the audit events and the search keys
+/// of all of them, by a statement each (two for the search keys on
+/// PostgreSQL). On PostgreSQL another instance's batch writes its
+/// reporters while this one holds a chain; a committee's complaints take
+/// their ids under its chain's lock, so that they are numbered in the
+/// order their batches commit (which the search postings' appends expect),
+/// and the rows two batches may both touch (the roll-up's, the postings)
+/// are written under it too. With `alone`, the chains are locked first and
 /// each complaint's rows are written in a savepoint, and a complaint
 /// refused leaves the others standing; without, any complaint refused
 /// fails the whole.
@@ -238,8 +241,12 @@ fn write_all(
     }
     let offset_of = |id: i64| met.iter().find(|k| k.id == id).and_then(|k| k.offset);
 
+    let lock_chains = |conn: &mut DbConn| -> Result<Vec<(i64, Head)>, diesel::result::Error> {
+        met.iter().map(|committee| Ok((committee.id, audit::lock_chain(conn, committee.id)?))).collect()
+    };
     let mut results: Vec<Result<Recorded, WriteError>> = Vec::with_capacity(batch.len());
-    if alone {
+    let heads = if alone {
+        let heads = lock_chains(conn)?;
         for w in batch {
             let Some(offset) = offset_of(w.new.committee_id) else {
                 results.push(Err(WriteError::NotFound));
@@ -250,11 +257,14 @@ fn write_all(
                 .map_err(WriteError::from);
             results.push(written.map(|(c, reporter)| (c, reporter, offset)));
         }
+        heads
     } else {
         // Every reporter by one statement, every complaint by another.
         let known: Vec<(&Actor, &NewComplaint)> =
             batch.iter().filter(|w| offset_of(w.new.committee_id).is_some()).map(|w| (&w.actor, &w.new)).collect();
-        let mut written = complaints::insert_all_with_reporters(conn, &known, now)?.into_iter();
+        let reporters = complaints::insert_reporters(conn, &known, now)?;
+        let heads = lock_chains(conn)?;
+        let mut written = complaints::insert_all(conn, &known, reporters, now)?.into_iter();
         for w in batch {
             results.push(match offset_of(w.new.committee_id) {
                 None => Err(WriteError::NotFound),
@@ -264,12 +274,8 @@ fn write_all(
                     .ok_or_else(|| WriteError::Failed("a complaint of the batch was not written".into())),
             });
         }
-    }
-
-    let mut heads: Vec<(i64, Head)> = Vec::with_capacity(met.len());
-    for committee in &met {
-        heads.push((committee.id, audit::lock_chain(conn, committee.id)?));
-    }
+        heads
+    };
     let kept: Vec<&Recorded> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
     let received: Vec<_> = kept.iter().map(|(c, _, offset)| complaints::received(c, *offset)).collect();
     rollup::complaints_received(conn, &received)?;
